@@ -1,0 +1,1 @@
+//! Command-line arguments (clap) turned into option structs.

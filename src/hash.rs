@@ -1,0 +1,1 @@
+//! The config hash of a service, stored in the `com.docker.compose.config-hash` label.

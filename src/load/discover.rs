@@ -1,0 +1,1 @@
+//! Finding the compose files, the project directory and the project name.

@@ -1,0 +1,394 @@
+//! The only place that parses YAML. Values come from serde_yaml; positions come from a second,
+//! event-level pass with yaml-rust2, kept as an index from YAML path to span, because
+//! serde_yaml's values forget where they came from.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_yaml::Value;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use crate::diag::{Problem, Span};
+use crate::load::path::{Seg, YamlPath};
+
+/// One parsed compose file: its documents merged in order, the paths tagged `!reset` and
+/// `!override` (tags removed from the value), and the span index.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub value: Value,
+    pub resets: Vec<YamlPath>,
+    pub overrides: Vec<YamlPath>,
+    pub spans: SpanIndex,
+}
+
+/// Spans of keys and values by path, for each document of a file.
+#[derive(Debug, Clone, Default)]
+pub struct SpanIndex {
+    docs: Vec<HashMap<YamlPath, Entry>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Entry {
+    pub key: Option<Span>,
+    pub value: Option<Span>,
+}
+
+impl SpanIndex {
+    /// The entry for `path`, looking in later documents first, as later documents win.
+    pub fn get(&self, path: &YamlPath) -> Option<Entry> {
+        self.docs.iter().rev().find_map(|d| d.get(path).copied())
+    }
+
+    /// The span of `path`, or of its nearest ancestor that has one.
+    pub fn nearest(&self, path: &YamlPath, want_key: bool) -> Option<Span> {
+        let mut p = Some(path.clone());
+        while let Some(cur) = p {
+            if let Some(e) = self.get(&cur) {
+                let span = if want_key { e.key.or(e.value) } else { e.value.or(e.key) };
+                if span.is_some() {
+                    return span;
+                }
+            }
+            p = cur.parent();
+        }
+        None
+    }
+}
+
+/// Parses a whole file. A syntax error comes back as a problem with a span.
+pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
+    let docs = parse_documents(file, text)?;
+    let mut resets = Vec::new();
+    let mut overrides = Vec::new();
+    let mut merged: Option<Value> = None;
+    for mut doc in docs {
+        doc.apply_merge().map_err(|e| yaml_error(file, text, &e))?;
+        let doc = strip_tags(doc, &YamlPath::root(), &mut resets, &mut overrides, file)?;
+        check_keys(&doc, &YamlPath::root()).map_err(|p| p.in_file(file))?;
+        merged = Some(match merged {
+            None => doc,
+            Some(base) => merge_documents(base, doc),
+        });
+    }
+    Ok(Parsed {
+        value: merged.unwrap_or(Value::Null),
+        resets,
+        overrides,
+        spans: index_spans(text),
+    })
+}
+
+fn parse_documents(file: &Path, text: &str) -> Result<Vec<Value>, Problem> {
+    use serde::Deserialize;
+    let mut out = Vec::new();
+    for de in serde_yaml::Deserializer::from_str(text) {
+        let v = Value::deserialize(de).map_err(|e| yaml_error(file, text, &e))?;
+        out.push(v);
+    }
+    Ok(out)
+}
+
+fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Problem {
+    let span = e.location().map(|l| Span { offset: l.index().min(text.len()), len: 1 });
+    let mut msg = e.to_string();
+    if let Some(i) = msg.find(" at line ") {
+        msg.truncate(i);
+    }
+    let mut p = Problem::error("dockhand::yaml", YamlPath::root(), format!("invalid YAML: {msg}"))
+        .in_file(file)
+        .with_help("fix the YAML syntax; indent with spaces, not tabs");
+    p.span = span;
+    p
+}
+
+/// Later documents of a multi-document file override earlier ones key by key.
+fn merge_documents(base: Value, over: Value) -> Value {
+    match (base, over) {
+        (Value::Mapping(mut b), Value::Mapping(o)) => {
+            for (k, v) in o {
+                let merged = match b.remove(&k) {
+                    Some(old) => merge_documents(old, v),
+                    None => v,
+                };
+                b.insert(k, merged);
+            }
+            Value::Mapping(b)
+        }
+        (_, o) => o,
+    }
+}
+
+fn strip_tags(
+    v: Value,
+    path: &YamlPath,
+    resets: &mut Vec<YamlPath>,
+    overrides: &mut Vec<YamlPath>,
+    file: &Path,
+) -> Result<Value, Problem> {
+    match v {
+        Value::Tagged(t) => {
+            let tag = t.tag.to_string();
+            match tag.as_str() {
+                "!reset" => resets.push(path.clone()),
+                "!override" => overrides.push(path.clone()),
+                _ => {
+                    return Err(Problem::error(
+                        "dockhand::yaml_tag",
+                        path.clone(),
+                        format!("unsupported YAML tag {tag} at {path}"),
+                    )
+                    .in_file(file)
+                    .with_help("compose files accept only the !reset and !override tags"))
+                }
+            }
+            let inner = strip_tags(t.value, path, resets, overrides, file)?;
+            Ok(if tag == "!reset" { Value::Null } else { inner })
+        }
+        Value::Mapping(m) => {
+            let mut out = serde_yaml::Mapping::new();
+            for (k, v) in m {
+                let p = match &k {
+                    Value::String(s) => path.key(s.clone()),
+                    other => path.key(scalar_text(other)),
+                };
+                out.insert(k, strip_tags(v, &p, resets, overrides, file)?);
+            }
+            Ok(Value::Mapping(out))
+        }
+        Value::Sequence(s) => s
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| strip_tags(v, &path.index(i), resets, overrides, file))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Sequence),
+        other => Ok(other),
+    }
+}
+
+/// Text of a scalar as YAML wrote it, for messages about keys.
+pub fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".to_string(),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+    }
+}
+
+fn check_keys(v: &Value, path: &YamlPath) -> Result<(), Problem> {
+    match v {
+        Value::Mapping(m) => {
+            for (k, val) in m {
+                match k {
+                    Value::String(s) => check_keys(val, &path.key(s.clone()))?,
+                    other => {
+                        let at = if path.is_root() { "at top level".to_string() } else { format!("in {path}") };
+                        return Err(Problem::error(
+                            "dockhand::non_string_key",
+                            path.clone(),
+                            format!("non-string key {at}: {}", scalar_text(other)),
+                        )
+                        .with_help("quote the key to make it a string"));
+                    }
+                }
+            }
+            Ok(())
+        }
+        Value::Sequence(s) => {
+            s.iter().enumerate().try_for_each(|(i, x)| check_keys(x, &path.index(i)))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Serialises a value as YAML text; the one writer of YAML, beside the one reader above.
+pub fn to_yaml_string<T: serde::Serialize>(v: &T) -> Result<String, String> {
+    serde_yaml::to_string(v).map_err(|e| e.to_string())
+}
+
+/// Converts any serialisable value to the loader's YAML value type.
+pub fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, String> {
+    serde_yaml::to_value(v).map_err(|e| e.to_string())
+}
+
+/// Builds a typed value from a YAML value.
+pub fn from_value<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, String> {
+    serde_yaml::from_value(v).map_err(|e| e.to_string())
+}
+
+fn index_spans(text: &str) -> SpanIndex {
+    let mut b = SpanBuilder::new(text);
+    let mut parser = Parser::new_from_str(text);
+    // A syntax error was already reported by serde_yaml; a partial index is still useful.
+    let _ = parser.load(&mut b, true);
+    b.finish()
+}
+
+enum Frame {
+    Map { path: YamlPath, key: Option<String>, key_span: Option<Span> },
+    Seq { path: YamlPath, next: usize },
+}
+
+struct SpanBuilder<'a> {
+    text: &'a str,
+    /// Byte offset of each char index, for non-ASCII texts (the parser counts chars).
+    char_to_byte: Option<Vec<usize>>,
+    stack: Vec<Frame>,
+    docs: Vec<HashMap<YamlPath, Entry>>,
+}
+
+impl<'a> SpanBuilder<'a> {
+    fn new(text: &'a str) -> Self {
+        let char_to_byte = if text.is_ascii() {
+            None
+        } else {
+            Some(text.char_indices().map(|(b, _)| b).chain(std::iter::once(text.len())).collect())
+        };
+        SpanBuilder { text, char_to_byte, stack: Vec::new(), docs: Vec::new() }
+    }
+
+    fn finish(self) -> SpanIndex {
+        SpanIndex { docs: self.docs }
+    }
+
+    fn byte(&self, m: &Marker) -> usize {
+        let i = m.index();
+        match &self.char_to_byte {
+            None => i.min(self.text.len()),
+            Some(t) => t.get(i).copied().unwrap_or(self.text.len()),
+        }
+    }
+
+    /// A span from `start` to the end of the scalar, or to the end of the line for containers.
+    fn span_at(&self, start: usize, scalar: Option<(&str, TScalarStyle)>) -> Span {
+        let line_end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        let len = match scalar {
+            Some((s, TScalarStyle::Plain)) => s.len(),
+            Some((s, TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted)) => s.len() + 2,
+            _ => line_end - start,
+        };
+        Span { offset: start, len: len.min(line_end.saturating_sub(start)).max(1) }
+    }
+
+    /// Places a node: either it is a mapping key, or it gets the path it is the value of.
+    fn place(&mut self, span: Span, key_text: Option<&str>) -> Option<YamlPath> {
+        let doc = self.docs.last_mut()?;
+        match self.stack.last_mut() {
+            None => {
+                doc.insert(YamlPath::root(), Entry { key: None, value: Some(span) });
+                Some(YamlPath::root())
+            }
+            Some(Frame::Seq { path, next }) => {
+                let p = path.index(*next);
+                *next += 1;
+                doc.insert(p.clone(), Entry { key: None, value: Some(span) });
+                Some(p)
+            }
+            Some(Frame::Map { path, key, key_span }) => match key.take() {
+                None => {
+                    *key = Some(key_text.unwrap_or("?").to_string());
+                    *key_span = Some(span);
+                    None
+                }
+                Some(k) => {
+                    let p = path.key(k);
+                    doc.insert(p.clone(), Entry { key: key_span.take(), value: Some(span) });
+                    Some(p)
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for SpanBuilder<'_> {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let start = self.byte(&mark);
+        match ev {
+            Event::DocumentStart => {
+                self.docs.push(HashMap::new());
+                self.stack.clear();
+            }
+            Event::Scalar(s, style, _, _) => {
+                let span = self.span_at(start, Some((&s, style)));
+                self.place(span, Some(&s));
+            }
+            Event::Alias(_) => {
+                let span = self.span_at(start, None);
+                self.place(span, None);
+            }
+            Event::MappingStart(..) => {
+                let span = self.span_at(start, None);
+                if let Some(path) = self.place(span, None) {
+                    self.stack.push(Frame::Map { path, key: None, key_span: None });
+                } else {
+                    // A complex mapping key: keep the nesting balanced under a placeholder path.
+                    self.stack.push(Frame::Map { path: YamlPath(vec![Seg::Key("?".into())]), key: None, key_span: None });
+                }
+            }
+            Event::SequenceStart(..) => {
+                let span = self.span_at(start, None);
+                let path = self.place(span, None).unwrap_or_else(|| YamlPath(vec![Seg::Key("?".into())]));
+                self.stack.push(Frame::Seq { path, next: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_col(text: &str, s: Span) -> (usize, usize) {
+        let before = &text[..s.offset];
+        (before.matches('\n').count() + 1, before.rsplit('\n').next().unwrap().len() + 1)
+    }
+
+    #[test]
+    fn indexes_keys_and_values_by_path() {
+        let text = "services:\n  web:\n    image: busybox\n    ports:\n      - \"80:80\"\n";
+        let p = parse(Path::new("c.yaml"), text).unwrap();
+        let e = p.spans.get(&YamlPath::of(&["services", "web", "image"])).unwrap();
+        assert_eq!(line_col(text, e.key.unwrap()), (3, 5));
+        assert_eq!(line_col(text, e.value.unwrap()), (3, 12));
+        let port = p.spans.get(&YamlPath::of(&["services", "web", "ports"]).index(0)).unwrap();
+        assert_eq!(line_col(text, port.value.unwrap()), (5, 9));
+        assert_eq!(port.value.unwrap().len, 7);
+    }
+
+    #[test]
+    fn records_reset_and_override_tags_and_drops_them() {
+        let text = "services:\n  web:\n    ports: !reset []\n    environment: !override {A: b}\n";
+        let p = parse(Path::new("c.yaml"), text).unwrap();
+        assert_eq!(p.resets, vec![YamlPath::of(&["services", "web", "ports"])]);
+        assert_eq!(p.overrides, vec![YamlPath::of(&["services", "web", "environment"])]);
+        assert_eq!(p.value["services"]["web"]["environment"]["A"], Value::String("b".into()));
+    }
+
+    #[test]
+    fn merges_documents_and_merge_keys() {
+        let text = "x-base: &b\n  image: a\nservices:\n  web:\n    <<: *b\n    tty: true\n---\nservices:\n  web:\n    image: c\n";
+        let p = parse(Path::new("c.yaml"), text).unwrap();
+        assert_eq!(p.value["services"]["web"]["image"], Value::String("c".into()));
+        assert_eq!(p.value["services"]["web"]["tty"], Value::Bool(true));
+    }
+
+    #[test]
+    fn syntax_error_has_a_position() {
+        let text = "services:\n\tweb: {}\n";
+        let e = parse(Path::new("c.yaml"), text).unwrap_err();
+        assert!(e.span.is_some());
+        assert!(e.message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn rejects_non_string_keys_like_the_reference() {
+        let e = parse(Path::new("c.yaml"), "services:\n  123: {}\n").unwrap_err();
+        assert_eq!(e.message, "non-string key in services: 123");
+    }
+}
