@@ -1,1 +1,37 @@
-fn main() {}
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use clap::Parser;
+use dockhand::cli::Cli;
+use dockhand::load::Env;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.global.verbose);
+    let working_dir = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: cannot read the current directory: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let env: Env = std::env::vars().collect();
+    let inv = cli.into_invocation(working_dir, env, &read_stdin);
+    dockhand::commands::run(inv)
+}
+
+fn read_stdin() -> Option<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).ok().map(|_| s)
+}
+
+fn init_tracing(verbose: bool) {
+    let default = if verbose { "dockhand=debug" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}

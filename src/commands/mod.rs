@@ -1,1 +1,36 @@
-//! One module per command.
+//! One module per command. Each returns the process exit code.
+
+pub mod config;
+
+use std::process::ExitCode;
+
+use crate::cli::Invocation;
+use crate::diag::Rendered;
+use crate::load::Failure;
+
+pub fn run(inv: Invocation) -> ExitCode {
+    match inv {
+        Invocation::Config(opts, c) => config::run(&opts, &c),
+    }
+}
+
+/// Prints warnings compactly, as the reference does, so they do not bury the output.
+pub fn print_warnings(warnings: &[Rendered]) {
+    for w in warnings {
+        eprintln!("WARN {}", w.one_line());
+    }
+}
+
+/// Prints every problem of a failed load: errors in full, with their source snippet.
+pub fn print_failure(f: Failure) -> ExitCode {
+    let (errors, warnings): (Vec<_>, Vec<_>) = f.problems.into_iter().partition(|p| p.problem().is_error());
+    print_warnings(&warnings);
+    let n = errors.len();
+    for e in errors {
+        eprintln!("{:?}", miette::Report::new(e));
+    }
+    if n > 1 {
+        eprintln!("{n} errors: nothing was changed");
+    }
+    ExitCode::FAILURE
+}

@@ -1,6 +1,7 @@
 //! The loader: compose files in, a validated, typed project out. Phases, one module each:
 //! discover → yaml → interpolate → validate → canonical → paths → include → merge → extends
-//! → environment → normalize → profiles → consistency → bind.
+//! → environment → normalize → profiles → consistency → bind. This module only sequences
+//! them and reads the files they need.
 
 pub mod bind;
 pub mod canonical;
@@ -16,12 +17,61 @@ pub mod normalize;
 pub mod path;
 pub mod paths;
 pub mod profiles;
+mod session;
 pub mod spec;
 pub mod units;
 pub mod validate;
 pub mod yaml;
 
+use std::path::PathBuf;
+
 pub use serde_yaml::{Mapping, Value};
+pub use session::{load, Failure, Loaded};
 
 /// Variables visible to interpolation, in the precedence the reference uses.
 pub type Env = indexmap::IndexMap<String, String>;
+
+/// What the command line (and the process) says about where and how to load.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `-f` files as given; `-` means standard input.
+    pub files: Vec<PathBuf>,
+    pub project_directory: Option<PathBuf>,
+    pub project_name: Option<String>,
+    pub env_files: Vec<PathBuf>,
+    pub profiles: Vec<String>,
+    /// Services named on the command line: they are enabled whatever their profiles.
+    pub services: Vec<String>,
+    pub interpolate: bool,
+    pub resolve_paths: bool,
+    pub normalize: bool,
+    pub consistency: bool,
+    pub working_dir: PathBuf,
+    /// The process environment, read once by the caller.
+    pub shell_env: Env,
+    /// The text of `-f -`, read by the caller.
+    pub stdin: Option<String>,
+    pub home: Option<PathBuf>,
+}
+
+impl Options {
+    pub fn new(working_dir: PathBuf, shell_env: Env) -> Self {
+        let home = shell_env.get("HOME").map(PathBuf::from);
+        Options {
+            files: Vec::new(),
+            project_directory: None,
+            project_name: None,
+            env_files: Vec::new(),
+            profiles: Vec::new(),
+            services: Vec::new(),
+            interpolate: true,
+            resolve_paths: true,
+            normalize: true,
+            consistency: true,
+            working_dir,
+            shell_env,
+            stdin: None,
+            home,
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! One load of a project: reads the files, runs the phases in order, collects every problem,
+//! and finally gives each problem its file, line and column.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::discover::{self, NameSource};
+use super::environment;
+use super::extends::{self, FileSource};
+use super::include::{self, IncludeSpec, ProjectSource};
+use super::path::YamlPath;
+use super::yaml::{self, Parsed, SpanIndex};
+use super::{bind, canonical, consistency, interpolate, merge, normalize, paths, profiles, validate};
+use super::{Env, Options, Value};
+use crate::diag::{Location, Problem, Rendered};
+use crate::model::Project;
+
+/// A loaded project and what was learnt on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub project: Project,
+    pub files: Vec<PathBuf>,
+    pub project_dir: PathBuf,
+    pub env: Env,
+    pub warnings: Vec<Rendered>,
+}
+
+/// A load that failed: every error found (and the warnings before it), located.
+#[derive(Debug)]
+pub struct Failure {
+    pub problems: Vec<Rendered>,
+}
+
+struct Source {
+    text: Arc<str>,
+    spans: SpanIndex,
+}
+
+/// A file after the per-file phases, ready to merge.
+struct Layer {
+    value: Value,
+    resets: Vec<YamlPath>,
+    overrides: Vec<YamlPath>,
+}
+
+struct Session<'o> {
+    opts: &'o Options,
+    sources: IndexMap<PathBuf, Source>,
+    problems: Vec<Problem>,
+    env: Env,
+}
+
+pub fn load(opts: &Options) -> Result<Loaded, Failure> {
+    let mut s = Session { opts, sources: IndexMap::new(), problems: Vec::new(), env: Env::new() };
+    match s.run() {
+        Some((project, files, project_dir)) if !s.has_errors() => {
+            let warnings = s.render();
+            Ok(Loaded { project, files, project_dir, env: s.env, warnings })
+        }
+        _ => Err(Failure { problems: s.render() }),
+    }
+}
+
+fn read_fs(p: &Path) -> std::io::Result<String> {
+    std::fs::read_to_string(p)
+}
+
+impl<'o> Session<'o> {
+    fn run(&mut self) -> Option<(Project, Vec<PathBuf>, PathBuf)> {
+        let opts = self.opts;
+        let wd = &opts.working_dir;
+        let dir_for_env = opts.project_directory.as_deref().map_or_else(|| wd.clone(), |d| wd.join(d));
+        // COMPOSE_* variables may come from the `.env` of the working (or project) directory.
+        let pre_env = self.ok(environment::project_env(&opts.shell_env, &dir_for_env, &opts.env_files, &read_fs))?;
+        let var = |k: &str| pre_env.get(k).map(String::as_str);
+        let found = self.ok1(discover::compose_files(
+            &opts.files,
+            var("COMPOSE_FILE"),
+            var("COMPOSE_PATH_SEPARATOR"),
+            wd,
+            &|p: &Path| p.is_file(),
+        ))?;
+        for w in &found.warnings {
+            self.problems.push(Problem::warning("dockhand::discover", YamlPath::root(), w.clone()));
+        }
+        let project_dir = discover::project_dir(opts.project_directory.as_deref(), &found.files, wd);
+        self.env = self.ok(environment::project_env(&opts.shell_env, &project_dir, &opts.env_files, &read_fs))?;
+        let parsed = self.parse_all(&found.files)?;
+        let name = self.project_name(&parsed, &project_dir)?;
+        self.env.entry("COMPOSE_PROJECT_NAME".to_string()).or_insert_with(|| name.clone());
+        let env = self.env.clone();
+        let mut merged = self.merge_main(parsed, &project_dir, &env)?;
+        self.stop_on_errors()?;
+        let main_file = found.files.first().cloned().unwrap_or_default();
+        let problems = extends::apply(&mut merged, &main_file, self);
+        self.extend(problems)?;
+        let project = self.finish(merged, &name)?;
+        Some((project, found.files, project_dir))
+    }
+
+    fn parse_all(&mut self, files: &[PathBuf]) -> Option<Vec<(PathBuf, Parsed)>> {
+        let parsed: Vec<_> = files.iter().filter_map(|f| self.parse(f).map(|p| (f.clone(), p))).collect();
+        self.stop_on_errors()?;
+        Some(parsed)
+    }
+
+    fn project_name(&mut self, parsed: &[(PathBuf, Parsed)], project_dir: &Path) -> Option<String> {
+        let opts = self.opts;
+        let (raw, source) = if let Some(n) = &opts.project_name {
+            (n.clone(), NameSource::Flag)
+        } else if let Some(n) = self.env.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()) {
+            (n.clone(), NameSource::EnvVar)
+        } else if let Some(n) = self.name_from_files(parsed) {
+            (n, NameSource::File)
+        } else {
+            let dir = project_dir.file_name().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+            (dir, NameSource::Directory)
+        };
+        self.ok1(discover::project_name(&raw, source))
+    }
+
+    /// The last file's `name:` wins; it is interpolated on its own, before the rest, because
+    /// the rest may use `${COMPOSE_PROJECT_NAME}`.
+    fn name_from_files(&mut self, parsed: &[(PathBuf, Parsed)]) -> Option<String> {
+        let (file, raw) = parsed.iter().rev().find_map(|(f, p)| p.value.get("name")?.as_str().map(|n| (f, n)))?;
+        if !self.opts.interpolate {
+            return Some(raw.to_string());
+        }
+        let env = &self.env;
+        match interpolate::substitute(raw, &|k| env.get(k).cloned()) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                let p = Problem::error("dockhand::interpolation", YamlPath::of(&["name"]), e.message).in_file(file);
+                self.problems.push(p);
+                None
+            }
+        }
+    }
+
+    fn merge_main(&mut self, parsed: Vec<(PathBuf, Parsed)>, project_dir: &Path, env: &Env) -> Option<Value> {
+        let mut merged: Option<Value> = None;
+        for (file, p) in parsed {
+            let Some(mut layer) = self.process(&file, p, project_dir, env) else { continue };
+            let problems = include::apply(&mut layer.value, &file, std::slice::from_ref(&file), self);
+            self.problems.extend(problems.into_iter().map(|p| located_in(p, &file)));
+            merged = Some(match merged {
+                None => layer.value,
+                Some(base) => merge::merge(base, layer.value, &layer.resets, &layer.overrides),
+            });
+        }
+        merged
+    }
+
+    fn finish(&mut self, mut merged: Value, name: &str) -> Option<Project> {
+        let opts = self.opts;
+        let env = self.env.clone();
+        let problems = environment::resolve_services(&mut merged, &env, &read_fs);
+        self.extend(problems)?;
+        if opts.normalize {
+            let problems = normalize::normalize(&mut merged, name, &env);
+            self.extend(problems)?;
+        }
+        let problems = profiles::apply(&mut merged, &opts.profiles, &opts.services);
+        self.extend(problems)?;
+        if opts.consistency {
+            let problems = consistency::check(&merged);
+            self.extend(problems)?;
+        }
+        if let Value::Mapping(m) = &mut merged {
+            m.insert(Value::String("name".into()), Value::String(name.to_string()));
+        }
+        match bind::bind(merged) {
+            Ok(p) => Some(p),
+            Err(problems) => {
+                self.problems.extend(problems);
+                None
+            }
+        }
+    }
+
+    fn read(&self, file: &Path) -> Result<String, Problem> {
+        if file.as_os_str() == "-" {
+            return Ok(self.opts.stdin.clone().unwrap_or_default());
+        }
+        std::fs::read_to_string(file).map_err(|e| {
+            Problem::error("dockhand::read", YamlPath::root(), format!("cannot read {}: {e}", file.display()))
+                .with_help("check the path given with -f, COMPOSE_FILE or include/extends")
+        })
+    }
+
+    /// Reads and parses a file and keeps its text and span index for diagnostics.
+    fn parse(&mut self, file: &Path) -> Option<Parsed> {
+        let text = match self.read(file) {
+            Ok(t) => t,
+            Err(p) => {
+                self.problems.push(p);
+                return None;
+            }
+        };
+        let parsed = yaml::parse(file, &text);
+        let spans = parsed.as_ref().map(|p| p.spans.clone()).unwrap_or_default();
+        self.sources.insert(file.to_path_buf(), Source { text: text.into(), spans });
+        match parsed {
+            Ok(p) if p.value.is_null() => {
+                let p = Problem::error("dockhand::empty", YamlPath::root(), "empty compose file")
+                    .in_file(file)
+                    .with_help("a compose file needs at least a `services:` mapping");
+                self.problems.push(p);
+                None
+            }
+            Ok(p) => Some(p),
+            Err(p) => {
+                self.problems.push(p);
+                None
+            }
+        }
+    }
+
+    /// The per-file phases: interpolate, validate, canonical form, absolute paths.
+    fn process(&mut self, file: &Path, parsed: Parsed, base_dir: &Path, env: &Env) -> Option<Layer> {
+        let opts = self.opts;
+        let mut value = parsed.value;
+        let before = self.error_count();
+        if opts.interpolate {
+            let (v, problems) = interpolate::interpolate(value, &|k| env.get(k).cloned(), file);
+            value = v;
+            self.problems.extend(problems.into_iter().map(|p| located_in(p, file)));
+        }
+        let problems = validate::validate(&mut value, file);
+        self.problems.extend(problems.into_iter().map(|p| located_in(p, file)));
+        if self.error_count() > before {
+            return None;
+        }
+        let (mut value, problems) = canonical::canonicalize(value, file);
+        self.problems.extend(problems.into_iter().map(|p| located_in(p, file)));
+        if opts.resolve_paths {
+            paths::resolve(&mut value, base_dir, opts.home.as_deref());
+        }
+        Some(Layer { value, resets: parsed.resets, overrides: parsed.overrides })
+    }
+
+    fn load_processed(&mut self, file: &Path, base_dir: &Path, env: &Env) -> Result<Layer, Vec<Problem>> {
+        let before = self.error_count();
+        let layer = self.parse(file).and_then(|p| self.process(file, p, base_dir, env));
+        match layer {
+            Some(l) if self.error_count() == before => Ok(l),
+            // The problems are already recorded here, with their files; the caller only needs to stop.
+            _ => Err(Vec::new()),
+        }
+    }
+
+    fn error_count(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_error()).count()
+    }
+
+    fn has_errors(&self) -> bool {
+        self.error_count() > 0
+    }
+
+    fn stop_on_errors(&self) -> Option<()> {
+        (!self.has_errors()).then_some(())
+    }
+
+    fn extend(&mut self, problems: Vec<Problem>) -> Option<()> {
+        self.problems.extend(problems);
+        self.stop_on_errors()
+    }
+
+    fn ok<T>(&mut self, r: Result<T, Vec<Problem>>) -> Option<T> {
+        r.map_err(|ps| self.problems.extend(ps)).ok()
+    }
+
+    fn ok1<T>(&mut self, r: Result<T, Problem>) -> Option<T> {
+        r.map_err(|p| self.problems.push(p)).ok()
+    }
+
+    fn render(&mut self) -> Vec<Rendered> {
+        let problems = std::mem::take(&mut self.problems);
+        problems.into_iter().map(|p| { let loc = self.locate(&p); Rendered::new(p, loc) }).collect()
+    }
+
+    fn locate(&self, p: &Problem) -> Option<Location> {
+        let (file, span) = match &p.file {
+            Some(f) => {
+                let src = self.sources.get(f)?;
+                let span = p.span.or_else(|| src.spans.nearest(&p.path, p.at == crate::diag::At::Key))?;
+                (f.clone(), span)
+            }
+            None => self.search(&p.path, p.at == crate::diag::At::Key)?,
+        };
+        let src = self.sources.get(&file)?;
+        Some(Location { name: display_name(&file, &self.opts.working_dir), text: src.text.clone(), span })
+    }
+
+    /// A problem found after merging knows its path but not its file: the last file that
+    /// holds the path (or its nearest ancestor) is where the user will look.
+    fn search(&self, path: &YamlPath, want_key: bool) -> Option<(PathBuf, crate::diag::Span)> {
+        let mut cur = Some(path.clone());
+        while let Some(p) = cur.filter(|p| !p.is_root()) {
+            for (f, src) in self.sources.iter().rev() {
+                if src.spans.get(&p).is_some() {
+                    return src.spans.nearest(&p, want_key).map(|s| (f.clone(), s));
+                }
+            }
+            cur = p.parent();
+        }
+        None
+    }
+}
+
+fn located_in(p: Problem, file: &Path) -> Problem {
+    if p.file.is_some() {
+        p
+    } else {
+        p.in_file(file)
+    }
+}
+
+fn display_name(file: &Path, wd: &Path) -> String {
+    if file.as_os_str() == "-" {
+        return "<stdin>".to_string();
+    }
+    file.strip_prefix(wd).unwrap_or(file).display().to_string()
+}
+
+impl FileSource for Session<'_> {
+    fn load(&mut self, path: &Path) -> Result<Value, Vec<Problem>> {
+        let base = path.parent().map_or_else(|| self.opts.working_dir.clone(), Path::to_path_buf);
+        let env = self.env.clone();
+        self.load_processed(path, &base, &env).map(|l| l.value)
+    }
+}
+
+impl ProjectSource for Session<'_> {
+    fn load_included(&mut self, spec: &IncludeSpec, chain: &[PathBuf]) -> Result<Value, Vec<Problem>> {
+        let first = spec.paths.first().cloned().unwrap_or_default();
+        let dir = spec
+            .project_directory
+            .clone()
+            .or_else(|| first.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| self.opts.working_dir.clone());
+        // The including project's variables win over the included project's own env files.
+        let env = environment::project_env(&self.env, &dir, &spec.env_files, &read_fs)?;
+        let mut merged: Option<Value> = None;
+        for file in &spec.paths {
+            let mut layer = self.load_processed(file, &dir, &env)?;
+            let mut inner_chain = chain.to_vec();
+            inner_chain.push(file.clone());
+            let problems = include::apply(&mut layer.value, file, &inner_chain, self);
+            if !problems.is_empty() {
+                return Err(problems.into_iter().map(|p| located_in(p, file)).collect());
+            }
+            merged = Some(match merged {
+                None => layer.value,
+                Some(base) => merge::merge(base, layer.value, &layer.resets, &layer.overrides),
+            });
+        }
+        Ok(merged.unwrap_or(Value::Null))
+    }
+}
