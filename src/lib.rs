@@ -3,7 +3,9 @@
 pub mod cli;
 pub mod commands;
 pub mod diag;
+pub mod engine;
 pub mod graph;
 pub mod hash;
+pub mod labels;
 pub mod load;
 pub mod model;

@@ -1,0 +1,58 @@
+//! Engine errors sorted into the kinds the rest of dockhand decides on. The one place that
+//! looks inside bollard's errors.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// No engine answered at the address.
+    Unreachable,
+    NotFound,
+    /// A name is taken, or a resource is in use (e.g. a network with active endpoints).
+    Conflict,
+    /// The engine refused the request as invalid.
+    Invalid,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineError {
+    pub kind: Kind,
+    pub message: String,
+}
+
+impl EngineError {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        EngineError { kind, message: message.into() }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.kind == Kind::NotFound
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+impl From<bollard::errors::Error> for EngineError {
+    fn from(e: bollard::errors::Error) -> Self {
+        use bollard::errors::Error as B;
+        let kind = match &e {
+            B::DockerResponseServerError { status_code: 404, .. } => Kind::NotFound,
+            B::DockerResponseServerError { status_code: 409, .. } => Kind::Conflict,
+            B::DockerResponseServerError { status_code: 400, .. } => Kind::Invalid,
+            B::SocketNotFoundError(_) | B::HyperResponseError { .. } | B::RequestTimeoutError => Kind::Unreachable,
+            _ => Kind::Other,
+        };
+        let message = match e {
+            B::DockerResponseServerError { message, .. } => message,
+            other => other.to_string(),
+        };
+        EngineError { kind, message }
+    }
+}

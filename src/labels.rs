@@ -1,0 +1,18 @@
+//! The `com.docker.compose.*` labels: how dockhand and `docker compose` recognise what belongs
+//! to a project.
+
+pub const PROJECT: &str = "com.docker.compose.project";
+pub const SERVICE: &str = "com.docker.compose.service";
+pub const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";
+pub const ONEOFF: &str = "com.docker.compose.oneoff";
+pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
+pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
+pub const IMAGE: &str = "com.docker.compose.image";
+pub const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
+pub const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
+pub const ENVIRONMENT_FILE: &str = "com.docker.compose.project.environment_file";
+pub const VERSION: &str = "com.docker.compose.version";
+pub const NETWORK: &str = "com.docker.compose.network";
+pub const VOLUME: &str = "com.docker.compose.volume";
+pub const REPLACE: &str = "com.docker.compose.replace";
+pub const SLUG: &str = "com.docker.compose.slug";
