@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Problem;
+use crate::load::include::join_lexically;
 use crate::load::merge::merge_under;
 use crate::load::path::YamlPath;
 use crate::load::{Mapping, Value};
@@ -222,8 +223,7 @@ fn target(extends: &Value, name: &str) -> Result<Target, Option<Problem>> {
 }
 
 fn relative_to(file: &Path, written: &str) -> PathBuf {
-    let dir = file.parent().unwrap_or_else(|| Path::new(""));
-    dir.join(written)
+    join_lexically(file.parent().unwrap_or_else(|| Path::new("")), written)
 }
 
 fn not_found(name: &str, file: &Path, target: &Target, services: &Mapping) -> Problem {
