@@ -489,6 +489,54 @@ mod tests {
         );
     }
 
+    /// Reads fixture files as they are (short syntax, relative paths), which is enough to see
+    /// which definitions end up where.
+    struct Disk;
+
+    impl FileSource for Disk {
+        fn load(&mut self, path: &Path) -> Result<Value, Vec<Problem>> {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                vec![Problem::error(
+                    "dockhand::io",
+                    YamlPath::root(),
+                    format!("{}: {e}", path.display()),
+                )]
+            })?;
+            Ok(serde_yaml::from_str(&text).unwrap())
+        }
+    }
+
+    const TESTDATA: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/conformance/fixtures/compose-go/loader/testdata"
+    );
+
+    fn fixture(relative: &str) -> (Value, Vec<Problem>) {
+        let path = PathBuf::from(TESTDATA).join(relative);
+        let mut project = Disk.load(&path).unwrap();
+        let problems = apply(&mut project, &path, &mut Disk);
+        (project, problems)
+    }
+
+    #[test]
+    fn conformance_extends_fixtures() {
+        let (got, problems) = fixture("extends/base.yaml");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(got["services"]["another"], y("{image: base}"));
+        assert_eq!(got["services"]["with-build"], y("{build: .}"));
+
+        let (got, problems) = fixture("compose-test-extends.yaml");
+        assert!(problems.is_empty(), "{problems:?}");
+        let importer = &got["services"]["importer"];
+        assert_eq!(importer["image"], y("nginx"));
+        assert_eq!(importer["volumes"], y("['/opt/data:/var/lib/mysql']"));
+        assert!(importer.get("extends").is_none());
+
+        let (got, problems) = fixture("extends/withdir/compose.yaml");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(got["services"]["test"], y("{image: hello-world}"));
+    }
+
     #[test]
     fn cycles_across_files_are_detected() {
         let mut files = Files::default()

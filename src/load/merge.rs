@@ -108,9 +108,9 @@ pub fn merge_under(
     let resets: Vec<&YamlPath> = resets.iter().collect();
     let base = prune(base, at, &dropped, false);
     let over = prune(over, at, &resets, true);
-    let keys = key_path(at);
-    let merged = merge_at(base, over, &mut keys.clone());
-    unique_at(merged, &mut keys.clone())
+    let mut keys = key_path(at);
+    let merged = merge_at(base, over, &mut keys);
+    unique_at(merged, &mut keys)
 }
 
 /// One entry per identity in the keyed sequences of a whole project (ports, volumes, ...),
