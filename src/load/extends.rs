@@ -18,12 +18,7 @@ pub trait FileSource {
     fn load(&mut self, path: &Path) -> Result<Value, Vec<Problem>>;
 }
 
-/// Resolves every service's `extends` in `project`, the value of `file`.
-pub fn apply(project: &mut Value, file: &Path, files: &mut dyn FileSource) -> Vec<Problem> {
-    apply_tagged(project, file, &[], &[], files)
-}
-
-/// [`apply`] for a file with `!reset`/`!override` tags: a tag on a service's key also acts on
+/// Resolves the file's references; `resets`/`overrides` are the file's `!reset`/`!override` tags: a tag on a service's key also acts on
 /// what the service inherits (`command: !reset` drops the extended service's command).
 pub fn apply_tagged(
     project: &mut Value,

@@ -27,16 +27,6 @@ pub trait ProjectSource {
 /// The top-level keys an included project contributes.
 const RESOURCES: [&str; 6] = ["services", "volumes", "networks", "secrets", "configs", "models"];
 
-/// Replaces the `include` key of `project` with the resources it brings in.
-pub fn apply(
-    project: &mut Value,
-    file: &Path,
-    chain: &[PathBuf],
-    source: &mut dyn ProjectSource,
-) -> Vec<Problem> {
-    apply_tagged(project, file, chain, &[], &[], source)
-}
-
 /// [`apply`] for a file with `!reset`/`!override` tags. `chain`: the files that include this
 /// one, outermost first (this file may be the last); the source receives it with this file
 /// at the end, to pass on to nested includes.

@@ -91,11 +91,8 @@ impl<'o> Session<'o> {
         let name = self.project_name(&parsed, &project_dir)?;
         self.env.entry("COMPOSE_PROJECT_NAME".to_string()).or_insert_with(|| name.clone());
         let env = self.env.clone();
-        let mut merged = self.merge_main(parsed, &project_dir, &env)?;
+        let merged = self.merge_main(parsed, &project_dir, &env)?;
         self.stop_on_errors()?;
-        let main_file = found.files.first().cloned().unwrap_or_default();
-        let problems = extends::apply(&mut merged, &main_file, self);
-        self.extend(problems)?;
         let project = self.finish(merged, &name)?;
         Some((project, found.files, project_dir))
     }
@@ -143,14 +140,22 @@ impl<'o> Session<'o> {
         let mut merged: Option<Value> = None;
         for (file, p) in parsed {
             let Some(mut layer) = self.process(&file, p, project_dir, env) else { continue };
-            let problems = include::apply(&mut layer.value, &file, std::slice::from_ref(&file), self);
-            self.problems.extend(problems.into_iter().map(|p| located_in(p, &file)));
-            merged = Some(match merged {
-                None => layer.value,
-                Some(base) => merge::merge(base, layer.value, &layer.resets, &layer.overrides),
-            });
+            let problems = self.resolve_references(&file, &mut layer, &[]);
+            self.problems.extend(problems);
+            merged = Some(merge_layer(merged, layer));
         }
         merged
+    }
+
+    /// `include` then `extends`, inside one file and before merging, as the reference does:
+    /// a later file's redefinition of a service does not change what an earlier one extends.
+    fn resolve_references(&mut self, file: &Path, layer: &mut Layer, chain: &[PathBuf]) -> Vec<Problem> {
+        let mut problems = include::apply_tagged(&mut layer.value, file, chain, &layer.resets, &layer.overrides, self);
+        if problems.iter().any(Problem::is_error) {
+            return problems.into_iter().map(|p| located_in(p, file)).collect();
+        }
+        problems.extend(extends::apply_tagged(&mut layer.value, file, &layer.resets, &layer.overrides, self));
+        problems.into_iter().map(|p| located_in(p, file)).collect()
     }
 
     fn finish(&mut self, mut merged: Value, name: &str) -> Option<Project> {
@@ -310,6 +315,11 @@ impl<'o> Session<'o> {
     }
 }
 
+/// A single file is merged too: the reference removes duplicate ports and volumes even there.
+fn merge_layer(merged: Option<Value>, layer: Layer) -> Value {
+    merge::merge(merged.unwrap_or(Value::Null), layer.value, &layer.resets, &layer.overrides)
+}
+
 fn located_in(p: Problem, file: &Path) -> Problem {
     if p.file.is_some() {
         p
@@ -346,16 +356,12 @@ impl ProjectSource for Session<'_> {
         let mut merged: Option<Value> = None;
         for file in &spec.paths {
             let mut layer = self.load_processed(file, &dir, &env)?;
-            let mut inner_chain = chain.to_vec();
-            inner_chain.push(file.clone());
-            let problems = include::apply(&mut layer.value, file, &inner_chain, self);
-            if !problems.is_empty() {
-                return Err(problems.into_iter().map(|p| located_in(p, file)).collect());
+            let problems = self.resolve_references(file, &mut layer, chain);
+            if problems.iter().any(Problem::is_error) {
+                return Err(problems);
             }
-            merged = Some(match merged {
-                None => layer.value,
-                Some(base) => merge::merge(base, layer.value, &layer.resets, &layer.overrides),
-            });
+            self.problems.extend(problems);
+            merged = Some(merge_layer(merged, layer));
         }
         Ok(merged.unwrap_or(Value::Null))
     }
