@@ -259,14 +259,7 @@ fn check_scalar(shape: &Shape, v: &mut Value, path: &YamlPath) -> Checked {
         }),
         (Shape::Bytes(min), _) => check_bytes(shape, v, path, *min),
         (Shape::Enum(values), Value::String(s)) if values.contains(&s.as_str()) => Ok(()),
-        (Shape::Enum(values), Value::String(_)) => {
-            let expected = values
-                .iter()
-                .map(|x| format!("'{x}'"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            Err(Box::new(not_one_of(path, &expected)))
-        }
+        (Shape::Enum(values), Value::String(s)) => Err(Box::new(not_one_of(values, s, path))),
         (Shape::Check(c), Value::String(s)) => check_string(c, s, path),
         _ => Err(Box::new(mismatch(shape, path))),
     }
@@ -286,12 +279,21 @@ fn check_string(c: &Check, s: &str, path: &YamlPath) -> Checked {
     )))
 }
 
-fn not_one_of(path: &YamlPath, expected: &str) -> Problem {
-    Problem::error(
+fn not_one_of(values: &[&str], s: &str, path: &YamlPath) -> Problem {
+    let expected = values
+        .iter()
+        .map(|x| format!("'{x}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let p = Problem::error(
         "dockhand::invalid_value",
         path.clone(),
         format!("{path} value must be one of {expected}"),
-    )
+    );
+    match closest(s, values.iter().copied()) {
+        Some(near) => p.with_help(format!("did you mean `{near}`?")),
+        None => p,
+    }
 }
 
 fn check_int(shape: &Shape, v: &mut Value, path: &YamlPath, min: Option<i64>, max: Option<i64>) -> Checked {
