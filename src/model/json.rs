@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) fn strip_nested_extensions(p: &mut Project) {
-    p.services.values_mut().for_each(service);
+    p.services.values_mut().for_each(strip_service_extensions);
     p.networks.values_mut().for_each(network);
     p.volumes.values_mut().for_each(|v| v.extensions.clear());
     p.secrets
@@ -12,7 +12,7 @@ pub(super) fn strip_nested_extensions(p: &mut Project) {
         .for_each(|f| f.extensions.clear());
 }
 
-fn service(s: &mut Service) {
+pub(super) fn strip_service_extensions(s: &mut Service) {
     s.extensions.clear();
     s.configs
         .iter_mut()

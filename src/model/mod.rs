@@ -86,3 +86,12 @@ impl Project {
         p
     }
 }
+
+impl Service {
+    /// The service as `config --format json` prints it: without `x-*` extensions.
+    pub fn json_view(&self) -> Service {
+        let mut s = self.clone();
+        json::strip_service_extensions(&mut s);
+        s
+    }
+}

@@ -167,7 +167,7 @@ pub fn is_zero_i64(n: &Option<i64>) -> bool {
 }
 
 pub fn is_zero_f64(n: &Option<f64>) -> bool {
-    matches!(n, None) || *n == Some(0.0)
+    n.is_none() || *n == Some(0.0)
 }
 
 pub fn yes() -> bool {
