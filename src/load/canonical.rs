@@ -1,10 +1,561 @@
 //! Short syntax to long form, per file, before merging (ports, volumes, environment, …).
+//! The long form is the shape the reference prints with `config --format json`, so that
+//! merging, binding and printing all see one shape. Paths stay as written: resolving them is
+//! a later phase.
 use std::path::Path;
 
 use crate::diag::Problem;
-use crate::load::Value;
+use crate::load::path::YamlPath;
+use crate::load::{units, Mapping, Value};
 
-pub fn canonicalize(value: Value, file: &Path) -> (Value, Vec<Problem>) {
-    let _ = file;
-    (value, Vec::new())
+mod ports;
+mod shell;
+mod volumes;
+
+pub use ports::parse_port;
+pub use shell::split as shell_split;
+pub use volumes::{is_file_path, parse_volume};
+
+pub fn canonicalize(mut value: Value, file: &Path) -> (Value, Vec<Problem>) {
+    let mut problems = Vec::new();
+    if let Value::Mapping(top) = &mut value {
+        if let Some(Value::Mapping(services)) = top.get_mut("services") {
+            for (name, svc) in services.iter_mut() {
+                let path = YamlPath::root().key("services").key(key_text(name));
+                if let Value::Mapping(m) = svc {
+                    service(
+                        m,
+                        &mut Ctx {
+                            path,
+                            problems: &mut problems,
+                        },
+                    );
+                }
+            }
+        }
+        for kind in ["networks", "volumes", "secrets", "configs"] {
+            if let Some(Value::Mapping(entries)) = top.get_mut(kind) {
+                for (name, entry) in entries.iter_mut() {
+                    let path = YamlPath::root().key(kind).key(key_text(name));
+                    if let Value::Mapping(m) = entry {
+                        resource(
+                            m,
+                            &mut Ctx {
+                                path,
+                                problems: &mut problems,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(inc) = top.get_mut("include") {
+            include(inc);
+        }
+    }
+    let problems = problems.into_iter().map(|p| p.in_file(file)).collect();
+    (value, problems)
 }
+
+/// Where we are in the file, and where problems go.
+struct Ctx<'a> {
+    path: YamlPath,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, code: &'static str, path: YamlPath, message: String, help: &str) {
+        self.problems
+            .push(Problem::error(code, path, message).with_help(help));
+    }
+
+    fn at<'b>(&'b mut self, key: &str) -> Ctx<'b> {
+        Ctx {
+            path: self.path.key(key),
+            problems: self.problems,
+        }
+    }
+}
+
+fn key_text(v: &Value) -> String {
+    crate::load::yaml::scalar_text(v)
+}
+
+/// Text of a scalar as the reference keeps it in string fields (`42` → `"42"`).
+fn scalar_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn stringify(v: &Value) -> Value {
+    scalar_string(v).map_or_else(|| v.clone(), Value::String)
+}
+
+/// Applies `f` to the value under `key`, if present.
+fn with(m: &mut Mapping, key: &str, f: impl FnOnce(Value) -> Value) {
+    if let Some(v) = m.get_mut(key) {
+        *v = f(std::mem::take(v));
+    }
+}
+
+fn service(m: &mut Mapping, cx: &mut Ctx) {
+    for key in ["environment", "labels", "annotations", "sysctls", "storage_opt"] {
+        let null = if key == "environment" {
+            Null::Keep
+        } else {
+            Null::Empty
+        };
+        with(m, key, |v| to_map(v, null));
+    }
+    with(m, "extra_hosts", extra_hosts);
+    with(m, "depends_on", depends_on);
+    with(m, "networks", list_to_null_map);
+    with(m, "env_file", env_file);
+    for key in ["dns", "dns_search", "dns_opt", "tmpfs", "label_file"] {
+        with(m, key, one_or_many);
+    }
+    for key in ["expose", "group_add"] {
+        with(m, key, |v| map_seq(one_or_many(v), |x| stringify(&x)));
+    }
+    for key in ["secrets", "configs"] {
+        with(m, key, |v| map_seq(v, source_ref));
+    }
+    with(m, "devices", |v| map_seq(v, device));
+    with(m, "extends", |v| short_to_map(v, "service"));
+    with(m, "gpus", gpus);
+    with(m, "logging", |v| {
+        map_key(v, "options", |o| to_map(o, Null::Empty))
+    });
+    for key in ["command", "entrypoint"] {
+        let path = cx.path.key(key);
+        with(m, key, |v| command(v, &path, cx.problems));
+    }
+    for key in ["post_start", "pre_start", "pre_stop"] {
+        let mut hc = cx.at(key);
+        with(m, key, |v| hooks(v, &mut hc));
+    }
+    for key in ["mem_limit", "mem_reservation", "memswap_limit", "shm_size"] {
+        size_at(m, key, cx);
+    }
+    duration_at(m, "stop_grace_period", cx);
+    if let Some(Value::Mapping(b)) = m.get_mut("build").map(short_build) {
+        build(b, &mut cx.at("build"));
+    }
+    if let Some(Value::Mapping(h)) = m.get_mut("healthcheck") {
+        healthcheck(h, &mut cx.at("healthcheck"));
+    }
+    if let Some(Value::Mapping(d)) = m.get_mut("deploy") {
+        deploy(d, &mut cx.at("deploy"));
+    }
+    if let Some(Value::Sequence(ports)) = m.get_mut("ports") {
+        *ports = service_ports(std::mem::take(ports), &mut cx.at("ports"));
+    }
+    if let Some(Value::Sequence(vols)) = m.get_mut("volumes") {
+        *vols = service_volumes(std::mem::take(vols), &mut cx.at("volumes"));
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Null {
+    /// `environment: [FOO]` means "take FOO from the caller", kept as null.
+    Keep,
+    /// `labels: [foo]` means an empty label.
+    Empty,
+}
+
+/// `[K=V, K]` or `{K: V}` → `{K: "V"}`.
+fn to_map(v: Value, null: Null) -> Value {
+    let absent = || match null {
+        Null::Keep => Value::Null,
+        Null::Empty => Value::String(String::new()),
+    };
+    match v {
+        Value::Sequence(items) => Value::Mapping(
+            items
+                .iter()
+                .filter_map(scalar_string)
+                .map(|item| match item.split_once('=') {
+                    Some((k, v)) => (Value::from(k), Value::from(v)),
+                    None => (Value::from(item), absent()),
+                })
+                .collect(),
+        ),
+        Value::Mapping(m) => Value::Mapping(
+            m.into_iter()
+                .map(|(k, v)| (k, if v.is_null() { absent() } else { stringify(&v) }))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `["host:ip", "host=ip"]` or `{host: ip | [ips]}` → `{host: [ips]}`.
+fn extra_hosts(v: Value) -> Value {
+    let mut out = Mapping::new();
+    let mut add = |host: String, ip: String| {
+        let entry = out
+            .entry(Value::from(host))
+            .or_insert_with(|| Value::Sequence(Vec::new()));
+        if let Value::Sequence(ips) = entry {
+            ips.push(Value::from(ip));
+        }
+    };
+    match v {
+        Value::Sequence(items) => {
+            for item in items.iter().filter_map(scalar_string) {
+                let split = item.split_once('=').or_else(|| item.split_once(':'));
+                if let Some((h, ip)) = split {
+                    add(h.to_string(), strip_brackets(ip));
+                }
+            }
+        }
+        Value::Mapping(m) => {
+            for (k, v) in m {
+                let host = key_text(&k);
+                match v {
+                    Value::Sequence(ips) => ips
+                        .iter()
+                        .filter_map(scalar_string)
+                        .for_each(|ip| add(host.clone(), ip)),
+                    other => add(host, scalar_string(&other).unwrap_or_default()),
+                }
+            }
+        }
+        other => return other,
+    }
+    Value::Mapping(out)
+}
+
+fn strip_brackets(ip: &str) -> String {
+    ip.strip_prefix('[')
+        .and_then(|i| i.strip_suffix(']'))
+        .unwrap_or(ip)
+        .to_string()
+}
+
+/// `[db]` → `{db: {condition: service_started, required: true}}`; long entries get defaults.
+fn depends_on(v: Value) -> Value {
+    let with_defaults = |entry: Value| {
+        let mut m = match entry {
+            Value::Mapping(m) => m,
+            _ => Mapping::new(),
+        };
+        m.entry("condition".into())
+            .or_insert_with(|| "service_started".into());
+        m.entry("required".into()).or_insert(Value::Bool(true));
+        Value::Mapping(m)
+    };
+    match v {
+        Value::Sequence(items) => Value::Mapping(
+            items
+                .iter()
+                .filter_map(scalar_string)
+                .map(|s| (Value::from(s), with_defaults(Value::Null)))
+                .collect(),
+        ),
+        Value::Mapping(m) => Value::Mapping(m.into_iter().map(|(k, v)| (k, with_defaults(v))).collect()),
+        other => other,
+    }
+}
+
+fn list_to_null_map(v: Value) -> Value {
+    match v {
+        Value::Sequence(items) => Value::Mapping(
+            items
+                .iter()
+                .filter_map(scalar_string)
+                .map(|s| (Value::from(s), Value::Null))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `a.env` or `[a.env, {path: b.env}]` → `[{path, required}]`.
+fn env_file(v: Value) -> Value {
+    map_seq(one_or_many(v), |item| {
+        let mut m = match item {
+            Value::Mapping(m) => m,
+            scalar => Mapping::from_iter([(Value::from("path"), stringify(&scalar))]),
+        };
+        m.entry("required".into()).or_insert(Value::Bool(true));
+        Value::Mapping(m)
+    })
+}
+
+fn one_or_many(v: Value) -> Value {
+    match v {
+        Value::Sequence(_) | Value::Null => v,
+        scalar => Value::Sequence(vec![scalar]),
+    }
+}
+
+fn map_seq(v: Value, f: impl Fn(Value) -> Value) -> Value {
+    match v {
+        Value::Sequence(items) => Value::Sequence(items.into_iter().map(f).collect()),
+        other => other,
+    }
+}
+
+fn map_key(v: Value, key: &str, f: impl FnOnce(Value) -> Value) -> Value {
+    match v {
+        Value::Mapping(mut m) => {
+            with(&mut m, key, f);
+            Value::Mapping(m)
+        }
+        other => other,
+    }
+}
+
+/// A bare string stands for the one required field of a mapping (`extends: web`).
+fn short_to_map(v: Value, field: &str) -> Value {
+    match v {
+        Value::String(s) => Value::Mapping(Mapping::from_iter([(Value::from(field), Value::from(s))])),
+        other => other,
+    }
+}
+
+fn source_ref(v: Value) -> Value {
+    short_to_map(v, "source")
+}
+
+/// `/dev/a[:/dev/b[:perms]]` → `{source, target, permissions}`.
+fn device(v: Value) -> Value {
+    let Value::String(s) = &v else { return v };
+    let parts: Vec<&str> = s.split(':').collect();
+    let (source, target, perms) = match parts.as_slice() {
+        [src] => (*src, *src, "rwm"),
+        [src, dst] => (*src, *dst, "rwm"),
+        [src, dst, perms, ..] => (*src, *dst, *perms),
+        [] => return v,
+    };
+    Value::Mapping(Mapping::from_iter([
+        (Value::from("source"), Value::from(source)),
+        (Value::from("target"), Value::from(target)),
+        (Value::from("permissions"), Value::from(perms)),
+    ]))
+}
+
+/// `gpus: all` asks for every GPU.
+fn gpus(v: Value) -> Value {
+    match v {
+        Value::String(s) if s == "all" => Value::Sequence(vec![Value::Mapping(Mapping::from_iter([(
+            Value::from("count"),
+            Value::from(-1),
+        )]))]),
+        other => other,
+    }
+}
+
+fn command(v: Value, path: &YamlPath, problems: &mut Vec<Problem>) -> Value {
+    match v {
+        Value::String(s) => match shell::split(&s) {
+            Ok(words) => Value::Sequence(words.into_iter().map(Value::from).collect()),
+            Err(e) => {
+                problems.push(
+                    Problem::error("dockhand::invalid_command", path.clone(), e)
+                        .with_help("close the quote, or write the command as a list"),
+                );
+                Value::String(s)
+            }
+        },
+        Value::Sequence(items) => Value::Sequence(items.iter().map(stringify).collect()),
+        other => other,
+    }
+}
+
+fn hooks(v: Value, cx: &mut Ctx) -> Value {
+    let Value::Sequence(items) = v else { return v };
+    let hooks = items.into_iter().enumerate().map(|(i, hook)| {
+        let Value::Mapping(mut m) = hook else { return hook };
+        let path = cx.path.index(i).key("command");
+        with(&mut m, "command", |c| command(c, &path, cx.problems));
+        with(&mut m, "environment", |e| to_map(e, Null::Keep));
+        Value::Mapping(m)
+    });
+    Value::Sequence(hooks.collect())
+}
+
+/// Byte sizes become the decimal string the reference prints.
+fn size_at(m: &mut Mapping, key: &str, cx: &mut Ctx) {
+    let Some(v) = m.get_mut(key) else { return };
+    let parsed = match &*v {
+        Value::Number(n) => n.as_i64().map(Ok),
+        Value::String(s) => Some(s.trim().parse::<i64>().or_else(|_| {
+            units::parse_bytes(s).and_then(|n| i64::try_from(n).map_err(|_| format!("size too large: '{s}'")))
+        })),
+        _ => None,
+    };
+    match parsed {
+        Some(Ok(n)) => *v = Value::String(n.to_string()),
+        Some(Err(e)) => cx.error(
+            "dockhand::invalid_size",
+            cx.path.key(key),
+            e,
+            "write a size such as 512m, 1g or 1048576",
+        ),
+        None => {}
+    }
+}
+
+/// Durations are rewritten in Go's notation (`90s` → `1m30s`), as the reference prints them.
+fn duration_at(m: &mut Mapping, key: &str, cx: &mut Ctx) {
+    let Some(v) = m.get_mut(key) else { return };
+    let text = match &*v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return,
+    };
+    match units::parse_duration(&text) {
+        Ok(d) => *v = Value::String(units::format_duration(d)),
+        Err(e) => cx.error(
+            "dockhand::invalid_duration",
+            cx.path.key(key),
+            e,
+            "write a duration such as 30s, 1m30s or 500ms",
+        ),
+    }
+}
+
+fn short_build(v: &mut Value) -> &mut Value {
+    if let Value::String(_) = v {
+        *v = short_to_map(std::mem::take(v), "context");
+    }
+    v
+}
+
+fn build(b: &mut Mapping, cx: &mut Ctx) {
+    with(b, "args", |v| to_map(v, Null::Keep));
+    with(b, "labels", |v| to_map(v, Null::Empty));
+    with(b, "extra_hosts", extra_hosts);
+    with(b, "secrets", |v| map_seq(v, source_ref));
+    with(b, "additional_contexts", |v| to_map(v, Null::Empty));
+    size_at(b, "shm_size", cx);
+}
+
+fn healthcheck(h: &mut Mapping, cx: &mut Ctx) {
+    with(h, "test", |v| match v {
+        Value::String(s) => Value::Sequence(vec!["CMD-SHELL".into(), Value::String(s)]),
+        other => other,
+    });
+    for key in ["interval", "timeout", "start_period", "start_interval"] {
+        duration_at(h, key, cx);
+    }
+}
+
+fn deploy(d: &mut Mapping, cx: &mut Ctx) {
+    with(d, "labels", |v| to_map(v, Null::Empty));
+    for key in ["update_config", "rollback_config"] {
+        if let Some(Value::Mapping(u)) = d.get_mut(key) {
+            let mut ucx = cx.at(key);
+            duration_at(u, "delay", &mut ucx);
+            duration_at(u, "monitor", &mut ucx);
+        }
+    }
+    if let Some(Value::Mapping(r)) = d.get_mut("restart_policy") {
+        let mut rcx = cx.at("restart_policy");
+        duration_at(r, "delay", &mut rcx);
+        duration_at(r, "window", &mut rcx);
+    }
+    if let Some(Value::Mapping(res)) = d.get_mut("resources") {
+        for key in ["limits", "reservations"] {
+            if let Some(Value::Mapping(l)) = res.get_mut(key) {
+                size_at(l, "memory", &mut cx.at("resources").at(key));
+            }
+        }
+    }
+}
+
+fn service_ports(items: Vec<Value>, cx: &mut Ctx) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        match item {
+            Value::Mapping(mut m) => {
+                with(&mut m, "published", |p| stringify(&p));
+                out.push(Value::Mapping(m));
+            }
+            other => match scalar_string(&other).map(|s| parse_port(&s)) {
+                Some(Ok(entries)) => out.extend(entries),
+                Some(Err(e)) => {
+                    cx.error("dockhand::invalid_port", cx.path.index(i), e, PORT_HELP);
+                    out.push(other);
+                }
+                None => out.push(other),
+            },
+        }
+    }
+    out
+}
+
+const PORT_HELP: &str =
+    "write [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], e.g. \"8080:80\" or \"127.0.0.1:53:53/udp\"";
+
+fn service_volumes(items: Vec<Value>, cx: &mut Ctx) -> Vec<Value> {
+    let parse = |(i, item): (usize, Value), cx: &mut Ctx| match item {
+        Value::String(s) => match parse_volume(&s) {
+            Ok(v) => v,
+            Err(e) => {
+                cx.error("dockhand::invalid_volume", cx.path.index(i), e, VOLUME_HELP);
+                Value::String(s)
+            }
+        },
+        Value::Mapping(mut m) => {
+            if let Some(Value::Mapping(t)) = m.get_mut("tmpfs") {
+                size_at(t, "size", &mut cx.at("tmpfs"));
+            }
+            Value::Mapping(m)
+        }
+        other => other,
+    };
+    items.into_iter().enumerate().map(|x| parse(x, cx)).collect()
+}
+
+const VOLUME_HELP: &str =
+    "write [SOURCE:]TARGET[:OPTIONS], e.g. \"./data:/data:ro\" or \"dbdata:/var/lib/db\"";
+
+/// Top-level networks, volumes, secrets and configs.
+fn resource(m: &mut Mapping, cx: &mut Ctx) {
+    with(m, "labels", |v| to_map(v, Null::Empty));
+    with(m, "driver_opts", |v| to_map(v, Null::Empty));
+    let legacy_name = match m.get("external") {
+        Some(Value::Mapping(ext)) => Some(ext.get("name").cloned()),
+        _ => None,
+    };
+    if let Some(name) = legacy_name {
+        m.insert("external".into(), Value::Bool(true));
+        if let Some(name) = name {
+            m.insert("name".into(), name);
+            cx.problems.push(
+                Problem::warning(
+                    "dockhand::deprecated",
+                    cx.path.key("external").key("name"),
+                    format!(
+                        "{}: external.name is deprecated. Please set name and external: true",
+                        cx.path
+                    ),
+                )
+                .with_help("set `name:` and `external: true` instead"),
+            );
+        }
+    }
+}
+
+/// `include: [a.yaml]` → `[{path: [a.yaml]}]`; single path and env_file strings → lists.
+fn include(v: &mut Value) {
+    *v = map_seq(std::mem::take(v), |item| {
+        let mut m = match item {
+            Value::Mapping(m) => m,
+            scalar => Mapping::from_iter([(Value::from("path"), scalar)]),
+        };
+        with(&mut m, "path", one_or_many);
+        with(&mut m, "env_file", one_or_many);
+        Value::Mapping(m)
+    });
+}
+
+#[cfg(test)]
+mod tests;

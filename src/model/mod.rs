@@ -1,22 +1,97 @@
 //! The typed project: what the engine side acts on and what `config` prints.
+//!
+//! Serialising a `Project` gives the shape of `docker compose config` (YAML): every `x-*`
+//! extension kept where it was written. `Project::json_view` gives the shape of
+//! `config --format json`, where the reference keeps extensions only at the top level.
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub mod build;
+pub mod deploy;
+pub mod healthcheck;
+mod json;
+pub mod mounts;
+pub mod network;
+pub mod ports;
+pub mod resource;
+pub mod service;
+pub mod types;
+pub mod volume;
+
+pub use build::Build;
+pub use deploy::{Deploy, DeviceRequest, Resource, Resources};
+pub use healthcheck::Healthcheck;
+pub use mounts::{BindOptions, MountType, ServiceVolume, TmpfsOptions, VolumeOptions};
+pub use network::{Ipam, IpamPool, Network, ServiceNetwork};
+pub use ports::Port;
+pub use resource::{FileObject, ServiceFileRef};
+pub use service::{Condition, DependsOn, Device, EnvFile, ExtraHosts, Restart, Service, Ulimit};
+pub use types::{ByteSize, Extensions, FileMode, GoDuration, StringMap};
+pub use volume::Volume;
+
+use crate::load::Value;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Project {
+    #[serde(
+        default,
+        deserialize_with = "entries",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub configs: BTreeMap<String, FileObject>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, Value>,
+    #[serde(default)]
     pub name: String,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "entries",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub networks: BTreeMap<String, Network>,
+    #[serde(
+        default,
+        deserialize_with = "entries",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub secrets: BTreeMap<String, FileObject>,
+    #[serde(default, deserialize_with = "entries")]
     pub services: BTreeMap<String, Service>,
-    #[serde(default)]
-    pub networks: BTreeMap<String, serde_json::Value>,
-    #[serde(default)]
-    pub volumes: BTreeMap<String, serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "entries",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub volumes: BTreeMap<String, Volume>,
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Service {
-    pub image: Option<String>,
-    #[serde(default)]
-    pub profiles: Vec<String>,
+/// A resource map whose entries may be empty (`some-volume:`), meaning all defaults.
+fn entries<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    let raw = Option::<BTreeMap<String, Option<T>>>::deserialize(d)?.unwrap_or_default();
+    Ok(raw.into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect())
+}
+
+impl Project {
+    /// The project as `config --format json` prints it: extensions below the top level dropped.
+    pub fn json_view(&self) -> Project {
+        let mut p = self.clone();
+        json::strip_nested_extensions(&mut p);
+        p
+    }
+}
+
+impl Service {
+    /// The service as `config --format json` prints it: without `x-*` extensions.
+    pub fn json_view(&self) -> Service {
+        let mut s = self.clone();
+        json::strip_service_extensions(&mut s);
+        s
+    }
 }

@@ -1,0 +1,128 @@
+use std::path::Path;
+
+use serde_json::Value as Json;
+
+use super::*;
+use crate::load::{canonical, yaml};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/conformance/fixtures/compose-go-full-example"
+);
+
+fn load(text: &str) -> Result<Project, Vec<Problem>> {
+    let parsed = yaml::parse(Path::new("compose.yaml"), text).unwrap();
+    let (value, problems) = canonical::canonicalize(parsed.value, Path::new("compose.yaml"));
+    assert!(problems.iter().all(|p| !p.is_error()), "{problems:?}");
+    bind(value)
+}
+
+/// Every difference between two JSON values, by path, so a failure shows all of them.
+fn diff(path: &str, a: &Json, e: &Json, out: &mut Vec<String>) {
+    match (a, e) {
+        (Json::Object(a), Json::Object(e)) => {
+            for k in a.keys().chain(e.keys().filter(|k| !a.contains_key(*k))) {
+                match (a.get(k), e.get(k)) {
+                    (Some(x), Some(y)) => diff(&format!("{path}.{k}"), x, y, out),
+                    (x, y) => out.push(format!("{path}.{k}: ours {x:?}, reference {y:?}")),
+                }
+            }
+        }
+        (Json::Array(x), Json::Array(y)) if x.len() == y.len() => {
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                diff(&format!("{path}[{i}]"), x, y, out);
+            }
+        }
+        _ if a == e => {}
+        _ => out.push(format!("{path}: ours {a}, reference {e}")),
+    }
+}
+
+/// The golden output of the reference for full-example.yml, against canonicalize + bind.
+/// Skipped, because other phases do them: interpolation (the one variable is substituted in
+/// the text here), path resolution (the golden paths are made relative again), env_file and
+/// label_file resolution (environment and labels are checked as subsets), and the defaulted
+/// build context of `bar` (normalisation).
+#[test]
+fn full_example_round_trips() {
+    let text = std::fs::read_to_string(format!("{FIXTURE}/full-example.yml"))
+        .unwrap()
+        .replace("${COMPOSE_PROJECT_NAME}", "full_example_project_name");
+    let project = load(&text).unwrap();
+    let mut ours = serde_json::to_value(project.json_view()).unwrap();
+    let golden = std::fs::read_to_string(format!("{FIXTURE}/expected-config.json"))
+        .unwrap()
+        .replace("__WORKDIR__/", "./")
+        .replace("__WORKDIR__", ".")
+        .replace("__HOME__", "~");
+    let mut golden: Json = serde_json::from_str(&golden).unwrap();
+
+    let foo_ours = ours["services"]["foo"].as_object_mut().unwrap();
+    let foo_golden = golden["services"]["foo"].as_object_mut().unwrap();
+    for key in ["environment", "labels"] {
+        let (o, g) = (foo_ours.remove(key).unwrap(), foo_golden.remove(key).unwrap());
+        for (k, v) in o.as_object().unwrap() {
+            assert!(
+                v.is_null() || g.get(k) == Some(v),
+                "{key}.{k}: {v} vs {:?}",
+                g.get(k)
+            );
+        }
+    }
+    golden["services"]["bar"]["build"]
+        .as_object_mut()
+        .unwrap()
+        .remove("context");
+
+    let mut differences = Vec::new();
+    diff("", &ours, &golden, &mut differences);
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+}
+
+#[test]
+fn extensions_are_kept_for_yaml_and_dropped_below_top_level_for_json() {
+    let p = load("services:\n  a:\n    image: x\n    x-foo: 1\nx-top: 2\n").unwrap();
+    let yaml = serde_json::to_value(&p).unwrap();
+    assert_eq!(yaml["services"]["a"]["x-foo"], 1);
+    let json = serde_json::to_value(p.json_view()).unwrap();
+    assert!(json["services"]["a"].get("x-foo").is_none());
+    assert_eq!(json["x-top"], 2);
+}
+
+#[test]
+fn reports_every_bad_entry_with_its_path() {
+    let problems = load(
+        "services:\n  a:\n    image: x\n    restart: sometimes\n  b:\n    ports: [{target: huge}]\n\
+         volumes:\n  v:\n    external: maybe\n",
+    )
+    .unwrap_err();
+    let paths: Vec<String> = problems.iter().map(|p| p.path.to_string()).collect();
+    assert_eq!(
+        paths,
+        [
+            "services.a.restart",
+            "services.b.ports[0].target",
+            "volumes.v.external"
+        ]
+    );
+}
+
+#[test]
+fn prints_nulls_and_defaults_like_the_reference() {
+    let p = load("services:\n  a:\n    image: x\nnetworks:\n  n:\nvolumes:\n  v:\n").unwrap();
+    let json = serde_json::to_value(p.json_view()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "name": "",
+            "networks": {"n": {"ipam": {}}},
+            "services": {"a": {"command": null, "entrypoint": null, "image": "x"}},
+            "volumes": {"v": {}},
+        })
+    );
+}
