@@ -80,8 +80,12 @@ pub struct VolumeOptions {
 pub struct TmpfsOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<ByteSize>,
-    /// Printed as a decimal integer (the reference does not render it in octal here).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Written in octal (`0755`), printed as a decimal integer as the reference does.
+    #[serde(
+        default,
+        deserialize_with = "octal_mode",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mode: Option<u32>,
     #[serde(flatten)]
     pub extensions: Extensions,
@@ -93,4 +97,8 @@ pub struct ImageOptions {
     pub subpath: Option<String>,
     #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+fn octal_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Ok(Option::<super::types::FileMode>::deserialize(d)?.map(|m| m.0))
 }

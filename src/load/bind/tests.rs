@@ -126,3 +126,18 @@ fn prints_nulls_and_defaults_like_the_reference() {
         })
     );
 }
+
+#[test]
+fn octal_modes_read_as_the_reference_reads_them() {
+    let p = load(
+        "services:\n  a:\n    image: x\n    secrets: [{source: s, mode: 0440}]\n    \
+         volumes: [{type: tmpfs, target: /t, tmpfs: {mode: 0755, size: 1m}}]\nsecrets:\n  s:\n    file: ./s\n",
+    )
+    .unwrap();
+    let json = serde_json::to_value(p.json_view()).unwrap();
+    assert_eq!(json["services"]["a"]["secrets"][0]["mode"], "0440");
+    assert_eq!(
+        json["services"]["a"]["volumes"][0]["tmpfs"],
+        serde_json::json!({"size": "1048576", "mode": 493})
+    );
+}
