@@ -226,8 +226,12 @@ fn dependency(restart: bool) -> Value {
 }
 
 /// A service without network_mode and without networks joins the default network.
+/// An empty `networks` counts as none, as in the reference.
 fn default_networks(s: &mut Mapping) -> bool {
-    let has_networks = matches!(s.get("networks"), Some(v) if !v.is_null());
+    let has_networks = matches!(s.get("networks"), Some(Value::Mapping(m)) if !m.is_empty());
+    if !has_networks {
+        s.remove("networks");
+    }
     if !has_networks && !s.contains_key("network_mode") && !s.contains_key("provider") {
         let mut n = Mapping::new();
         n.insert("default".into(), Value::Null);
@@ -373,6 +377,8 @@ configs: {c: {name: myproject_c, content: hi}}
         assert!(v["networks"].get("default").is_none());
         assert!(v["services"]["a"].get("networks").is_none());
         assert!(v["services"]["p"].get("networks").is_none());
+        let (v, _) = normalized("services: {a: {image: x, networks: {}}}", &Env::new());
+        assert_eq!(v["services"]["a"]["networks"], yaml("{default: null}"));
     }
 
     #[test]
