@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use crate::cli::{ConfigOptions, ConfigView, Format};
 use crate::load::{self, Options};
+use crate::graph::Graph;
 use crate::model::Project;
 
 pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
@@ -39,8 +40,8 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
     Ok(match view {
         ConfigView::Quiet => String::new(),
         ConfigView::Model(Format::Yaml) => load::yaml::to_yaml_string(p)?,
-        ConfigView::Model(Format::Json) => serde_json::to_string_pretty(p).map_err(|e| e.to_string())?,
-        ConfigView::Services => lines(p.services.keys().cloned()),
+        ConfigView::Model(Format::Json) => serde_json::to_string_pretty(&p.json_view()).map_err(|e| e.to_string())?,
+        ConfigView::Services => lines(start_order(p)),
         ConfigView::Volumes => lines(p.volumes.keys().cloned()),
         ConfigView::Networks => lines(p.networks.keys().cloned()),
         ConfigView::Profiles => {
@@ -56,6 +57,12 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
             lines(wanted.map(|(n, s)| format!("{n} {}", crate::hash::config_hash(s))))
         }
     })
+}
+
+/// Dependencies before dependents, as the reference lists services.
+fn start_order(p: &Project) -> Vec<String> {
+    let graph = Graph::new(p.services.iter().map(|(n, s)| (n.clone(), s.depends_on.keys().cloned().collect::<Vec<_>>())));
+    graph.dependencies_first()
 }
 
 /// A service without `image:` gets the name the reference gives its built image.

@@ -316,7 +316,7 @@ mod tests {
 
     fn run(text: &str, files: &mut Files) -> (Value, Vec<Problem>) {
         let mut project = y(text);
-        let problems = apply(&mut project, Path::new("/p/compose.yaml"), files);
+        let problems = apply_tagged(&mut project, Path::new("/p/compose.yaml"), &[], &[], files);
         (project, problems)
     }
 
@@ -509,7 +509,7 @@ mod tests {
     fn fixture(relative: &str) -> (Value, Vec<Problem>) {
         let path = PathBuf::from(TESTDATA).join(relative);
         let mut project = Disk.load(&path).unwrap();
-        let problems = apply(&mut project, &path, &mut Disk);
+        let problems = apply_tagged(&mut project, &path, &[], &[], &mut Disk);
         (project, problems)
     }
 

@@ -231,7 +231,7 @@ mod tests {
 
     fn run(text: &str, projects: &mut Projects) -> (Value, Vec<Problem>) {
         let mut project = y(text);
-        let problems = apply(&mut project, Path::new("/p/compose.yaml"), &[], projects);
+        let problems = apply_tagged(&mut project, Path::new("/p/compose.yaml"), &[], &[], &[], projects);
         (project, problems)
     }
 
@@ -344,10 +344,12 @@ services:
 
         let mut project = y("include: [{path: [../compose.yaml]}]");
         let chain = [PathBuf::from("/p/compose.yaml")];
-        let problems = apply(
+        let problems = apply_tagged(
             &mut project,
             Path::new("/p/d/c.yaml"),
             &chain,
+            &[],
+            &[],
             &mut Projects::default(),
         );
         assert_eq!(

@@ -93,7 +93,7 @@ impl<'o> Session<'o> {
         let env = self.env.clone();
         let merged = self.merge_main(parsed, &project_dir, &env)?;
         self.stop_on_errors()?;
-        let project = self.finish(merged, &name)?;
+        let project = self.finish(merged, &name, &project_dir)?;
         Some((project, found.files, project_dir))
     }
 
@@ -158,7 +158,7 @@ impl<'o> Session<'o> {
         problems.into_iter().map(|p| located_in(p, file)).collect()
     }
 
-    fn finish(&mut self, mut merged: Value, name: &str) -> Option<Project> {
+    fn finish(&mut self, mut merged: Value, name: &str, project_dir: &Path) -> Option<Project> {
         let opts = self.opts;
         let env = self.env.clone();
         let problems = environment::resolve_services(&mut merged, &env, &read_fs);
@@ -166,9 +166,18 @@ impl<'o> Session<'o> {
         if opts.normalize {
             let problems = normalize::normalize(&mut merged, name, &env);
             self.extend(problems)?;
+            if opts.resolve_paths {
+                // Normalisation adds defaults such as `build.context: .`, relative to the project.
+                paths::resolve(&mut merged, project_dir, opts.home.as_deref());
+            }
         }
         let problems = profiles::apply(&mut merged, &opts.profiles, &opts.services);
         self.extend(problems)?;
+        let problems = profiles::select(&mut merged, &opts.services);
+        self.extend(problems)?;
+        if opts.normalize {
+            profiles::remove_unused_resources(&mut merged);
+        }
         if opts.consistency {
             let problems = consistency::check(&merged);
             self.extend(problems)?;
