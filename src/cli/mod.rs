@@ -134,17 +134,11 @@ impl Cli {
         opts.project_name = g.project_name;
         opts.project_directory = g.project_directory;
         opts.env_files = g.env_files;
-        opts.profiles = if g.profiles.is_empty() { profiles_from_env(&opts.shell_env) } else { g.profiles };
+        opts.profiles = g.profiles;
         match self.command {
             Command::Config(a) => config_invocation(opts, a),
         }
     }
-}
-
-fn profiles_from_env(env: &Env) -> Vec<String> {
-    env.get("COMPOSE_PROFILES")
-        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
-        .unwrap_or_default()
 }
 
 fn config_invocation(mut opts: Options, a: ConfigArgs) -> Invocation {

@@ -39,8 +39,10 @@ pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
 pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
     Ok(match view {
         ConfigView::Quiet => String::new(),
-        ConfigView::Model(Format::Yaml) => load::yaml::to_yaml_string(p)?,
-        ConfigView::Model(Format::Json) => serde_json::to_string_pretty(&p.json_view()).map_err(|e| e.to_string())?,
+        ConfigView::Model(Format::Yaml) => load::yaml::to_yaml_string(&escaped(p)?)?,
+        ConfigView::Model(Format::Json) => {
+            serde_json::to_string_pretty(&escaped(&p.json_view())?).map_err(|e| e.to_string())?
+        }
         ConfigView::Services => lines(start_order(p)),
         ConfigView::Volumes => lines(p.volumes.keys().cloned()),
         ConfigView::Networks => lines(p.networks.keys().cloned()),
@@ -57,6 +59,23 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
             lines(wanted.map(|(n, s)| format!("{n} {}", crate::hash::config_hash(s))))
         }
     })
+}
+
+/// The model with every `$` written `$$`, so that the printed file, loaded again, means the
+/// same: the reference prints it so.
+fn escaped(p: &Project) -> Result<serde_json::Value, String> {
+    let mut v = serde_json::to_value(p).map_err(|e| e.to_string())?;
+    escape_dollars(&mut v);
+    Ok(v)
+}
+
+fn escape_dollars(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        serde_json::Value::Object(m) => m.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
 }
 
 /// Dependencies before dependents, as the reference lists services.

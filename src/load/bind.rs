@@ -11,7 +11,8 @@ use crate::load::path::{Seg, YamlPath};
 use crate::load::{Mapping, Value};
 use crate::model::Project;
 
-pub fn bind(project: Value) -> Result<Project, Vec<Problem>> {
+pub fn bind(mut project: Value) -> Result<Project, Vec<Problem>> {
+    drop_empty_strings(&mut project, false);
     let Value::Mapping(mut top) = project else {
         return Err(vec![Problem::error(
             "dockhand::invalid_type",
@@ -42,6 +43,30 @@ pub fn bind(project: Value) -> Result<Project, Vec<Problem>> {
         Ok(p)
     } else {
         Err(problems)
+    }
+}
+
+/// Maps whose values are free text, where an empty string is a value like any other.
+const FREE_TEXT_MAPS: [&str; 8] =
+    ["environment", "labels", "annotations", "args", "sysctls", "driver_opts", "options", "extra_hosts"];
+
+/// A field interpolated to "" is no field at all for the reference (Go's `omitempty`): it is
+/// neither printed nor acted on. Extension values are the user's and are left alone.
+fn drop_empty_strings(v: &mut Value, free_text: bool) {
+    match v {
+        Value::Mapping(m) => {
+            if !free_text {
+                m.retain(|_, v| v.as_str() != Some(""));
+            }
+            for (k, v) in m.iter_mut() {
+                let key = k.as_str().unwrap_or_default();
+                if !key.starts_with("x-") {
+                    drop_empty_strings(v, FREE_TEXT_MAPS.contains(&key));
+                }
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(|i| drop_empty_strings(i, false)),
+        _ => {}
     }
 }
 

@@ -207,7 +207,8 @@ impl Context<'_> {
 }
 
 fn image_or_build(name: &str, s: &Mapping, path: &YamlPath) -> Option<Problem> {
-    let has = |k: &str| s.get(k).is_some_and(|v| !v.is_null());
+    // An image interpolated to "" counts as none, as in the reference.
+    let has = |k: &str| s.get(k).is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
     (!has("image") && !has("build") && !has("provider")).then(|| {
         invalid(
             path.clone(),

@@ -161,6 +161,19 @@ impl Resolver<'_> {
 }
 
 /// Lexical clean-up like Go's `filepath.Clean`: the reference prints `/a/up`, not `/a/b/../up`.
+/// An included project builds from its own directory when `build` names no context: that
+/// default must be set before its services join the including project, whose directory differs.
+pub fn default_build_context(project: &mut Value, dir: &Path) {
+    let Some(Value::Mapping(services)) = project.get_mut("services") else { return };
+    for (_, service) in services.iter_mut() {
+        if let Some(Value::Mapping(build)) = service.get_mut("build") {
+            if !build.contains_key("context") {
+                build.insert("context".into(), dir.to_string_lossy().into_owned().into());
+            }
+        }
+    }
+}
+
 fn clean(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
@@ -210,6 +223,14 @@ mod tests {
             Ok(i) => &v[i],
             Err(_) => &v[*k],
         })
+    }
+
+    #[test]
+    fn included_projects_build_from_their_own_directory() {
+        let mut v: Value = serde_yaml::from_str("services: {a: {build: {dockerfile: D}}, b: {build: {context: /x}}}").unwrap();
+        default_build_context(&mut v, Path::new("/inc"));
+        assert_eq!(v["services"]["a"]["build"]["context"], "/inc");
+        assert_eq!(v["services"]["b"]["build"]["context"], "/x");
     }
 
     #[test]

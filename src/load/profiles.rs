@@ -12,7 +12,8 @@ use crate::load::{Mapping, Value};
 ///
 /// Dependencies of a requested service are not enabled for it: a required one that is disabled
 /// is reported (`no such service: db`), an optional one (`required: false`) is dropped from every
-/// depends_on, as the reference does.
+/// depends_on. Without a request, optional dependencies on disabled services stay, as in the
+/// reference.
 pub fn apply(project: &mut Value, active: &[String], requested: &[String]) -> Vec<Problem> {
     let Some(services) = project.get_mut("services").and_then(Value::as_mapping_mut) else {
         return unknown_requested(requested, &HashSet::new());
@@ -27,8 +28,10 @@ pub fn apply(project: &mut Value, active: &[String], requested: &[String]) -> Ve
         .filter_map(|(k, _)| k.as_str().map(str::to_string))
         .collect();
     services.retain(|k, _| !k.as_str().is_some_and(|k| disabled.contains(k)));
-    for (_, service) in services.iter_mut() {
-        drop_optional_dependencies(service, &disabled);
+    if !requested.is_empty() {
+        for (_, service) in services.iter_mut() {
+            drop_optional_dependencies(service, &disabled);
+        }
     }
     let mut problems = unknown_requested(requested, &all);
     problems.extend(disabled_dependencies(services, requested, &disabled));
@@ -260,10 +263,9 @@ services:
         let (names, problems, v) = applied(&[], &[]);
         assert_eq!(names, s(&["base", "opt"]));
         assert!(problems.is_empty());
-        assert!(v["services"]["opt"]["depends_on"]
-            .as_mapping()
-            .unwrap()
-            .is_empty());
+        // Without a request the optional dependency on a disabled service stays, as the
+        // reference prints it (its e2e TestUpWithDependencyNotRequired).
+        assert_eq!(v["services"]["opt"]["depends_on"].as_mapping().unwrap().len(), 1);
     }
 
     #[test]

@@ -171,18 +171,22 @@ impl<'o> Session<'o> {
                 paths::resolve(&mut merged, project_dir, opts.home.as_deref());
             }
         }
-        let problems = profiles::apply(&mut merged, &opts.profiles, &opts.services);
+        // Checked before profiles disable services, so that an optional dependency on a
+        // disabled service is not an undefined one.
+        if opts.consistency {
+            let problems = consistency::check(&merged);
+            self.extend(problems)?;
+        }
+        let problems = profiles::apply(&mut merged, &self.active_profiles(), &opts.services);
         self.extend(problems)?;
         let problems = profiles::select(&mut merged, &opts.services);
         self.extend(problems)?;
         if opts.normalize {
             profiles::remove_unused_resources(&mut merged);
         }
-        if opts.consistency {
-            let problems = consistency::check(&merged);
-            self.extend(problems)?;
-        }
         if let Value::Mapping(m) = &mut merged {
+            // `version` is obsolete (validation warned about it); the reference drops it.
+            m.remove("version");
             m.insert(Value::String("name".into()), Value::String(name.to_string()));
         }
         match bind::bind(merged) {
@@ -192,6 +196,15 @@ impl<'o> Session<'o> {
                 None
             }
         }
+    }
+
+    /// `--profile`, else `COMPOSE_PROFILES` from the shell or the `.env` file.
+    fn active_profiles(&self) -> Vec<String> {
+        if !self.opts.profiles.is_empty() {
+            return self.opts.profiles.clone();
+        }
+        let var = self.env.get("COMPOSE_PROFILES").map_or("", String::as_str);
+        var.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
     }
 
     fn read(&self, file: &Path) -> Result<String, Problem> {
@@ -372,6 +385,8 @@ impl ProjectSource for Session<'_> {
             self.problems.extend(problems);
             merged = Some(merge_layer(merged, layer));
         }
-        Ok(merged.unwrap_or(Value::Null))
+        let mut merged = merged.unwrap_or(Value::Null);
+        paths::default_build_context(&mut merged, &dir);
+        Ok(merged)
     }
 }

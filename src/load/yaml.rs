@@ -32,6 +32,8 @@ pub struct SpanIndex {
 pub struct Entry {
     pub key: Option<Span>,
     pub value: Option<Span>,
+    /// The value is a mapping or a list: a problem about it is best shown at its key.
+    pub container: bool,
 }
 
 impl SpanIndex {
@@ -45,7 +47,7 @@ impl SpanIndex {
         let mut p = Some(path.clone());
         while let Some(cur) = p {
             if let Some(e) = self.get(&cur) {
-                let span = if want_key { e.key.or(e.value) } else { e.value.or(e.key) };
+                let span = if want_key || e.container { e.key.or(e.value) } else { e.value.or(e.key) };
                 if span.is_some() {
                     return span;
                 }
@@ -273,17 +275,17 @@ impl<'a> SpanBuilder<'a> {
     }
 
     /// Places a node: either it is a mapping key, or it gets the path it is the value of.
-    fn place(&mut self, span: Span, key_text: Option<&str>) -> Option<YamlPath> {
+    fn place(&mut self, span: Span, key_text: Option<&str>, container: bool) -> Option<YamlPath> {
         let doc = self.docs.last_mut()?;
         match self.stack.last_mut() {
             None => {
-                doc.insert(YamlPath::root(), Entry { key: None, value: Some(span) });
+                doc.insert(YamlPath::root(), Entry { key: None, value: Some(span), container });
                 Some(YamlPath::root())
             }
             Some(Frame::Seq { path, next }) => {
                 let p = path.index(*next);
                 *next += 1;
-                doc.insert(p.clone(), Entry { key: None, value: Some(span) });
+                doc.insert(p.clone(), Entry { key: None, value: Some(span), container });
                 Some(p)
             }
             Some(Frame::Map { path, key, key_span }) => match key.take() {
@@ -294,7 +296,7 @@ impl<'a> SpanBuilder<'a> {
                 }
                 Some(k) => {
                     let p = path.key(k);
-                    doc.insert(p.clone(), Entry { key: key_span.take(), value: Some(span) });
+                    doc.insert(p.clone(), Entry { key: key_span.take(), value: Some(span), container });
                     Some(p)
                 }
             },
@@ -312,15 +314,15 @@ impl MarkedEventReceiver for SpanBuilder<'_> {
             }
             Event::Scalar(s, style, _, _) => {
                 let span = self.span_at(start, Some((&s, style)));
-                self.place(span, Some(&s));
+                self.place(span, Some(&s), false);
             }
             Event::Alias(_) => {
                 let span = self.span_at(start, None);
-                self.place(span, None);
+                self.place(span, None, false);
             }
             Event::MappingStart(..) => {
                 let span = self.span_at(start, None);
-                if let Some(path) = self.place(span, None) {
+                if let Some(path) = self.place(span, None, true) {
                     self.stack.push(Frame::Map { path, key: None, key_span: None });
                 } else {
                     // A complex mapping key: keep the nesting balanced under a placeholder path.
@@ -329,7 +331,7 @@ impl MarkedEventReceiver for SpanBuilder<'_> {
             }
             Event::SequenceStart(..) => {
                 let span = self.span_at(start, None);
-                let path = self.place(span, None).unwrap_or_else(|| YamlPath(vec![Seg::Key("?".into())]));
+                let path = self.place(span, None, true).unwrap_or_else(|| YamlPath(vec![Seg::Key("?".into())]));
                 self.stack.push(Frame::Seq { path, next: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
