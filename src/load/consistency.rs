@@ -90,6 +90,7 @@ impl Context<'_> {
         p.extend(self.undefined_resources(name, s, &path));
         p.extend(volume_problems(s, &path));
         p.extend(counts(s, &path));
+        p.extend(device_requests(s, &path));
         p.extend(watch_targets(s, &path));
         p.extend(platform(s, &path));
         p.extend(self.additional_contexts(name, s, &path));
@@ -204,6 +205,26 @@ impl Context<'_> {
         }
         p
     }
+}
+
+/// A device request names either how many devices or which ones, never both.
+fn device_requests(s: &Mapping, path: &YamlPath) -> Vec<Problem> {
+    let at = ["deploy", "resources", "reservations", "devices"];
+    let devices = at[1..].iter().fold(s.get(at[0]), |v, k| v.and_then(|v| v.get(*k)));
+    let Some(Value::Sequence(devices)) = devices else { return Vec::new() };
+    let base = at.iter().fold(path.clone(), |p, k| p.key(*k));
+    devices
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.get("count").is_some() && d.get("device_ids").is_some())
+        .map(|(i, _)| {
+            invalid(
+                base.index(i),
+                "\"count\" and \"device_ids\" attributes are exclusive".to_string(),
+                "keep either `count` or `device_ids`",
+            )
+        })
+        .collect()
 }
 
 fn image_or_build(name: &str, s: &Mapping, path: &YamlPath) -> Option<Problem> {
@@ -564,6 +585,14 @@ configs: {c: {name: p_c, content: hi}}
         assert_eq!(
             one("services: {a: {image: x, build: {context: /a, secrets: [{source: zz}]}}}"),
             "service \"a\" refers to undefined build secret zz: invalid compose project"
+        );
+    }
+
+    #[test]
+    fn device_count_and_ids_exclude_each_other() {
+        assert_eq!(
+            one("services: {a: {image: x, deploy: {resources: {reservations: {devices: [{capabilities: [gpu], count: 2, device_ids: [d]}]}}}}}"),
+            "\"count\" and \"device_ids\" attributes are exclusive"
         );
     }
 
