@@ -35,7 +35,9 @@ const KEPT_ENV: &[&str] = &[
 ];
 
 pub fn conformance_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance")
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
+    // Canonical, so that reports show a path one can paste.
+    std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
 pub fn examples_dir() -> PathBuf {
