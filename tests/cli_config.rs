@@ -1,0 +1,470 @@
+//! End-to-end checks of `dockhand config` and its flags on small projects in temporary
+//! directories. Where the reference `docker compose` is installed the expected output is
+//! whatever it prints for the same command; properties that hold regardless (exit codes,
+//! silence, formats) are asserted directly so the tests still mean something without it.
+
+mod common;
+
+use common::{json_diff, Output, Run};
+use serde_json::Value;
+
+const COMPOSE: &str = r#"
+services:
+  web:
+    image: busybox:latest
+    ports: ["${WEB_PORT:-8080}:80"]
+    volumes: [data:/data]
+    networks: [front]
+    depends_on: [db]
+  worker:
+    build: ./worker
+    profiles: [jobs]
+    networks: [back]
+  db:
+    image: busybox:1.36
+    networks: [back]
+    volumes: [logs:/logs]
+volumes:
+  data: {}
+  logs: {}
+networks:
+  front: {}
+  back: {}
+"#;
+
+const OVERRIDE: &str = r#"
+services:
+  web:
+    environment:
+      MODE: override
+"#;
+
+fn sample() -> tempfile::TempDir {
+    common::project(&[
+        ("compose.yaml", COMPOSE),
+        ("worker/Dockerfile", "FROM busybox:latest\n"),
+    ])
+}
+
+/// dockhand's output, and the reference's for the same command when it is installed.
+fn both(run: &Run) -> (Output, Option<Output>) {
+    let reference = common::reference_binary().map(|r| run.with_program(r).run());
+    (run.run(), reference)
+}
+
+/// Runs both tools and requires the same exit status and the same stdout lines. The
+/// reference prints list outputs (`--networks`, `--hash`, ...) in Go map order, which
+/// varies from run to run, so the lines are compared as a set.
+#[track_caller]
+fn same_lines(run: &Run) -> Output {
+    let (ours, theirs) = both(run);
+    if let Some(theirs) = theirs {
+        assert_eq!(
+            ours.success(),
+            theirs.success(),
+            "exit status differs\nours: {}\nreference: {}",
+            ours.describe(),
+            theirs.describe()
+        );
+        assert_eq!(
+            sorted_lines(&ours),
+            sorted_lines(&theirs),
+            "stdout differs\nours: {}\nreference: {}",
+            ours.describe(),
+            theirs.describe()
+        );
+    }
+    ours
+}
+
+fn sorted_lines(out: &Output) -> Vec<&str> {
+    let mut v = lines(out);
+    v.sort_unstable();
+    v
+}
+
+/// Runs both tools with `--format json` output and requires the same meaning.
+#[track_caller]
+fn same_json(run: &Run) -> Value {
+    let (ours, theirs) = both(run);
+    ours.assert_success();
+    let got = ours.json();
+    if let Some(theirs) = theirs {
+        theirs.assert_success();
+        let diff = json_diff(&theirs.json(), &got);
+        assert!(
+            diff.is_empty(),
+            "JSON differs from the reference:\n{}",
+            diff.join("\n")
+        );
+    }
+    got
+}
+
+fn lines(out: &Output) -> Vec<&str> {
+    out.stdout.lines().collect()
+}
+
+#[test]
+fn services_lists_enabled_services() {
+    let dir = sample();
+    let out = same_lines(&common::dockhand(dir.path()).args(["config", "--services"]));
+    let mut names = lines(&out);
+    names.sort_unstable();
+    assert_eq!(names, ["db", "web"]);
+    let out = same_lines(&common::dockhand(dir.path()).args(["--profile", "jobs", "config", "--services"]));
+    assert!(lines(&out).contains(&"worker"), "{}", out.describe());
+}
+
+#[test]
+fn volumes_lists_top_level_volumes() {
+    let dir = sample();
+    let out = same_lines(&common::dockhand(dir.path()).args(["config", "--volumes"]));
+    let mut names = lines(&out);
+    names.sort_unstable();
+    assert_eq!(names, ["data", "logs"]);
+}
+
+#[test]
+fn networks_lists_top_level_networks() {
+    let dir = sample();
+    let out = same_lines(&common::dockhand(dir.path()).args(["config", "--networks"]));
+    let mut names = lines(&out);
+    names.sort_unstable();
+    assert_eq!(names, ["back", "front"]);
+}
+
+#[test]
+fn profiles_lists_profiles() {
+    let dir = sample();
+    let out = same_lines(&common::dockhand(dir.path()).args(["config", "--profiles"]));
+    assert_eq!(lines(&out), ["jobs"]);
+}
+
+#[test]
+fn images_lists_images_including_default_build_names() {
+    let dir = sample();
+    let out = same_lines(&common::dockhand(dir.path()).args(["config", "--images"]));
+    assert!(lines(&out).contains(&"busybox:1.36"), "{}", out.describe());
+    let project = common::unique_project("images");
+    let out = same_lines(&common::dockhand(dir.path()).args([
+        "-p",
+        &project,
+        "--profile",
+        "jobs",
+        "config",
+        "--images",
+    ]));
+    assert!(
+        lines(&out).contains(&format!("{project}-worker").as_str()),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn hash_prints_service_and_hex_digest() {
+    let dir = sample();
+    let out = common::dockhand(dir.path()).args(["config", "--hash", "*"]).run();
+    out.assert_success();
+    let mut seen = Vec::new();
+    for line in lines(&out) {
+        let (svc, hex) = line
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("not `svc <hex>`: {line:?}"));
+        assert!(
+            hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+            "not a sha256 hex digest: {line:?}"
+        );
+        seen.push(svc);
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, ["db", "web"]);
+}
+
+/// The digest is the `com.docker.compose.config-hash` label: it must equal the reference's
+/// or containers made by one tool are recreated by the other.
+#[test]
+fn hash_matches_the_reference() {
+    let dir = sample();
+    same_lines(&common::dockhand(dir.path()).args(["--profile", "jobs", "config", "--hash", "web,worker"]));
+}
+
+#[test]
+fn quiet_validates_silently() {
+    let dir = sample();
+    let out = common::dockhand(dir.path()).args(["config", "-q"]).run();
+    out.assert_success();
+    assert_eq!(out.stdout, "", "{}", out.describe());
+    let bad = common::project(&[("compose.yaml", "services:\n  web:\n    image: [not, a, string]\n")]);
+    let out = common::dockhand(bad.path()).args(["config", "-q"]).run();
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("compose.yaml"),
+        "the error should name the file: {}",
+        out.describe()
+    );
+}
+
+#[test]
+fn no_interpolate_keeps_variables() {
+    let dir = sample();
+    let run = common::dockhand(dir.path())
+        .env("WEB_PORT", "9999")
+        .args(["config", "--no-interpolate"]);
+    let out = run.run();
+    out.assert_success();
+    assert!(out.stdout.contains("${WEB_PORT:-8080}"), "{}", out.describe());
+    assert!(!out.stdout.contains("9999"), "{}", out.describe());
+    same_json(&run.args(["--format", "json"]));
+}
+
+#[test]
+fn interpolation_uses_the_environment() {
+    let dir = sample();
+    let got = same_json(
+        &common::dockhand(dir.path())
+            .env("WEB_PORT", "9999")
+            .args(["config", "--format", "json"]),
+    );
+    assert_eq!(got["services"]["web"]["ports"][0]["published"], "9999");
+}
+
+#[test]
+fn output_flag_writes_the_file() {
+    let dir = sample();
+    let printed = common::dockhand(dir.path()).args(["config"]).run();
+    printed.assert_success();
+    let out = common::dockhand(dir.path())
+        .args(["config", "-o", "out.yaml"])
+        .run();
+    out.assert_success();
+    assert_eq!(
+        out.stdout,
+        "",
+        "with -o nothing goes to stdout: {}",
+        out.describe()
+    );
+    let written = std::fs::read_to_string(dir.path().join("out.yaml")).expect("-o wrote out.yaml");
+    assert_eq!(written, printed.stdout);
+    let Some(reference) = common::reference(dir.path()) else {
+        return;
+    };
+    reference
+        .args(["config", "-o", "ref.yaml"])
+        .run()
+        .assert_success();
+    let theirs = std::fs::read_to_string(dir.path().join("ref.yaml")).expect("reference wrote ref.yaml");
+    let diff = json_diff(&yaml_to_json(&theirs), &yaml_to_json(&written));
+    assert!(
+        diff.is_empty(),
+        "-o output differs from the reference:\n{}",
+        diff.join("\n")
+    );
+}
+
+/// YAML is compared with the reference's YAML, not with our JSON: the reference's JSON
+/// spells out empty fields (`command: null`, `ipam: {}`) that its YAML omits.
+#[test]
+fn yaml_output_matches_the_reference() {
+    let dir = sample();
+    let run = common::dockhand(dir.path()).args(["config", "--format", "yaml"]);
+    let (ours, theirs) = both(&run);
+    ours.assert_success();
+    let got = yaml_to_json(&ours.stdout);
+    assert_eq!(got["services"]["web"]["image"], "busybox:latest");
+    let Some(theirs) = theirs else { return };
+    let diff = json_diff(&yaml_to_json(&theirs.stdout), &got);
+    assert!(
+        diff.is_empty(),
+        "YAML output differs from the reference:\n{}",
+        diff.join("\n")
+    );
+}
+
+#[test]
+fn dash_f_dash_reads_stdin() {
+    let dir = common::project(&[]);
+    let got = same_json(
+        &common::dockhand(dir.path())
+            .args(["-f", "-", "config", "--format", "json"])
+            .stdin(COMPOSE),
+    );
+    assert!(got["services"]["web"].is_object(), "{got}");
+}
+
+#[test]
+fn compose_file_variable_with_custom_separator() {
+    let dir = common::project(&[
+        ("base.yaml", COMPOSE),
+        ("extra.yaml", OVERRIDE),
+        ("worker/Dockerfile", "FROM busybox\n"),
+    ]);
+    let got = same_json(
+        &common::dockhand(dir.path())
+            .env("COMPOSE_FILE", "base.yaml;extra.yaml")
+            .env("COMPOSE_PATH_SEPARATOR", ";")
+            .args(["config", "--format", "json"]),
+    );
+    assert_eq!(got["services"]["web"]["environment"]["MODE"], "override");
+}
+
+#[test]
+fn compose_file_variable_with_default_separator() {
+    let dir = common::project(&[
+        ("base.yaml", COMPOSE),
+        ("extra.yaml", OVERRIDE),
+        ("worker/Dockerfile", "FROM busybox\n"),
+    ]);
+    let got = same_json(
+        &common::dockhand(dir.path())
+            .env("COMPOSE_FILE", "base.yaml:extra.yaml")
+            .args(["config", "--format", "json"]),
+    );
+    assert_eq!(got["services"]["web"]["environment"]["MODE"], "override");
+}
+
+#[test]
+fn override_file_is_picked_up_next_to_compose_yaml() {
+    let dir = common::project(&[("compose.yaml", COMPOSE), ("compose.override.yaml", OVERRIDE)]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(got["services"]["web"]["environment"]["MODE"], "override");
+}
+
+#[test]
+fn uppercase_project_name_is_rejected() {
+    let dir = sample();
+    let run = common::dockhand(dir.path()).args(["-p", "MY_PROJECT", "config"]);
+    let (ours, theirs) = both(&run);
+    ours.assert_failure();
+    assert!(
+        ours.stderr.contains("invalid project name"),
+        "{}",
+        ours.describe()
+    );
+    if let Some(theirs) = theirs {
+        theirs.assert_failure();
+    }
+}
+
+#[test]
+fn invalid_project_name_from_the_environment_is_rejected() {
+    let dir = sample();
+    let out = common::dockhand(dir.path())
+        .env("COMPOSE_PROJECT_NAME", "Bad.Name")
+        .args(["config"])
+        .run();
+    out.assert_failure();
+    assert!(out.stderr.contains("invalid project name"), "{}", out.describe());
+}
+
+#[test]
+fn valid_project_names_are_accepted() {
+    let dir = sample();
+    for name in ["my_project", "42my_project_num", "a-b"] {
+        let got = same_json(&common::dockhand(dir.path()).args(["-p", name, "config", "--format", "json"]));
+        assert_eq!(got["name"], name);
+    }
+}
+
+#[test]
+fn directory_name_is_normalised_into_the_project_name() {
+    let parent = common::project(&[]);
+    let dir = parent.path().join("My Project.Dir_x");
+    std::fs::create_dir(&dir).expect("create project dir");
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  app:\n    image: busybox:latest\n",
+    )
+    .expect("write");
+    let got = same_json(&common::dockhand(&dir).args(["config", "--format", "json"]));
+    assert_eq!(got["name"], "myprojectdir_x");
+}
+
+#[test]
+fn compose_project_name_variable_sets_the_name() {
+    let dir = sample();
+    let got = same_json(
+        &common::dockhand(dir.path())
+            .env("COMPOSE_PROJECT_NAME", "from_env")
+            .args(["config", "--format", "json"]),
+    );
+    assert_eq!(got["name"], "from_env");
+    let got = same_json(
+        &common::dockhand(dir.path())
+            .env("COMPOSE_PROJECT_NAME", "from_env")
+            .args(["-p", "from_flag", "config", "--format", "json"]),
+    );
+    assert_eq!(got["name"], "from_flag");
+}
+
+#[test]
+fn dot_env_supplies_the_project_name() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox:${TAG}\n"),
+        (".env", "COMPOSE_PROJECT_NAME=from_dot_env\nTAG=1.36\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(got["name"], "from_dot_env");
+    assert_eq!(got["services"]["app"]["image"], "busybox:1.36");
+    let got = same_json(
+        &common::dockhand(dir.path())
+            .env("COMPOSE_PROJECT_NAME", "env_wins")
+            .args(["config", "--format", "json"]),
+    );
+    assert_eq!(got["name"], "env_wins");
+}
+
+#[test]
+fn env_file_flag_replaces_dot_env() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox:${TAG:-none}\n",
+        ),
+        (".env", "TAG=from-dot-env\n"),
+        ("other.env", "TAG=from-other\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args([
+        "--env-file",
+        "other.env",
+        "config",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(got["services"]["app"]["image"], "busybox:from-other");
+}
+
+#[test]
+fn project_directory_flag_sets_the_base() {
+    let dir = sample();
+    let got = same_json(
+        &common::dockhand(std::env::temp_dir())
+            .arg("--project-directory")
+            .arg(dir.path())
+            .args(["-p", "projdir", "config", "--format", "json"]),
+    );
+    assert_eq!(got["name"], "projdir");
+}
+
+#[test]
+fn bad_input_points_at_file_line_and_column() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    ports: 12\n",
+    )]);
+    let out = common::dockhand(dir.path()).args(["config"]).run();
+    out.assert_failure();
+    assert!(out.stderr.contains("compose.yaml"), "{}", out.describe());
+    assert!(
+        out.stderr.contains(":4:"),
+        "expected a line:col location on line 4: {}",
+        out.describe()
+    );
+}
+
+fn yaml_to_json(text: &str) -> Value {
+    let v: serde_yaml::Value =
+        serde_yaml::from_str(text).unwrap_or_else(|e| panic!("not YAML ({e}):\n{text}"));
+    serde_json::to_value(v).expect("YAML value as JSON")
+}
