@@ -16,3 +16,7 @@ pub const NETWORK: &str = "com.docker.compose.network";
 pub const VOLUME: &str = "com.docker.compose.volume";
 pub const REPLACE: &str = "com.docker.compose.replace";
 pub const SLUG: &str = "com.docker.compose.slug";
+
+/// The compose version written in `com.docker.compose.version`: the reference release whose
+/// behaviour dockhand follows, so that tools reading the label treat our containers as theirs.
+pub const COMPOSE_VERSION: &str = "5.6.1";

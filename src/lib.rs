@@ -9,3 +9,5 @@ pub mod hash;
 pub mod labels;
 pub mod load;
 pub mod model;
+pub mod observe;
+pub mod plan;

@@ -1,6 +1,92 @@
-//! Everything that talks to the Docker Engine. bollard is used here and nowhere else.
+//! Everything that talks to the Docker Engine. bollard is used in this module and nowhere
+//! else; the rest of dockhand sees the `Engine` trait and plain types.
 
 pub mod connect;
 pub mod error;
 
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+
 pub use error::{EngineError, Kind};
+
+use crate::model::Project;
+use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
+
+pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// A container to create: the project gives the service's configuration; the rest is what
+/// the planner decided for this replica.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    pub project: Arc<Project>,
+    pub service: String,
+    pub number: u32,
+    pub name: String,
+    /// The `com.docker.compose.*` labels (and dockhand's own), decided by the planner.
+    pub labels: BTreeMap<String, String>,
+    /// Anonymous volumes of the container being replaced, by mount target.
+    pub anonymous_volumes: BTreeMap<String, String>,
+    /// `--use-aliases`-style extra aliases are not needed for `up`; one-offs set this false.
+    pub service_aliases: bool,
+}
+
+/// A network or volume to create, by its key in the project.
+#[derive(Debug, Clone)]
+pub struct ResourceSpec {
+    pub project: Arc<Project>,
+    pub key: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// An image to build for a service.
+#[derive(Debug, Clone)]
+pub struct BuildSpec {
+    pub project: Arc<Project>,
+    pub service: String,
+    /// The tag to give the result.
+    pub image: String,
+    pub no_cache: bool,
+    pub pull: bool,
+}
+
+/// The live state of one container, for waiting on conditions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerStatus {
+    pub state: RunState,
+    pub health: Option<Health>,
+    pub exit_code: Option<i64>,
+    /// The output of the last health check, to explain an unhealthy container.
+    pub health_output: Option<String>,
+}
+
+/// The engine seam. Futures are `Send` so the executor can run actions on the runtime.
+pub trait Engine: Send + Sync + 'static {
+    fn list_containers(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedContainer>>> + Send;
+    fn list_networks(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedNetwork>>> + Send;
+    fn list_volumes(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedVolume>>> + Send;
+    fn network_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
+    fn volume_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
+    fn image_id(&self, reference: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    fn pull_image(&self, reference: &str, platform: Option<&str>) -> impl Future<Output = Result<()>> + Send;
+    fn build_image(&self, spec: &BuildSpec) -> impl Future<Output = Result<()>> + Send;
+    fn remove_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
+
+    fn create_network(&self, spec: &ResourceSpec) -> impl Future<Output = Result<()>> + Send;
+    fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn create_volume(&self, spec: &ResourceSpec) -> impl Future<Output = Result<()>> + Send;
+    fn remove_volume(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Creates the container and returns its id.
+    fn create_container(&self, spec: &ContainerSpec) -> impl Future<Output = Result<String>> + Send;
+    fn start_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Stops with the given grace period in seconds (engine default when `None`).
+    fn stop_container(&self, id: &str, timeout: Option<i64>) -> impl Future<Output = Result<()>> + Send;
+    fn remove_container(&self, id: &str, remove_volumes: bool) -> impl Future<Output = Result<()>> + Send;
+    fn rename_container(&self, id: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn container_status(&self, id: &str) -> impl Future<Output = Result<ContainerStatus>> + Send;
+    /// The last `lines` lines of the container's output, to explain a failure.
+    fn logs_tail(&self, id: &str, lines: usize) -> impl Future<Output = Result<String>> + Send;
+}

@@ -1,0 +1,105 @@
+//! What the engine holds for a project, as plain data: the planner's view of the world.
+//! Taken once per command, through the engine seam.
+
+use std::collections::BTreeMap;
+
+use crate::engine::{Engine, EngineError};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    pub containers: Vec<ObservedContainer>,
+    pub networks: Vec<ObservedNetwork>,
+    pub volumes: Vec<ObservedVolume>,
+    /// Image references present locally, with their image ids.
+    pub images: BTreeMap<String, String>,
+    /// Networks and volumes declared `external`, by name: whether they exist.
+    pub external_networks: BTreeMap<String, bool>,
+    pub external_volumes: BTreeMap<String, bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Removing,
+    Exited,
+    Dead,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Starting,
+    Healthy,
+    Unhealthy,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedContainer {
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    pub number: u32,
+    pub oneoff: bool,
+    pub labels: BTreeMap<String, String>,
+    /// The image id the container runs.
+    pub image_id: String,
+    pub state: RunState,
+    pub health: Option<Health>,
+    /// Anonymous volumes by mount target, carried over when the container is recreated.
+    pub anonymous_volumes: BTreeMap<String, String>,
+    pub created: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedNetwork {
+    pub id: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedVolume {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl ObservedContainer {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+}
+
+/// What to look at besides the project's labelled resources.
+#[derive(Debug, Clone, Default)]
+pub struct Wanted {
+    pub images: Vec<String>,
+    pub external_networks: Vec<String>,
+    pub external_volumes: Vec<String>,
+}
+
+/// Observes a project: its containers (one-offs included), networks and volumes found by
+/// label, and the images and external resources the desired state needs.
+pub async fn observe<E: Engine>(engine: &E, project: &str, wanted: &Wanted) -> Result<Observed, EngineError> {
+    let (containers, networks, volumes) = futures_util::try_join!(
+        engine.list_containers(project),
+        engine.list_networks(project),
+        engine.list_volumes(project),
+    )?;
+    let mut images = BTreeMap::new();
+    for image in &wanted.images {
+        if let Some(id) = engine.image_id(image).await? {
+            images.insert(image.clone(), id);
+        }
+    }
+    let mut external_networks = BTreeMap::new();
+    for n in &wanted.external_networks {
+        external_networks.insert(n.clone(), engine.network_exists(n).await?);
+    }
+    let mut external_volumes = BTreeMap::new();
+    for v in &wanted.external_volumes {
+        external_volumes.insert(v.clone(), engine.volume_exists(v).await?);
+    }
+    Ok(Observed { containers, networks, volumes, images, external_networks, external_volumes })
+}

@@ -1,0 +1,191 @@
+//! The desired state: what the engine should hold for a project, derived from the model alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use crate::graph::Graph;
+use crate::labels;
+use crate::model::{Condition, Project, Service};
+
+/// Where the project came from, written on every container as the reference does.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub working_dir: PathBuf,
+    pub config_files: Vec<PathBuf>,
+    pub environment_files: Vec<PathBuf>,
+    /// Services the files define but profiles disabled: their containers are not orphans.
+    pub disabled_services: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    Always,
+    Missing,
+    Never,
+    Build,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub service: String,
+    pub condition: Condition,
+    pub required: bool,
+    pub restart: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredService {
+    pub name: String,
+    pub replicas: u32,
+    pub hash: String,
+    pub image: String,
+    pub has_build: bool,
+    pub pull_policy: PullPolicy,
+    pub container_name: Option<String>,
+    pub depends_on: Vec<Dependency>,
+    pub networks: Vec<String>,
+    pub volumes: Vec<String>,
+    /// `stop_grace_period` in seconds.
+    pub stop_timeout: Option<i64>,
+    /// The configuration as JSON, kept on the container to explain a later recreate.
+    pub applied: String,
+    /// Labels every replica carries (the container number is added per replica).
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredResource {
+    pub key: String,
+    pub name: String,
+    pub external: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub project: String,
+    pub networks: Vec<DesiredResource>,
+    pub volumes: Vec<DesiredResource>,
+    /// Dependencies first.
+    pub services: Vec<DesiredService>,
+    /// Every service the files define, enabled or not.
+    pub known_services: BTreeSet<String>,
+}
+
+/// dockhand's own label: the applied configuration, for field-level recreate reasons.
+pub const APPLIED_LABEL: &str = "dev.dockhand.applied";
+
+impl Desired {
+    pub fn service(&self, name: &str) -> Option<&DesiredService> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The container name of one replica.
+    pub fn container_name(&self, s: &DesiredService, number: u32) -> String {
+        s.container_name.clone().unwrap_or_else(|| format!("{}-{}-{number}", self.project, s.name))
+    }
+}
+
+/// `scale`: `--scale` overrides, by service.
+pub fn desired(project: &Project, origin: &Origin, scale: &BTreeMap<String, u32>) -> Desired {
+    let graph = Graph::new(project.services.iter().map(|(n, s)| (n.clone(), s.depends_on.keys().cloned().collect::<Vec<_>>())));
+    let services = graph
+        .dependencies_first()
+        .into_iter()
+        .filter_map(|name| project.services.get(&name).map(|s| service(project, origin, &name, s, scale.get(&name).copied())))
+        .collect();
+    let mut known_services: BTreeSet<String> = project.services.keys().cloned().collect();
+    known_services.extend(origin.disabled_services.iter().cloned());
+    Desired {
+        project: project.name.clone(),
+        networks: project.networks.iter().map(|(k, n)| resource(&project.name, k, n.name.as_deref(), n.external)).collect(),
+        volumes: project.volumes.iter().map(|(k, v)| resource(&project.name, k, v.name.as_deref(), v.external)).collect(),
+        services,
+        known_services,
+    }
+}
+
+fn resource(project: &str, key: &str, name: Option<&str>, external: bool) -> DesiredResource {
+    let name = name.map_or_else(|| format!("{project}_{key}"), str::to_string);
+    DesiredResource { key: key.to_string(), name, external }
+}
+
+fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: Option<u32>) -> DesiredService {
+    let replicas = scale.unwrap_or_else(|| replicas(s));
+    let image = s.image.clone().unwrap_or_else(|| format!("{}-{name}", project.name));
+    let depends_on: Vec<Dependency> = s
+        .depends_on
+        .iter()
+        .map(|(d, o)| Dependency { service: d.clone(), condition: o.condition, required: o.required, restart: o.restart })
+        .collect();
+    let hash = crate::hash::config_hash(s);
+    let applied = serde_json::to_string(&s.json_view()).unwrap_or_default();
+    let labels = service_labels(project, origin, name, &hash, &depends_on);
+    DesiredService {
+        name: name.to_string(),
+        replicas,
+        hash,
+        image,
+        has_build: s.build.is_some(),
+        pull_policy: pull_policy(s),
+        container_name: s.container_name.clone(),
+        depends_on,
+        networks: s.networks.keys().cloned().collect(),
+        volumes: s.volumes.iter().filter_map(|v| named_volume(project, v)).collect(),
+        stop_timeout: s.stop_grace_period.as_ref().map(|d| i64::try_from(d.0.as_secs()).unwrap_or(i64::MAX)),
+        applied,
+        labels,
+    }
+}
+
+/// `scale` wins over `deploy.replicas`; the loader already rejected the two disagreeing.
+fn replicas(s: &Service) -> u32 {
+    let n = s.scale.or_else(|| s.deploy.as_ref().and_then(|d| d.replicas)).unwrap_or(1);
+    u32::try_from(n).unwrap_or(0)
+}
+
+fn pull_policy(s: &Service) -> PullPolicy {
+    match s.pull_policy.as_deref() {
+        Some("always") => PullPolicy::Always,
+        Some("never") => PullPolicy::Never,
+        Some("build") => PullPolicy::Build,
+        _ => PullPolicy::Missing,
+    }
+}
+
+fn named_volume(project: &Project, v: &crate::model::ServiceVolume) -> Option<String> {
+    let source = v.source.as_deref()?;
+    (v.kind == crate::model::MountType::Volume && project.volumes.contains_key(source)).then(|| source.to_string())
+}
+
+fn service_labels(
+    project: &Project,
+    origin: &Origin,
+    name: &str,
+    hash: &str,
+    deps: &[Dependency],
+) -> BTreeMap<String, String> {
+    let join = |paths: &[PathBuf]| paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(",");
+    let depends_on: Vec<String> =
+        deps.iter().map(|d| format!("{}:{}:{}", d.service, condition_name(d.condition), d.restart)).collect();
+    let mut l = BTreeMap::new();
+    l.insert(labels::PROJECT.to_string(), project.name.clone());
+    l.insert(labels::SERVICE.to_string(), name.to_string());
+    l.insert(labels::ONEOFF.to_string(), "False".to_string());
+    l.insert(labels::CONFIG_HASH.to_string(), hash.to_string());
+    l.insert(labels::DEPENDS_ON.to_string(), depends_on.join(","));
+    l.insert(labels::WORKING_DIR.to_string(), origin.working_dir.display().to_string());
+    l.insert(labels::CONFIG_FILES.to_string(), join(&origin.config_files));
+    if !origin.environment_files.is_empty() {
+        l.insert(labels::ENVIRONMENT_FILE.to_string(), join(&origin.environment_files));
+    }
+    l.insert(labels::VERSION.to_string(), crate::labels::COMPOSE_VERSION.to_string());
+    l
+}
+
+pub fn condition_name(c: Condition) -> &'static str {
+    match c {
+        Condition::ServiceStarted => "service_started",
+        Condition::ServiceHealthy => "service_healthy",
+        Condition::ServiceCompletedSuccessfully => "service_completed_successfully",
+    }
+}

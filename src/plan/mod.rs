@@ -1,0 +1,104 @@
+//! Planning: desired state + observed state + options → a plan of actions, each with the
+//! resource it acts on and a reason a person can read. Pure: no IO, no engine, no clock.
+
+pub mod desired;
+pub mod diff;
+pub mod reconcile;
+pub mod teardown;
+
+use std::fmt;
+
+use crate::model::Condition;
+
+/// Index of an action in its plan.
+pub type ActionId = usize;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    CreateNetwork { key: String, name: String },
+    CreateVolume { key: String, name: String },
+    PullImage { service: String, image: String },
+    BuildImage { service: String, image: String },
+    CreateContainer { service: String, number: u32, name: String },
+    /// Replace `old` (renamed aside first, removed once the new one exists).
+    RecreateContainer { service: String, number: u32, name: String, old_id: String },
+    StartContainer { service: String, number: u32, name: String },
+    /// Stop then start, for dependents that declared `restart: true` on a recreated dependency.
+    RestartContainer { service: String, name: String },
+    /// A gate: done when the service's containers meet the condition.
+    AwaitService { service: String, condition: Condition, required: bool },
+    StopContainer { name: String, timeout: Option<i64> },
+    RemoveContainer { name: String, id: String, volumes: bool },
+    RemoveNetwork { name: String },
+    RemoveVolume { name: String },
+    RemoveImage { image: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    /// What the action acts on, e.g. `container:web:1`, `network:default`.
+    pub resource: String,
+    pub op: Op,
+    pub reason: String,
+    /// Actions that must be done before this one starts.
+    pub after: Vec<ActionId>,
+}
+
+/// A plan, and what the user should know about it without anything failing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    pub fn push(&mut self, resource: impl Into<String>, op: Op, reason: impl Into<String>, after: Vec<ActionId>) -> ActionId {
+        self.actions.push(Action { resource: resource.into(), op, reason: reason.into(), after });
+        self.actions.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+impl Op {
+    /// The verb shown in plans and progress.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Op::CreateNetwork { .. } | Op::CreateVolume { .. } | Op::CreateContainer { .. } => "create",
+            Op::PullImage { .. } => "pull",
+            Op::BuildImage { .. } => "build",
+            Op::RecreateContainer { .. } => "recreate",
+            Op::StartContainer { .. } => "start",
+            Op::RestartContainer { .. } => "restart",
+            Op::AwaitService { .. } => "wait",
+            Op::StopContainer { .. } => "stop",
+            Op::RemoveContainer { .. }
+            | Op::RemoveNetwork { .. }
+            | Op::RemoveVolume { .. }
+            | Op::RemoveImage { .. } => "remove",
+        }
+    }
+}
+
+/// One line an action: `3  recreate  container:web:1  environment.MODE: "dev" → "prod"  (after 1, 2)`.
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.actions.is_empty() {
+            return writeln!(f, "nothing to do: the project is up to date");
+        }
+        for (i, a) in self.actions.iter().enumerate() {
+            write!(f, "{i:>3}  {:<8}  {:<28}  {}", a.op.verb(), a.resource, a.reason)?;
+            if !a.after.is_empty() {
+                let after: Vec<String> = a.after.iter().map(ToString::to_string).collect();
+                write!(f, "  (after {})", after.join(", "))?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

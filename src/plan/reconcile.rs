@@ -1,0 +1,330 @@
+//! `up`: the actions that bring the engine from what it holds to what the project describes.
+//! Images are planned first and on their own (`images`), because whether a container must be
+//! recreated depends on the image a pull or build produces; `containers` plans the rest once
+//! those images are known.
+
+use std::collections::BTreeMap;
+
+use super::desired::{condition_name, Desired, DesiredResource, DesiredService, PullPolicy, APPLIED_LABEL};
+use super::diff;
+use super::{ActionId, Op, Plan};
+use crate::labels;
+use crate::model::Condition;
+use crate::observe::{Observed, ObservedContainer, RunState};
+
+#[derive(Debug, Clone, Default)]
+pub struct UpOptions {
+    pub force_recreate: bool,
+    pub no_recreate: bool,
+    pub always_recreate_deps: bool,
+    pub no_start: bool,
+    pub remove_orphans: bool,
+    /// `-V`: recreated containers get fresh anonymous volumes.
+    pub renew_anon_volumes: bool,
+    /// `--pull`, overriding each service's `pull_policy`.
+    pub pull: Option<PullPolicy>,
+    /// `--build`: build images before starting.
+    pub build: bool,
+    pub no_build: bool,
+    /// `-t`: grace period for the containers this `up` stops.
+    pub timeout: Option<i64>,
+}
+
+/// Pulls and builds: one action per image reference, whatever the number of services using it.
+pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan, Vec<String>> {
+    let mut plan = Plan::default();
+    let mut errors = Vec::new();
+    let mut planned = BTreeMap::new();
+    for s in &desired.services {
+        if planned.contains_key(&s.image) {
+            continue;
+        }
+        match image_op(s, observed.images.contains_key(&s.image), opts) {
+            Ok(Some((op, reason))) => {
+                let id = plan.push(format!("image:{}", s.image), op, reason, vec![]);
+                planned.insert(s.image.clone(), id);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
+fn image_op(s: &DesiredService, present: bool, opts: &UpOptions) -> Result<Option<(Op, String)>, String> {
+    let build = || Op::BuildImage { service: s.name.clone(), image: s.image.clone() };
+    let pull = || Op::PullImage { service: s.name.clone(), image: s.image.clone() };
+    if s.has_build && opts.build {
+        return Ok(Some((build(), "--build".to_string())));
+    }
+    let policy = opts.pull.unwrap_or(s.pull_policy);
+    Ok(match policy {
+        PullPolicy::Build if s.has_build => Some((build(), "pull_policy: build".to_string())),
+        PullPolicy::Always => Some((pull(), "pull_policy: always".to_string())),
+        _ if present => None,
+        _ if s.has_build && opts.no_build => {
+            return Err(format!("service {:?}: image {} is missing and --no-build was given", s.name, s.image))
+        }
+        _ if s.has_build => Some((build(), "image missing".to_string())),
+        PullPolicy::Never => {
+            return Err(format!(
+                "service {:?}: image {} is not present locally and pull_policy is never",
+                s.name, s.image
+            ))
+        }
+        _ => Some((pull(), "image missing".to_string())),
+    })
+}
+
+/// Networks, volumes and containers. `observed.images` must hold the images as they are after
+/// the image plan ran.
+pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan, Vec<String>> {
+    let mut r = Reconciler {
+        desired,
+        observed,
+        opts,
+        plan: Plan::default(),
+        networks: BTreeMap::new(),
+        volumes: BTreeMap::new(),
+        starts: BTreeMap::new(),
+        recreated: BTreeMap::new(),
+        gates: BTreeMap::new(),
+    };
+    let mut errors = r.networks();
+    errors.extend(r.volumes());
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    for s in &desired.services {
+        r.service(s);
+    }
+    r.orphans();
+    Ok(r.plan)
+}
+
+struct Reconciler<'a> {
+    desired: &'a Desired,
+    observed: &'a Observed,
+    opts: &'a UpOptions,
+    plan: Plan,
+    networks: BTreeMap<String, ActionId>,
+    volumes: BTreeMap<String, ActionId>,
+    /// The start actions of each service, and whether it is being recreated.
+    starts: BTreeMap<String, Vec<ActionId>>,
+    recreated: BTreeMap<String, bool>,
+    gates: BTreeMap<(String, &'static str), ActionId>,
+}
+
+impl<'a> Reconciler<'a> {
+    fn networks(&mut self) -> Vec<String> {
+        let exists = |n: &DesiredResource| self.observed.networks.iter().any(|o| o.name == n.name);
+        let missing_external = |n: &DesiredResource| self.observed.external_networks.get(&n.name) != Some(&true);
+        let mut errors = Vec::new();
+        for n in &self.desired.networks {
+            if n.external {
+                if missing_external(n) {
+                    errors.push(format!("network {} declared as external, but could not be found", n.name));
+                }
+            } else if !exists(n) {
+                let op = Op::CreateNetwork { key: n.key.clone(), name: n.name.clone() };
+                let id = self.plan.push(format!("network:{}", n.key), op, "missing", vec![]);
+                self.networks.insert(n.key.clone(), id);
+            }
+        }
+        errors
+    }
+
+    fn volumes(&mut self) -> Vec<String> {
+        let mut errors = Vec::new();
+        for v in &self.desired.volumes {
+            if v.external {
+                if self.observed.external_volumes.get(&v.name) != Some(&true) {
+                    errors.push(format!("external volume \"{}\" not found", v.name));
+                }
+            } else if !self.observed.volumes.iter().any(|o| o.name == v.name) {
+                let op = Op::CreateVolume { key: v.key.clone(), name: v.name.clone() };
+                let id = self.plan.push(format!("volume:{}", v.key), op, "missing", vec![]);
+                self.volumes.insert(v.key.clone(), id);
+            }
+        }
+        errors
+    }
+
+    fn service(&mut self, s: &DesiredService) {
+        let mut existing: Vec<&ObservedContainer> =
+            self.observed.containers.iter().filter(|c| c.service == s.name && !c.oneoff).collect();
+        existing.sort_by_key(|c| c.number);
+        let prereqs = self.prerequisites(s);
+        let mut starts = Vec::new();
+        let mut recreated = false;
+        for n in 1..=s.replicas {
+            let resource = format!("container:{}:{n}", s.name);
+            let name = self.desired.container_name(s, n);
+            match existing.iter().find(|c| c.number == n) {
+                None => {
+                    let op = Op::CreateContainer { service: s.name.clone(), number: n, name: name.clone() };
+                    let c = self.plan.push(&resource, op, "no container", prereqs.clone());
+                    starts.push(self.start(s, n, &name, &resource, "created", vec![c]));
+                }
+                Some(c) => match self.recreate_reason(s, c) {
+                    Some(reason) => {
+                        recreated = true;
+                        let op = Op::RecreateContainer {
+                            service: s.name.clone(),
+                            number: n,
+                            name: name.clone(),
+                            old_id: c.id.clone(),
+                        };
+                        let r = self.plan.push(&resource, op, reason, prereqs.clone());
+                        starts.push(self.start(s, n, &name, &resource, "recreated", vec![r]));
+                    }
+                    None if c.state != RunState::Running => {
+                        let reason = format!("container is {}", state_name(c.state));
+                        starts.push(self.start(s, n, &name, &resource, &reason, vec![]));
+                    }
+                    None => self.restart_for_dependencies(s, c, &resource),
+                },
+            }
+        }
+        self.scale_down(s, &existing);
+        self.starts.insert(s.name.clone(), starts.into_iter().flatten().collect());
+        self.recreated.insert(s.name.clone(), recreated);
+    }
+
+    fn prerequisites(&self, s: &DesiredService) -> Vec<ActionId> {
+        let nets = s.networks.iter().filter_map(|k| self.networks.get(k));
+        let vols = s.volumes.iter().filter_map(|k| self.volumes.get(k));
+        nets.chain(vols).copied().collect()
+    }
+
+    /// Starts a replica once `after` and the service's dependency gates are done.
+    fn start(&mut self, s: &DesiredService, n: u32, name: &str, resource: &str, reason: &str, mut after: Vec<ActionId>) -> Option<ActionId> {
+        if self.opts.no_start {
+            return None;
+        }
+        after.extend(self.gates_for(s));
+        let op = Op::StartContainer { service: s.name.clone(), number: n, name: name.to_string() };
+        Some(self.plan.push(resource, op, reason, after))
+    }
+
+    /// The gates a service's containers wait for before starting: one per dependency that is
+    /// part of this run, shared by all who wait on the same condition. A dependency already
+    /// running needs no gate for `service_started`.
+    fn gates_for(&mut self, s: &DesiredService) -> Vec<ActionId> {
+        let mut gates = Vec::new();
+        for d in &s.depends_on {
+            let Some(starts) = self.starts.get(&d.service).cloned() else { continue };
+            if d.condition == Condition::ServiceStarted && starts.is_empty() {
+                continue;
+            }
+            let key = (d.service.clone(), condition_name(d.condition));
+            let gate = match self.gates.get(&key) {
+                Some(g) => *g,
+                None => {
+                    let op = Op::AwaitService { service: d.service.clone(), condition: d.condition, required: d.required };
+                    let reason = format!("{} depends on it ({})", s.name, condition_name(d.condition));
+                    let g = self.plan.push(format!("service:{}", d.service), op, reason, starts);
+                    self.gates.insert(key, g);
+                    g
+                }
+            };
+            gates.push(gate);
+        }
+        gates
+    }
+
+    fn recreate_reason(&self, s: &DesiredService, c: &ObservedContainer) -> Option<String> {
+        if self.opts.no_recreate {
+            return None;
+        }
+        if self.opts.force_recreate {
+            return Some("--force-recreate".to_string());
+        }
+        if c.label(labels::CONFIG_HASH) != Some(s.hash.as_str()) {
+            return Some(match c.label(APPLIED_LABEL) {
+                Some(old) => diff::summary(&diff::changes(old, &s.applied)),
+                None => "configuration changed (the container was made by another tool, whose config hash differs)"
+                    .to_string(),
+            });
+        }
+        if self.observed.images.get(&s.image).is_some_and(|id| *id != c.image_id) {
+            return Some(format!("image {} changed", s.image));
+        }
+        if self.opts.always_recreate_deps {
+            let dep = s.depends_on.iter().find(|d| self.recreated.get(&d.service) == Some(&true))?;
+            return Some(format!("dependency {} was recreated (--always-recreate-deps)", dep.service));
+        }
+        None
+    }
+
+    /// A running, unchanged container whose dependency was recreated, with `restart: true`.
+    fn restart_for_dependencies(&mut self, s: &DesiredService, c: &ObservedContainer, resource: &str) {
+        if self.opts.no_start {
+            return;
+        }
+        let Some(dep) = s.depends_on.iter().find(|d| d.restart && self.recreated.get(&d.service) == Some(&true)) else {
+            return;
+        };
+        let after = self.starts.get(&dep.service).cloned().unwrap_or_default();
+        let op = Op::RestartContainer { service: s.name.clone(), name: c.name.clone() };
+        let reason = format!("dependency {} was recreated (restart: true)", dep.service);
+        self.plan.push(resource, op, reason, after);
+    }
+
+    /// Replicas beyond the wanted number go, the highest numbers first.
+    fn scale_down(&mut self, s: &DesiredService, existing: &[&ObservedContainer]) {
+        let surplus = existing.iter().rev().filter(|c| c.number > s.replicas);
+        for c in surplus {
+            let reason = format!("scaled to {}", s.replicas);
+            self.remove(c, &reason, s.stop_timeout);
+        }
+    }
+
+    fn remove(&mut self, c: &ObservedContainer, reason: &str, stop_timeout: Option<i64>) {
+        let resource = format!("container:{}:{}", c.service, c.number);
+        let timeout = self.opts.timeout.or(stop_timeout);
+        let stop = self.plan.push(&resource, Op::StopContainer { name: c.name.clone(), timeout }, reason, vec![]);
+        let op = Op::RemoveContainer { name: c.name.clone(), id: c.id.clone(), volumes: false };
+        self.plan.push(&resource, op, reason, vec![stop]);
+    }
+
+    fn orphans(&mut self) {
+        let orphans: Vec<&ObservedContainer> = self
+            .observed
+            .containers
+            .iter()
+            .filter(|c| !c.oneoff && !self.desired.known_services.contains(&c.service))
+            .collect();
+        if orphans.is_empty() {
+            return;
+        }
+        if self.opts.remove_orphans {
+            for c in orphans {
+                self.remove(c, "orphan: its service is no longer in the project", self.opts.timeout);
+            }
+        } else {
+            let names: Vec<&str> = orphans.iter().map(|c| c.name.as_str()).collect();
+            self.plan.warnings.push(format!(
+                "Found orphan containers ({}) for this project. If you removed or renamed this service in your \
+                 compose file, you can run this command with the --remove-orphans flag to clean it up.",
+                names.join(", ")
+            ));
+        }
+    }
+}
+
+pub fn state_name(s: RunState) -> &'static str {
+    match s {
+        RunState::Created => "created",
+        RunState::Running => "running",
+        RunState::Paused => "paused",
+        RunState::Restarting => "restarting",
+        RunState::Removing => "removing",
+        RunState::Exited => "exited",
+        RunState::Dead => "dead",
+    }
+}

@@ -1,0 +1,148 @@
+//! `down`: stop and remove what belongs to a project, dependents before their dependencies,
+//! then its networks, and its volumes and images when asked.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::desired::Desired;
+use super::{ActionId, Op, Plan};
+use crate::labels;
+use crate::observe::{Observed, ObservedContainer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoveImages {
+    /// Images without a custom tag: the ones dockhand built and named `<project>-<service>`.
+    Local,
+    All,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DownOptions {
+    pub volumes: bool,
+    pub remove_orphans: bool,
+    pub images: Option<RemoveImages>,
+    pub timeout: Option<i64>,
+}
+
+/// `desired` is `None` when only a project name was given: then everything labelled with the
+/// project goes.
+pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptions) -> Plan {
+    let mut plan = Plan::default();
+    let (kept, removed): (Vec<&ObservedContainer>, Vec<&ObservedContainer>) =
+        observed.containers.iter().partition(|c| is_kept_orphan(desired, c, opts));
+    if !kept.is_empty() {
+        let names: Vec<&str> = kept.iter().map(|c| c.name.as_str()).collect();
+        plan.warnings.push(format!(
+            "Found orphan containers ({}) for this project. If you removed or renamed this service in your compose \
+             file, you can run this command with the --remove-orphans flag to clean it up.",
+            names.join(", ")
+        ));
+    }
+    let stops = stop_in_order(&mut plan, desired, &removed, opts);
+    let removals: Vec<ActionId> = removed
+        .iter()
+        .zip(stops)
+        .map(|(c, stop)| {
+            let op = Op::RemoveContainer { name: c.name.clone(), id: c.id.clone(), volumes: opts.volumes };
+            plan.push(resource(c), op, "down", vec![stop])
+        })
+        .collect();
+    for n in &observed.networks {
+        plan.push(format!("network:{}", n.name), Op::RemoveNetwork { name: n.name.clone() }, "down", removals.clone());
+    }
+    if opts.volumes {
+        for v in &observed.volumes {
+            plan.push(format!("volume:{}", v.name), Op::RemoveVolume { name: v.name.clone() }, "down -v", removals.clone());
+        }
+    }
+    if let (Some(which), Some(d)) = (opts.images, desired) {
+        let images: BTreeSet<&str> = d
+            .services
+            .iter()
+            .filter(|s| which == RemoveImages::All || s.image == format!("{}-{}", d.project, s.name))
+            .map(|s| s.image.as_str())
+            .collect();
+        for image in images {
+            plan.push(format!("image:{image}"), Op::RemoveImage { image: image.to_string() }, "--rmi", removals.clone());
+        }
+    }
+    plan
+}
+
+fn is_kept_orphan(desired: Option<&Desired>, c: &ObservedContainer, opts: &DownOptions) -> bool {
+    match desired {
+        Some(d) => !opts.remove_orphans && !c.oneoff && !d.known_services.contains(&c.service),
+        None => false,
+    }
+}
+
+/// One stop per container; a container stops only after the containers of the services that
+/// depend on its service, read from the `depends_on` label each container carries.
+fn stop_in_order(
+    plan: &mut Plan,
+    desired: Option<&Desired>,
+    containers: &[&ObservedContainer],
+    opts: &DownOptions,
+) -> Vec<ActionId> {
+    let dependents = dependents_by_service(containers);
+    let order = stop_order(containers, &dependents);
+    let mut stops_of: BTreeMap<&str, Vec<ActionId>> = BTreeMap::new();
+    let mut ids = vec![0; containers.len()];
+    for i in order {
+        let c = containers[i];
+        let after: Vec<ActionId> = dependents
+            .get(c.service.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| stops_of.get(d.as_str()))
+            .flatten()
+            .copied()
+            .collect();
+        let timeout = opts.timeout.or_else(|| desired.and_then(|d| d.service(&c.service)).and_then(|s| s.stop_timeout));
+        let id = plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout }, "down", after);
+        stops_of.entry(c.service.as_str()).or_default().push(id);
+        ids[i] = id;
+    }
+    ids
+}
+
+fn dependents_by_service(containers: &[&ObservedContainer]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in containers {
+        let deps = c.label(labels::DEPENDS_ON).unwrap_or_default();
+        for dep in deps.split(',').filter_map(|d| d.split(':').next()).filter(|d| !d.is_empty()) {
+            out.entry(dep.to_string()).or_default().insert(c.service.clone());
+        }
+    }
+    out
+}
+
+/// Dependents first: a service's containers come after those of every service depending on it.
+/// A cycle cannot come from a loaded project; should labels hold one, the rest follow in order.
+fn stop_order(containers: &[&ObservedContainer], dependents: &BTreeMap<String, BTreeSet<String>>) -> Vec<usize> {
+    let services: BTreeSet<&str> = containers.iter().map(|c| c.service.as_str()).collect();
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
+    let mut order_services = Vec::new();
+    while placed.len() < services.len() {
+        let ready: Vec<&str> = services
+            .iter()
+            .filter(|s| !placed.contains(*s))
+            .filter(|s| {
+                dependents.get(**s).into_iter().flatten().all(|d| placed.contains(d.as_str()) || !services.contains(d.as_str()))
+            })
+            .copied()
+            .collect();
+        let next = if ready.is_empty() { services.iter().filter(|s| !placed.contains(*s)).copied().collect() } else { ready };
+        for s in next {
+            placed.insert(s);
+            order_services.push(s);
+        }
+    }
+    order_services
+        .into_iter()
+        .flat_map(|s| (0..containers.len()).filter(move |i| containers[*i].service == s))
+        .collect()
+}
+
+fn resource(c: &ObservedContainer) -> String {
+    format!("container:{}:{}", c.service, c.number)
+}

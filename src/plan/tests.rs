@@ -1,0 +1,177 @@
+//! Planner tests: plain values in, plan text out. No engine.
+
+use std::collections::BTreeMap;
+
+use super::desired::{desired, Desired, Origin, APPLIED_LABEL};
+use super::reconcile::{containers, images, UpOptions};
+use super::teardown::{teardown, DownOptions};
+use super::{Op, Plan};
+use crate::labels;
+use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
+
+fn project(yaml: &str) -> Desired {
+    let mut value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+    value["name"] = "p".into();
+    let project = crate::load::bind::bind(value).unwrap();
+    desired(&project, &Origin::default(), &BTreeMap::new())
+}
+
+const STACK: &str = r#"
+services:
+  db:
+    image: busybox
+    healthcheck: {test: ["CMD", "true"]}
+    environment: {MODE: dev}
+  web:
+    image: busybox
+    depends_on: {db: {condition: service_healthy, required: true}}
+    networks: {default: null}
+networks:
+  default: {name: p_default}
+"#;
+
+/// What the engine would hold after a successful `up` of `d`.
+fn running(d: &Desired) -> Observed {
+    let mut o = Observed::default();
+    o.networks = d.networks.iter().map(|n| ObservedNetwork { id: n.name.clone(), name: n.name.clone(), labels: BTreeMap::new() }).collect();
+    for s in &d.services {
+        o.images.insert(s.image.clone(), "sha256:img".into());
+        for n in 1..=s.replicas {
+            let mut labels = s.labels.clone();
+            labels.insert(APPLIED_LABEL.into(), s.applied.clone());
+            labels.insert(labels::CONTAINER_NUMBER.into(), n.to_string());
+            o.containers.push(container(&s.name, n, &d.container_name(s, n), labels));
+        }
+    }
+    o
+}
+
+fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>) -> ObservedContainer {
+    ObservedContainer {
+        id: format!("id-{name}"),
+        name: name.into(),
+        service: service.into(),
+        number: n,
+        oneoff: false,
+        labels,
+        image_id: "sha256:img".into(),
+        state: RunState::Running,
+        health: None,
+        anonymous_volumes: BTreeMap::new(),
+        created: 0,
+    }
+}
+
+fn lines(p: &Plan) -> Vec<String> {
+    p.to_string().lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+}
+
+#[test]
+fn cold_up_creates_everything_and_gates_on_health() {
+    let d = project(STACK);
+    let plan = containers(&d, &Observed::default(), &UpOptions::default()).unwrap();
+    assert_eq!(
+        lines(&plan),
+        vec![
+            "0 create network:default missing",
+            "1 create container:db:1 no container",
+            "2 start container:db:1 created (after 1)",
+            "3 create container:web:1 no container (after 0)",
+            "4 wait service:db web depends on it (service_healthy) (after 2)",
+            "5 start container:web:1 created (after 3, 4)",
+        ]
+    );
+}
+
+#[test]
+fn missing_images_are_pulled_once_each() {
+    let d = project(STACK);
+    let plan = images(&d, &Observed::default(), &UpOptions::default()).unwrap();
+    assert_eq!(lines(&plan), vec!["0 pull image:busybox image missing"]);
+}
+
+#[test]
+fn up_to_date_project_plans_nothing() {
+    let d = project(STACK);
+    let plan = containers(&d, &running(&d), &UpOptions::default()).unwrap();
+    assert!(plan.is_empty(), "{plan}");
+}
+
+#[test]
+fn changed_environment_recreates_exactly_that_service_and_says_why() {
+    let before = project(STACK);
+    let after = project(&STACK.replace("MODE: dev", "MODE: prod"));
+    let plan = containers(&after, &running(&before), &UpOptions::default()).unwrap();
+    let recreates: Vec<_> = plan.actions.iter().filter(|a| matches!(a.op, Op::RecreateContainer { .. })).collect();
+    assert_eq!(recreates.len(), 1);
+    assert_eq!(recreates[0].resource, "container:db:1");
+    assert_eq!(recreates[0].reason, r#"environment.MODE: "dev" → "prod""#);
+}
+
+#[test]
+fn container_made_by_another_tool_is_recreated_once_with_the_reason() {
+    let d = project(STACK);
+    let mut o = running(&d);
+    for c in &mut o.containers {
+        c.labels.remove(APPLIED_LABEL);
+        c.labels.insert(labels::CONFIG_HASH.into(), "other".into());
+    }
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    assert!(plan.actions[0].reason.contains("made by another tool"), "{plan}");
+}
+
+#[test]
+fn stopped_container_is_started() {
+    let d = project(STACK);
+    let mut o = running(&d);
+    o.containers[1].state = RunState::Exited;
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    assert_eq!(lines(&plan), vec!["0 wait service:db web depends on it (service_healthy)", "1 start container:web:1 container is exited (after 0)"]);
+}
+
+#[test]
+fn scale_down_removes_the_highest_numbers_first() {
+    let three = project("services: {w: {image: busybox, scale: 3}}");
+    let one = project("services: {w: {image: busybox}}");
+    let plan = containers(&one, &running(&three), &UpOptions::default()).unwrap();
+    let removed: Vec<_> = plan.actions.iter().filter(|a| a.op.verb() == "remove").map(|a| a.resource.as_str()).collect();
+    assert_eq!(removed, vec!["container:w:3", "container:w:2"]);
+}
+
+#[test]
+fn orphans_are_reported_and_removed_only_when_asked() {
+    let old = project("services: {a: {image: busybox}, gone: {image: busybox}}");
+    let new = project("services: {a: {image: busybox}}");
+    let plan = containers(&new, &running(&old), &UpOptions::default()).unwrap();
+    assert!(plan.is_empty());
+    assert!(plan.warnings[0].contains("p-gone-1"));
+    let opts = UpOptions { remove_orphans: true, ..UpOptions::default() };
+    let plan = containers(&new, &running(&old), &opts).unwrap();
+    assert_eq!(lines(&plan), vec![
+        "0 stop container:gone:1 orphan: its service is no longer in the project",
+        "1 remove container:gone:1 orphan: its service is no longer in the project (after 0)",
+    ]);
+}
+
+#[test]
+fn missing_external_network_is_an_error_before_anything_runs() {
+    let d = project("services: {a: {image: busybox, networks: {ext: null}}}\nnetworks: {ext: {external: true, name: ext}}");
+    let err = containers(&d, &Observed::default(), &UpOptions::default()).unwrap_err();
+    assert_eq!(err, vec!["network ext declared as external, but could not be found"]);
+}
+
+#[test]
+fn down_stops_dependents_first_then_removes_networks() {
+    let d = project(STACK);
+    let plan = teardown(Some(&d), &running(&d), &DownOptions::default());
+    assert_eq!(
+        lines(&plan),
+        vec![
+            "0 stop container:web:1 down",
+            "1 stop container:db:1 down (after 0)",
+            "2 remove container:db:1 down (after 1)",
+            "3 remove container:web:1 down (after 0)",
+            "4 remove network:p_default down (after 2, 3)",
+        ]
+    );
+}
