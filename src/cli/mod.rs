@@ -1,11 +1,16 @@
 //! Command-line arguments (clap), turned into option structs before any work starts.
 //! clap stays in this module.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::load::{Env, Options};
+use crate::plan::desired::PullPolicy;
+use crate::plan::reconcile::UpOptions;
+use crate::plan::teardown::{DownOptions, RemoveImages};
 
 #[derive(Debug, Parser)]
 #[command(name = "dockhand", version, about = "A compose-style multi-container orchestrator, a drop-in for `docker compose`")]
@@ -37,12 +42,161 @@ pub struct Global {
     /// Log what dockhand does (RUST_LOG overrides)
     #[arg(short = 'v', long = "verbose")]
     pub verbose: bool,
+    /// Show what would be done, change nothing
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Progress output
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    pub progress: ProgressMode,
+    /// How many engine calls may run at once (default: COMPOSE_PARALLEL_LIMIT, else unbounded)
+    #[arg(long, value_name = "N", global = true)]
+    pub parallel: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Tty,
+    Plain,
+    Json,
+    Quiet,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse, resolve and render the compose file in canonical form
     Config(ConfigArgs),
+    /// Create and start containers
+    Up(UpArgs),
+    /// Stop and remove containers, networks
+    Down(DownArgs),
+    /// List containers
+    Ps(PsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullArg {
+    Always,
+    Missing,
+    Never,
+    Build,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Services to start (with their dependencies)
+    #[arg(value_name = "SERVICE")]
+    pub names: Vec<String>,
+    /// Detached mode: run containers in the background
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Build images before starting containers
+    #[arg(long)]
+    pub build: bool,
+    /// Don't build an image, even if it's missing
+    #[arg(long, conflicts_with = "build")]
+    pub no_build: bool,
+    /// Pull images before running
+    #[arg(long, value_enum)]
+    pub pull: Option<PullArg>,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them
+    #[arg(long, conflicts_with = "force_recreate")]
+    pub no_recreate: bool,
+    /// Recreate dependent containers
+    #[arg(long)]
+    pub always_recreate_deps: bool,
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Don't start the services after creating them
+    #[arg(long)]
+    pub no_start: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
+    /// Scale SERVICE to NUM instances (SERVICE=NUM)
+    #[arg(long, value_name = "SERVICE=NUM", value_parser = parse_scale)]
+    pub scale: Vec<(String, u32)>,
+    /// Shutdown timeout in seconds for containers that are stopped
+    #[arg(short, long)]
+    pub timeout: Option<i64>,
+    /// Wait for services to be running|healthy
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+    /// Pull without printing progress information
+    #[arg(long)]
+    pub quiet_pull: bool,
+}
+
+fn parse_scale(s: &str) -> Result<(String, u32), String> {
+    let (svc, n) = s.split_once('=').ok_or_else(|| format!("invalid --scale {s:?}: expected SERVICE=NUM"))?;
+    let n = n.parse::<u32>().map_err(|_| format!("invalid --scale {s:?}: {n:?} is not a number of replicas"))?;
+    Ok((svc.to_string(), n))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RmiArg {
+    Local,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Services to stop and remove (default: all)
+    #[arg(value_name = "SERVICE")]
+    pub names: Vec<String>,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Remove named volumes declared in the volumes section and anonymous volumes
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Remove images used by services: "local" only those without a custom tag
+    #[arg(long, value_enum)]
+    pub rmi: Option<RmiArg>,
+    /// Shutdown timeout in seconds
+    #[arg(short, long)]
+    pub timeout: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PsFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Services to list
+    #[arg(value_name = "SERVICE")]
+    pub names: Vec<String>,
+    /// Show all stopped containers
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Display services
+    #[arg(long)]
+    pub services: bool,
+    /// Filter services by status (repeatable)
+    #[arg(long, value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// Filter services by a property (`status=running`)
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: PsFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -116,10 +270,51 @@ pub struct ConfigOptions {
     pub output: Option<PathBuf>,
 }
 
+/// Options every engine command shares.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub dry_run: bool,
+    pub progress: ProgressMode,
+    pub parallel: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpCommand {
+    pub plan: UpOptions,
+    pub detach: bool,
+    pub no_deps: bool,
+    pub services: Vec<String>,
+    pub scale: BTreeMap<String, u32>,
+    pub wait: bool,
+    pub wait_timeout: Option<Duration>,
+    pub engine: EngineOptions,
+}
+
+#[derive(Debug, Clone)]
+pub struct DownCommand {
+    pub plan: DownOptions,
+    pub services: Vec<String>,
+    pub engine: EngineOptions,
+}
+
+#[derive(Debug, Clone)]
+pub struct PsCommand {
+    pub services: Vec<String>,
+    pub all: bool,
+    pub quiet: bool,
+    pub list_services: bool,
+    /// Wanted states (`running`, `exited`, …); empty means any.
+    pub status: Vec<String>,
+    pub format: PsFormat,
+}
+
 /// A validated invocation: everything a command needs, with clap left behind.
 #[derive(Debug, Clone)]
 pub enum Invocation {
     Config(Options, ConfigOptions),
+    Up(Options, UpCommand),
+    Down(Options, DownCommand),
+    Ps(Options, PsCommand),
 }
 
 impl Cli {
@@ -135,10 +330,78 @@ impl Cli {
         opts.project_directory = g.project_directory;
         opts.env_files = g.env_files;
         opts.profiles = g.profiles;
+        let parallel = g.parallel.or_else(|| opts.shell_env.get("COMPOSE_PARALLEL_LIMIT").and_then(|v| v.parse().ok()));
+        let engine = EngineOptions { dry_run: g.dry_run, progress: g.progress, parallel };
         match self.command {
             Command::Config(a) => config_invocation(opts, a),
+            Command::Up(a) => up_invocation(opts, a, engine),
+            Command::Down(a) => down_invocation(opts, a, engine),
+            Command::Ps(a) => ps_invocation(opts, a),
         }
     }
+}
+
+fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocation {
+    opts.services = a.names.clone();
+    let plan = UpOptions {
+        force_recreate: a.force_recreate,
+        no_recreate: a.no_recreate,
+        always_recreate_deps: a.always_recreate_deps,
+        no_start: a.no_start,
+        remove_orphans: a.remove_orphans || env_flag(&opts.shell_env, "COMPOSE_REMOVE_ORPHANS"),
+        renew_anon_volumes: a.renew_anon_volumes,
+        pull: a.pull.map(|p| match p {
+            PullArg::Always => PullPolicy::Always,
+            PullArg::Missing => PullPolicy::Missing,
+            PullArg::Never => PullPolicy::Never,
+            PullArg::Build => PullPolicy::Build,
+        }),
+        build: a.build,
+        no_build: a.no_build,
+        timeout: a.timeout,
+    };
+    let cmd = UpCommand {
+        plan,
+        detach: a.detach,
+        no_deps: a.no_deps,
+        services: a.names,
+        scale: a.scale.into_iter().collect(),
+        wait: a.wait,
+        wait_timeout: a.wait_timeout.map(Duration::from_secs),
+        engine,
+    };
+    Invocation::Up(opts, cmd)
+}
+
+fn down_invocation(opts: Options, a: DownArgs, engine: EngineOptions) -> Invocation {
+    let plan = DownOptions {
+        volumes: a.volumes,
+        remove_orphans: a.remove_orphans || env_flag(&opts.shell_env, "COMPOSE_REMOVE_ORPHANS"),
+        images: a.rmi.map(|r| match r {
+            RmiArg::Local => RemoveImages::Local,
+            RmiArg::All => RemoveImages::All,
+        }),
+        timeout: a.timeout,
+    };
+    Invocation::Down(opts, DownCommand { plan, services: a.names, engine })
+}
+
+fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {
+    let from_filter = a.filter.iter().filter_map(|f| f.strip_prefix("status=")).map(String::from);
+    let status = a.status.into_iter().chain(from_filter).collect();
+    let cmd = PsCommand {
+        services: a.names,
+        all: a.all,
+        quiet: a.quiet,
+        list_services: a.services,
+        status,
+        format: a.format,
+    };
+    Invocation::Ps(opts, cmd)
+}
+
+fn env_flag(env: &Env, key: &str) -> bool {
+    env.get(key).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
 }
 
 fn config_invocation(mut opts: Options, a: ConfigArgs) -> Invocation {

@@ -1,6 +1,10 @@
 //! One module per command. Each returns the process exit code.
 
 pub mod config;
+pub mod down;
+mod engine_session;
+pub mod ps;
+pub mod up;
 
 use std::process::ExitCode;
 
@@ -11,6 +15,9 @@ use crate::load::Failure;
 pub fn run(inv: Invocation) -> ExitCode {
     match inv {
         Invocation::Config(opts, c) => config::run(&opts, &c),
+        Invocation::Up(opts, c) => up::run(&opts, &c),
+        Invocation::Down(opts, c) => down::run(&opts, &c),
+        Invocation::Ps(opts, c) => ps::run(&opts, &c),
     }
 }
 
@@ -18,6 +25,13 @@ pub fn run(inv: Invocation) -> ExitCode {
 pub fn print_warnings(warnings: &[Rendered]) {
     for w in warnings {
         eprintln!("WARN {}", w.one_line());
+    }
+}
+
+/// What a plan wants the user to know although nothing failed (orphans, …).
+pub fn print_plan_warnings(plan: &crate::plan::Plan) {
+    for w in &plan.warnings {
+        eprintln!("WARN {w}");
     }
 }
 

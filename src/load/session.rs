@@ -24,6 +24,10 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
     pub project_dir: PathBuf,
     pub env: Env,
+    /// The env files interpolation read (`--env-file`s, or the project's `.env`).
+    pub env_files: Vec<PathBuf>,
+    /// Services the files define that profiles or the service selection left out.
+    pub disabled_services: Vec<String>,
     pub warnings: Vec<Rendered>,
 }
 
@@ -50,14 +54,17 @@ struct Session<'o> {
     sources: IndexMap<PathBuf, Source>,
     problems: Vec<Problem>,
     env: Env,
+    disabled_services: Vec<String>,
 }
 
 pub fn load(opts: &Options) -> Result<Loaded, Failure> {
-    let mut s = Session { opts, sources: IndexMap::new(), problems: Vec::new(), env: Env::new() };
+    let mut s = Session { opts, sources: IndexMap::new(), problems: Vec::new(), env: Env::new(), disabled_services: Vec::new() };
     match s.run() {
         Some((project, files, project_dir)) if !s.has_errors() => {
             let warnings = s.render();
-            Ok(Loaded { project, files, project_dir, env: s.env, warnings })
+            let env_files = used_env_files(opts, &project_dir);
+            let disabled_services = s.disabled_services;
+            Ok(Loaded { project, files, project_dir, env: s.env, env_files, disabled_services, warnings })
         }
         _ => Err(Failure { problems: s.render() }),
     }
@@ -177,6 +184,7 @@ impl<'o> Session<'o> {
             let problems = consistency::check(&merged);
             self.extend(problems)?;
         }
+        let all_services = service_names(&merged);
         let problems = profiles::apply(&mut merged, &self.active_profiles(), &opts.services);
         self.extend(problems)?;
         let problems = profiles::select(&mut merged, &opts.services);
@@ -184,6 +192,8 @@ impl<'o> Session<'o> {
         if opts.normalize {
             profiles::remove_unused_resources(&mut merged);
         }
+        let kept = service_names(&merged);
+        self.disabled_services = all_services.into_iter().filter(|s| !kept.contains(s)).collect();
         if let Value::Mapping(m) = &mut merged {
             // `version` is obsolete (validation warned about it); the reference drops it.
             m.remove("version");
@@ -334,6 +344,23 @@ impl<'o> Session<'o> {
             cur = p.parent();
         }
         None
+    }
+}
+
+fn service_names(project: &Value) -> Vec<String> {
+    let services = project.get("services").and_then(Value::as_mapping).into_iter().flatten();
+    services.filter_map(|(k, _)| k.as_str().map(str::to_string)).collect()
+}
+
+fn used_env_files(opts: &Options, project_dir: &Path) -> Vec<PathBuf> {
+    if !opts.env_files.is_empty() {
+        return opts.env_files.iter().map(|f| opts.working_dir.join(f)).collect();
+    }
+    let dot_env = project_dir.join(".env");
+    if dot_env.is_file() {
+        vec![dot_env]
+    } else {
+        Vec::new()
     }
 }
 

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod engine;
+
 pub const DOCKHAND: &str = env!("CARGO_BIN_EXE_dockhand");
 const DEFAULT_REFERENCE: &str = "/opt/refcompose/bin/docker-compose";
 /// A run that takes longer than this is killed: alias bombs and the like must fail fast.

@@ -1,0 +1,161 @@
+//! What every engine command does first: load the project, connect, derive the desired state
+//! and observe the engine once; then run plans through the executor with progress output.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::EngineOptions;
+use crate::engine::docker::DockerEngine;
+use crate::exec::{self, CancellationSignal, ExecContext, Limits};
+use crate::load::{self, Loaded, Options};
+use crate::model::Project;
+use crate::observe::{self, Observed, Wanted};
+use crate::plan::desired::{self, Desired, Origin};
+use crate::plan::reconcile::UpOptions;
+use crate::plan::Plan;
+use crate::{progress, wait};
+
+/// Runs an engine command on a runtime of its own: only these commands need one.
+pub fn block_on<F: Future<Output = ExitCode>>(f: F) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(f),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn fail(errors: &[String]) -> ExitCode {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+    ExitCode::FAILURE
+}
+
+pub struct Session {
+    pub project: Arc<Project>,
+    pub loaded: Option<Loaded>,
+    pub desired: Desired,
+    pub observed: Observed,
+    pub engine: Arc<DockerEngine>,
+    engine_opts: EngineOptions,
+    cancel: CancellationSignal,
+}
+
+impl Session {
+    /// Loads, connects and observes. `only`: with `--no-deps`, the services to act on.
+    pub async fn open(
+        opts: &Options,
+        engine_opts: &EngineOptions,
+        scale: &BTreeMap<String, u32>,
+        only: Option<&[String]>,
+    ) -> Option<Session> {
+        match load::load(opts) {
+            Ok(l) => Session::from_loaded(l, opts, engine_opts, scale, only).await,
+            Err(f) => {
+                super::print_failure(f);
+                None
+            }
+        }
+    }
+
+    pub async fn from_loaded(
+        loaded: Loaded,
+        opts: &Options,
+        engine_opts: &EngineOptions,
+        scale: &BTreeMap<String, u32>,
+        only: Option<&[String]>,
+    ) -> Option<Session> {
+        super::print_warnings(&loaded.warnings);
+        let project = Arc::new(loaded.project.clone());
+        let origin = Origin {
+            working_dir: loaded.project_dir.clone(),
+            config_files: loaded.files.clone(),
+            environment_files: loaded.env_files.clone(),
+            disabled_services: loaded.disabled_services.clone(),
+        };
+        let mut desired = desired::desired(&project, &origin, scale);
+        if let Some(only) = only.filter(|o| !o.is_empty()) {
+            desired.services.retain(|s| only.contains(&s.name));
+        }
+        let engine = connect(&opts.shell_env).await?;
+        let observed = observe_for(&engine, &desired).await?;
+        Some(Session::from_parts(project, Some(loaded), desired, observed, engine, engine_opts))
+    }
+
+    pub fn from_parts(
+        project: Arc<Project>,
+        loaded: Option<Loaded>,
+        desired: Desired,
+        observed: Observed,
+        engine: Arc<DockerEngine>,
+        engine_opts: &EngineOptions,
+    ) -> Session {
+        let cancel = CancellationSignal::on_ctrl_c();
+        Session { project, loaded, desired, observed, engine, engine_opts: engine_opts.clone(), cancel }
+    }
+
+    /// Runs a plan; prints what failed. False when anything failed or was cancelled.
+    pub async fn execute(&mut self, plan: &Plan, up: &UpOptions) -> bool {
+        if plan.is_empty() {
+            return true;
+        }
+        let ctx = ExecContext::new(self.project.clone(), self.desired.clone(), self.observed.clone(), up);
+        let limits = Limits::new(self.engine_opts.parallel);
+        let progress = progress::for_mode(self.engine_opts.progress);
+        let outcome = exec::execute(self.engine.clone(), plan, &ctx, limits, progress.as_ref(), self.cancel.clone()).await;
+        outcome.report()
+    }
+
+    /// Looks at the images again after pulls and builds, for the container plan.
+    pub async fn refresh_images(&mut self) -> bool {
+        match observe_for(&self.engine, &self.desired).await {
+            Some(o) => {
+                self.observed.images = o.images;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `up --wait`: every service running, and healthy where it has a health check.
+    pub async fn wait_healthy(&self, timeout: Option<Duration>) -> bool {
+        match wait::wait_for_project(self.engine.as_ref(), &self.desired, timeout, &self.cancel).await {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("error: {e}");
+                false
+            }
+        }
+    }
+}
+
+pub async fn connect(env: &load::Env) -> Option<Arc<DockerEngine>> {
+    match DockerEngine::connect(env).await {
+        Ok(e) => Some(Arc::new(e)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}
+
+/// Observes the project, plus the images and external resources the desired state names.
+pub async fn observe_for(engine: &DockerEngine, desired: &Desired) -> Option<Observed> {
+    let wanted = Wanted {
+        images: desired.services.iter().map(|s| s.image.clone()).collect(),
+        external_networks: desired.networks.iter().filter(|n| n.external).map(|n| n.name.clone()).collect(),
+        external_volumes: desired.volumes.iter().filter(|v| v.external).map(|v| v.name.clone()).collect(),
+    };
+    match observe::observe(engine, &desired.project, &wanted).await {
+        Ok(o) => Some(o),
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}

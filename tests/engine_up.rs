@@ -1,0 +1,220 @@
+//! `up -d`, `down`, `ps` against the real engine, checked the way a user would: container
+//! names, labels, networks, DNS between services, published ports, volumes, recreation.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use common::engine::{docker, exec, inspect, EngineProject};
+
+const STACK: &str = r#"
+services:
+  db:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 3600"]
+    environment:
+      MODE: dev
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 1s
+      retries: 30
+    volumes:
+      - data:/data
+  web:
+    image: busybox:latest
+    command: ["sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
+    depends_on:
+      db:
+        condition: service_healthy
+    ports:
+      - "127.0.0.1::80"
+volumes:
+  data: {}
+"#;
+
+fn up(p: &EngineProject, extra: &[&str]) {
+    let mut args = vec!["up", "-d"];
+    args.extend_from_slice(extra);
+    p.dockhand(&args).assert_success();
+}
+
+fn container_id(name: &str) -> String {
+    inspect(name)["Id"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn up_creates_the_containers_networks_and_volumes_the_reference_would() {
+    let p = EngineProject::new("up-names", &[("compose.yaml", STACK)]);
+    up(&p, &[]);
+    let n = &p.name;
+    assert_eq!(p.containers(), vec![format!("{n}-db-1"), format!("{n}-web-1")]);
+    let web = inspect(&format!("{n}-web-1"));
+    let labels = &web["Config"]["Labels"];
+    assert_eq!(labels["com.docker.compose.project"], n.as_str());
+    assert_eq!(labels["com.docker.compose.service"], "web");
+    assert_eq!(labels["com.docker.compose.container-number"], "1");
+    assert_eq!(labels["com.docker.compose.oneoff"], "False");
+    let hash = p.dockhand(&["config", "--hash", "web"]).assert_success().stdout.clone();
+    assert_eq!(hash.trim(), format!("web {}", labels["com.docker.compose.config-hash"].as_str().unwrap_or("?")));
+    assert_eq!(web["State"]["Running"], true);
+    assert!(web["NetworkSettings"]["Networks"].get(format!("{n}_default")).is_some(), "{web}");
+    assert!(!docker(&["volume", "ls", "-q", "--filter", &format!("name={n}_data")]).trim().is_empty());
+}
+
+#[test]
+fn services_reach_each_other_by_name_and_ports_are_published() {
+    let p = EngineProject::new("up-dns", &[("compose.yaml", STACK)]);
+    up(&p, &[]);
+    let n = &p.name;
+    let (ok, _) = exec(&format!("{n}-db-1"), &["ping", "-c", "1", "-W", "2", "web"]);
+    assert!(ok, "db cannot resolve web");
+    let port = inspect(&format!("{n}-web-1"))["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!port.is_empty(), "port 80 not published");
+    let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to published port");
+    s.write_all(b"GET /index.html HTTP/1.0\r\n\r\n").unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    assert!(body.contains("hello-from-web"), "{body}");
+}
+
+#[test]
+fn networks_isolate_services() {
+    let yaml = r#"
+services:
+  a: {image: busybox:latest, command: sleep 3600, networks: [front]}
+  b: {image: busybox:latest, command: sleep 3600, networks: [back]}
+  c: {image: busybox:latest, command: sleep 3600, networks: {front: {aliases: [see]}, back: {}}}
+networks: {front: {}, back: {}}
+"#;
+    let p = EngineProject::new("up-nets", &[("compose.yaml", yaml)]);
+    up(&p, &[]);
+    let n = &p.name;
+    assert!(exec(&format!("{n}-a-1"), &["ping", "-c", "1", "-W", "2", "c"]).0, "a should reach c");
+    assert!(exec(&format!("{n}-a-1"), &["ping", "-c", "1", "-W", "2", "see"]).0, "alias should resolve");
+    assert!(!exec(&format!("{n}-a-1"), &["ping", "-c", "1", "-W", "2", "b"]).0, "a must not reach b");
+}
+
+#[test]
+fn second_up_changes_nothing_and_a_changed_service_alone_is_recreated() {
+    let p = EngineProject::new("up-idem", &[("compose.yaml", STACK)]);
+    up(&p, &[]);
+    let n = &p.name;
+    let (db, web) = (container_id(&format!("{n}-db-1")), container_id(&format!("{n}-web-1")));
+    up(&p, &[]);
+    assert_eq!((container_id(&format!("{n}-db-1")), container_id(&format!("{n}-web-1"))), (db.clone(), web.clone()));
+    p.write("compose.yaml", &STACK.replace("MODE: dev", "MODE: prod"));
+    let dry = p.dockhand(&["--dry-run", "up", "-d"]).assert_success().stdout.clone();
+    assert!(dry.contains(r#"environment.MODE: "dev" → "prod""#), "{dry}");
+    assert_eq!(container_id(&format!("{n}-db-1")), db, "--dry-run must change nothing");
+    up(&p, &[]);
+    assert_ne!(container_id(&format!("{n}-db-1")), db, "db should be recreated");
+    assert_eq!(container_id(&format!("{n}-web-1")), web, "web should be kept");
+}
+
+#[test]
+fn scale_up_and_down_keeps_the_lowest_numbers() {
+    let p = EngineProject::new("up-scale", &[("compose.yaml", "services:\n  w:\n    image: busybox:latest\n    command: sleep 3600\n")]);
+    up(&p, &["--scale", "w=3"]);
+    let n = &p.name;
+    assert_eq!(p.containers(), vec![format!("{n}-w-1"), format!("{n}-w-2"), format!("{n}-w-3")]);
+    up(&p, &["--scale", "w=1"]);
+    assert_eq!(p.containers(), vec![format!("{n}-w-1")]);
+}
+
+#[test]
+fn orphans_are_reported_and_removed_on_request() {
+    let two = "services:\n  a: {image: busybox:latest, command: sleep 3600}\n  b: {image: busybox:latest, command: sleep 3600}\n";
+    let p = EngineProject::new("up-orphans", &[("compose.yaml", two)]);
+    up(&p, &[]);
+    p.write("compose.yaml", "services:\n  a: {image: busybox:latest, command: sleep 3600}\n");
+    let out = p.dockhand(&["up", "-d"]);
+    out.assert_success();
+    assert!(out.stderr.contains("orphan"), "{}", out.stderr);
+    assert_eq!(p.containers().len(), 2);
+    up(&p, &["--remove-orphans"]);
+    assert_eq!(p.containers(), vec![format!("{}-a-1", p.name)]);
+}
+
+#[test]
+fn volumes_survive_down_and_go_with_down_v() {
+    let yaml = "services:\n  a:\n    image: busybox:latest\n    command: sleep 3600\n    volumes: [keep:/keep]\nvolumes:\n  keep: {}\n";
+    let p = EngineProject::new("down-vol", &[("compose.yaml", yaml)]);
+    up(&p, &[]);
+    let n = &p.name;
+    assert!(exec(&format!("{n}-a-1"), &["sh", "-c", "echo persisted > /keep/f"]).0);
+    p.dockhand(&["down"]).assert_success();
+    assert!(p.containers().is_empty());
+    assert!(docker(&["network", "ls", "-q", "--filter", &p.label()]).trim().is_empty(), "network left behind");
+    up(&p, &[]);
+    assert_eq!(exec(&format!("{n}-a-1"), &["cat", "/keep/f"]).1.trim(), "persisted");
+    p.dockhand(&["down", "-v"]).assert_success();
+    assert!(docker(&["volume", "ls", "-q", "--filter", &p.label()]).trim().is_empty(), "volume left behind");
+}
+
+#[test]
+fn down_works_with_only_a_project_name() {
+    let p = EngineProject::new("down-name", &[("compose.yaml", "services:\n  a: {image: busybox:latest, command: sleep 3600}\n")]);
+    up(&p, &[]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    common::dockhand(elsewhere.path()).args(["-p", p.name.as_str(), "down"]).run().assert_success();
+    assert!(p.containers().is_empty());
+}
+
+#[test]
+fn ps_lists_the_projects_containers() {
+    let p = EngineProject::new("ps", &[("compose.yaml", STACK)]);
+    up(&p, &[]);
+    let n = &p.name;
+    let table = p.dockhand(&["ps"]).assert_success().stdout.clone();
+    let header = table.lines().next().unwrap_or_default();
+    for col in ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"] {
+        assert!(header.contains(col), "{header}");
+    }
+    assert!(table.contains(&format!("{n}-web-1")), "{table}");
+    let json = p.dockhand(&["ps", "--format", "json"]).assert_success().stdout.clone();
+    let rows: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().any(|r| r["Service"] == "web" && r["State"] == "running"), "{json}");
+    assert_eq!(p.dockhand(&["ps", "--services"]).assert_success().stdout.lines().count(), 2);
+    assert_eq!(p.dockhand(&["ps", "-q"]).assert_success().stdout.lines().count(), 2);
+}
+
+#[test]
+fn bad_input_creates_nothing() {
+    let p = EngineProject::new("bad", &[("compose.yaml", "services:\n  a:\n    image: busybox:latest\n    restart: sometimes\n")]);
+    let out = p.dockhand(&["up", "-d"]);
+    out.assert_failure();
+    assert!(out.stderr.contains("compose.yaml:4:"), "{}", out.stderr);
+    assert!(p.containers().is_empty());
+    assert!(docker(&["network", "ls", "-q", "--filter", &p.label()]).trim().is_empty());
+}
+
+#[test]
+fn unreachable_engine_is_one_clear_error() {
+    let p = EngineProject::new("noengine", &[("compose.yaml", "services:\n  a: {image: busybox:latest}\n")]);
+    let out = p.cmd(&["up", "-d"]).env("DOCKER_HOST", "unix:///nonexistent/docker.sock").run();
+    out.assert_failure();
+    assert!(out.stderr.contains("cannot reach the Docker engine"), "{}", out.stderr);
+}
+
+#[test]
+fn reference_and_dockhand_see_each_others_projects() {
+    let yaml = "services:\n  a: {image: busybox:latest, command: sleep 3600}\n  b: {image: busybox:latest, command: sleep 3600, depends_on: [a]}\n";
+    let p = EngineProject::new("interop", &[("compose.yaml", yaml)]);
+    let Some(reference) = common::reference(p.path()) else { return };
+    let reference = reference.args(["-p", p.name.as_str()]);
+    reference.clone().args(["up", "-d"]).run().assert_success();
+    let ps = p.dockhand(&["ps", "--format", "json"]).assert_success().stdout.clone();
+    assert_eq!(ps.lines().count(), 2, "{ps}");
+    p.dockhand(&["down"]).assert_success();
+    assert!(p.containers().is_empty());
+    up(&p, &[]);
+    let ps = reference.clone().args(["ps", "--format", "json"]).run();
+    assert_eq!(ps.assert_success().stdout.lines().count(), 2, "{}", ps.stdout);
+    reference.args(["down"]).run().assert_success();
+    assert!(p.containers().is_empty());
+}
