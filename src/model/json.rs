@@ -47,6 +47,19 @@ pub(super) fn strip_service_extensions(s: &mut Service) {
     if let Some(d) = &mut s.deploy {
         deploy(d);
     }
+    if let Some(d) = &mut s.develop {
+        develop(d);
+    }
+}
+
+/// The reference's JSON prints every watch rule with an `exec`, `{command: null}` when none
+/// was given (its YAML leaves it out).
+fn develop(d: &mut Develop) {
+    d.extensions.clear();
+    for rule in &mut d.watch {
+        rule.extensions.clear();
+        rule.exec.get_or_insert_with(Hook::default).extensions.clear();
+    }
 }
 
 fn mount(v: &mut ServiceVolume) {

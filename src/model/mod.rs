@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 pub mod build;
 pub mod deploy;
+pub mod develop;
 pub mod healthcheck;
 mod json;
 pub mod mounts;
@@ -21,12 +22,13 @@ pub mod volume;
 
 pub use build::Build;
 pub use deploy::{Deploy, DeviceRequest, Resource, Resources};
+pub use develop::{Develop, WatchAction, WatchRule};
 pub use healthcheck::Healthcheck;
 pub use mounts::{BindOptions, MountType, ServiceVolume, TmpfsOptions, VolumeOptions};
 pub use network::{Ipam, IpamPool, Network, ServiceNetwork};
 pub use ports::Port;
 pub use resource::{FileObject, ServiceFileRef};
-pub use service::{Condition, DependsOn, Device, EnvFile, ExtraHosts, Restart, Service, Ulimit};
+pub use service::{Condition, DependsOn, Device, EnvFile, ExtraHosts, Hook, Restart, Service, Ulimit};
 pub use types::{ByteSize, Extensions, FileMode, GoDuration, StringMap};
 pub use volume::Volume;
 

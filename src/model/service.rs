@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::build::Build;
 use super::deploy::{Deploy, DeviceRequest};
+use super::develop::Develop;
 use super::healthcheck::Healthcheck;
 use super::mounts::ServiceVolume;
 use super::network::ServiceNetwork;
@@ -66,7 +67,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub develop: Option<Value>,
+    pub develop: Option<Develop>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -303,8 +304,10 @@ pub enum Ulimit {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Hook {
+    /// Printed even when absent: the reference's JSON shows a rule's missing `exec` as
+    /// `{command: null}`.
     #[serde(default)]
-    pub command: Vec<String>,
+    pub command: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]

@@ -141,3 +141,61 @@ fn octal_modes_read_as_the_reference_reads_them() {
         serde_json::json!({"size": "1048576", "mode": 493})
     );
 }
+
+#[test]
+fn watch_rules_print_like_the_reference() {
+    let p = load(
+        "services:\n  a:\n    image: x\n    develop:\n      x-d: 1\n      watch:\n        \
+         - {path: ./src, action: sync+exec, target: /app, ignore: node_modules, include: '*.js',\n           \
+         x-initialSync: true, exec: {command: echo \"hi\", environment: [A=1, B], x-e: 1}}\n        \
+         - {path: ./test, action: rebuild}\n",
+    )
+    .unwrap();
+    let develop = p.services["a"].develop.as_ref().unwrap();
+    assert_eq!(develop.watch[0].action, crate::model::WatchAction::SyncExec);
+    assert!(develop.watch[0].initial_sync);
+    let json = serde_json::to_value(p.json_view()).unwrap();
+    assert_eq!(
+        json["services"]["a"]["develop"],
+        serde_json::json!({"watch": [
+            {"path": "./src", "action": "sync+exec", "target": "/app",
+             "exec": {"command": ["echo", "hi"], "environment": {"A": "1", "B": null}},
+             "include": ["*.js"], "ignore": ["node_modules"], "initial_sync": true},
+            {"path": "./test", "action": "rebuild", "exec": {"command": null}},
+        ]})
+    );
+    let yaml = serde_json::to_value(&p).unwrap();
+    assert_eq!(yaml["services"]["a"]["develop"]["x-d"], 1);
+    assert_eq!(yaml["services"]["a"]["develop"]["watch"][0]["exec"]["x-e"], 1);
+    assert!(yaml["services"]["a"]["develop"]["watch"][1].get("exec").is_none());
+}
+
+#[test]
+fn legacy_watch_names_count_under_the_official_ones() {
+    let p = load(
+        "services:\n  a:\n    image: x\n    x-develop:\n      watch: [{path: /o, action: rebuild}]\n    \
+         develop:\n      watch: [{path: /s, action: sync, target: /s, initial_sync: false, x-initialSync: true}]\n",
+    )
+    .unwrap();
+    let a = &p.services["a"];
+    let paths: Vec<&str> = a
+        .develop
+        .as_ref()
+        .unwrap()
+        .watch
+        .iter()
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(paths, ["/o", "/s"]);
+    let rule = &a.develop.as_ref().unwrap().watch[1];
+    assert!(!rule.initial_sync && rule.extensions.is_empty());
+    assert!(a.extensions.is_empty());
+}
+
+#[test]
+fn an_unknown_watch_action_is_reported_at_its_path() {
+    let problems =
+        load("services:\n  a:\n    image: x\n    develop:\n      watch: [{path: /s, action: copy}]\n")
+            .unwrap_err();
+    assert_eq!(problems[0].path.to_string(), "services.a.develop.watch[0].action");
+}
