@@ -50,6 +50,9 @@ pub(super) fn strip_service_extensions(s: &mut Service) {
     if let Some(d) = &mut s.develop {
         develop(d);
     }
+    if let Some(p) = &mut s.provider {
+        p.extensions.clear();
+    }
 }
 
 /// The reference's JSON prints every watch rule with an `exec`, `{command: null}` when none

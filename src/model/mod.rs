@@ -28,7 +28,9 @@ pub use mounts::{BindOptions, MountType, ServiceVolume, TmpfsOptions, VolumeOpti
 pub use network::{Ipam, IpamPool, Network, ServiceNetwork};
 pub use ports::Port;
 pub use resource::{FileObject, ServiceFileRef};
-pub use service::{Condition, DependsOn, Device, EnvFile, ExtraHosts, Hook, Restart, Service, Ulimit};
+pub use service::{
+    Condition, DependsOn, Device, EnvFile, ExtraHosts, Hook, Provider, Restart, Service, Ulimit,
+};
 pub use types::{ByteSize, Extensions, FileMode, GoDuration, StringMap};
 pub use volume::Volume;
 

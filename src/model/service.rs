@@ -174,7 +174,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<Value>,
+    pub provider: Option<Provider>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_policy: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
@@ -318,6 +318,30 @@ pub struct Hook {
     pub environment: BTreeMap<String, Option<String>>,
     #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+/// A service that an external program (`type`) manages in compose's place.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provider {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Every option is a list of strings, as the reference prints them (`size: 1` → `["1"]`):
+    /// they become repeatable `--name value` flags of the provider's command line.
+    #[serde(
+        default,
+        deserialize_with = "provider_options",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub options: BTreeMap<String, Vec<String>>,
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+fn provider_options<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Values(#[serde(deserialize_with = "string_or_list")] Vec<String>);
+    let raw = Option::<BTreeMap<String, Values>>::deserialize(d)?.unwrap_or_default();
+    Ok(raw.into_iter().map(|(k, Values(v))| (k, v)).collect())
 }
 
 /// The reference capitalises these keys in its output (its Go type has no JSON names).

@@ -199,3 +199,20 @@ fn an_unknown_watch_action_is_reported_at_its_path() {
             .unwrap_err();
     assert_eq!(problems[0].path.to_string(), "services.a.develop.watch[0].action");
 }
+
+#[test]
+fn provider_options_print_as_lists_of_strings() {
+    let p = load(
+        "services:\n  p:\n    provider:\n      type: example\n      x-p: 1\n      \
+         options: {size: 1, type: test1, f: 1.5, b: false, list: [a, 2]}\n",
+    )
+    .unwrap();
+    let json = serde_json::to_value(p.json_view()).unwrap();
+    assert_eq!(
+        json["services"]["p"]["provider"],
+        serde_json::json!({"type": "example", "options": {
+            "size": ["1"], "type": ["test1"], "f": ["1.5"], "b": ["false"], "list": ["a", "2"]}})
+    );
+    let yaml = serde_json::to_value(&p).unwrap();
+    assert_eq!(yaml["services"]["p"]["provider"]["x-p"], 1);
+}
