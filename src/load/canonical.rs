@@ -115,6 +115,7 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
     with(m, "extra_hosts", extra_hosts);
     with(m, "depends_on", depends_on);
     with(m, "networks", list_to_null_map);
+    with(m, "models", list_to_null_map);
     with(m, "env_file", env_file);
     for key in ["dns", "dns_search", "dns_opt", "tmpfs", "label_file"] {
         with(m, key, one_or_many);

@@ -3,6 +3,8 @@
 use super::*;
 
 pub(super) fn strip_nested_extensions(p: &mut Project) {
+    // The reference's JSON has no top-level `models` at all (its YAML has them).
+    p.models.clear();
     p.services.values_mut().for_each(strip_service_extensions);
     p.networks.values_mut().for_each(network);
     p.volumes.values_mut().for_each(|v| v.extensions.clear());
@@ -50,6 +52,7 @@ pub(super) fn strip_service_extensions(s: &mut Service) {
     if let Some(d) = &mut s.develop {
         develop(d);
     }
+    s.models.values_mut().flatten().for_each(|m| m.extensions.clear());
     if let Some(p) = &mut s.provider {
         p.extensions.clear();
     }

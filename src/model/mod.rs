@@ -12,6 +12,7 @@ pub mod deploy;
 pub mod develop;
 pub mod healthcheck;
 mod json;
+pub mod models;
 pub mod mounts;
 pub mod network;
 pub mod ports;
@@ -24,6 +25,7 @@ pub use build::Build;
 pub use deploy::{Deploy, DeviceRequest, Resource, Resources};
 pub use develop::{Develop, WatchAction, WatchRule};
 pub use healthcheck::Healthcheck;
+pub use models::{Model, ServiceModel};
 pub use mounts::{BindOptions, MountType, ServiceVolume, TmpfsOptions, VolumeOptions};
 pub use network::{Ipam, IpamPool, Network, ServiceNetwork};
 pub use ports::Port;
@@ -34,8 +36,6 @@ pub use service::{
 pub use types::{ByteSize, Extensions, FileMode, GoDuration, StringMap};
 pub use volume::Volume;
 
-use crate::load::Value;
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Project {
     #[serde(
@@ -44,8 +44,12 @@ pub struct Project {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub configs: BTreeMap<String, FileObject>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub models: BTreeMap<String, Value>,
+    #[serde(
+        default,
+        deserialize_with = "entries",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub models: BTreeMap<String, Model>,
     #[serde(default)]
     pub name: String,
     #[serde(

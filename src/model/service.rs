@@ -9,6 +9,7 @@ use super::build::Build;
 use super::deploy::{Deploy, DeviceRequest};
 use super::develop::Develop;
 use super::healthcheck::Healthcheck;
+use super::models::ServiceModel;
 use super::mounts::ServiceVolume;
 use super::network::ServiceNetwork;
 use super::ports::Port;
@@ -146,7 +147,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memswap_limit: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub models: BTreeMap<String, Option<Value>>,
+    pub models: BTreeMap<String, Option<ServiceModel>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

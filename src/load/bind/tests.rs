@@ -216,3 +216,24 @@ fn provider_options_print_as_lists_of_strings() {
     let yaml = serde_json::to_value(&p).unwrap();
     assert_eq!(yaml["services"]["p"]["provider"]["x-p"], 1);
 }
+
+#[test]
+fn service_models_as_a_list_are_names_without_options() {
+    let p = load(
+        "services:\n  a:\n    image: x\n    models: [foo]\n  b:\n    image: x\n    \
+         models: {foo: {endpoint_var: URL, x-m: 1}, bar: {}}\nmodels:\n  foo:\n    model: ai/smollm2\n  \
+         bar:\n    model: ai/x\n    context_size: 1024\n",
+    )
+    .unwrap();
+    assert_eq!(p.models["bar"].context_size, Some(1024));
+    let json = serde_json::to_value(p.json_view()).unwrap();
+    assert_eq!(json["services"]["a"]["models"], serde_json::json!({"foo": null}));
+    assert_eq!(
+        json["services"]["b"]["models"],
+        serde_json::json!({"foo": {"endpoint_var": "URL"}, "bar": {}})
+    );
+    assert!(json.get("models").is_none(), "the reference's JSON has no top-level models");
+    let yaml = serde_json::to_value(&p).unwrap();
+    assert_eq!(yaml["models"]["foo"]["model"], "ai/smollm2");
+    assert_eq!(yaml["services"]["b"]["models"]["foo"]["x-m"], 1);
+}
