@@ -30,9 +30,11 @@ pub(super) fn strip_service_extensions(s: &mut Service) {
     s.gpus.iter_mut().for_each(|g| g.extensions.clear());
     s.post_start
         .iter_mut()
-        .chain(s.pre_start.iter_mut())
         .chain(s.pre_stop.iter_mut())
         .for_each(|h| h.extensions.clear());
+    s.pre_start
+        .iter_mut()
+        .for_each(|h| strip_service_extensions(&mut h.service));
     if let Some(h) = &mut s.healthcheck {
         h.extensions.clear();
     }

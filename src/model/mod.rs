@@ -31,7 +31,7 @@ pub use network::{Ipam, IpamPool, Network, ServiceNetwork};
 pub use ports::Port;
 pub use resource::{FileObject, ServiceFileRef};
 pub use service::{
-    Condition, DependsOn, Device, EnvFile, ExtraHosts, Hook, Provider, Restart, Service, Ulimit,
+    Condition, DependsOn, Device, EnvFile, ExtraHosts, Hook, PreStartHook, Provider, Restart, Service, Ulimit,
 };
 pub use types::{ByteSize, Extensions, FileMode, GoDuration, StringMap};
 pub use volume::Volume;

@@ -167,7 +167,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub post_start: Vec<Hook>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pre_start: Vec<Hook>,
+    pub pre_start: Vec<PreStartHook>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pre_stop: Vec<Hook>,
     #[serde(default, skip_serializing_if = "is_false")]
@@ -319,6 +319,18 @@ pub struct Hook {
     pub environment: BTreeMap<String, Option<String>>,
     #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+/// A `pre_start` step: a one-off container run to completion before the service's own.
+/// Normalisation copies into it the service settings it inherits, so it is printed (and run)
+/// as a service of its own, as the reference prints it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PreStartHook {
+    #[serde(flatten)]
+    pub service: Service,
+    /// Run once per replica, rather than once before the first replica starts.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub per_replica: bool,
 }
 
 /// A service that an external program (`type`) manages in compose's place.

@@ -237,3 +237,23 @@ fn service_models_as_a_list_are_names_without_options() {
     assert_eq!(yaml["models"]["foo"]["model"], "ai/smollm2");
     assert_eq!(yaml["services"]["b"]["models"]["foo"]["x-m"], 1);
 }
+
+#[test]
+fn pre_start_hooks_print_as_services_of_their_own() {
+    let p = load(
+        "services:\n  a:\n    image: x\n    pre_start:\n      - {image: y, command: echo hi, per_replica: true, \
+         networks: {default: null}, x-h: 1}\n",
+    )
+    .unwrap();
+    let hook = &p.services["a"].pre_start[0];
+    assert!(hook.per_replica);
+    assert_eq!(hook.service.image.as_deref(), Some("y"));
+    let json = serde_json::to_value(p.json_view()).unwrap();
+    assert_eq!(
+        json["services"]["a"]["pre_start"][0],
+        serde_json::json!({"command": ["echo", "hi"], "entrypoint": null, "image": "y",
+            "networks": {"default": null}, "per_replica": true})
+    );
+    let yaml = serde_json::to_value(&p).unwrap();
+    assert_eq!(yaml["services"]["a"]["pre_start"][0]["x-h"], 1);
+}
