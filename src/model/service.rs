@@ -142,7 +142,13 @@ pub struct Service {
     pub mem_limit: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mem_reservation: Option<ByteSize>,
-    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    /// Printed as text, as the reference does (`"60"`).
+    #[serde(
+        default,
+        deserialize_with = "lenient_opt_int",
+        serialize_with = "int_as_text",
+        skip_serializing_if = "is_zero_i64"
+    )]
     pub mem_swappiness: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memswap_limit: Option<ByteSize>,
