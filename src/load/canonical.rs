@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::diag::Problem;
 use crate::load::path::YamlPath;
-use crate::load::{units, Mapping, Value};
+use crate::load::{merge, units, Mapping, Value};
 
 mod ports;
 mod shell;
@@ -103,6 +103,7 @@ fn with(m: &mut Mapping, key: &str, f: impl FnOnce(Value) -> Value) {
 }
 
 fn service(m: &mut Mapping, cx: &mut Ctx) {
+    promote_x_develop(m, &cx.path);
     for key in ["environment", "labels", "annotations", "sysctls", "storage_opt"] {
         let null = if key == "environment" {
             Null::Keep
@@ -114,6 +115,7 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
     with(m, "extra_hosts", extra_hosts);
     with(m, "depends_on", depends_on);
     with(m, "networks", list_to_null_map);
+    with(m, "models", list_to_null_map);
     with(m, "env_file", env_file);
     for key in ["dns", "dns_search", "dns_opt", "tmpfs", "label_file"] {
         with(m, key, one_or_many);
@@ -144,6 +146,9 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
     duration_at(m, "stop_grace_period", cx);
     if let Some(Value::Mapping(b)) = m.get_mut("build").map(short_build) {
         build(b, &mut cx.at("build"));
+    }
+    if let Some(Value::Mapping(d)) = m.get_mut("develop") {
+        develop(d, &mut cx.at("develop"));
     }
     if let Some(Value::Mapping(h)) = m.get_mut("healthcheck") {
         healthcheck(h, &mut cx.at("healthcheck"));
@@ -370,14 +375,56 @@ fn command(v: Value, path: &YamlPath, problems: &mut Vec<Problem>) -> Value {
 
 fn hooks(v: Value, cx: &mut Ctx) -> Value {
     let Value::Sequence(items) = v else { return v };
-    let hooks = items.into_iter().enumerate().map(|(i, hook)| {
-        let Value::Mapping(mut m) = hook else { return hook };
-        let path = cx.path.index(i).key("command");
-        with(&mut m, "command", |c| command(c, &path, cx.problems));
-        with(&mut m, "environment", |e| to_map(e, Null::Keep));
+    let hooks = items.into_iter().enumerate().map(|(i, item)| {
+        let Value::Mapping(mut m) = item else { return item };
+        hook(&mut m, &cx.path.index(i), cx.problems);
         Value::Mapping(m)
     });
     Value::Sequence(hooks.collect())
+}
+
+fn hook(m: &mut Mapping, at: &YamlPath, problems: &mut Vec<Problem>) {
+    let path = at.key("command");
+    with(m, "command", |c| command(c, &path, problems));
+    with(m, "environment", |e| to_map(e, Null::Keep));
+}
+
+/// `x-develop` was the name of `develop` before the specification adopted it. Like the
+/// reference, it still counts, under what `develop` itself sets.
+fn promote_x_develop(m: &mut Mapping, at: &YamlPath) {
+    let Some(legacy) = m.remove("x-develop") else {
+        return;
+    };
+    let merged = match m.remove("develop") {
+        Some(develop) => merge::merge_under(&at.key("develop"), legacy, develop, &[], &[]),
+        None => legacy,
+    };
+    m.insert("develop".into(), merged);
+}
+
+fn develop(d: &mut Mapping, cx: &mut Ctx) {
+    let Some(Value::Sequence(rules)) = d.get_mut("watch") else {
+        return;
+    };
+    for (i, rule) in rules.iter_mut().enumerate() {
+        if let Value::Mapping(r) = rule {
+            watch_rule(r, &cx.path.key("watch").index(i), cx.problems);
+        }
+    }
+}
+
+/// `x-initialSync` is the older name of `initial_sync`; the reference drops it, and the
+/// attribute wins when both are set.
+fn watch_rule(r: &mut Mapping, at: &YamlPath, problems: &mut Vec<Problem>) {
+    if let Some(legacy) = r.remove("x-initialSync") {
+        r.entry("initial_sync".into()).or_insert(legacy);
+    }
+    for key in ["include", "ignore"] {
+        with(r, key, one_or_many);
+    }
+    if let Some(Value::Mapping(exec)) = r.get_mut("exec") {
+        hook(exec, &at.key("exec"), problems);
+    }
 }
 
 /// Byte sizes become the decimal string the reference prints.

@@ -15,17 +15,18 @@ const RESOURCES: [&str; 4] = ["networks", "volumes", "secrets", "configs"];
 const SERVICE_MODES: [&str; 4] = ["network_mode", "ipc", "pid", "uts"];
 
 /// Service fields a `pre_start` hook does not inherit: they describe the long-running container
-/// (its lifecycle, exposure and storage), not the environment a one-off step runs in.
-const NOT_INHERITED_BY_HOOKS: [&str; 20] = [
+/// (its lifecycle, exposure and storage), not the environment a one-off step runs in. The
+/// command is inherited: the reference prints the service's command in a hook that names none.
+const NOT_INHERITED_BY_HOOKS: [&str; 21] = [
     "attach",
     "build",
-    "command",
     "container_name",
     "depends_on",
     "deploy",
     "develop",
     "expose",
     "extends",
+    "external_links",
     "healthcheck",
     "links",
     "ports",
@@ -37,6 +38,7 @@ const NOT_INHERITED_BY_HOOKS: [&str; 20] = [
     "scale",
     "stdin_open",
     "tty",
+    "volumes",
 ];
 
 pub fn normalize(project: &mut Value, project_name: &str, env: &Env) -> Vec<Problem> {
@@ -509,6 +511,19 @@ services:
         );
         assert_eq!(hooks[1]["image"], "x");
         assert!(hooks[1].get("ports").is_none());
+    }
+
+    #[test]
+    fn pre_start_hooks_inherit_the_command_but_not_volumes_or_external_links() {
+        let (v, _) = normalized(
+            "services:\n  a:\n    image: x\n    command: [run]\n    volumes: [{type: volume, target: /d}]\n    \
+             external_links: [c]\n    x-e: 1\n    pre_start: [{image: y, x-h: 1}]\n",
+            &Env::new(),
+        );
+        assert_eq!(
+            v["services"]["a"]["pre_start"][0],
+            yaml("{image: y, x-h: 1, command: [run], networks: {default: null}}")
+        );
     }
 
     #[test]

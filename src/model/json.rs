@@ -3,6 +3,8 @@
 use super::*;
 
 pub(super) fn strip_nested_extensions(p: &mut Project) {
+    // The reference's JSON has no top-level `models` at all (its YAML has them).
+    p.models.clear();
     p.services.values_mut().for_each(strip_service_extensions);
     p.networks.values_mut().for_each(network);
     p.volumes.values_mut().for_each(|v| v.extensions.clear());
@@ -28,9 +30,11 @@ pub(super) fn strip_service_extensions(s: &mut Service) {
     s.gpus.iter_mut().for_each(|g| g.extensions.clear());
     s.post_start
         .iter_mut()
-        .chain(s.pre_start.iter_mut())
         .chain(s.pre_stop.iter_mut())
         .for_each(|h| h.extensions.clear());
+    s.pre_start
+        .iter_mut()
+        .for_each(|h| strip_service_extensions(&mut h.service));
     if let Some(h) = &mut s.healthcheck {
         h.extensions.clear();
     }
@@ -46,6 +50,23 @@ pub(super) fn strip_service_extensions(s: &mut Service) {
     }
     if let Some(d) = &mut s.deploy {
         deploy(d);
+    }
+    if let Some(d) = &mut s.develop {
+        develop(d);
+    }
+    s.models.values_mut().flatten().for_each(|m| m.extensions.clear());
+    if let Some(p) = &mut s.provider {
+        p.extensions.clear();
+    }
+}
+
+/// The reference's JSON prints every watch rule with an `exec`, `{command: null}` when none
+/// was given (its YAML leaves it out).
+fn develop(d: &mut Develop) {
+    d.extensions.clear();
+    for rule in &mut d.watch {
+        rule.extensions.clear();
+        rule.exec.get_or_insert_with(Hook::default).extensions.clear();
     }
 }
 

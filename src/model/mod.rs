@@ -9,8 +9,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 pub mod build;
 pub mod deploy;
+pub mod develop;
 pub mod healthcheck;
 mod json;
+pub mod models;
 pub mod mounts;
 pub mod network;
 pub mod ports;
@@ -21,16 +23,18 @@ pub mod volume;
 
 pub use build::Build;
 pub use deploy::{Deploy, DeviceRequest, Resource, Resources};
+pub use develop::{Develop, WatchAction, WatchRule};
 pub use healthcheck::Healthcheck;
+pub use models::{Model, ServiceModel};
 pub use mounts::{BindOptions, MountType, ServiceVolume, TmpfsOptions, VolumeOptions};
 pub use network::{Ipam, IpamPool, Network, ServiceNetwork};
 pub use ports::Port;
 pub use resource::{FileObject, ServiceFileRef};
-pub use service::{Condition, DependsOn, Device, EnvFile, ExtraHosts, Restart, Service, Ulimit};
+pub use service::{
+    Condition, DependsOn, Device, EnvFile, ExtraHosts, Hook, PreStartHook, Provider, Restart, Service, Ulimit,
+};
 pub use types::{ByteSize, Extensions, FileMode, GoDuration, StringMap};
 pub use volume::Volume;
-
-use crate::load::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Project {
@@ -40,8 +44,12 @@ pub struct Project {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub configs: BTreeMap<String, FileObject>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub models: BTreeMap<String, Value>,
+    #[serde(
+        default,
+        deserialize_with = "entries",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub models: BTreeMap<String, Model>,
     #[serde(default)]
     pub name: String,
     #[serde(

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::build::Build;
 use super::deploy::{Deploy, DeviceRequest};
+use super::develop::Develop;
 use super::healthcheck::Healthcheck;
+use super::models::ServiceModel;
 use super::mounts::ServiceVolume;
 use super::network::ServiceNetwork;
 use super::ports::Port;
@@ -66,7 +68,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub develop: Option<Value>,
+    pub develop: Option<Develop>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -140,12 +142,18 @@ pub struct Service {
     pub mem_limit: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mem_reservation: Option<ByteSize>,
-    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    /// Printed as text, as the reference does (`"60"`).
+    #[serde(
+        default,
+        deserialize_with = "lenient_opt_int",
+        serialize_with = "int_as_text",
+        skip_serializing_if = "is_zero_i64"
+    )]
     pub mem_swappiness: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memswap_limit: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub models: BTreeMap<String, Option<Value>>,
+    pub models: BTreeMap<String, Option<ServiceModel>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -165,7 +173,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub post_start: Vec<Hook>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pre_start: Vec<Hook>,
+    pub pre_start: Vec<PreStartHook>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pre_stop: Vec<Hook>,
     #[serde(default, skip_serializing_if = "is_false")]
@@ -173,7 +181,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<Value>,
+    pub provider: Option<Provider>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_policy: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
@@ -303,8 +311,10 @@ pub enum Ulimit {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Hook {
+    /// Printed even when absent: the reference's JSON shows a rule's missing `exec` as
+    /// `{command: null}`.
     #[serde(default)]
-    pub command: Vec<String>,
+    pub command: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
@@ -315,6 +325,42 @@ pub struct Hook {
     pub environment: BTreeMap<String, Option<String>>,
     #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+/// A `pre_start` step: a one-off container run to completion before the service's own.
+/// Normalisation copies into it the service settings it inherits, so it is printed (and run)
+/// as a service of its own, as the reference prints it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PreStartHook {
+    #[serde(flatten)]
+    pub service: Service,
+    /// Run once per replica, rather than once before the first replica starts.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub per_replica: bool,
+}
+
+/// A service that an external program (`type`) manages in compose's place.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provider {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Every option is a list of strings, as the reference prints them (`size: 1` → `["1"]`):
+    /// they become repeatable `--name value` flags of the provider's command line.
+    #[serde(
+        default,
+        deserialize_with = "provider_options",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub options: BTreeMap<String, Vec<String>>,
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+fn provider_options<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Values(#[serde(deserialize_with = "string_or_list")] Vec<String>);
+    let raw = Option::<BTreeMap<String, Values>>::deserialize(d)?.unwrap_or_default();
+    Ok(raw.into_iter().map(|(k, Values(v))| (k, v)).collect())
 }
 
 /// The reference capitalises these keys in its output (its Go type has no JSON names).

@@ -154,6 +154,27 @@ pub fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
     })
 }
 
+/// An integer field that YAML (or interpolation) may give as text (`"60"`).
+pub fn lenient_opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<Scalar>::deserialize(d)? {
+        None => Ok(None),
+        Some(Scalar::Int(n)) => Ok(Some(n)),
+        Some(Scalar::Str(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| de::Error::custom(format!("invalid integer '{s}'"))),
+        Some(other) => Err(de::Error::custom(format!("invalid integer '{other}'"))),
+    }
+}
+
+pub fn int_as_text<S: Serializer>(n: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match n {
+        Some(n) => s.collect_str(n),
+        None => s.serialize_none(),
+    }
+}
+
 pub fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -186,5 +207,18 @@ mod tests {
         assert_eq!(serde_json::to_string(&d).unwrap(), "\"2m0s\"");
         let m: FileMode = serde_yaml::from_str("0o440").unwrap();
         assert_eq!(serde_json::to_string(&m).unwrap(), "\"0440\"");
+    }
+
+    #[test]
+    fn mem_swappiness_is_printed_as_text_like_the_reference() {
+        #[derive(Serialize, Deserialize)]
+        struct S {
+            #[serde(default, deserialize_with = "lenient_opt_int", serialize_with = "int_as_text")]
+            n: Option<i64>,
+        }
+        for input in ["n: 60", "n: '60'"] {
+            let s: S = serde_yaml::from_str(input).unwrap();
+            assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"n":"60"}"#);
+        }
     }
 }
