@@ -71,6 +71,8 @@ fn endpoint(ctx: &Ctx, n: &ServiceNetwork, primary: bool, links: &[String]) -> E
         aliases: Some(aliases),
         driver_opts: string_map(&n.driver_opts),
         gw_priority: n.gw_priority,
+        // The reference repeats the static address here; the engine reads only IPAMConfig.
+        ip_address: n.ipv4_address.clone(),
         ..Default::default()
     }
 }

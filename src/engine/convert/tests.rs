@@ -186,6 +186,7 @@ fn networks_by_priority_with_container_and_service_aliases() {
     let front = &b["NetworkingConfig"]["EndpointsConfig"]["p_front"];
     assert_eq!(front["Aliases"], json!(["p-web-1", "web", "www"]));
     assert_eq!(front["IPAMConfig"], json!({"IPv4Address": "10.5.0.10"}));
+    assert_eq!(front["IPAddress"], "10.5.0.10");
     assert_eq!(front["MacAddress"], "02:42:ac:11:00:02");
     assert_eq!(c.extra_networks.len(), 1);
     let (name, back) = &c.extra_networks[0];
