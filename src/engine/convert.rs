@@ -1,0 +1,248 @@
+//! Pure conversion from the model to Docker Engine API request bodies. What goes into each
+//! body follows what the reference sends for the same project (observed on API 1.41), so that
+//! `docker inspect` shows the same container whichever tool created it.
+
+mod host;
+mod mounts;
+mod net;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap};
+
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, Ipam, IpamConfig, NetworkCreateRequest, NetworkingConfig,
+    VolumeCreateOptions,
+};
+
+use super::{ContainerSpec, ResourceSpec};
+use crate::labels;
+use crate::load::Value;
+use crate::model::{Network, Project, Service, Volume};
+
+/// The body of a container create, and what has to follow it before the container starts.
+#[derive(Debug, Clone)]
+pub struct ContainerCreate {
+    pub body: ContainerCreateBody,
+    /// Networks after the first, by engine name: API 1.41 accepts one network at create, the
+    /// others are connected after create and before start.
+    pub extra_networks: Vec<(String, EndpointSettings)>,
+    /// The `platform` query parameter of the create call.
+    pub platform: Option<String>,
+}
+
+/// What the conversion of one container needs to know besides the service itself.
+struct Ctx<'a> {
+    project: &'a Project,
+    spec: &'a ContainerSpec,
+    service: &'a Service,
+}
+
+impl Ctx<'_> {
+    /// The name of replica `number` of another service of the project.
+    fn container_name(&self, service: &str, number: u32) -> String {
+        let declared = self
+            .project
+            .services
+            .get(service)
+            .and_then(|s| s.container_name.clone());
+        declared.unwrap_or_else(|| format!("{}-{service}-{number}", self.project.name))
+    }
+
+    /// `service:x` names a service's container; the engine knows only `container:<name>`.
+    fn namespace(&self, mode: &str) -> String {
+        match mode.strip_prefix("service:") {
+            Some(service) => format!("container:{}", self.container_name(service, 1)),
+            None => mode.to_string(),
+        }
+    }
+}
+
+/// The create body of one replica. `image_id` is the id of the image it runs, recorded in a
+/// label as the reference does.
+pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreate {
+    let fallback = Service::default();
+    let service = spec.project.services.get(&spec.service).unwrap_or(&fallback);
+    let ctx = Ctx {
+        project: &spec.project,
+        spec,
+        service,
+    };
+    let s = service;
+    let links = net::links(&ctx);
+    let networking = net::networking(&ctx, &links);
+    let mut host = host::host_config(&ctx);
+    host.network_mode = networking.mode;
+    host.links = non_empty(links);
+    host.port_bindings = net::port_bindings(s);
+    let (binds, mounts) = mounts::mounts(&ctx);
+    host.binds = non_empty(binds);
+    host.mounts = non_empty(mounts);
+    host.volumes_from = non_empty(mounts::volumes_from(&ctx));
+    let body = ContainerCreateBody {
+        hostname: s.hostname.clone(),
+        domainname: s.domainname.clone(),
+        user: s.user.clone(),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        tty: Some(s.tty),
+        open_stdin: Some(s.stdin_open),
+        exposed_ports: net::exposed_ports(s),
+        env: non_empty(env(s)),
+        cmd: s.command.clone(),
+        entrypoint: s.entrypoint.clone(),
+        healthcheck: s.healthcheck.as_ref().map(host::healthcheck),
+        image: Some(image(&spec.project, &spec.service, s)),
+        working_dir: s.working_dir.clone(),
+        labels: Some(container_labels(spec, s, image_id)),
+        stop_signal: s.stop_signal.clone(),
+        stop_timeout: s
+            .stop_grace_period
+            .map(|d| i64::try_from(d.0.as_secs()).unwrap_or(i64::MAX)),
+        host_config: Some(host),
+        networking_config: networking.primary.map(|(name, endpoint)| NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(name, endpoint)])),
+        }),
+        ..Default::default()
+    };
+    ContainerCreate {
+        body,
+        extra_networks: networking.extra,
+        platform: s.platform.clone(),
+    }
+}
+
+/// A service without `image` runs the image built for it, named after project and service.
+fn image(project: &Project, name: &str, s: &Service) -> String {
+    s.image
+        .clone()
+        .unwrap_or_else(|| format!("{}-{name}", project.name))
+}
+
+/// A variable left without a value is passed by name alone, as the reference does; the engine
+/// keeps it that way.
+fn env(s: &Service) -> Vec<String> {
+    s.environment
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        })
+        .collect()
+}
+
+fn container_labels(spec: &ContainerSpec, s: &Service, image_id: Option<&str>) -> HashMap<String, String> {
+    let mut l: HashMap<String, String> = s.labels.clone().into_iter().collect();
+    l.extend(spec.labels.clone());
+    if let Some(id) = image_id {
+        l.insert(labels::IMAGE.to_string(), id.to_string());
+    }
+    l
+}
+
+/// The engine name of a project network: its `name:` or `<project>_<key>`.
+pub fn network_name(project: &Project, key: &str) -> String {
+    let declared = project.networks.get(key).and_then(|n| n.name.clone());
+    declared.unwrap_or_else(|| format!("{}_{key}", project.name))
+}
+
+/// The engine name of a project volume: its `name:` or `<project>_<key>`.
+pub fn volume_name(project: &Project, key: &str) -> String {
+    let declared = project.volumes.get(key).and_then(|v| v.name.clone());
+    declared.unwrap_or_else(|| format!("{}_{key}", project.name))
+}
+
+/// The number of containers a service runs when nothing overrides it.
+fn replicas(s: &Service) -> u32 {
+    let n = s
+        .scale
+        .or_else(|| s.deploy.as_ref().and_then(|d| d.replicas))
+        .unwrap_or(1);
+    u32::try_from(n).unwrap_or(0)
+}
+
+pub fn network(spec: &ResourceSpec) -> NetworkCreateRequest {
+    let fallback = Network::default();
+    let n = spec.project.networks.get(&spec.key).unwrap_or(&fallback);
+    NetworkCreateRequest {
+        name: spec.name.clone(),
+        driver: n.driver.clone(),
+        internal: Some(n.internal),
+        attachable: Some(n.attachable),
+        enable_ipv4: n.enable_ipv4,
+        enable_ipv6: n.enable_ipv6,
+        options: string_map(&n.driver_opts),
+        ipam: ipam(n),
+        labels: Some(resource_labels(spec, &n.labels, labels::NETWORK)),
+        ..Default::default()
+    }
+}
+
+/// No IPAM section at all when nothing is configured, so the engine picks its defaults.
+fn ipam(n: &Network) -> Option<Ipam> {
+    let i = &n.ipam;
+    if i.driver.is_none() && i.config.is_empty() && i.options.is_empty() {
+        return None;
+    }
+    let config = i
+        .config
+        .iter()
+        .map(|p| IpamConfig {
+            subnet: p.subnet.clone(),
+            ip_range: p.ip_range.clone(),
+            gateway: p.gateway.clone(),
+            auxiliary_addresses: string_map(&p.aux_addresses),
+        })
+        .collect();
+    Some(Ipam {
+        driver: i.driver.clone(),
+        config: non_empty(config),
+        options: string_map(&i.options),
+    })
+}
+
+pub fn volume(spec: &ResourceSpec) -> VolumeCreateOptions {
+    let fallback = Volume::default();
+    let v = spec.project.volumes.get(&spec.key).unwrap_or(&fallback);
+    VolumeCreateOptions {
+        name: Some(spec.name.clone()),
+        driver: v.driver.clone(),
+        driver_opts: string_map(&v.driver_opts),
+        labels: Some(resource_labels(spec, &v.labels, labels::VOLUME)),
+        ..Default::default()
+    }
+}
+
+/// The resource's own labels, then the planner's, then the ones that tie it to the project.
+fn resource_labels(
+    spec: &ResourceSpec,
+    own: &BTreeMap<String, String>,
+    key_label: &str,
+) -> HashMap<String, String> {
+    let mut l: HashMap<String, String> = own.clone().into_iter().collect();
+    l.extend(spec.labels.clone());
+    l.insert(key_label.to_string(), spec.key.clone());
+    l.insert(labels::PROJECT.to_string(), spec.project.name.clone());
+    l.insert(labels::VERSION.to_string(), labels::COMPOSE_VERSION.to_string());
+    l
+}
+
+/// Empty lists are left out of bodies, as the reference leaves them null.
+fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+    (!v.is_empty()).then_some(v)
+}
+
+fn string_map(m: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
+    (!m.is_empty()).then(|| m.clone().into_iter().collect())
+}
+
+/// A YAML scalar as the text the engine expects in option maps.
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
