@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::engine_session::{self, Session};
+use super::engine_session::{self, Session, Target};
 use crate::cli::DownCommand;
-use crate::load::{self, Options};
+use crate::load::Options;
 use crate::model::Project;
 use crate::observe::{self, Wanted};
 use crate::plan::desired::{self, Origin};
@@ -39,16 +39,9 @@ pub fn run(opts: &Options, cmd: &DownCommand) -> ExitCode {
 
 /// The project from its files; without any file, from `-p`/`COMPOSE_PROJECT_NAME` alone.
 async fn open(opts: &Options, cmd: &DownCommand) -> Option<Session> {
-    let name = opts.project_name.clone().or_else(|| opts.shell_env.get("COMPOSE_PROJECT_NAME").cloned());
-    match (load::load(opts), name) {
-        (Ok(loaded), _) => Session::from_loaded(loaded, opts, &cmd.engine, &BTreeMap::new(), None).await,
-        (Err(f), Some(name)) if f.problems.iter().all(|p| p.problem().code == "dockhand::no_compose_file") => {
-            by_name(opts, cmd, name).await
-        }
-        (Err(f), _) => {
-            super::print_failure(f);
-            None
-        }
+    match engine_session::target(opts)? {
+        Target::Loaded(loaded) => Session::from_loaded(*loaded, opts, &cmd.engine, &BTreeMap::new(), None).await,
+        Target::Named(name) => by_name(opts, cmd, name).await,
     }
 }
 

@@ -1,0 +1,204 @@
+//! `dockhand ps`: the project's containers, as the reference lists them.
+
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use super::engine_session::{self, Target};
+use crate::cli::{PsCommand, PsFormat};
+use crate::engine::{Engine, PsEntry};
+use crate::load::Options;
+use crate::observe::RunState;
+use crate::plan::reconcile::state_name;
+
+pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
+    engine_session::block_on(async {
+        let Some(target) = engine_session::target(opts) else { return ExitCode::FAILURE };
+        let Some(engine) = engine_session::connect(&opts.shell_env).await else { return ExitCode::FAILURE };
+        match engine.ps(target.name()).await {
+            Ok(entries) => {
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+                print!("{}", render(&select(entries, cmd), cmd, now));
+                ExitCode::SUCCESS
+            }
+            Err(e) => engine_session::fail(&[e.to_string()]),
+        }
+    })
+}
+
+/// Running containers unless `-a` or `--status` says otherwise, of the named services.
+fn select(mut entries: Vec<PsEntry>, cmd: &PsCommand) -> Vec<PsEntry> {
+    entries.retain(|e| cmd.services.is_empty() || cmd.services.contains(&e.service));
+    entries.retain(|e| {
+        if cmd.status.is_empty() {
+            cmd.all || e.state == RunState::Running
+        } else {
+            cmd.status.iter().any(|s| s == state_name(e.state))
+        }
+    });
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    entries
+}
+
+pub fn render(entries: &[PsEntry], cmd: &PsCommand, now: i64) -> String {
+    if cmd.quiet {
+        return entries.iter().map(|e| format!("{}\n", e.id)).collect();
+    }
+    if cmd.list_services {
+        let mut services: Vec<&str> = entries.iter().map(|e| e.service.as_str()).collect();
+        services.sort_unstable();
+        services.dedup();
+        return services.iter().map(|s| format!("{s}\n")).collect();
+    }
+    match cmd.format {
+        PsFormat::Json => entries.iter().map(|e| format!("{}\n", json_line(e, now))).collect(),
+        PsFormat::Table => table(entries, now),
+    }
+}
+
+fn table(entries: &[PsEntry], now: i64) -> String {
+    let header = ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"].map(String::from);
+    let rows: Vec<[String; 7]> = entries
+        .iter()
+        .map(|e| {
+            [
+                e.name.clone(),
+                e.image.clone(),
+                e.quoted_command(false),
+                e.service.clone(),
+                format!("{} ago", human_duration(now - e.created)),
+                e.status.clone(),
+                ports(e),
+            ]
+        })
+        .collect();
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    std::iter::once(&header).chain(&rows).map(|r| line(r, &widths)).collect()
+}
+
+fn line(cells: &[String; 7], widths: &[usize; 7]) -> String {
+    let mut out = String::new();
+    for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+        if i == cells.len() - 1 {
+            out.push_str(c);
+        } else {
+            out.push_str(&format!("{c:<w$}   "));
+        }
+    }
+    out.trim_end().to_string() + "\n"
+}
+
+fn ports(e: &PsEntry) -> String {
+    let each = e.publishers.iter().map(|p| {
+        if p.published_port == 0 {
+            format!("{}/{}", p.target_port, p.protocol)
+        } else {
+            format!("{}:{}->{}/{}", p.url, p.published_port, p.target_port, p.protocol)
+        }
+    });
+    each.collect::<Vec<_>>().join(", ")
+}
+
+/// One object per line, with the field names and values of the reference's `ps --format json`.
+fn json_line(e: &PsEntry, now: i64) -> serde_json::Value {
+    let labels: Vec<String> = e.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let publishers: Vec<serde_json::Value> = e
+        .publishers
+        .iter()
+        .map(|p| json!({"URL": p.url, "TargetPort": p.target_port, "PublishedPort": p.published_port, "Protocol": p.protocol}))
+        .collect();
+    json!({
+        "Command": e.quoted_command(true),
+        "CreatedAt": created_at(e.created),
+        "ExitCode": e.exit_code,
+        "Health": e.health.map_or("", health_name),
+        "ID": e.id.chars().take(12).collect::<String>(),
+        "Image": e.image,
+        "Labels": labels.join(","),
+        "LocalVolumes": e.local_volumes.to_string(),
+        "Mounts": e.mounts.join(","),
+        "Name": e.name,
+        "Names": e.name,
+        "Networks": e.networks.join(","),
+        "Ports": ports(e),
+        "Project": e.project,
+        "Publishers": publishers,
+        "RunningFor": format!("{} ago", human_duration(now - e.created)),
+        "Service": e.service,
+        "Size": "0B",
+        "State": state_name(e.state),
+        "Status": e.status,
+    })
+}
+
+fn health_name(h: crate::observe::Health) -> &'static str {
+    match h {
+        crate::observe::Health::Starting => "starting",
+        crate::observe::Health::Healthy => "healthy",
+        crate::observe::Health::Unhealthy => "unhealthy",
+    }
+}
+
+/// Durations as docker words them: `Less than a second`, `5 seconds`, `About a minute`, ….
+pub fn human_duration(secs: i64) -> String {
+    let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    let (m, h, d) = (secs / 60, secs / 3600, secs / 86400);
+    match secs {
+        s if s < 1 => "Less than a second".to_string(),
+        s if s < 60 => plural(s, "second"),
+        _ if m == 1 => "About a minute".to_string(),
+        _ if m < 60 => format!("{m} minutes"),
+        _ if h == 1 => "About an hour".to_string(),
+        _ if h < 48 => format!("{h} hours"),
+        _ if d < 14 => format!("{d} days"),
+        _ if d < 7 * 12 => format!("{} weeks", d / 7),
+        _ if d < 365 * 2 => format!("{} months", d / 30),
+        _ => format!("{} years", d / 365),
+    }
+}
+
+/// `2026-11-23 18:29:55 +0000 UTC`, from unix seconds.
+fn created_at(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let (y, mo, d) = civil_from_days(days);
+    format!("{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02} +0000 UTC", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_dockers() {
+        assert_eq!(human_duration(0), "Less than a second");
+        assert_eq!(human_duration(1), "1 second");
+        assert_eq!(human_duration(75), "About a minute");
+        assert_eq!(human_duration(7200), "2 hours");
+        assert_eq!(human_duration(86400 * 3), "3 days");
+    }
+
+    #[test]
+    fn creation_time_is_printed_in_utc() {
+        assert_eq!(created_at(1_795_458_595), "2026-11-23 18:29:55 +0000 UTC");
+        assert_eq!(created_at(0), "1970-01-01 00:00:00 +0000 UTC");
+    }
+}
