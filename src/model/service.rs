@@ -140,8 +140,9 @@ pub struct Service {
     pub mem_limit: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mem_reservation: Option<ByteSize>,
-    #[serde(default, skip_serializing_if = "is_zero_i64")]
-    pub mem_swappiness: Option<i64>,
+    /// A byte size in the reference's model, so printed as a string.
+    #[serde(default, skip_serializing_if = "is_zero_size")]
+    pub mem_swappiness: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memswap_limit: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -234,6 +235,10 @@ pub struct Service {
     pub working_dir: Option<String>,
     #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+fn is_zero_size(n: &Option<ByteSize>) -> bool {
+    matches!(n, None | Some(ByteSize(0)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -338,7 +343,9 @@ pub struct BlkioConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeightDevice {
+    #[serde(rename(serialize = "Path"), alias = "Path")]
     pub path: String,
+    #[serde(rename(serialize = "Weight"), alias = "Weight")]
     pub weight: u16,
 }
 
