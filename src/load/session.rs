@@ -80,6 +80,7 @@ impl<'o> Session<'o> {
             var("COMPOSE_FILE"),
             var("COMPOSE_PATH_SEPARATOR"),
             wd,
+            &dir_for_env,
             &|p: &Path| p.is_file(),
         ))?;
         for w in &found.warnings {
