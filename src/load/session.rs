@@ -165,8 +165,7 @@ impl<'o> Session<'o> {
         let problems = environment::resolve_services(&mut merged, &env, &read_fs);
         self.extend(problems)?;
         if opts.normalize {
-            let problems = normalize::normalize(&mut merged, name, &env);
-            self.extend(problems)?;
+            normalize::normalize(&mut merged, name, &env);
             if opts.resolve_paths {
                 // Normalisation adds defaults such as `build.context: .`, relative to the project.
                 paths::resolve(&mut merged, project_dir, opts.home.as_deref());
@@ -228,7 +227,7 @@ impl<'o> Session<'o> {
             }
         };
         let parsed = yaml::parse(file, &text);
-        let spans = parsed.as_ref().map(|p| p.spans.clone()).unwrap_or_default();
+        let spans = parsed.as_ref().map_or_else(|_| yaml::index_spans(&text), |p| p.spans.clone());
         self.sources.insert(file.to_path_buf(), Source { text: text.into(), spans });
         match parsed {
             Ok(p) if p.value.is_null() => {
@@ -313,7 +312,11 @@ impl<'o> Session<'o> {
         let (file, span) = match &p.file {
             Some(f) => {
                 let src = self.sources.get(f)?;
-                let span = p.span.or_else(|| src.spans.nearest(&p.path, p.at == crate::diag::At::Key))?;
+                // A problem with the file as a whole (an empty file) is shown at its start.
+                let span = p
+                    .span
+                    .or_else(|| src.spans.nearest(&p.path, p.at == crate::diag::At::Key))
+                    .unwrap_or(crate::diag::Span { offset: 0, len: 0 });
                 (f.clone(), span)
             }
             None => self.search(&p.path, p.at == crate::diag::At::Key)?,
