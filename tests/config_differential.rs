@@ -13,9 +13,16 @@ use common::{json_diff, Output};
 
 /// Deliberate differences from the reference. Each entry names a case (a substring of its
 /// name, as printed in the report), the JSON path prefix it excuses (`!outcome` excuses an
-/// accept/reject disagreement) and why the difference is intended. Keep it short and
-/// justified; an entry that no longer matches anything is reported as stale.
-const ALLOWED: &[Allowed] = &[];
+/// accept/reject disagreement, `#hash.<service>` a config-hash difference) and why the
+/// difference is intended. Keep it short and justified; an entry that no longer matches
+/// anything is reported as stale.
+const ALLOWED: &[Allowed] = &[Allowed {
+    case: "build-test/ssh/compose.yaml",
+    path: "!outcome",
+    why: "reference bug: its JSON encoder fails on `build.ssh` (`error calling MarshalJSON for type \
+          types.SSHKey`) and its YAML prints the key as `'id: path'`; dockhand prints `id=path`, \
+          which loads back the same",
+}];
 
 struct Allowed {
     case: &'static str,
