@@ -130,7 +130,9 @@ impl<'o> Session<'o> {
         match interpolate::substitute(raw, &|k| env.get(k).cloned()) {
             Ok(n) => Some(n),
             Err(e) => {
-                let p = Problem::error("dockhand::interpolation", YamlPath::of(&["name"]), e.message).in_file(file);
+                let p = Problem::error("dockhand::interpolation", YamlPath::of(&["name"]), e.message)
+                    .in_file(file)
+                    .with_help("write a literal `$` as `$$`; `${VAR:?message}` makes a variable required");
                 self.problems.push(p);
                 None
             }
