@@ -1,7 +1,8 @@
 //! Every file of `conformance/invalid/` (listed in its INDEX.tsv) must make `dockhand config`
 //! fail cleanly: a non-zero exit, no panic, an error on stderr with a help line for each
-//! error, and, when the error is tied to a place in the file, the file's name on stderr. The peer's expected wording is
-//! only a hint and is printed, not asserted. All failures are reported together.
+//! error, and, when the error is tied to a place in the file, the file's name on stderr.
+//! The peer's expected wording is only a hint and is printed, not asserted. All failures
+//! are reported together.
 
 mod common;
 
