@@ -4,21 +4,28 @@ use std::process::ExitCode;
 
 use crate::cli::{ConfigOptions, ConfigView, Format};
 use crate::graph::Graph;
-use crate::load::{self, Options};
+use crate::load::{self, profiles, Options, Value};
 use crate::model::Project;
 
 pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
-    let loaded = match load::load(opts) {
-        Ok(l) => l,
-        Err(f) => return super::print_failure(f),
+    let rendered = if !opts.interpolate && model_view(&c.view) {
+        load::load_model(opts).map(|l| {
+            super::print_warnings(&l.warnings);
+            render_model(&l.model, &c.view)
+        })
+    } else {
+        load::load(opts).map(|l| {
+            super::print_warnings(&l.warnings);
+            render(&l.project, &c.view)
+        })
     };
-    super::print_warnings(&loaded.warnings);
-    let text = match render(&loaded.project, &c.view) {
-        Ok(t) => t,
-        Err(e) => {
+    let text = match rendered {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
+        Err(f) => return super::print_failure(f),
     };
     match &c.output {
         Some(path) => match std::fs::write(path, text) {
@@ -65,6 +72,49 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
             lines(wanted.map(|(n, s)| format!("{n} {}", crate::hash::config_hash(s))))
         }
     })
+}
+
+/// Views the reference renders from the uninterpolated tree when asked not to interpolate;
+/// the others need the typed project, so a `${VAR}` where it wants a number fails them.
+fn model_view(view: &ConfigView) -> bool {
+    matches!(
+        view,
+        ConfigView::Model(_) | ConfigView::Quiet | ConfigView::Services | ConfigView::Volumes | ConfigView::Networks
+    )
+}
+
+/// The text `config --no-interpolate` prints: the tree with its keys sorted, as the
+/// reference prints it, and its `$` left as written.
+pub fn render_model(model: &Value, view: &ConfigView) -> Result<String, String> {
+    let keys = |section: &str| -> Vec<String> {
+        let entries = model.get(section).and_then(Value::as_mapping).into_iter().flatten();
+        entries.filter_map(|(k, _)| k.as_str().map(str::to_string)).collect()
+    };
+    Ok(match view {
+        ConfigView::Model(Format::Yaml) => load::yaml::to_yaml_string(&sorted(model))?,
+        ConfigView::Model(Format::Json) => {
+            serde_json::to_string_pretty(&sorted(model)).map_err(|e| e.to_string())?
+        }
+        ConfigView::Services => {
+            let services = model.get("services").and_then(Value::as_mapping).cloned().unwrap_or_default();
+            lines(profiles::dependency_graph(&services).dependencies_first())
+        }
+        ConfigView::Volumes => lines(keys("volumes")),
+        ConfigView::Networks => lines(keys("networks")),
+        _ => String::new(),
+    })
+}
+
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Mapping(m) => {
+            let mut entries: Vec<(&Value, &Value)> = m.iter().collect();
+            entries.sort_by_key(|(k, _)| load::yaml::scalar_text(k));
+            Value::Mapping(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+        }
+        Value::Sequence(items) => Value::Sequence(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
 }
 
 /// The model with every `$` written `$$`, so that the printed file, loaded again, means the

@@ -8,10 +8,12 @@ use crate::diag::Problem;
 use crate::load::path::YamlPath;
 use crate::load::{units, Mapping, Value};
 
+mod model;
 mod ports;
 mod shell;
 mod volumes;
 
+pub use model::canonicalize_model;
 pub use ports::parse_port;
 pub use shell::split as shell_split;
 pub use volumes::{is_file_path, parse_volume};

@@ -179,12 +179,12 @@ pub fn implicit_dependencies(s: &Mapping) -> Vec<(String, bool)> {
     out
 }
 
+/// `restart` is written even when false: the reference's uninterpolated model shows it (its
+/// typed model leaves a false one out, as `bind` does).
 fn dependency(restart: bool) -> Value {
     let mut m = Mapping::new();
     m.insert("condition".into(), "service_started".into());
-    if restart {
-        m.insert("restart".into(), Value::Bool(true));
-    }
+    m.insert("restart".into(), Value::Bool(restart));
     m.insert("required".into(), Value::Bool(true));
     Value::Mapping(m)
 }
@@ -403,7 +403,7 @@ services:
         );
         assert_eq!(
             a["depends_on"]["d"],
-            yaml("{condition: service_started, required: true}")
+            yaml("{condition: service_started, restart: false, required: true}")
         );
         for s in ["b", "e", "f", "g", "h", "i", "j"] {
             assert_eq!(a["depends_on"][s], started, "{s}");
