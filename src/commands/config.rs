@@ -77,10 +77,8 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
 /// Views the reference renders from the uninterpolated tree when asked not to interpolate;
 /// the others need the typed project, so a `${VAR}` where it wants a number fails them.
 fn model_view(view: &ConfigView) -> bool {
-    matches!(
-        view,
-        ConfigView::Model(_) | ConfigView::Quiet | ConfigView::Services | ConfigView::Volumes | ConfigView::Networks
-    )
+    use ConfigView::*;
+    matches!(view, Model(_) | Quiet | Services | Volumes | Networks)
 }
 
 /// The text `config --no-interpolate` prints: the tree with its keys sorted, as the

@@ -24,7 +24,13 @@ pub fn canonicalize_model(mut value: Value, file: &Path) -> (Value, Vec<Problem>
             for (name, svc) in services.iter_mut() {
                 if let Value::Mapping(m) = svc {
                     let path = YamlPath::root().key("services").key(key_text(name));
-                    service(m, &mut Ctx { path, problems: &mut problems });
+                    service(
+                        m,
+                        &mut Ctx {
+                            path,
+                            problems: &mut problems,
+                        },
+                    );
                 }
             }
         }
@@ -33,7 +39,13 @@ pub fn canonicalize_model(mut value: Value, file: &Path) -> (Value, Vec<Problem>
                 for (name, entry) in entries.iter_mut() {
                     if let Value::Mapping(m) = entry {
                         let path = YamlPath::root().key(kind).key(key_text(name));
-                        legacy_external_name(m, &mut Ctx { path, problems: &mut problems });
+                        legacy_external_name(
+                            m,
+                            &mut Ctx {
+                                path,
+                                problems: &mut problems,
+                            },
+                        );
                     }
                 }
             }
@@ -82,7 +94,9 @@ fn volume(v: Value) -> Value {
     let is_bind = v.get("type").and_then(Value::as_str) == Some("bind");
     if let Value::Mapping(m) = &mut v {
         if is_bind && (short || m.contains_key("bind")) {
-            let bind = m.entry("bind".into()).or_insert_with(|| Value::Mapping(Mapping::new()));
+            let bind = m
+                .entry("bind".into())
+                .or_insert_with(|| Value::Mapping(Mapping::new()));
             if let Value::Mapping(b) = bind {
                 b.entry("create_host_path".into()).or_insert(Value::Bool(true));
             }
@@ -99,7 +113,11 @@ fn ssh(v: Value) -> Value {
         None if item.as_str() == Some("default") => Some((Value::from("default"), Value::Null)),
         None => None,
     };
-    items.iter().map(entry).collect::<Option<Mapping>>().map_or(v, Value::Mapping)
+    items
+        .iter()
+        .map(entry)
+        .collect::<Option<Mapping>>()
+        .map_or(v, Value::Mapping)
 }
 
 fn parses_as_port(v: &Value) -> bool {
@@ -138,8 +156,12 @@ mod tests {
 
     #[test]
     fn build_ssh_becomes_a_mapping() {
-        let (v, _) = model("services:\n  a:\n    build:\n      context: .\n      ssh: [default, key=./id_rsa]\n");
-        assert_eq!(v["services"]["a"]["build"]["ssh"], serde_json::json!({"default": null, "key": "./id_rsa"}));
+        let (v, _) =
+            model("services:\n  a:\n    build:\n      context: .\n      ssh: [default, key=./id_rsa]\n");
+        assert_eq!(
+            v["services"]["a"]["build"]["ssh"],
+            serde_json::json!({"default": null, "key": "./id_rsa"})
+        );
     }
 
     #[test]
@@ -160,6 +182,9 @@ mod tests {
     fn one_unparsable_port_keeps_the_whole_list_as_written() {
         let (v, problems) = model("services:\n  a:\n    ports: ['${P:-8080}:80', '81']\n");
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(v["services"]["a"]["ports"], serde_json::json!(["${P:-8080}:80", "81"]));
+        assert_eq!(
+            v["services"]["a"]["ports"],
+            serde_json::json!(["${P:-8080}:80", "81"])
+        );
     }
 }
