@@ -219,6 +219,37 @@ fn no_interpolate_keeps_variables() {
     same_json(&run.args(["--format", "json"]));
 }
 
+/// Without interpolation the reference prints a tree, not its typed model: only structural
+/// short forms are expanded, a `${VAR}` stays where it is (whole, even inside a volume
+/// spec), and profiles select nothing.
+#[test]
+fn no_interpolate_prints_the_uninterpolated_tree() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        r#"
+services:
+  web:
+    image: "busybox:${TAG:-latest}"
+    ports: ["${WEB_PORT:-8080}:80", "81"]
+    volumes: ["${DATA:-./data}:/data", "./x:/x:ro"]
+    environment: ["A=${A}", "B"]
+    command: echo ${X} "$$Y"
+    cpus: ${CPUS:-1}
+    depends_on: [db]
+    volumes_from: [db]
+    secrets: ["${S}"]
+  db:
+    image: busybox
+    profiles: [other]
+    build:
+      context: .
+      ssh: [default]
+"#,
+    )]);
+    same_json(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--format", "json"]));
+    same_lines(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--services"]));
+}
+
 #[test]
 fn interpolation_uses_the_environment() {
     let dir = sample();

@@ -13,9 +13,16 @@ use common::{json_diff, Output};
 
 /// Deliberate differences from the reference. Each entry names a case (a substring of its
 /// name, as printed in the report), the JSON path prefix it excuses (`!outcome` excuses an
-/// accept/reject disagreement) and why the difference is intended. Keep it short and
-/// justified; an entry that no longer matches anything is reported as stale.
-const ALLOWED: &[Allowed] = &[];
+/// accept/reject disagreement, `#hash.<service>` a config-hash difference) and why the
+/// difference is intended. Keep it short and justified; an entry that no longer matches
+/// anything is reported as stale.
+const ALLOWED: &[Allowed] = &[Allowed {
+    case: "build-test/ssh/compose.yaml",
+    path: "!outcome",
+    why: "reference bug: its JSON encoder fails on `build.ssh` (`error calling MarshalJSON for type \
+          types.SSHKey`) and its YAML prints the key as `'id: path'`; dockhand prints `id=path`, \
+          which loads back the same",
+}];
 
 struct Allowed {
     case: &'static str,
@@ -209,20 +216,43 @@ fn run_all(cases: &[Case], reference: &Path) -> Vec<Report> {
 }
 
 fn compare(case: &Case, reference: &Path) -> Report {
-    let run = common::dockhand(&case.dir)
-        .args(&case.args)
-        .args(["config", "--format", "json"]);
+    let base = common::dockhand(&case.dir).args(&case.args);
+    let run = base.clone().args(["config", "--format", "json"]);
     let expected = run.with_program(reference).run();
     let actual = run.run();
+    let mut problems = problems(&expected, &actual);
+    if expected.success() && actual.success() {
+        problems.extend(hash_problems(&base.args(["config", "--hash", "*"]), reference));
+    }
     Report {
         case: case.name.clone(),
         command: format!(
-            "cd {} && dockhand {} config --format json",
+            "cd {} && dockhand {} config --format json (and --hash '*')",
             case.dir.display(),
             case.args.join(" ")
         ),
-        problems: problems(&expected, &actual),
+        problems,
     }
+}
+
+/// The config hash of every service must equal the reference's: it is the label that
+/// decides whether a container is recreated. Reported as `#hash.<service>`.
+fn hash_problems(run: &common::Run, reference: &Path) -> Vec<String> {
+    let theirs = hashes(&run.with_program(reference).run());
+    let ours = hashes(&run.run());
+    theirs
+        .iter()
+        .filter(|(svc, h)| ours.get(*svc) != Some(*h))
+        .map(|(svc, h)| format!("#hash.{svc}: expected {h}, got {:?}", ours.get(svc)))
+        .collect()
+}
+
+fn hashes(out: &Output) -> std::collections::BTreeMap<String, String> {
+    out.stdout
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(s, h)| (s.to_string(), h.to_string()))
+        .collect()
 }
 
 fn problems(expected: &Output, actual: &Output) -> Vec<String> {

@@ -1,7 +1,8 @@
 //! Every file of `conformance/invalid/` (listed in its INDEX.tsv) must make `dockhand config`
-//! fail cleanly: a non-zero exit, no panic, an error on stderr, and, when the error is
-//! tied to a place in the file, the file's name on stderr. The peer's expected wording is
-//! only a hint and is printed, not asserted. All failures are reported together.
+//! fail cleanly: a non-zero exit, no panic, an error on stderr with a help line for each
+//! error, and, when the error is tied to a place in the file, the file's name on stderr.
+//! The peer's expected wording is only a hint and is printed, not asserted. All failures
+//! are reported together.
 
 mod common;
 
@@ -112,6 +113,10 @@ fn check(row: &Row, out: &Output) -> Option<String> {
     }
     if out.stderr.trim().is_empty() {
         return Some("failed without printing an error".into());
+    }
+    let (errors, helps) = (out.stderr.matches("  × ").count(), out.stderr.matches("  help: ").count());
+    if helps < errors {
+        return Some(format!("{errors} errors but only {helps} help lines: every error needs one"));
     }
     let names = mentionable_names(row);
     if !NOT_PLACED.contains(&row.file.as_str()) && !names.iter().any(|n| out.stderr.contains(n.as_str())) {

@@ -3,22 +3,29 @@
 use std::process::ExitCode;
 
 use crate::cli::{ConfigOptions, ConfigView, Format};
-use crate::load::{self, Options};
 use crate::graph::Graph;
+use crate::load::{self, profiles, Options, Value};
 use crate::model::Project;
 
 pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
-    let loaded = match load::load(opts) {
-        Ok(l) => l,
-        Err(f) => return super::print_failure(f),
+    let rendered = if !opts.interpolate && model_view(&c.view) {
+        load::load_model(opts).map(|l| {
+            super::print_warnings(&l.warnings);
+            render_model(&l.model, &c.view)
+        })
+    } else {
+        load::load(opts).map(|l| {
+            super::print_warnings(&l.warnings);
+            render(&l.project, &c.view)
+        })
     };
-    super::print_warnings(&loaded.warnings);
-    let text = match render(&loaded.project, &c.view) {
-        Ok(t) => t,
-        Err(e) => {
+    let text = match rendered {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
+        Err(f) => return super::print_failure(f),
     };
     match &c.output {
         Some(path) => match std::fs::write(path, text) {
@@ -39,7 +46,11 @@ pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
 pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
     Ok(match view {
         ConfigView::Quiet => String::new(),
-        ConfigView::Model(Format::Yaml) => load::yaml::to_yaml_string(&escaped(p)?)?,
+        ConfigView::Model(Format::Yaml) => {
+            let mut v = escaped(p)?;
+            drop_json_only_fields(&mut v);
+            load::yaml::to_yaml_string(&v)?
+        }
         ConfigView::Model(Format::Json) => {
             serde_json::to_string_pretty(&escaped(&p.json_view())?).map_err(|e| e.to_string())?
         }
@@ -52,7 +63,9 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
             all.dedup();
             lines(all)
         }
-        ConfigView::Images => lines(p.services.iter().map(|(name, s)| image_name(&p.name, name, s.image.as_deref()))),
+        ConfigView::Images => {
+            lines(p.services.iter().map(|(name, s)| image_name(&p.name, name, s.image.as_deref())))
+        }
         ConfigView::Hash(names) => {
             let all = names.iter().any(|n| n == "*");
             let wanted = p.services.iter().filter(|(n, _)| all || names.contains(n));
@@ -61,12 +74,99 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
     })
 }
 
+/// Views the reference renders from the uninterpolated tree when asked not to interpolate;
+/// the others need the typed project, so a `${VAR}` where it wants a number fails them.
+fn model_view(view: &ConfigView) -> bool {
+    use ConfigView::*;
+    matches!(view, Model(_) | Quiet | Services | Volumes | Networks)
+}
+
+/// The text `config --no-interpolate` prints: the tree with its keys sorted, as the
+/// reference prints it, and its `$` left as written.
+pub fn render_model(model: &Value, view: &ConfigView) -> Result<String, String> {
+    let keys = |section: &str| -> Vec<String> {
+        let entries = model.get(section).and_then(Value::as_mapping).into_iter().flatten();
+        entries.filter_map(|(k, _)| k.as_str().map(str::to_string)).collect()
+    };
+    Ok(match view {
+        ConfigView::Model(Format::Yaml) => load::yaml::to_yaml_string(&sorted(model))?,
+        ConfigView::Model(Format::Json) => {
+            serde_json::to_string_pretty(&sorted(model)).map_err(|e| e.to_string())?
+        }
+        ConfigView::Services => {
+            let services = model.get("services").and_then(Value::as_mapping).cloned().unwrap_or_default();
+            lines(profiles::dependency_graph(&services).dependencies_first())
+        }
+        ConfigView::Volumes => lines(keys("volumes")),
+        ConfigView::Networks => lines(keys("networks")),
+        _ => String::new(),
+    })
+}
+
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Mapping(m) => {
+            let mut entries: Vec<(&Value, &Value)> = m.iter().collect();
+            entries.sort_by_key(|(k, _)| load::yaml::scalar_text(k));
+            Value::Mapping(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+        }
+        Value::Sequence(items) => Value::Sequence(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 /// The model with every `$` written `$$`, so that the printed file, loaded again, means the
 /// same: the reference prints it so.
 fn escaped(p: &Project) -> Result<serde_json::Value, String> {
     let mut v = serde_json::to_value(p).map_err(|e| e.to_string())?;
     escape_dollars(&mut v);
     Ok(v)
+}
+
+/// The reference's Go types print some fields in JSON that its YAML leaves out when they
+/// are empty: a null `command`/`entrypoint`, and structs held by value (`ipam`,
+/// `deploy.resources`, `deploy.placement`, a watch rule's `exec`).
+fn drop_json_only_fields(project: &mut serde_json::Value) {
+    let services = project.get_mut("services").and_then(|s| s.as_object_mut());
+    for svc in services.into_iter().flat_map(|m| m.values_mut()) {
+        drop_service_json_only(svc);
+    }
+    let networks = project.get_mut("networks").and_then(|n| n.as_object_mut());
+    for net in networks.into_iter().flat_map(|m| m.values_mut()) {
+        remove_if(net, "ipam", is_empty);
+    }
+}
+
+fn drop_service_json_only(svc: &mut serde_json::Value) {
+    remove_if(svc, "command", serde_json::Value::is_null);
+    remove_if(svc, "entrypoint", serde_json::Value::is_null);
+    if let Some(d) = svc.get_mut("deploy") {
+        remove_if(d, "resources", is_empty);
+        remove_if(d, "placement", is_empty);
+    }
+    let rules = svc.pointer_mut("/develop/watch").and_then(|w| w.as_array_mut());
+    for rule in rules.into_iter().flatten() {
+        remove_if(rule, "exec", is_empty);
+    }
+    // `pre_start` hooks are services in the reference's model.
+    let hooks = svc.get_mut("pre_start").and_then(|h| h.as_array_mut());
+    for hook in hooks.into_iter().flatten() {
+        drop_service_json_only(hook);
+    }
+}
+
+fn remove_if(v: &mut serde_json::Value, key: &str, pred: fn(&serde_json::Value) -> bool) {
+    if let Some(m) = v.as_object_mut() {
+        if m.get(key).is_some_and(pred) {
+            m.shift_remove(key);
+        }
+    }
+}
+
+/// A struct whose fields are all null or empty lists: a Go zero value. A field holding an
+/// object, even an empty one, is a set pointer, so the struct is not zero.
+fn is_empty(v: &serde_json::Value) -> bool {
+    v.as_object().is_some_and(|m| m.values().all(|f| f.is_null() || f.as_array().is_some_and(Vec::is_empty)))
 }
 
 fn escape_dollars(v: &mut serde_json::Value) {
@@ -80,7 +180,9 @@ fn escape_dollars(v: &mut serde_json::Value) {
 
 /// Dependencies before dependents, as the reference lists services.
 fn start_order(p: &Project) -> Vec<String> {
-    let graph = Graph::new(p.services.iter().map(|(n, s)| (n.clone(), s.depends_on.keys().cloned().collect::<Vec<_>>())));
+    let graph = Graph::new(
+        p.services.iter().map(|(n, s)| (n.clone(), s.depends_on.keys().cloned().collect::<Vec<_>>())),
+    );
     graph.dependencies_first()
 }
 

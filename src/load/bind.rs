@@ -18,7 +18,8 @@ pub fn bind(mut project: Value) -> Result<Project, Vec<Problem>> {
             "dockhand::invalid_type",
             YamlPath::root(),
             "top-level object must be a mapping",
-        )]);
+        )
+        .with_help("a compose file is a mapping with keys such as `services:`")]);
     };
     let mut problems = Vec::new();
     let services = section(&mut top, "services", &mut problems);
@@ -126,6 +127,7 @@ fn extend(base: &YamlPath, path: &serde_path_to_error::Path) -> YamlPath {
 fn type_problem(path: YamlPath, expected: &str) -> Problem {
     let message = format!("{path} must be {expected}");
     Problem::error("dockhand::invalid_type", path, message)
+        .with_help("see the Compose specification for the expected shape of this attribute")
 }
 
 #[cfg(test)]

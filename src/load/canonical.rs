@@ -8,10 +8,12 @@ use crate::diag::Problem;
 use crate::load::path::YamlPath;
 use crate::load::{merge, units, Mapping, Value};
 
+mod model;
 mod ports;
 mod shell;
 mod volumes;
 
+pub use model::canonicalize_model;
 pub use ports::parse_port;
 pub use shell::split as shell_split;
 pub use volumes::{is_file_path, parse_volume};
@@ -568,25 +570,37 @@ const VOLUME_HELP: &str =
 fn resource(m: &mut Mapping, cx: &mut Ctx) {
     with(m, "labels", |v| to_map(v, Null::Empty));
     with(m, "driver_opts", |v| to_map(v, Null::Empty));
-    let legacy_name = match m.get("external") {
-        Some(Value::Mapping(ext)) => Some(ext.get("name").cloned()),
-        _ => None,
-    };
-    if let Some(name) = legacy_name {
-        m.insert("external".into(), Value::Bool(true));
-        if let Some(name) = name {
-            m.insert("name".into(), name);
-            cx.problems.push(
-                Problem::warning(
-                    "dockhand::deprecated",
-                    cx.path.key("external").key("name"),
-                    format!(
-                        "{}: external.name is deprecated. Please set name and external: true",
-                        cx.path
-                    ),
-                )
-                .with_help("set `name:` and `external: true` instead"),
-            );
+    legacy_external_name(m, cx);
+}
+
+/// `external: {name: x}` is the old spelling of `name: x` + `external: true`. Rewritten
+/// here, per file, as the reference does; a different `name:` beside it is an error.
+fn legacy_external_name(m: &mut Mapping, cx: &mut Ctx) {
+    let Some(Value::Mapping(ext)) = m.get("external") else { return };
+    let old = ext.get("name").and_then(scalar_string);
+    m.insert("external".into(), Value::Bool(true));
+    let Some(old) = old else { return };
+    let path = &cx.path;
+    cx.problems.push(
+        Problem::warning(
+            "dockhand::deprecated",
+            path.key("external").key("name"),
+            format!("{path}: external.name is deprecated. Please set name and external: true"),
+        )
+        .with_help("set `name:` and `external: true` instead"),
+    );
+    match m.get("name").and_then(scalar_string) {
+        Some(name) if name != old => cx.problems.push(
+            Problem::error(
+                "dockhand::external_name_conflict",
+                path.key("name"),
+                format!("{path}: name and external.name conflict; only use name"),
+            )
+            .with_help("remove `external.name` and keep `name` with `external: true`"),
+        ),
+        Some(_) => {}
+        None => {
+            m.insert("name".into(), Value::String(old));
         }
     }
 }

@@ -485,7 +485,7 @@ fn number(v: &Value) -> Option<f64> {
 /// TestBadServiceConfig; TestInvalidExternalAndDriverCombination, TestInvalidExternalAndDirverOptsCombination,
 /// TestInvalidExternalAndLabelsCombination; TestLoadBindMountSourceMustNotBeEmpty;
 /// TestExtendsWithServiceRef-1..4; compose-depends-on-cycle; compose-depends-on-self.
-/// The three `name and external.name conflict` rows are normalize's (tested there).
+/// The three `name and external.name conflict` rows are canonical's (tested there).
 #[cfg(test)]
 mod tests {
     use super::*;

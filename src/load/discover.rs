@@ -6,9 +6,14 @@ use std::path::{Path, PathBuf};
 use crate::diag::Problem;
 use crate::load::path::YamlPath;
 
-pub const DEFAULT_FILES: [&str; 4] = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
-pub const OVERRIDE_FILES: [&str; 4] =
-    ["compose.override.yaml", "compose.override.yml", "docker-compose.override.yml", "docker-compose.override.yaml"];
+pub const DEFAULT_FILES: [&str; 4] =
+    ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+pub const OVERRIDE_FILES: [&str; 4] = [
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
 
 /// What discovery found: the files to load, in merge order, and warnings worth printing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,13 +22,15 @@ pub struct Found {
     pub warnings: Vec<String>,
 }
 
-/// The compose files: `-f` if given, else `COMPOSE_FILE`, else a default name in `dir` or the
-/// nearest parent holding one, plus its override file.
+/// The compose files: `-f` if given, else `COMPOSE_FILE` (both relative to the working
+/// directory `dir`), else a default name in `search_from` (the project directory, when given,
+/// else the working directory) or the nearest parent holding one, plus its override file.
 pub fn compose_files(
     explicit: &[PathBuf],
     compose_file_var: Option<&str>,
     path_separator: Option<&str>,
     dir: &Path,
+    search_from: &Path,
     exists: &dyn Fn(&Path) -> bool,
 ) -> Result<Found, Problem> {
     if !explicit.is_empty() {
@@ -34,7 +41,7 @@ pub fn compose_files(
         let files = var.split(sep).filter(|s| !s.is_empty()).map(|f| absolute(dir, Path::new(f))).collect();
         return Ok(Found { files, warnings: vec![] });
     }
-    let mut cur = Some(dir);
+    let mut cur = Some(search_from);
     while let Some(d) = cur {
         if let Some(found) = defaults_in(d, exists) {
             return Ok(found);
@@ -125,8 +132,12 @@ pub fn project_name(raw: &str, source: NameSource) -> Result<String, Problem> {
         _ => raw.to_string(),
     };
     if name.is_empty() {
-        return Err(Problem::error("dockhand::project_name", YamlPath::of(&["name"]), "project name must not be empty")
-            .with_help("set one with -p NAME, COMPOSE_PROJECT_NAME or a top-level `name:`"));
+        return Err(Problem::error(
+            "dockhand::project_name",
+            YamlPath::of(&["name"]),
+            "project name must not be empty",
+        )
+        .with_help("set one with -p NAME, COMPOSE_PROJECT_NAME or a top-level `name:`"));
     }
     if !is_valid_name(&name) {
         return Err(Problem::error(
@@ -155,27 +166,46 @@ mod tests {
     #[test]
     fn finds_default_file_in_a_parent_with_its_override() {
         let exists = fs(&["/p/compose.yaml", "/p/compose.override.yml"]);
-        let f = compose_files(&[], None, None, Path::new("/p/a/b"), &exists).unwrap();
+        let f = compose_files(&[], None, None, Path::new("/p/a/b"), Path::new("/p/a/b"), &exists).unwrap();
         assert_eq!(f.files, vec![PathBuf::from("/p/compose.yaml"), PathBuf::from("/p/compose.override.yml")]);
     }
 
     #[test]
     fn prefers_compose_yaml_and_warns_about_the_other() {
         let exists = fs(&["/p/compose.yaml", "/p/docker-compose.yml"]);
-        let f = compose_files(&[], None, None, Path::new("/p"), &exists).unwrap();
+        let f = compose_files(&[], None, None, Path::new("/p"), Path::new("/p"), &exists).unwrap();
         assert_eq!(f.files, vec![PathBuf::from("/p/compose.yaml")]);
         assert_eq!(f.warnings.len(), 1);
     }
 
     #[test]
     fn compose_file_variable_uses_the_separator() {
-        let f = compose_files(&[], Some("a.yml;b/c.yml"), Some(";"), Path::new("/w"), &fs(&[])).unwrap();
+        let f =
+            compose_files(&[], Some("a.yml;b/c.yml"), Some(";"), Path::new("/w"), Path::new("/w"), &fs(&[]))
+                .unwrap();
         assert_eq!(f.files, vec![PathBuf::from("/w/a.yml"), PathBuf::from("/w/b/c.yml")]);
     }
 
     #[test]
+    fn project_directory_is_searched_but_dash_f_is_relative_to_the_working_directory() {
+        let exists = fs(&["/proj/compose.yaml"]);
+        let f = compose_files(&[], None, None, Path::new("/w"), Path::new("/proj"), &exists).unwrap();
+        assert_eq!(f.files, vec![PathBuf::from("/proj/compose.yaml")]);
+        let f = compose_files(
+            &[PathBuf::from("c.yaml")],
+            None,
+            None,
+            Path::new("/w"),
+            Path::new("/proj"),
+            &exists,
+        )
+        .unwrap();
+        assert_eq!(f.files, vec![PathBuf::from("/w/c.yaml")]);
+    }
+
+    #[test]
     fn no_file_is_a_clear_error() {
-        let e = compose_files(&[], None, None, Path::new("/x"), &fs(&[])).unwrap_err();
+        let e = compose_files(&[], None, None, Path::new("/x"), Path::new("/x"), &fs(&[])).unwrap_err();
         assert!(e.message.contains("no configuration file provided"));
     }
 

@@ -171,7 +171,10 @@ fn load_env_files(files: &[Value], at: &YamlPath, env: &Env, read: ReadFile) -> 
     for (i, entry) in files.iter().enumerate() {
         let at = at.index(i);
         let loaded = env_file_ref(entry)
-            .map_err(|m| Problem::error("dockhand::env_file", at.clone(), m))
+            .map_err(|m| {
+                Problem::error("dockhand::env_file", at.clone(), m)
+                    .with_help("write a path, or `{path: ..., required: true|false, format: raw}`")
+            })
             .and_then(|file| load_env_file(&file, &at, env, &merged, read));
         match loaded {
             Ok(entries) => merged.extend(entries),

@@ -258,6 +258,7 @@ fn extends_problem(name: &str, message: String) -> Problem {
         YamlPath::of(&["services", name, "extends"]),
         message,
     )
+    .with_help("write `extends: <service>` or `extends: {service: <name>, file: <path>}`")
 }
 
 /// The reference's wording: the first service of the chain, then each one it extends, down to

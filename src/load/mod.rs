@@ -26,7 +26,7 @@ pub mod yaml;
 use std::path::PathBuf;
 
 pub use serde_yaml::{Mapping, Value};
-pub use session::{load, Failure, Loaded};
+pub use session::{load, load_model, Failure, Loaded, LoadedModel};
 
 /// Variables visible to interpolation, in the precedence the reference uses.
 pub type Env = indexmap::IndexMap<String, String>;

@@ -3,8 +3,6 @@
 //!
 //! Works on the canonical long form and is idempotent. It only fills in and rewrites; checks
 //! that reject a project live in `consistency`.
-use crate::diag::Problem;
-use crate::load::path::YamlPath;
 use crate::load::{Env, Mapping, Value};
 
 /// Top-level resources whose `name` gets the project prefix.
@@ -41,11 +39,10 @@ const NOT_INHERITED_BY_HOOKS: [&str; 21] = [
     "volumes",
 ];
 
-pub fn normalize(project: &mut Value, project_name: &str, env: &Env) -> Vec<Problem> {
-    let mut problems = Vec::new();
+pub fn normalize(project: &mut Value, project_name: &str, env: &Env) {
     for kind in RESOURCES {
         if let Some(defs) = project.get_mut(kind).and_then(Value::as_mapping_mut) {
-            problems.extend(name_resources(defs, kind, project_name));
+            name_resources(defs, project_name);
         }
     }
     let mut uses_default = false;
@@ -59,19 +56,15 @@ pub fn normalize(project: &mut Value, project_name: &str, env: &Env) -> Vec<Prob
     if uses_default {
         add_default_network(project, project_name);
     }
-    problems
 }
 
-fn name_resources(defs: &mut Mapping, kind: &str, project_name: &str) -> Vec<Problem> {
-    let mut problems = Vec::new();
+fn name_resources(defs: &mut Mapping, project_name: &str) {
     for (key, def) in defs.iter_mut() {
         let key = key.as_str().unwrap_or_default().to_string();
         if def.is_null() {
             *def = Value::Mapping(Mapping::new());
         }
         let Value::Mapping(m) = def else { continue };
-        let path = YamlPath::of(&[kind, &key]);
-        problems.extend(legacy_external_name(m, &path));
         if !m.contains_key("name") {
             let name = if is_true(m.get("external")) {
                 key.clone()
@@ -81,35 +74,6 @@ fn name_resources(defs: &mut Mapping, kind: &str, project_name: &str) -> Vec<Pro
             insert_first(m, "name", Value::String(name));
         }
     }
-    problems
-}
-
-/// `external: {name: x}` is the old spelling of `name: x` + `external: true`.
-fn legacy_external_name(m: &mut Mapping, path: &YamlPath) -> Vec<Problem> {
-    let Some(Value::Mapping(ext)) = m.get("external") else {
-        return Vec::new();
-    };
-    let old = ext.get("name").and_then(Value::as_str).map(str::to_string);
-    m.insert("external".into(), Value::Bool(true));
-    let Some(old) = old else { return Vec::new() };
-    let mut problems = vec![Problem::warning(
-        "dockhand::deprecated_external_name",
-        path.key("external").key("name"),
-        format!("{path}: external.name is deprecated. Please set name and external: true"),
-    )];
-    match m.get("name").and_then(Value::as_str) {
-        Some(name) if name != old => problems.push(
-            Problem::error(
-                "dockhand::external_name_conflict",
-                path.key("name"),
-                format!("{path}: name and external.name conflict; only use name"),
-            )
-            .with_help("remove `external.name` and keep `name` with `external: true`"),
-        ),
-        Some(_) => {}
-        None => insert_first(m, "name", Value::String(old)),
-    }
-    problems
 }
 
 /// Returns whether the service is attached to the default network.
@@ -217,12 +181,12 @@ pub fn implicit_dependencies(s: &Mapping) -> Vec<(String, bool)> {
     out
 }
 
+/// `restart` is written even when false: the reference's uninterpolated model shows it (its
+/// typed model leaves a false one out, as `bind` does).
 fn dependency(restart: bool) -> Value {
     let mut m = Mapping::new();
     m.insert("condition".into(), "service_started".into());
-    if restart {
-        m.insert("restart".into(), Value::Bool(true));
-    }
+    m.insert("restart".into(), Value::Bool(restart));
     m.insert("required".into(), Value::Bool(true));
     Value::Mapping(m)
 }
@@ -324,15 +288,15 @@ mod tests {
         serde_yaml::from_str(s).unwrap()
     }
 
-    fn normalized(input: &str, e: &Env) -> (Value, Vec<Problem>) {
+    fn normalized(input: &str, e: &Env) -> Value {
         let mut v = yaml(input);
-        let problems = normalize(&mut v, "myproject", e);
-        (v, problems)
+        normalize(&mut v, "myproject", e);
+        v
     }
 
     #[test]
     fn names_resources_and_adds_the_default_network() {
-        let (v, problems) = normalized(
+        let v = normalized(
             r#"
 services:
   a: {image: x}
@@ -349,7 +313,6 @@ configs: {c: {content: hi}}
 "#,
             &Env::new(),
         );
-        assert!(problems.is_empty());
         let expected = yaml(
             r#"
 services:
@@ -372,43 +335,20 @@ configs: {c: {name: myproject_c, content: hi}}
 
     #[test]
     fn no_default_network_when_nobody_uses_it() {
-        let (v, _) = normalized(
+        let v = normalized(
             "services: {a: {image: x, network_mode: host}, p: {provider: {type: t}}, b: {image: x, networks: {n: null}}}\nnetworks: {n: {}}",
             &Env::new(),
         );
         assert!(v["networks"].get("default").is_none());
         assert!(v["services"]["a"].get("networks").is_none());
         assert!(v["services"]["p"].get("networks").is_none());
-        let (v, _) = normalized("services: {a: {image: x, networks: {}}}", &Env::new());
+        let v = normalized("services: {a: {image: x, networks: {}}}", &Env::new());
         assert_eq!(v["services"]["a"]["networks"], yaml("{default: null}"));
     }
 
     #[test]
-    fn legacy_external_name() {
-        let (v, problems) = normalized(
-            "volumes: {v: {external: {name: real}}, same: {name: x, external: {name: x}}}",
-            &Env::new(),
-        );
-        assert_eq!(v["volumes"]["v"], yaml("{name: real, external: true}"));
-        assert_eq!(v["volumes"]["same"], yaml("{name: x, external: true}"));
-        assert!(problems.iter().all(|p| !p.is_error()));
-        assert_eq!(
-            problems[0].message,
-            "volumes.v: external.name is deprecated. Please set name and external: true"
-        );
-
-        let (_, problems) = normalized("networks: {foo: {name: a, external: {name: b}}}", &Env::new());
-        let errors: Vec<_> = problems.iter().filter(|p| p.is_error()).collect();
-        assert_eq!(
-            errors[0].message,
-            "networks.foo: name and external.name conflict; only use name"
-        );
-        assert_eq!(errors[0].path.to_string(), "networks.foo.name");
-    }
-
-    #[test]
     fn build_defaults_and_args_from_env() {
-        let (v, _) = normalized(
+        let v = normalized(
             r#"
 services:
   a: {build: {context: /p, args: {FOO: null, ZOT: null, X: "1"}}}
@@ -428,7 +368,7 @@ services:
 
     #[test]
     fn environment_bare_names_from_env() {
-        let (v, _) = normalized(
+        let v = normalized(
             "services: {a: {image: x, environment: {FOO: null, BAR: null, ZOT: QIX}}}",
             &env(&[("BAR", "bar"), ("ZOT", "zot")]),
         );
@@ -440,7 +380,7 @@ services:
 
     #[test]
     fn implicit_dependencies_never_override_explicit_ones() {
-        let (v, _) = normalized(
+        let v = normalized(
             r#"
 services:
   a:
@@ -465,7 +405,7 @@ services:
         );
         assert_eq!(
             a["depends_on"]["d"],
-            yaml("{condition: service_started, required: true}")
+            yaml("{condition: service_started, restart: false, required: true}")
         );
         for s in ["b", "e", "f", "g", "h", "i", "j"] {
             assert_eq!(a["depends_on"][s], started, "{s}");
@@ -477,7 +417,7 @@ services:
 
     #[test]
     fn pull_policy_and_secret_targets() {
-        let (v, _) = normalized(
+        let v = normalized(
             "services: {a: {image: x, pull_policy: if_not_present, secrets: [{source: s}, {source: t, target: /t}]}}",
             &Env::new(),
         );
@@ -491,7 +431,7 @@ services:
 
     #[test]
     fn pre_start_hooks_inherit_the_service_setup() {
-        let (v, _) = normalized(
+        let v = normalized(
             r#"
 services:
   a:
@@ -515,7 +455,7 @@ services:
 
     #[test]
     fn pre_start_hooks_inherit_the_command_but_not_volumes_or_external_links() {
-        let (v, _) = normalized(
+        let v = normalized(
             "services:\n  a:\n    image: x\n    command: [run]\n    volumes: [{type: volume, target: /d}]\n    \
              external_links: [c]\n    x-e: 1\n    pre_start: [{image: y, x-h: 1}]\n",
             &Env::new(),
@@ -529,7 +469,7 @@ services:
     #[test]
     fn normalizing_twice_changes_nothing() {
         let input = "services: {a: {build: {}, links: [b]}, b: {image: x}}\nvolumes: {v: {}}";
-        let (once, _) = normalized(input, &Env::new());
+        let once = normalized(input, &Env::new());
         let mut twice = once.clone();
         normalize(&mut twice, "myproject", &Env::new());
         assert_eq!(once, twice);

@@ -44,6 +44,14 @@ impl YamlPath {
         YamlPath(keys.iter().map(|k| Seg::Key((*k).to_string())).collect())
     }
 
+    /// The value this path addresses in `root`, if there is one.
+    pub fn lookup<'v>(&self, root: &'v serde_yaml::Value) -> Option<&'v serde_yaml::Value> {
+        self.0.iter().try_fold(root, |v, seg| match seg {
+            Seg::Key(k) => v.get(k.as_str()),
+            Seg::Index(i) => v.get(*i),
+        })
+    }
+
     pub fn last_key(&self) -> Option<&str> {
         match self.0.last() {
             Some(Seg::Key(k)) => Some(k),

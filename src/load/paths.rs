@@ -21,6 +21,11 @@ pub fn resolve(value: &mut Value, base_dir: &Path, home: Option<&Path>) {
             }
         }
     }
+    if let Some(defs) = value.get_mut("volumes").and_then(Value::as_mapping_mut) {
+        for (_, def) in defs.iter_mut() {
+            r.local_bind_device(def);
+        }
+    }
     if let Some(includes) = value.get_mut("include").and_then(Value::as_sequence_mut) {
         for include in includes {
             r.include(include);
@@ -106,6 +111,21 @@ impl Resolver<'_> {
     fn bind_source(&self, volume: &mut Value) {
         if volume.get("type").and_then(Value::as_str) == Some("bind") {
             self.field(volume, "source");
+        }
+    }
+
+    /// A `local` volume mounted with `o: bind` is a host directory: its `device` is a path,
+    /// and an empty one means the base directory itself, as the reference has it.
+    fn local_bind_device(&self, def: &mut Value) {
+        let local_bind = def.get("driver").and_then(Value::as_str) == Some("local")
+            && def.get("driver_opts").and_then(|o| o.get("o")).and_then(Value::as_str) == Some("bind");
+        let device = def.get_mut("driver_opts").and_then(|o| o.get_mut("device"));
+        match device {
+            Some(d) if local_bind && d.as_str() == Some("") => {
+                *d = Value::String(self.base.to_string_lossy().into_owned());
+            }
+            Some(d) if local_bind => self.string(d),
+            _ => {}
         }
     }
 
@@ -320,7 +340,11 @@ services:
       watch: [{path: ./src, action: sync, target: /app}]
 secrets: {s: {file: ./secret.txt}, e: {environment: X}}
 configs: {c: {file: conf}}
-volumes: {v: {driver_opts: {device: ./dev}}}
+volumes:
+  v: {driver_opts: {device: ./dev}}
+  bound: {driver: local, driver_opts: {o: bind, device: ./dev}}
+  here: {driver: local, driver_opts: {o: bind, type: none, device: ""}}
+  nfs: {driver: local, driver_opts: {o: "addr=1.2.3.4", device: ./dev}}
 "#,
         );
         let inc = at(&v, &["include", "0"]);
@@ -336,6 +360,9 @@ volumes: {v: {driver_opts: {device: ./dev}}}
         assert_eq!(at(&v, &["secrets", "s", "file"]), "/proj/dir/secret.txt");
         assert_eq!(at(&v, &["configs", "c", "file"]), "/proj/dir/conf");
         assert_eq!(at(&v, &["volumes", "v", "driver_opts", "device"]), "./dev");
+        assert_eq!(at(&v, &["volumes", "bound", "driver_opts", "device"]), "/proj/dir/dev");
+        assert_eq!(at(&v, &["volumes", "here", "driver_opts", "device"]), "/proj/dir");
+        assert_eq!(at(&v, &["volumes", "nfs", "driver_opts", "device"]), "./dev");
     }
 
     #[test]

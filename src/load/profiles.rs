@@ -100,6 +100,7 @@ fn no_such_service(name: &str, path: YamlPath) -> Problem {
         path,
         format!("no such service: {name}"),
     )
+    .with_help("`dockhand config --services` lists the services of the project")
 }
 
 /// The dependency graph of a project's services, from their `depends_on` keys.

@@ -31,6 +31,14 @@ pub struct Loaded {
     pub warnings: Vec<Rendered>,
 }
 
+/// The project as an uninterpolated tree (`config --no-interpolate`): merged and normalised,
+/// short forms expanded only where the reference's loader expands them.
+#[derive(Debug)]
+pub struct LoadedModel {
+    pub model: Value,
+    pub warnings: Vec<Rendered>,
+}
+
 /// A load that failed: every error found (and the warnings before it), located.
 #[derive(Debug)]
 pub struct Failure {
@@ -70,12 +78,34 @@ pub fn load(opts: &Options) -> Result<Loaded, Failure> {
     }
 }
 
+/// Loads the project without interpolating it, as a tree rather than the typed model: a
+/// `${VAR}` may stand where the model wants a number or a list, so it cannot be typed.
+pub fn load_model(opts: &Options) -> Result<LoadedModel, Failure> {
+    let opts = Options { interpolate: false, ..opts.clone() };
+    let mut s = Session { opts: &opts, sources: IndexMap::new(), problems: Vec::new(), env: Env::new() };
+    match s.merged() {
+        Some((merged, name, _, project_dir)) if !s.has_errors() => {
+            let model = s.finish_model(merged, &name, &project_dir);
+            Ok(LoadedModel { model, warnings: s.render() })
+        }
+        _ => Err(Failure { problems: s.render() }),
+    }
+}
+
 fn read_fs(p: &Path) -> std::io::Result<String> {
     std::fs::read_to_string(p)
 }
 
 impl<'o> Session<'o> {
     fn run(&mut self) -> Option<(Project, Vec<PathBuf>, PathBuf)> {
+        let (merged, name, files, project_dir) = self.merged()?;
+        let project = self.finish(merged, &name, &project_dir)?;
+        Some((project, files, project_dir))
+    }
+
+    /// Every file read, processed and merged: the project before the project-wide phases,
+    /// with its name, files and directory.
+    fn merged(&mut self) -> Option<(Value, String, Vec<PathBuf>, PathBuf)> {
         let opts = self.opts;
         let wd = &opts.working_dir;
         let dir_for_env = opts.project_directory.as_deref().map_or_else(|| wd.clone(), |d| wd.join(d));
@@ -87,6 +117,7 @@ impl<'o> Session<'o> {
             var("COMPOSE_FILE"),
             var("COMPOSE_PATH_SEPARATOR"),
             wd,
+            &dir_for_env,
             &|p: &Path| p.is_file(),
         ))?;
         for w in &found.warnings {
@@ -100,8 +131,7 @@ impl<'o> Session<'o> {
         let env = self.env.clone();
         let merged = self.merge_main(parsed, &project_dir, &env)?;
         self.stop_on_errors()?;
-        let project = self.finish(merged, &name, &project_dir)?;
-        Some((project, found.files, project_dir))
+        Some((merged, name, found.files, project_dir))
     }
 
     fn parse_all(&mut self, files: &[PathBuf]) -> Option<Vec<(PathBuf, Parsed)>> {
@@ -136,7 +166,9 @@ impl<'o> Session<'o> {
         match interpolate::substitute(raw, &|k| env.get(k).cloned()) {
             Ok(n) => Some(n),
             Err(e) => {
-                let p = Problem::error("dockhand::interpolation", YamlPath::of(&["name"]), e.message).in_file(file);
+                let p = Problem::error("dockhand::interpolation", YamlPath::of(&["name"]), e.message)
+                    .in_file(file)
+                    .with_help("write a literal `$` as `$$`; `${VAR:?message}` makes a variable required");
                 self.problems.push(p);
                 None
             }
@@ -171,8 +203,7 @@ impl<'o> Session<'o> {
         let problems = environment::resolve_services(&mut merged, &env, &read_fs);
         self.extend(problems)?;
         if opts.normalize {
-            let problems = normalize::normalize(&mut merged, name, &env);
-            self.extend(problems)?;
+            normalize::normalize(&mut merged, name, &env);
             if opts.resolve_paths {
                 // Normalisation adds defaults such as `build.context: .`, relative to the project.
                 paths::resolve(&mut merged, project_dir, opts.home.as_deref());
@@ -208,6 +239,23 @@ impl<'o> Session<'o> {
         }
     }
 
+    /// The reference's uninterpolated model: normalised and with absolute paths, but with no
+    /// environment resolution, consistency check or profile selection.
+    fn finish_model(&mut self, mut merged: Value, name: &str, project_dir: &Path) -> Value {
+        let opts = self.opts;
+        if opts.normalize {
+            normalize::normalize(&mut merged, name, &self.env);
+            if opts.resolve_paths {
+                paths::resolve(&mut merged, project_dir, opts.home.as_deref());
+            }
+        }
+        if let Value::Mapping(m) = &mut merged {
+            m.remove("version");
+            m.insert(Value::String("name".into()), Value::String(name.to_string()));
+        }
+        merged
+    }
+
     /// `--profile`, else `COMPOSE_PROFILES` from the shell or the `.env` file.
     fn active_profiles(&self) -> Vec<String> {
         if !self.opts.profiles.is_empty() {
@@ -237,7 +285,7 @@ impl<'o> Session<'o> {
             }
         };
         let parsed = yaml::parse(file, &text);
-        let spans = parsed.as_ref().map(|p| p.spans.clone()).unwrap_or_default();
+        let spans = parsed.as_ref().map_or_else(|_| yaml::index_spans(&text), |p| p.spans.clone());
         self.sources.insert(file.to_path_buf(), Source { text: text.into(), spans });
         match parsed {
             Ok(p) if p.value.is_null() => {
@@ -265,12 +313,20 @@ impl<'o> Session<'o> {
             value = v;
             self.problems.extend(problems.into_iter().map(|p| located_in(p, file)));
         }
-        let problems = validate::validate(&mut value, file);
+        let mut problems = validate::validate(&mut value, file);
+        if !opts.interpolate {
+            // An uninterpolated `${VAR}` may stand for a value of any type.
+            problems.retain(|p| !holds_variable(&value, &p.path));
+        }
         self.problems.extend(problems.into_iter().map(|p| located_in(p, file)));
         if self.error_count() > before {
             return None;
         }
-        let (mut value, problems) = canonical::canonicalize(value, file);
+        let (mut value, problems) = if opts.interpolate {
+            canonical::canonicalize(value, file)
+        } else {
+            canonical::canonicalize_model(value, file)
+        };
         self.problems.extend(problems.into_iter().map(|p| located_in(p, file)));
         if opts.resolve_paths {
             paths::resolve(&mut value, base_dir, opts.home.as_deref());
@@ -322,7 +378,11 @@ impl<'o> Session<'o> {
         let (file, span) = match &p.file {
             Some(f) => {
                 let src = self.sources.get(f)?;
-                let span = p.span.or_else(|| src.spans.nearest(&p.path, p.at == crate::diag::At::Key))?;
+                // A problem with the file as a whole (an empty file) is shown at its start.
+                let span = p
+                    .span
+                    .or_else(|| src.spans.nearest(&p.path, p.at == crate::diag::At::Key))
+                    .unwrap_or(crate::diag::Span { offset: 0, len: 0 });
                 (f.clone(), span)
             }
             None => self.search(&p.path, p.at == crate::diag::At::Key)?,
@@ -367,6 +427,10 @@ fn used_env_files(opts: &Options, project_dir: &Path) -> Vec<PathBuf> {
 /// A single file is merged too: the reference removes duplicate ports and volumes even there.
 fn merge_layer(merged: Option<Value>, layer: Layer) -> Value {
     merge::merge(merged.unwrap_or(Value::Null), layer.value, &layer.resets, &layer.overrides)
+}
+
+fn holds_variable(value: &Value, path: &YamlPath) -> bool {
+    path.lookup(value).and_then(Value::as_str).is_some_and(|s| s.contains('$'))
 }
 
 fn located_in(p: Problem, file: &Path) -> Problem {

@@ -134,7 +134,7 @@ fn unknown_key(o: &Obj, key: &str, value: &Value, path: &YamlPath) -> Problem {
             p.with_help("services are declared under the top-level `services:` key")
         }
         None if o.ext => p.with_help("custom keys must start with `x-`"),
-        None => p,
+        None => p.with_help("remove it, or check its spelling and place against the Compose specification"),
     }
 }
 
@@ -276,7 +276,8 @@ fn check_string(c: &Check, s: &str, path: &YamlPath) -> Checked {
             "invalid value \"{s}\" for {path}, the only values allowed are {}",
             c.expected
         ),
-    )))
+    )
+    .with_help(format!("use {}", c.expected))))
 }
 
 fn not_one_of(values: &[&str], s: &str, path: &YamlPath) -> Problem {
@@ -292,7 +293,7 @@ fn not_one_of(values: &[&str], s: &str, path: &YamlPath) -> Problem {
     );
     match closest(s, values.iter().copied()) {
         Some(near) => p.with_help(format!("did you mean `{near}`?")),
-        None => p,
+        None => p.with_help(format!("use one of {expected}")),
     }
 }
 
@@ -340,7 +341,10 @@ fn check_bytes(shape: &Shape, v: &mut Value, path: &YamlPath, min: i64) -> Check
 }
 
 fn in_range(n: i64, min: Option<i64>, max: Option<i64>, path: &YamlPath) -> Checked {
-    let out_of_range = |msg: String| Err(Box::new(Problem::error("dockhand::range", path.clone(), msg)));
+    let out_of_range = |msg: String| {
+        let p = Problem::error("dockhand::range", path.clone(), msg).with_help("use a value in the allowed range");
+        Err(Box::new(p))
+    };
     match (min, max) {
         (Some(m), _) if n < m => out_of_range(format!("{path} must be greater than or equal to {m}")),
         (_, Some(m)) if n > m => out_of_range(format!("{path} must be less than or equal to {m}")),
@@ -373,7 +377,15 @@ fn cast_error(shape: &Shape, path: &YamlPath, s: &str, kind: &str) -> Box<Proble
         "{path} must be {}: \"{s}\" is not a valid {kind} value",
         describe(shape)
     );
-    Box::new(Problem::error("dockhand::type", path.clone(), message))
+    Box::new(Problem::error("dockhand::type", path.clone(), message).with_help(cast_help(kind)))
+}
+
+fn cast_help(kind: &str) -> &'static str {
+    match kind {
+        "boolean" => "write `true` or `false`",
+        "integer" => "write a whole number, e.g. `3`",
+        _ => "write a number, e.g. `1.5`",
+    }
 }
 
 fn mismatch(shape: &Shape, path: &YamlPath) -> Problem {
@@ -387,6 +399,16 @@ fn mismatch(shape: &Shape, path: &YamlPath) -> Problem {
         path.clone(),
         format!("{what} must be {}", describe(shape)),
     )
+    .with_help(mismatch_help(shape))
+}
+
+fn mismatch_help(shape: &Shape) -> String {
+    let mut kinds = Vec::new();
+    kinds_of(shape, &mut kinds);
+    if kinds == ["a string"] {
+        return "quote the value to make it a string, e.g. `\"1.0\"`".to_string();
+    }
+    format!("write {} here; see the Compose specification for this attribute", describe(shape))
 }
 
 /// `a string`, `a string or a mapping`, `an integer, a string or a mapping`, `a mapping or null`.

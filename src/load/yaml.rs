@@ -65,6 +65,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
     let mut overrides = Vec::new();
     let mut merged: Option<Value> = None;
     for mut doc in docs {
+        if let Some(p) = bad_merge_key(&doc, &YamlPath::root()) {
+            return Err(p.in_file(file));
+        }
         doc.apply_merge().map_err(|e| yaml_error(file, text, &e))?;
         let doc = strip_tags(doc, &YamlPath::root(), &mut resets, &mut overrides, file)?;
         check_keys(&doc, &YamlPath::root()).map_err(|p| p.in_file(file))?;
@@ -102,6 +105,36 @@ fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Problem {
         .with_help("fix the YAML syntax; indent with spaces, not tabs");
     p.span = span;
     p
+}
+
+const BAD_MERGE_KEY: &str =
+    "invalid YAML: map merge requires a mapping or a list of mappings as the value of `<<`";
+
+/// A `<<` merge key whose value is not a mapping or a list of mappings. serde_yaml rejects it
+/// too, but without saying where; this finds the place.
+fn bad_merge_key(v: &Value, path: &YamlPath) -> Option<Problem> {
+    match v {
+        Value::Mapping(m) => m.iter().find_map(|(k, val)| {
+            let p = path.key(scalar_text(k));
+            let mergeable = |x: &Value| matches!(x, Value::Mapping(_));
+            let ok = match val {
+                Value::Mapping(_) => true,
+                Value::Sequence(items) => items.iter().all(mergeable),
+                _ => false,
+            };
+            if k.as_str() == Some("<<") && !ok {
+                return Some(
+                    Problem::error("dockhand::yaml", p, BAD_MERGE_KEY)
+                        .at_key()
+                        .with_help("point `<<:` at an anchored mapping, e.g. `<<: *defaults`"),
+                );
+            }
+            bad_merge_key(val, &p)
+        }),
+        Value::Sequence(items) => items.iter().enumerate().find_map(|(i, x)| bad_merge_key(x, &path.index(i))),
+        Value::Tagged(t) => bad_merge_key(&t.value, path),
+        _ => None,
+    }
 }
 
 /// Later documents of a multi-document file override earlier ones key by key.
@@ -189,9 +222,10 @@ fn check_keys(v: &Value, path: &YamlPath) -> Result<(), Problem> {
                         let at = if path.is_root() { "at top level".to_string() } else { format!("in {path}") };
                         return Err(Problem::error(
                             "dockhand::non_string_key",
-                            path.clone(),
+                            path.key(scalar_text(other)),
                             format!("non-string key {at}: {}", scalar_text(other)),
                         )
+                        .at_key()
                         .with_help("quote the key to make it a string"));
                     }
                 }
@@ -220,7 +254,9 @@ pub fn from_value<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, String>
     serde_yaml::from_value(v).map_err(|e| e.to_string())
 }
 
-fn index_spans(text: &str) -> SpanIndex {
+/// The span index of a text, also of one that failed to parse: what could be read still
+/// locates problems.
+pub fn index_spans(text: &str) -> SpanIndex {
     let mut b = SpanBuilder::new(text);
     let mut parser = Parser::new_from_str(text);
     // A syntax error was already reported by serde_yaml; a partial index is still useful.
@@ -390,7 +426,19 @@ mod tests {
 
     #[test]
     fn rejects_non_string_keys_like_the_reference() {
-        let e = parse(Path::new("c.yaml"), "services:\n  123: {}\n").unwrap_err();
+        let text = "services:\n  123: {}\n";
+        let e = parse(Path::new("c.yaml"), text).unwrap_err();
         assert_eq!(e.message, "non-string key in services: 123");
+        let key = index_spans(text).get(&e.path).unwrap().key.unwrap();
+        assert_eq!(line_col(text, key), (2, 3));
+    }
+
+    #[test]
+    fn merge_key_on_a_scalar_is_placed() {
+        let text = "x-s: &s foo\nservices:\n  a:\n    <<: *s\n";
+        let e = parse(Path::new("c.yaml"), text).unwrap_err();
+        assert_eq!(e.path.to_string(), "services.a.<<");
+        let key = index_spans(text).get(&e.path).unwrap().key.unwrap();
+        assert_eq!(line_col(text, key), (4, 5));
     }
 }

@@ -384,7 +384,9 @@ pub struct BlkioConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeightDevice {
+    #[serde(rename(serialize = "Path"), alias = "Path")]
     pub path: String,
+    #[serde(rename(serialize = "Weight"), alias = "Weight")]
     pub weight: u16,
 }
 

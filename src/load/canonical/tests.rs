@@ -227,6 +227,18 @@ fn legacy_external_name_is_rewritten_with_a_warning() {
     );
     assert_eq!(problems.len(), 1);
     assert!(!problems[0].is_error());
+    let (v, problems) = canon("volumes:\n  same:\n    name: x\n    external:\n      name: x\n");
+    assert_eq!(v["volumes"]["same"], serde_json::json!({"name": "x", "external": true}));
+    assert!(problems.iter().all(|p| !p.is_error()));
+}
+
+#[test]
+fn a_name_beside_a_different_external_name_is_an_error() {
+    let (_, problems) = canon("networks:\n  foo:\n    name: a\n    external:\n      name: b\n");
+    let errors: Vec<_> = problems.iter().filter(|p| p.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{problems:?}");
+    assert_eq!(errors[0].message, "networks.foo: name and external.name conflict; only use name");
+    assert_eq!(errors[0].path.to_string(), "networks.foo.name");
 }
 
 #[test]

@@ -65,10 +65,11 @@ fn with_source(source: &str, target: &str, options: &str) -> Value {
     mapping(fields)
 }
 
-/// Splits on `:` but keeps a Windows drive letter (`C:\x`, `C:/x`) with its path.
+/// Splits on `:` but keeps a Windows drive letter (`C:\x`, `C:/x`) with its path, and an
+/// uninterpolated `${VAR:-default}` in one piece.
 fn split_spec(spec: &str) -> Vec<String> {
     let mut parts: Vec<String> = Vec::new();
-    for piece in spec.split(':') {
+    for piece in split_outside_variables(spec) {
         let joins_drive = parts.last().is_some_and(|p| is_drive_letter(p))
             && (piece.starts_with('\\') || piece.starts_with('/'))
             && parts.len() == 1
@@ -82,6 +83,25 @@ fn split_spec(spec: &str) -> Vec<String> {
         }
     }
     parts
+}
+
+fn split_outside_variables(spec: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    let bytes = spec.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' if i > 0 && bytes[i - 1] == b'$' => depth += 1,
+            b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 => {
+                pieces.push(&spec[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&spec[start..]);
+    pieces
 }
 
 fn is_drive_letter(s: &str) -> bool {

@@ -1,0 +1,190 @@
+//! The canonical form of the reference's uninterpolated model (`config --no-interpolate`).
+//!
+//! Without interpolation the reference prints the file as a tree, not as its typed model:
+//! only the short forms its loader rewrites structurally are expanded (build, depends_on,
+//! env_file, extends, networks, volumes, ports, secrets, configs, devices, gpus, dns,
+//! label_file, legacy `external.name`, include), and everything else stays as written. An
+//! entry that does not parse because it holds a `${VAR}` stays as written too; for ports,
+//! one such entry keeps the whole list as written, as the reference does.
+use std::path::Path;
+
+use super::{
+    depends_on, device, env_file, gpus, include, key_text, legacy_external_name, list_to_null_map, map_seq,
+    one_or_many, parse_port, parse_volume, scalar_string, service_ports, short_build, short_to_map,
+    source_ref, to_map, with, Ctx, Null,
+};
+use crate::diag::Problem;
+use crate::load::path::YamlPath;
+use crate::load::{Mapping, Value};
+
+pub fn canonicalize_model(mut value: Value, file: &Path) -> (Value, Vec<Problem>) {
+    let mut problems = Vec::new();
+    if let Value::Mapping(top) = &mut value {
+        if let Some(Value::Mapping(services)) = top.get_mut("services") {
+            for (name, svc) in services.iter_mut() {
+                if let Value::Mapping(m) = svc {
+                    let path = YamlPath::root().key("services").key(key_text(name));
+                    service(
+                        m,
+                        &mut Ctx {
+                            path,
+                            problems: &mut problems,
+                        },
+                    );
+                }
+            }
+        }
+        for kind in ["networks", "volumes", "secrets", "configs"] {
+            if let Some(Value::Mapping(entries)) = top.get_mut(kind) {
+                for (name, entry) in entries.iter_mut() {
+                    if let Value::Mapping(m) = entry {
+                        let path = YamlPath::root().key(kind).key(key_text(name));
+                        legacy_external_name(
+                            m,
+                            &mut Ctx {
+                                path,
+                                problems: &mut problems,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(inc) = top.get_mut("include") {
+            include(inc);
+        }
+    }
+    let problems = problems.into_iter().map(|p| p.in_file(file)).collect();
+    (value, problems)
+}
+
+fn service(m: &mut Mapping, cx: &mut Ctx) {
+    with(m, "depends_on", depends_on);
+    with(m, "networks", list_to_null_map);
+    with(m, "env_file", env_file);
+    for key in ["dns", "label_file"] {
+        with(m, key, one_or_many);
+    }
+    for key in ["secrets", "configs"] {
+        with(m, key, |v| map_seq(v, source_ref));
+    }
+    with(m, "devices", |v| map_seq(v, device));
+    with(m, "extends", |v| short_to_map(v, "service"));
+    with(m, "gpus", gpus);
+    with(m, "volumes", |v| map_seq(v, volume));
+    if let Some(Value::Mapping(b)) = m.get_mut("build").map(short_build) {
+        with(b, "secrets", |v| map_seq(v, source_ref));
+        with(b, "additional_contexts", |v| to_map(v, Null::Empty));
+        with(b, "ssh", ssh);
+    }
+    if let Some(Value::Sequence(ports)) = m.get_mut("ports") {
+        if ports.iter().all(parses_as_port) {
+            *ports = service_ports(std::mem::take(ports), &mut cx.at("ports"));
+        }
+    }
+}
+
+/// The tree keeps `create_host_path: true` where the typed model leaves the default out: in
+/// every bind mount written short, and in every `bind:` written long.
+fn volume(v: Value) -> Value {
+    let (mut v, short) = match &v {
+        Value::String(s) => (parse_volume(s).unwrap_or(v), true),
+        _ => (v, false),
+    };
+    let is_bind = v.get("type").and_then(Value::as_str) == Some("bind");
+    if let Value::Mapping(m) = &mut v {
+        if is_bind && (short || m.contains_key("bind")) {
+            let bind = m
+                .entry("bind".into())
+                .or_insert_with(|| Value::Mapping(Mapping::new()));
+            if let Value::Mapping(b) = bind {
+                b.entry("create_host_path".into()).or_insert(Value::Bool(true));
+            }
+        }
+    }
+    v
+}
+
+/// `[id=path, default]` → `{id: path, default: null}`; a list it cannot read stays as written.
+fn ssh(v: Value) -> Value {
+    let Value::Sequence(items) = &v else { return v };
+    let entry = |item: &Value| match item.as_str()?.split_once('=') {
+        Some((id, path)) => Some((Value::from(id), Value::from(path))),
+        None if item.as_str() == Some("default") => Some((Value::from("default"), Value::Null)),
+        None => None,
+    };
+    items
+        .iter()
+        .map(entry)
+        .collect::<Option<Mapping>>()
+        .map_or(v, Value::Mapping)
+}
+
+fn parses_as_port(v: &Value) -> bool {
+    match v {
+        Value::Mapping(_) => true,
+        other => scalar_string(other).is_some_and(|s| parse_port(&s).is_ok()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(yaml: &str) -> (serde_json::Value, Vec<Problem>) {
+        let v: Value = serde_yaml::from_str(yaml).unwrap();
+        let (v, problems) = canonicalize_model(v, Path::new("compose.yaml"));
+        (serde_json::to_value(v).unwrap(), problems)
+    }
+
+    #[test]
+    fn structural_short_forms_are_expanded_and_the_rest_kept() {
+        let (v, problems) = model(
+            "services:\n  a:\n    build: .\n    depends_on: [db]\n    environment: [A=1]\n    \
+             command: echo hi\n    networks: [n]\n    volumes: ['data:/data']\n    ports: ['80:80']\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let a = &v["services"]["a"];
+        assert_eq!(a["build"], serde_json::json!({"context": "."}));
+        assert_eq!(a["depends_on"]["db"]["required"], true);
+        assert_eq!(a["environment"], serde_json::json!(["A=1"]));
+        assert_eq!(a["command"], "echo hi");
+        assert_eq!(a["networks"], serde_json::json!({"n": null}));
+        assert_eq!(a["volumes"][0]["source"], "data");
+        assert_eq!(a["ports"][0]["target"], 80);
+    }
+
+    #[test]
+    fn build_ssh_becomes_a_mapping() {
+        let (v, _) =
+            model("services:\n  a:\n    build:\n      context: .\n      ssh: [default, key=./id_rsa]\n");
+        assert_eq!(
+            v["services"]["a"]["build"]["ssh"],
+            serde_json::json!({"default": null, "key": "./id_rsa"})
+        );
+    }
+
+    #[test]
+    fn bind_mounts_say_create_host_path_and_variables_stay_whole() {
+        let (v, _) = model(
+            "services:\n  a:\n    volumes:\n      - ./c:/c:ro\n      - {type: bind, source: ./a, target: /a}\n      \
+             - '${Y:-/y}:${Z:-/z}:ro'\n",
+        );
+        let vols = &v["services"]["a"]["volumes"];
+        assert_eq!(vols[0]["bind"], serde_json::json!({"create_host_path": true}));
+        assert!(vols[1].get("bind").is_none());
+        assert_eq!(vols[2]["source"], "${Y:-/y}");
+        assert_eq!(vols[2]["target"], "${Z:-/z}");
+        assert_eq!(vols[2]["read_only"], true);
+    }
+
+    #[test]
+    fn one_unparsable_port_keeps_the_whole_list_as_written() {
+        let (v, problems) = model("services:\n  a:\n    ports: ['${P:-8080}:80', '81']\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            v["services"]["a"]["ports"],
+            serde_json::json!(["${P:-8080}:80", "81"])
+        );
+    }
+}
