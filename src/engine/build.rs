@@ -113,6 +113,8 @@ fn options(spec: &BuildSpec, build: &Build) -> std::result::Result<BuildImageOpt
         labels: Some(labels),
         networkmode: build.network.clone(),
         target: build.target.clone().unwrap_or_default(),
+        // A failed step would otherwise leave its container behind, unrelated to any project.
+        forcerm: true,
         ..BuildImageOptions::default()
     })
 }
@@ -738,6 +740,53 @@ mod tests {
         write(d, "vendor/keep/y", "y");
         let ctx = source(d, Dockerfile::Path("Dockerfile".into())).tar().unwrap();
         assert_eq!(names(&ctx.tar), [".dockerignore", "Dockerfile", "vendor/keep/y"]);
+    }
+
+    /// The files `docker build` (20.10, classic) sent for this context, checked by hand.
+    #[test]
+    fn the_context_matches_what_the_docker_cli_sends() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        let files = [
+            "a/x.go",
+            "a/b/y.go",
+            "a/b/c/z.go",
+            "top.go",
+            "vendor/keep/k",
+            "vendor/drop/d",
+            "docs/x/readme.md",
+            "README.md",
+            "CHANGES.md",
+            "sp ace/f",
+            "file1.txt",
+            "fileA.txt",
+            ".hidden",
+            "a/b/.hidden",
+            "Dockerfile",
+        ];
+        for f in files {
+            write(d, f, "x");
+        }
+        let ignore = "# comment\n**/*.go\n!a/b/*.go\nvendor\n!vendor/keep\ndocs/**\n*.md\n!README*.md\n\
+                      file[0-9].txt\n sp ace \n**/.hidden\nDockerfile\n";
+        write(d, ".dockerignore", ignore);
+        let ctx = source(d, Dockerfile::Path("Dockerfile".into())).tar().unwrap();
+        assert_eq!(
+            names(&ctx.tar),
+            [
+                ".dockerignore",
+                "Dockerfile",
+                "README.md",
+                "a/",
+                "a/b/",
+                "a/b/c/",
+                "a/b/y.go",
+                "docs/",
+                "fileA.txt",
+                "vendor/keep/",
+                "vendor/keep/k",
+            ]
+        );
     }
 
     #[test]
