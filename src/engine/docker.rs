@@ -440,7 +440,7 @@ fn status(inspect: &ContainerInspectResponse) -> ContainerStatus {
             .health
             .as_ref()
             .and_then(|h| h.status)
-            .and_then(|s| health(&s.to_string())),
+            .and_then(|s| health(s.as_ref())),
         exit_code: state.exit_code,
         health_output: checks
             .and_then(|l| l.last())
@@ -491,7 +491,7 @@ fn ps_entry(s: ContainerSummary, inspect: &ContainerInspectResponse) -> PsEntry 
         health: observed_state
             .health
             .and_then(|h| h.status)
-            .and_then(|h| health(&h.to_string())),
+            .and_then(|h| health(h.as_ref())),
         exit_code: observed_state.exit_code.unwrap_or(0),
         publishers,
         labels: container.labels,
