@@ -12,7 +12,10 @@ const TIMEOUT_SECS: u64 = 600;
 
 /// Connects and checks that an engine answers; an unreachable engine is one clear sentence.
 pub async fn connect(env: &Env) -> Result<Docker, EngineError> {
-    let host = env.get("DOCKER_HOST").filter(|h| !h.is_empty()).map_or(DEFAULT_HOST, String::as_str);
+    let host = env
+        .get("DOCKER_HOST")
+        .filter(|h| !h.is_empty())
+        .map_or(DEFAULT_HOST, String::as_str);
     let unreachable = |detail: String| {
         EngineError::new(
             Kind::Unreachable,
@@ -22,13 +25,19 @@ pub async fn connect(env: &Env) -> Result<Docker, EngineError> {
         )
     };
     let docker = client_for(host).map_err(|e| unreachable(e.to_string()))?;
-    let docker = docker.negotiate_version().await.map_err(|e| unreachable(e.to_string()))?;
+    let docker = docker
+        .negotiate_version()
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
     docker.ping().await.map_err(|e| unreachable(e.to_string()))?;
     Ok(docker)
 }
 
 fn client_for(host: &str) -> Result<Docker, bollard::errors::Error> {
-    if let Some(addr) = host.strip_prefix("tcp://").or_else(|| host.strip_prefix("http://")) {
+    if let Some(addr) = host
+        .strip_prefix("tcp://")
+        .or_else(|| host.strip_prefix("http://"))
+    {
         Docker::connect_with_http(&format!("http://{addr}"), TIMEOUT_SECS, API_DEFAULT_VERSION)
     } else {
         Docker::connect_with_unix(host, TIMEOUT_SECS, API_DEFAULT_VERSION)

@@ -23,11 +23,22 @@ pub struct EngineError {
 
 impl EngineError {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        EngineError { kind, message: message.into() }
+        EngineError {
+            kind,
+            message: message.into(),
+        }
     }
 
     pub fn is_not_found(&self) -> bool {
         self.kind == Kind::NotFound
+    }
+
+    /// The same error, its message prefixed by what was being done (`pulling image "x"`).
+    pub fn context(self, doing: impl fmt::Display) -> Self {
+        EngineError {
+            kind: self.kind,
+            message: format!("{doing}: {}", self.message),
+        }
     }
 }
 
@@ -44,13 +55,20 @@ impl From<bollard::errors::Error> for EngineError {
         use bollard::errors::Error as B;
         let kind = match &e {
             B::DockerResponseServerError { status_code: 404, .. } => Kind::NotFound,
-            B::DockerResponseServerError { status_code: 409, .. } => Kind::Conflict,
+            // The engine answers 403 when a resource is in use, e.g. a network with endpoints.
+            B::DockerResponseServerError {
+                status_code: 409 | 403,
+                ..
+            } => Kind::Conflict,
             B::DockerResponseServerError { status_code: 400, .. } => Kind::Invalid,
-            B::SocketNotFoundError(_) | B::HyperResponseError { .. } | B::RequestTimeoutError => Kind::Unreachable,
+            B::SocketNotFoundError(_) | B::HyperResponseError { .. } | B::RequestTimeoutError => {
+                Kind::Unreachable
+            }
             _ => Kind::Other,
         };
         let message = match e {
             B::DockerResponseServerError { message, .. } => message,
+            B::DockerStreamError { error } => error,
             other => other.to_string(),
         };
         EngineError { kind, message }

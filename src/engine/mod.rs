@@ -1,8 +1,10 @@
 //! Everything that talks to the Docker Engine. bollard is used in this module and nowhere
 //! else; the rest of dockhand sees the `Engine` trait and plain types.
 
+pub mod build;
 pub mod connect;
 pub mod convert;
+pub mod docker;
 pub mod error;
 
 use std::collections::BTreeMap;
@@ -62,6 +64,81 @@ pub struct ContainerStatus {
     pub health_output: Option<String>,
 }
 
+/// One container as `ps` shows it: everything `docker compose ps --format json` prints, as
+/// data; the command line formats (truncates, quotes, ages) it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PsEntry {
+    pub id: String,
+    pub name: String,
+    /// The image as configured (`busybox:latest`), not its id.
+    pub image: String,
+    /// The command as the engine joins it (`sh -c 'exit 3'`); see `PsEntry::quoted_command`.
+    pub command: String,
+    pub project: String,
+    pub service: String,
+    pub number: u32,
+    pub oneoff: bool,
+    /// Unix seconds.
+    pub created: i64,
+    pub state: RunState,
+    /// As the engine words it: `Up 5 seconds (healthy)`, `Exited (0) 3 seconds ago`.
+    pub status: String,
+    pub health: Option<Health>,
+    pub exit_code: i64,
+    pub publishers: Vec<Publisher>,
+    pub labels: BTreeMap<String, String>,
+    /// Network names, sorted.
+    pub networks: Vec<String>,
+    /// Volume names, or sources of other mounts, in the engine's order.
+    pub mounts: Vec<String>,
+    /// Mounts of volumes from the `local` driver.
+    pub local_volumes: usize,
+}
+
+/// A published port of a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publisher {
+    /// The host address (`0.0.0.0`, `::`), empty when the port is not published.
+    pub url: String,
+    pub target_port: u16,
+    /// 0 when the port is exposed but not published.
+    pub published_port: u16,
+    pub protocol: String,
+}
+
+impl PsEntry {
+    /// The command as `docker ps` prints it: cut to 20 characters unless `full`, then quoted.
+    pub fn quoted_command(&self, full: bool) -> String {
+        let command = if full || self.command.chars().count() <= 20 {
+            self.command.clone()
+        } else {
+            let mut cut: String = self.command.chars().take(19).collect();
+            cut.push('…');
+            cut
+        };
+        go_quote(&command)
+    }
+}
+
+/// A string quoted the way Go's `strconv.Quote` does, which `docker ps` uses for commands.
+fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// The engine seam. Futures are `Send` so the executor can run actions on the runtime.
 pub trait Engine: Send + Sync + 'static {
     fn list_containers(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedContainer>>> + Send;
@@ -90,4 +167,51 @@ pub trait Engine: Send + Sync + 'static {
     fn container_status(&self, id: &str) -> impl Future<Output = Result<ContainerStatus>> + Send;
     /// The last `lines` lines of the container's output, to explain a failure.
     fn logs_tail(&self, id: &str, lines: usize) -> impl Future<Output = Result<String>> + Send;
+
+    /// The project's containers made by compose (one-offs included, the caller filters), by name.
+    fn ps(&self, project: &str) -> impl Future<Output = Result<Vec<PsEntry>>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(command: &str) -> PsEntry {
+        PsEntry {
+            id: String::new(),
+            name: String::new(),
+            image: String::new(),
+            command: command.to_string(),
+            project: String::new(),
+            service: String::new(),
+            number: 1,
+            oneoff: false,
+            created: 0,
+            state: RunState::Running,
+            status: String::new(),
+            health: None,
+            exit_code: 0,
+            publishers: vec![],
+            labels: BTreeMap::new(),
+            networks: vec![],
+            mounts: vec![],
+            local_volumes: 0,
+        }
+    }
+
+    #[test]
+    fn commands_are_cut_and_quoted_like_docker_ps() {
+        assert_eq!(
+            entry("sh -c 'exit 3'").quoted_command(false),
+            "\"sh -c 'exit 3'\""
+        );
+        assert_eq!(
+            entry("sh -c 'echo hello; echo err >&2; sleep 300'").quoted_command(false),
+            "\"sh -c 'echo hello; …\""
+        );
+        assert_eq!(
+            entry("echo \"a\"\\").quoted_command(true),
+            "\"echo \\\"a\\\"\\\\\""
+        );
+    }
 }

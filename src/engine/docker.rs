@@ -1,0 +1,685 @@
+//! The engine seam on a real Docker Engine, through bollard.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::models::{
+    ContainerInspectResponse, ContainerSummary, EndpointSettings, MountPoint, MountPointTypeEnum,
+    NetworkConnectRequest, NetworkCreateRequest, Port, VolumeCreateOptions,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListNetworksOptions,
+    ListVolumesOptions, LogsOptions, RemoveContainerOptions, RemoveImageOptions, RemoveVolumeOptions,
+    RenameContainerOptions, StartContainerOptions, StopContainerOptions,
+};
+use bollard::Docker;
+use futures_util::TryStreamExt;
+
+use super::build::{self, Output};
+use super::{
+    BuildSpec, ContainerSpec, ContainerStatus, Engine, EngineError, Kind, PsEntry, Publisher, ResourceSpec,
+    Result,
+};
+use crate::labels;
+use crate::load::Env;
+use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
+use standin::ContainerCreate;
+
+/// How often, and how far apart, removing a network is retried while containers leave it.
+const NETWORK_REMOVE_ATTEMPTS: u32 = 10;
+const NETWORK_REMOVE_PAUSE: Duration = Duration::from_millis(300);
+
+/// A Docker Engine. Build output goes to `output` (standard error unless replaced).
+#[derive(Clone)]
+pub struct DockerEngine {
+    docker: Docker,
+    output: Output,
+}
+
+impl DockerEngine {
+    pub fn new(docker: Docker) -> DockerEngine {
+        let output: Output = Arc::new(|text: &str| {
+            let mut err = std::io::stderr().lock();
+            // Build output is informative; a closed stderr must not fail the build.
+            let _ = err.write_all(text.as_bytes());
+        });
+        DockerEngine { docker, output }
+    }
+
+    /// Connects to the engine `DOCKER_HOST` names (see `connect::connect`).
+    pub async fn connect(env: &Env) -> Result<DockerEngine> {
+        Ok(DockerEngine::new(super::connect::connect(env).await?))
+    }
+
+    pub fn with_output(self, output: Output) -> DockerEngine {
+        DockerEngine { output, ..self }
+    }
+
+    async fn project_containers(&self, filters: Vec<String>) -> Result<Vec<ContainerSummary>> {
+        let options = ListContainersOptions {
+            all: true,
+            filters: Some(label_filter(filters)),
+            ..Default::default()
+        };
+        Ok(self.docker.list_containers(Some(options)).await?)
+    }
+
+    async fn inspect(&self, id: &str) -> Result<ContainerInspectResponse> {
+        Ok(self
+            .docker
+            .inspect_container(id, None::<bollard::query_parameters::InspectContainerOptions>)
+            .await?)
+    }
+
+    async fn connect_networks(&self, id: &str, networks: Vec<(String, EndpointSettings)>) -> Result<()> {
+        for (network, endpoint) in networks {
+            let request = NetworkConnectRequest {
+                container: Some(id.to_string()),
+                endpoint_config: Some(endpoint),
+            };
+            self.docker
+                .connect_network(&network, request)
+                .await
+                .map_err(|e| EngineError::from(e).context(format!("connecting to network {network}")))?;
+        }
+        Ok(())
+    }
+}
+
+fn label_filter(labels: Vec<String>) -> HashMap<String, Vec<String>> {
+    HashMap::from([("label".to_string(), labels)])
+}
+
+fn project_label(project: &str) -> String {
+    format!("{}={project}", labels::PROJECT)
+}
+
+impl Engine for DockerEngine {
+    async fn list_containers(&self, project: &str) -> Result<Vec<ObservedContainer>> {
+        let summaries = self.project_containers(vec![project_label(project)]).await?;
+        Ok(summaries.into_iter().map(observed).collect())
+    }
+
+    async fn list_networks(&self, project: &str) -> Result<Vec<ObservedNetwork>> {
+        let options = ListNetworksOptions {
+            filters: Some(label_filter(vec![project_label(project)])),
+        };
+        let networks = self.docker.list_networks(Some(options)).await?;
+        Ok(networks
+            .into_iter()
+            .map(|n| ObservedNetwork {
+                id: n.id.unwrap_or_default(),
+                name: n.name.unwrap_or_default(),
+                labels: n.labels.unwrap_or_default().into_iter().collect(),
+            })
+            .collect())
+    }
+
+    async fn list_volumes(&self, project: &str) -> Result<Vec<ObservedVolume>> {
+        let options = ListVolumesOptions {
+            filters: Some(label_filter(vec![project_label(project)])),
+        };
+        let volumes = self
+            .docker
+            .list_volumes(Some(options))
+            .await?
+            .volumes
+            .unwrap_or_default();
+        Ok(volumes
+            .into_iter()
+            .map(|v| ObservedVolume {
+                name: v.name,
+                labels: v.labels.into_iter().collect(),
+            })
+            .collect())
+    }
+
+    async fn network_exists(&self, name: &str) -> Result<bool> {
+        let found = self
+            .docker
+            .inspect_network(name, None::<bollard::query_parameters::InspectNetworkOptions>)
+            .await;
+        exists(found.map_err(EngineError::from))
+    }
+
+    async fn volume_exists(&self, name: &str) -> Result<bool> {
+        exists(self.docker.inspect_volume(name).await.map_err(EngineError::from))
+    }
+
+    async fn image_id(&self, reference: &str) -> Result<Option<String>> {
+        match self
+            .docker
+            .inspect_image(reference)
+            .await
+            .map_err(EngineError::from)
+        {
+            Ok(image) => Ok(image.id),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn pull_image(&self, reference: &str, platform: Option<&str>) -> Result<()> {
+        let reference = with_default_tag(reference);
+        let options = CreateImageOptions {
+            from_image: Some(reference.clone()),
+            platform: platform.unwrap_or_default().to_string(),
+            ..Default::default()
+        };
+        self.docker
+            .create_image(Some(options), None, None)
+            .try_for_each(|_| async { Ok(()) })
+            .await
+            .map_err(|e| EngineError::from(e).context(format!("pulling image \"{reference}\"")))
+    }
+
+    async fn build_image(&self, spec: &BuildSpec) -> Result<()> {
+        build::build(&self.docker, spec, &self.output).await
+    }
+
+    async fn remove_image(&self, reference: &str) -> Result<()> {
+        self.docker
+            .remove_image(reference, None::<RemoveImageOptions>, None)
+            .await
+            .map(drop)
+            .map_err(|e| EngineError::from(e).context(format!("removing image \"{reference}\"")))
+    }
+
+    async fn create_network(&self, spec: &ResourceSpec) -> Result<()> {
+        self.docker
+            .create_network(network_create(spec))
+            .await
+            .map(drop)
+            .map_err(|e| EngineError::from(e).context(format!("creating network {}", spec.name)))
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<()> {
+        let mut attempt = 1;
+        loop {
+            match self.docker.remove_network(name).await.map_err(EngineError::from) {
+                Err(e) if has_active_endpoints(&e) && attempt < NETWORK_REMOVE_ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(NETWORK_REMOVE_PAUSE).await;
+                }
+                other => return other.map_err(|e| e.context(format!("removing network {name}"))),
+            }
+        }
+    }
+
+    async fn create_volume(&self, spec: &ResourceSpec) -> Result<()> {
+        self.docker
+            .create_volume(volume_create(spec))
+            .await
+            .map(drop)
+            .map_err(|e| EngineError::from(e).context(format!("creating volume {}", spec.name)))
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<()> {
+        self.docker
+            .remove_volume(name, None::<RemoveVolumeOptions>)
+            .await
+            .map_err(|e| EngineError::from(e).context(format!("removing volume {name}")))
+    }
+
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
+        let image = service_image(spec);
+        let image_id = self.image_id(&image).await?;
+        let create = container_create(spec, image_id.as_deref());
+        let platform = spec
+            .project
+            .services
+            .get(&spec.service)
+            .and_then(|s| s.platform.clone());
+        let options = CreateContainerOptions {
+            name: Some(spec.name.clone()),
+            platform: platform.unwrap_or_default(),
+        };
+        let created = self
+            .docker
+            .create_container(Some(options), create.body)
+            .await
+            .map_err(|e| EngineError::from(e).context(format!("creating container {}", spec.name)))?;
+        if let Err(e) = self.connect_networks(&created.id, create.extra_networks).await {
+            // A container missing a network would pass for a correct one on the next `up`.
+            let _ = self.remove_container(&created.id, true).await;
+            return Err(e.context(format!("creating container {}", spec.name)));
+        }
+        Ok(created.id)
+    }
+
+    async fn start_container(&self, id: &str) -> Result<()> {
+        Ok(self
+            .docker
+            .start_container(id, None::<StartContainerOptions>)
+            .await?)
+    }
+
+    async fn stop_container(&self, id: &str, timeout: Option<i64>) -> Result<()> {
+        let t = timeout.map(|t| i32::try_from(t).unwrap_or(i32::MAX));
+        Ok(self
+            .docker
+            .stop_container(id, Some(StopContainerOptions { t, signal: None }))
+            .await?)
+    }
+
+    async fn remove_container(&self, id: &str, remove_volumes: bool) -> Result<()> {
+        let options = RemoveContainerOptions {
+            v: remove_volumes,
+            force: true,
+            link: false,
+        };
+        Ok(self.docker.remove_container(id, Some(options)).await?)
+    }
+
+    async fn rename_container(&self, id: &str, name: &str) -> Result<()> {
+        Ok(self
+            .docker
+            .rename_container(
+                id,
+                RenameContainerOptions {
+                    name: name.to_string(),
+                },
+            )
+            .await?)
+    }
+
+    async fn container_status(&self, id: &str) -> Result<ContainerStatus> {
+        Ok(status(&self.inspect(id).await?))
+    }
+
+    async fn logs_tail(&self, id: &str, lines: usize) -> Result<String> {
+        let options = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: lines.to_string(),
+            ..Default::default()
+        };
+        let chunks: Vec<_> = self
+            .docker
+            .logs(id, Some(options))
+            .try_collect()
+            .await
+            .map_err(EngineError::from)?;
+        let bytes: Vec<u8> = chunks.into_iter().flat_map(|c| c.into_bytes()).collect();
+        Ok(last_lines(&String::from_utf8_lossy(&bytes), lines))
+    }
+
+    async fn ps(&self, project: &str) -> Result<Vec<PsEntry>> {
+        let made_by_compose = labels::CONFIG_HASH.to_string();
+        let summaries = self
+            .project_containers(vec![project_label(project), made_by_compose])
+            .await?;
+        let inspects = futures_util::future::try_join_all(
+            summaries
+                .iter()
+                .map(|s| self.inspect(s.id.as_deref().unwrap_or_default())),
+        )
+        .await?;
+        let mut entries: Vec<PsEntry> = summaries
+            .into_iter()
+            .zip(&inspects)
+            .map(|(s, i)| ps_entry(s, i))
+            .collect();
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+}
+
+fn exists<T>(found: Result<T>) -> Result<bool> {
+    match found {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_not_found() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn has_active_endpoints(e: &EngineError) -> bool {
+    e.kind == Kind::Conflict && e.message.contains("active endpoints")
+}
+
+/// The image a service's containers run: its `image`, or the name its build is tagged with.
+fn service_image(spec: &ContainerSpec) -> String {
+    let configured = spec
+        .project
+        .services
+        .get(&spec.service)
+        .and_then(|s| s.image.clone());
+    configured.unwrap_or_else(|| format!("{}-{}", spec.project.name, spec.service))
+}
+
+/// The engine pulls every tag of a repository given without one; the CLI means `latest`.
+fn with_default_tag(reference: &str) -> String {
+    if reference.contains('@') || build::split_tag(reference).1.is_some() {
+        reference.to_string()
+    } else {
+        format!("{reference}:latest")
+    }
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+pub(crate) fn run_state(state: &str) -> RunState {
+    match state {
+        "created" => RunState::Created,
+        "running" => RunState::Running,
+        "paused" => RunState::Paused,
+        "restarting" => RunState::Restarting,
+        "removing" => RunState::Removing,
+        "exited" => RunState::Exited,
+        // Not a state the engine documents: treat the container as unusable.
+        _ => RunState::Dead,
+    }
+}
+
+fn health(status: &str) -> Option<Health> {
+    match status {
+        "starting" => Some(Health::Starting),
+        "healthy" => Some(Health::Healthy),
+        "unhealthy" => Some(Health::Unhealthy),
+        _ => None,
+    }
+}
+
+/// The health the engine appends to a container's status text: `Up 3 seconds (health: starting)`.
+fn health_in_status(status: &str) -> Option<Health> {
+    let inner = status.strip_suffix(')')?.rsplit_once('(')?.1;
+    health(inner.strip_prefix("health: ").unwrap_or(inner))
+}
+
+/// Volumes the engine named itself (64 hex digits) are the container's anonymous volumes.
+fn is_anonymous_volume(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn anonymous_volumes(mounts: &[MountPoint]) -> BTreeMap<String, String> {
+    mounts
+        .iter()
+        .filter(|m| m.typ == Some(MountPointTypeEnum::VOLUME))
+        .filter_map(|m| Some((m.destination.clone()?, m.name.clone()?)))
+        .filter(|(_, name)| is_anonymous_volume(name))
+        .collect()
+}
+
+fn container_name(names: Option<&Vec<String>>) -> String {
+    let first = names.and_then(|n| n.first()).map_or("", String::as_str);
+    first.trim_start_matches('/').to_string()
+}
+
+fn observed(s: ContainerSummary) -> ObservedContainer {
+    let labels: BTreeMap<String, String> = s.labels.unwrap_or_default().into_iter().collect();
+    let status = s.status.unwrap_or_default();
+    ObservedContainer {
+        id: s.id.unwrap_or_default(),
+        name: container_name(s.names.as_ref()),
+        service: labels.get(labels::SERVICE).cloned().unwrap_or_default(),
+        number: labels
+            .get(labels::CONTAINER_NUMBER)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+        oneoff: labels.get(labels::ONEOFF).is_some_and(|o| o == "True"),
+        image_id: s.image_id.unwrap_or_default(),
+        state: run_state(&s.state.map(|s| s.to_string()).unwrap_or_default()),
+        health: health_in_status(&status),
+        anonymous_volumes: anonymous_volumes(s.mounts.as_deref().unwrap_or_default()),
+        created: s.created.unwrap_or(0),
+        labels,
+    }
+}
+
+fn status(inspect: &ContainerInspectResponse) -> ContainerStatus {
+    let state = inspect.state.clone().unwrap_or_default();
+    let checks = state.health.as_ref().and_then(|h| h.log.as_ref());
+    ContainerStatus {
+        state: run_state(&state.status.map(|s| s.to_string()).unwrap_or_default()),
+        health: state
+            .health
+            .as_ref()
+            .and_then(|h| h.status)
+            .and_then(|s| health(s.as_ref())),
+        exit_code: state.exit_code,
+        health_output: checks
+            .and_then(|l| l.last())
+            .and_then(|r| r.output.clone())
+            .map(|o| o.trim_end().to_string()),
+    }
+}
+
+fn publisher(p: &Port) -> Publisher {
+    Publisher {
+        url: p.ip.clone().unwrap_or_default(),
+        target_port: p.private_port,
+        published_port: p.public_port.unwrap_or(0),
+        protocol: p.typ.map(|t| t.to_string()).unwrap_or_default(),
+    }
+}
+
+fn ps_entry(s: ContainerSummary, inspect: &ContainerInspectResponse) -> PsEntry {
+    let observed_state = inspect.state.clone().unwrap_or_default();
+    let mounts = s.mounts.clone().unwrap_or_default();
+    let mut networks: Vec<String> = s
+        .network_settings
+        .as_ref()
+        .and_then(|n| n.networks.as_ref())
+        .map(|n| n.keys().cloned().collect())
+        .unwrap_or_default();
+    networks.sort();
+    let publishers = s
+        .ports
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(publisher)
+        .collect();
+    let container = observed(s.clone());
+    PsEntry {
+        id: container.id,
+        name: container.name,
+        image: s.image.unwrap_or_default(),
+        command: s.command.unwrap_or_default(),
+        project: container.labels.get(labels::PROJECT).cloned().unwrap_or_default(),
+        service: container.service,
+        number: container.number,
+        oneoff: container.oneoff,
+        created: container.created,
+        state: container.state,
+        status: s.status.unwrap_or_default(),
+        health: observed_state
+            .health
+            .and_then(|h| h.status)
+            .and_then(|h| health(h.as_ref())),
+        exit_code: observed_state.exit_code.unwrap_or(0),
+        publishers,
+        labels: container.labels,
+        networks,
+        mounts: mounts
+            .iter()
+            .map(|m| m.name.clone().or_else(|| m.source.clone()).unwrap_or_default())
+            .collect(),
+        local_volumes: mounts
+            .iter()
+            .filter(|m| m.driver.as_deref() == Some("local"))
+            .count(),
+    }
+}
+
+// The three calls into `convert`; while it is being written they go to the stand-in below.
+fn container_create(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreate {
+    standin::container(spec, image_id)
+}
+
+fn network_create(spec: &ResourceSpec) -> NetworkCreateRequest {
+    standin::network(spec)
+}
+
+fn volume_create(spec: &ResourceSpec) -> VolumeCreateOptions {
+    standin::volume(spec)
+}
+
+/// STAND-IN for `engine::convert`, written in parallel by another helper: only the image,
+/// labels, command and networks, enough to exercise the engine calls. To be deleted at merge.
+mod standin {
+    use std::collections::HashMap;
+
+    use bollard::models::{
+        ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
+        VolumeCreateOptions,
+    };
+
+    use super::{service_image, ContainerSpec, ResourceSpec};
+    use crate::labels;
+
+    pub struct ContainerCreate {
+        pub body: ContainerCreateBody,
+        pub extra_networks: Vec<(String, EndpointSettings)>,
+    }
+
+    pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreate {
+        let service = spec.project.services.get(&spec.service);
+        let mut labels: HashMap<String, String> = spec.labels.clone().into_iter().collect();
+        if let Some(id) = image_id {
+            labels.insert(labels::IMAGE.to_string(), id.to_string());
+        }
+        let mut networks: Vec<(String, EndpointSettings)> = service
+            .map(|s| {
+                s.networks
+                    .keys()
+                    .map(|k| (network_name(spec, k), endpoint(&spec.service)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let first = (!networks.is_empty()).then(|| networks.remove(0));
+        let body = ContainerCreateBody {
+            image: Some(service_image(spec)),
+            labels: Some(labels),
+            cmd: service.and_then(|s| s.command.clone()),
+            entrypoint: service.and_then(|s| s.entrypoint.clone()),
+            tty: service.map(|s| s.tty),
+            host_config: first.as_ref().map(|(n, _)| HostConfig {
+                network_mode: Some(n.clone()),
+                ..Default::default()
+            }),
+            networking_config: first.map(|(n, e)| NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(n, e)])),
+            }),
+            ..Default::default()
+        };
+        ContainerCreate {
+            body,
+            extra_networks: networks,
+        }
+    }
+
+    fn network_name(spec: &ContainerSpec, key: &str) -> String {
+        let declared = spec.project.networks.get(key).and_then(|n| n.name.clone());
+        declared.unwrap_or_else(|| format!("{}_{key}", spec.project.name))
+    }
+
+    fn endpoint(service: &str) -> EndpointSettings {
+        EndpointSettings {
+            aliases: Some(vec![service.to_string()]),
+            ..Default::default()
+        }
+    }
+
+    pub fn network(spec: &ResourceSpec) -> NetworkCreateRequest {
+        let driver = spec
+            .project
+            .networks
+            .get(&spec.key)
+            .and_then(|n| n.driver.clone());
+        NetworkCreateRequest {
+            name: spec.name.clone(),
+            driver,
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            ..Default::default()
+        }
+    }
+
+    pub fn volume(spec: &ResourceSpec) -> VolumeCreateOptions {
+        VolumeCreateOptions {
+            name: Some(spec.name.clone()),
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_is_read_from_the_status_text() {
+        assert_eq!(health_in_status("Up 4 seconds (healthy)"), Some(Health::Healthy));
+        assert_eq!(
+            health_in_status("Up 1 second (health: starting)"),
+            Some(Health::Starting)
+        );
+        assert_eq!(
+            health_in_status("Up 2 minutes (unhealthy)"),
+            Some(Health::Unhealthy)
+        );
+        assert_eq!(health_in_status("Exited (3) 4 seconds ago"), None);
+        assert_eq!(health_in_status("Up 4 seconds"), None);
+    }
+
+    #[test]
+    fn anonymous_volumes_are_the_engine_named_ones() {
+        let anon = "e5e36e41346b859c95d22dfd87a8ebc1dfb5b6502a9c174139be9dcca33eca50";
+        let mount = |name: &str, dest: &str, typ| MountPoint {
+            typ: Some(typ),
+            name: Some(name.to_string()),
+            destination: Some(dest.to_string()),
+            ..Default::default()
+        };
+        let mounts = [
+            mount(anon, "/data", MountPointTypeEnum::VOLUME),
+            mount("p_named", "/named", MountPointTypeEnum::VOLUME),
+            mount(anon, "/bind", MountPointTypeEnum::BIND),
+        ];
+        assert_eq!(
+            anonymous_volumes(&mounts),
+            BTreeMap::from([("/data".to_string(), anon.to_string())])
+        );
+    }
+
+    #[test]
+    fn a_summary_becomes_an_observed_container() {
+        let summary: ContainerSummary = serde_json::from_value(serde_json::json!({
+            "Id": "abc", "Names": ["/p-web-1"], "ImageID": "sha256:1", "Created": 1795458511,
+            "State": "running", "Status": "Up 8 seconds (healthy)",
+            "Labels": {"com.docker.compose.service": "web", "com.docker.compose.container-number": "2",
+                       "com.docker.compose.oneoff": "False"},
+            "Mounts": []
+        }))
+        .unwrap();
+        let c = observed(summary);
+        assert_eq!(
+            (c.name.as_str(), c.service.as_str(), c.number, c.oneoff),
+            ("p-web-1", "web", 2, false)
+        );
+        assert_eq!(
+            (c.state, c.health, c.created),
+            (RunState::Running, Some(Health::Healthy), 1795458511)
+        );
+    }
+
+    #[test]
+    fn references_without_tag_mean_latest() {
+        assert_eq!(with_default_tag("busybox"), "busybox:latest");
+        assert_eq!(with_default_tag("reg:5000/busybox"), "reg:5000/busybox:latest");
+        assert_eq!(with_default_tag("busybox:1"), "busybox:1");
+        assert_eq!(with_default_tag("busybox@sha256:00"), "busybox@sha256:00");
+    }
+
+    #[test]
+    fn logs_keep_the_last_lines() {
+        assert_eq!(last_lines("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(last_lines("a\n", 5), "a");
+    }
+}
