@@ -949,3 +949,20 @@ fn targets_name_every_replica_as_the_desired_state_does() {
     let names: Vec<&str> = t.iter().map(|t| t.container.as_str()).collect();
     assert_eq!(names, vec!["my-extra", "p-db-1"]);
 }
+
+/// The lead may spawn a run on the runtime: its future must be `Send`.
+#[test]
+fn runs_and_waits_can_be_spawned() {
+    fn assert_send<T: Send>(_: &T) {}
+    let (plan, c, fake) = (Plan::default(), ctx(), Arc::new(Fake::default()));
+    let never = CancellationSignal::never();
+    assert_send(&execute(
+        fake.clone(),
+        &plan,
+        &c,
+        Limits::default(),
+        &Quiet,
+        never.clone(),
+    ));
+    assert_send(&wait::wait_application(&*fake, &[], None, &Quiet, &never));
+}
