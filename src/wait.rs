@@ -130,6 +130,16 @@ pub enum WaitError {
     Cancelled,
 }
 
+impl std::fmt::Display for WaitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaitError::Failed { message, detail: None } => f.write_str(message),
+            WaitError::Failed { message, detail: Some(d) } => write!(f, "{message}\n{d}"),
+            WaitError::Cancelled => f.write_str("interrupted"),
+        }
+    }
+}
+
 impl WaitError {
     fn failed(message: impl Into<String>) -> WaitError {
         WaitError::Failed {

@@ -12,11 +12,11 @@ const STACK: &str = r#"
 services:
   db:
     image: busybox:latest
-    command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 3600"]
+    command: ["sh", "-c", "sleep 1; touch /ready; exec sleep 3600"]
     environment:
       MODE: dev
     healthcheck:
-      test: ["CMD", "test", "-f", "/tmp/ready"]
+      test: ["CMD", "test", "-f", "/ready"]
       interval: 1s
       retries: 30
     volumes:

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::load::{Env, Options};
 use crate::plan::desired::PullPolicy;
+use crate::progress::Mode;
 use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown::{DownOptions, RemoveImages};
 
@@ -49,8 +50,8 @@ pub struct Global {
     #[arg(long, value_enum, default_value = "auto", global = true)]
     pub progress: ProgressMode,
     /// How many engine calls may run at once (default: COMPOSE_PARALLEL_LIMIT, else unbounded)
-    #[arg(long, value_name = "N", global = true)]
-    pub parallel: Option<usize>,
+    #[arg(long, value_name = "N", global = true, allow_negative_numbers = true)]
+    pub parallel: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -274,8 +275,8 @@ pub struct ConfigOptions {
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
     pub dry_run: bool,
-    pub progress: ProgressMode,
-    pub parallel: Option<usize>,
+    pub progress: crate::progress::Mode,
+    pub parallel: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -331,7 +332,14 @@ impl Cli {
         opts.env_files = g.env_files;
         opts.profiles = g.profiles;
         let parallel = g.parallel.or_else(|| opts.shell_env.get("COMPOSE_PARALLEL_LIMIT").and_then(|v| v.parse().ok()));
-        let engine = EngineOptions { dry_run: g.dry_run, progress: g.progress, parallel };
+        let progress = match g.progress {
+            ProgressMode::Auto => Mode::Auto,
+            ProgressMode::Tty => Mode::Tty,
+            ProgressMode::Plain => Mode::Plain,
+            ProgressMode::Json => Mode::Json,
+            ProgressMode::Quiet => Mode::Quiet,
+        };
+        let engine = EngineOptions { dry_run: g.dry_run, progress, parallel };
         match self.command {
             Command::Config(a) => config_invocation(opts, a),
             Command::Up(a) => up_invocation(opts, a, engine),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::cli::EngineOptions;
 use crate::engine::docker::DockerEngine;
-use crate::exec::{self, CancellationSignal, ExecContext, Limits};
+use crate::exec::{self, CancellationSignal, ExecContext, Limits, Outcome};
 use crate::load::{self, Loaded, Options};
 use crate::model::Project;
 use crate::observe::{self, Observed, Wanted};
@@ -126,7 +126,7 @@ impl Session {
         engine: Arc<DockerEngine>,
         engine_opts: &EngineOptions,
     ) -> Session {
-        let cancel = CancellationSignal::on_ctrl_c();
+        let cancel = on_interrupt();
         Session { project, loaded, desired, observed, engine, engine_opts: engine_opts.clone(), cancel }
     }
 
@@ -135,11 +135,20 @@ impl Session {
         if plan.is_empty() {
             return true;
         }
-        let ctx = ExecContext::new(self.project.clone(), self.desired.clone(), self.observed.clone(), up);
-        let limits = Limits::new(self.engine_opts.parallel);
+        let ctx = ExecContext {
+            project: self.project.clone(),
+            desired: self.desired.clone(),
+            observed: self.observed.clone(),
+            timeout: up.timeout,
+            renew_anon_volumes: up.renew_anon_volumes,
+            no_cache: false,
+            pull: false,
+        };
+        let limits = Limits::from_setting(self.engine_opts.parallel);
         let progress = progress::for_mode(self.engine_opts.progress);
         let outcome = exec::execute(self.engine.clone(), plan, &ctx, limits, progress.as_ref(), self.cancel.clone()).await;
-        outcome.report()
+        progress.finish();
+        report(&outcome)
     }
 
     /// Looks at the images again after pulls and builds, for the container plan.
@@ -155,7 +164,12 @@ impl Session {
 
     /// `up --wait`: every service running, and healthy where it has a health check.
     pub async fn wait_healthy(&self, timeout: Option<Duration>) -> bool {
-        match wait::wait_for_project(self.engine.as_ref(), &self.desired, timeout, &self.cancel).await {
+        let names: Vec<String> = self.desired.services.iter().map(|s| s.name.clone()).collect();
+        let targets = wait::targets(&self.desired, &names);
+        let progress = progress::for_mode(self.engine_opts.progress);
+        let result = wait::wait_application(self.engine.as_ref(), &targets, timeout, progress.as_ref(), &self.cancel).await;
+        progress.finish();
+        match result {
             Ok(()) => true,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -163,6 +177,48 @@ impl Session {
             }
         }
     }
+}
+
+/// Ctrl-C or SIGTERM: the executor stops scheduling and lets calls in flight finish.
+fn on_interrupt() -> CancellationSignal {
+    let (canceller, signal) = exec::cancellation();
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminated => {}
+        }
+        canceller.cancel();
+    });
+    signal
+}
+
+/// Prints what failed, was skipped or interrupted; true when everything succeeded.
+fn report(outcome: &Outcome) -> bool {
+    for w in &outcome.warnings {
+        eprintln!("WARN {w}");
+    }
+    for f in &outcome.failures {
+        eprintln!("error: {}: {}", f.resource, f.error);
+        if let Some(d) = &f.detail {
+            eprintln!("{d}");
+        }
+    }
+    if !outcome.skipped.is_empty() {
+        eprintln!("{} action(s) skipped because of the failures above", outcome.skipped.len());
+    }
+    if outcome.cancelled {
+        eprintln!("interrupted: {} action(s) not done; run the command again to converge", outcome.unfinished.len());
+    }
+    outcome.succeeded()
 }
 
 pub async fn connect(env: &load::Env) -> Option<Arc<DockerEngine>> {

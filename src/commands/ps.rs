@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
-use super::engine_session::{self, Target};
+use super::engine_session;
 use crate::cli::{PsCommand, PsFormat};
 use crate::engine::{Engine, PsEntry};
 use crate::load::Options;

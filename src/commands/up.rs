@@ -25,7 +25,13 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
                 Ok(p) => p,
                 Err(errors) => return engine_session::fail(&errors),
             };
-            print!("{images}{containers}");
+            let mut plan = images;
+            let offset = plan.actions.len();
+            plan.actions.extend(containers.actions.into_iter().map(|mut a| {
+                a.after.iter_mut().for_each(|i| *i += offset);
+                a
+            }));
+            print!("{plan}");
             return ExitCode::SUCCESS;
         }
         if !s.execute(&images, &cmd.plan).await {

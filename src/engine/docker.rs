@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bollard::models::{
     ContainerInspectResponse, ContainerSummary, EndpointSettings, MountPoint, MountPointTypeEnum,
-    NetworkConnectRequest, NetworkCreateRequest, Port, VolumeCreateOptions,
+    NetworkConnectRequest, Port,
 };
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListNetworksOptions,
@@ -25,7 +25,7 @@ use super::{
 use crate::labels;
 use crate::load::Env;
 use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
-use standin::ContainerCreate;
+use super::convert;
 
 /// How often, and how far apart, removing a network is retried while containers leave it.
 const NETWORK_REMOVE_ATTEMPTS: u32 = 10;
@@ -189,7 +189,7 @@ impl Engine for DockerEngine {
 
     async fn create_network(&self, spec: &ResourceSpec) -> Result<()> {
         self.docker
-            .create_network(network_create(spec))
+            .create_network(convert::network(spec))
             .await
             .map(drop)
             .map_err(|e| EngineError::from(e).context(format!("creating network {}", spec.name)))
@@ -210,7 +210,7 @@ impl Engine for DockerEngine {
 
     async fn create_volume(&self, spec: &ResourceSpec) -> Result<()> {
         self.docker
-            .create_volume(volume_create(spec))
+            .create_volume(convert::volume(spec))
             .await
             .map(drop)
             .map_err(|e| EngineError::from(e).context(format!("creating volume {}", spec.name)))
@@ -226,15 +226,10 @@ impl Engine for DockerEngine {
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
         let image = service_image(spec);
         let image_id = self.image_id(&image).await?;
-        let create = container_create(spec, image_id.as_deref());
-        let platform = spec
-            .project
-            .services
-            .get(&spec.service)
-            .and_then(|s| s.platform.clone());
+        let create = convert::container(spec, image_id.as_deref());
         let options = CreateContainerOptions {
             name: Some(spec.name.clone()),
-            platform: platform.unwrap_or_default(),
+            platform: create.platform.clone().unwrap_or_default(),
         };
         let created = self
             .docker
@@ -504,182 +499,5 @@ fn ps_entry(s: ContainerSummary, inspect: &ContainerInspectResponse) -> PsEntry 
             .iter()
             .filter(|m| m.driver.as_deref() == Some("local"))
             .count(),
-    }
-}
-
-// The three calls into `convert`; while it is being written they go to the stand-in below.
-fn container_create(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreate {
-    standin::container(spec, image_id)
-}
-
-fn network_create(spec: &ResourceSpec) -> NetworkCreateRequest {
-    standin::network(spec)
-}
-
-fn volume_create(spec: &ResourceSpec) -> VolumeCreateOptions {
-    standin::volume(spec)
-}
-
-/// STAND-IN for `engine::convert`, written in parallel by another helper: only the image,
-/// labels, command and networks, enough to exercise the engine calls. To be deleted at merge.
-mod standin {
-    use std::collections::HashMap;
-
-    use bollard::models::{
-        ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
-        VolumeCreateOptions,
-    };
-
-    use super::{service_image, ContainerSpec, ResourceSpec};
-    use crate::labels;
-
-    pub struct ContainerCreate {
-        pub body: ContainerCreateBody,
-        pub extra_networks: Vec<(String, EndpointSettings)>,
-    }
-
-    pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreate {
-        let service = spec.project.services.get(&spec.service);
-        let mut labels: HashMap<String, String> = spec.labels.clone().into_iter().collect();
-        if let Some(id) = image_id {
-            labels.insert(labels::IMAGE.to_string(), id.to_string());
-        }
-        let mut networks: Vec<(String, EndpointSettings)> = service
-            .map(|s| {
-                s.networks
-                    .keys()
-                    .map(|k| (network_name(spec, k), endpoint(&spec.service)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let first = (!networks.is_empty()).then(|| networks.remove(0));
-        let body = ContainerCreateBody {
-            image: Some(service_image(spec)),
-            labels: Some(labels),
-            cmd: service.and_then(|s| s.command.clone()),
-            entrypoint: service.and_then(|s| s.entrypoint.clone()),
-            tty: service.map(|s| s.tty),
-            host_config: first.as_ref().map(|(n, _)| HostConfig {
-                network_mode: Some(n.clone()),
-                ..Default::default()
-            }),
-            networking_config: first.map(|(n, e)| NetworkingConfig {
-                endpoints_config: Some(HashMap::from([(n, e)])),
-            }),
-            ..Default::default()
-        };
-        ContainerCreate {
-            body,
-            extra_networks: networks,
-        }
-    }
-
-    fn network_name(spec: &ContainerSpec, key: &str) -> String {
-        let declared = spec.project.networks.get(key).and_then(|n| n.name.clone());
-        declared.unwrap_or_else(|| format!("{}_{key}", spec.project.name))
-    }
-
-    fn endpoint(service: &str) -> EndpointSettings {
-        EndpointSettings {
-            aliases: Some(vec![service.to_string()]),
-            ..Default::default()
-        }
-    }
-
-    pub fn network(spec: &ResourceSpec) -> NetworkCreateRequest {
-        let driver = spec
-            .project
-            .networks
-            .get(&spec.key)
-            .and_then(|n| n.driver.clone());
-        NetworkCreateRequest {
-            name: spec.name.clone(),
-            driver,
-            labels: Some(spec.labels.clone().into_iter().collect()),
-            ..Default::default()
-        }
-    }
-
-    pub fn volume(spec: &ResourceSpec) -> VolumeCreateOptions {
-        VolumeCreateOptions {
-            name: Some(spec.name.clone()),
-            labels: Some(spec.labels.clone().into_iter().collect()),
-            ..Default::default()
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn health_is_read_from_the_status_text() {
-        assert_eq!(health_in_status("Up 4 seconds (healthy)"), Some(Health::Healthy));
-        assert_eq!(
-            health_in_status("Up 1 second (health: starting)"),
-            Some(Health::Starting)
-        );
-        assert_eq!(
-            health_in_status("Up 2 minutes (unhealthy)"),
-            Some(Health::Unhealthy)
-        );
-        assert_eq!(health_in_status("Exited (3) 4 seconds ago"), None);
-        assert_eq!(health_in_status("Up 4 seconds"), None);
-    }
-
-    #[test]
-    fn anonymous_volumes_are_the_engine_named_ones() {
-        let anon = "e5e36e41346b859c95d22dfd87a8ebc1dfb5b6502a9c174139be9dcca33eca50";
-        let mount = |name: &str, dest: &str, typ| MountPoint {
-            typ: Some(typ),
-            name: Some(name.to_string()),
-            destination: Some(dest.to_string()),
-            ..Default::default()
-        };
-        let mounts = [
-            mount(anon, "/data", MountPointTypeEnum::VOLUME),
-            mount("p_named", "/named", MountPointTypeEnum::VOLUME),
-            mount(anon, "/bind", MountPointTypeEnum::BIND),
-        ];
-        assert_eq!(
-            anonymous_volumes(&mounts),
-            BTreeMap::from([("/data".to_string(), anon.to_string())])
-        );
-    }
-
-    #[test]
-    fn a_summary_becomes_an_observed_container() {
-        let summary: ContainerSummary = serde_json::from_value(serde_json::json!({
-            "Id": "abc", "Names": ["/p-web-1"], "ImageID": "sha256:1", "Created": 1795458511,
-            "State": "running", "Status": "Up 8 seconds (healthy)",
-            "Labels": {"com.docker.compose.service": "web", "com.docker.compose.container-number": "2",
-                       "com.docker.compose.oneoff": "False"},
-            "Mounts": []
-        }))
-        .unwrap();
-        let c = observed(summary);
-        assert_eq!(
-            (c.name.as_str(), c.service.as_str(), c.number, c.oneoff),
-            ("p-web-1", "web", 2, false)
-        );
-        assert_eq!(
-            (c.state, c.health, c.created),
-            (RunState::Running, Some(Health::Healthy), 1795458511)
-        );
-    }
-
-    #[test]
-    fn references_without_tag_mean_latest() {
-        assert_eq!(with_default_tag("busybox"), "busybox:latest");
-        assert_eq!(with_default_tag("reg:5000/busybox"), "reg:5000/busybox:latest");
-        assert_eq!(with_default_tag("busybox:1"), "busybox:1");
-        assert_eq!(with_default_tag("busybox@sha256:00"), "busybox@sha256:00");
-    }
-
-    #[test]
-    fn logs_keep_the_last_lines() {
-        assert_eq!(last_lines("a\nb\nc\n", 2), "b\nc");
-        assert_eq!(last_lines("a\n", 5), "a");
     }
 }

@@ -66,7 +66,7 @@ struct Session<'o> {
 }
 
 pub fn load(opts: &Options) -> Result<Loaded, Failure> {
-    let mut s = Session { opts, sources: IndexMap::new(), problems: Vec::new(), env: Env::new(), disabled_services: Vec::new() };
+    let mut s = Session::new(opts);
     match s.run() {
         Some((project, files, project_dir)) if !s.has_errors() => {
             let warnings = s.render();
@@ -82,7 +82,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Failure> {
 /// `${VAR}` may stand where the model wants a number or a list, so it cannot be typed.
 pub fn load_model(opts: &Options) -> Result<LoadedModel, Failure> {
     let opts = Options { interpolate: false, ..opts.clone() };
-    let mut s = Session { opts: &opts, sources: IndexMap::new(), problems: Vec::new(), env: Env::new() };
+    let mut s = Session::new(&opts);
     match s.merged() {
         Some((merged, name, _, project_dir)) if !s.has_errors() => {
             let model = s.finish_model(merged, &name, &project_dir);
@@ -97,6 +97,10 @@ fn read_fs(p: &Path) -> std::io::Result<String> {
 }
 
 impl<'o> Session<'o> {
+    fn new(opts: &'o Options) -> Self {
+        Session { opts, sources: IndexMap::new(), problems: Vec::new(), env: Env::new(), disabled_services: Vec::new() }
+    }
+
     fn run(&mut self) -> Option<(Project, Vec<PathBuf>, PathBuf)> {
         let (merged, name, files, project_dir) = self.merged()?;
         let project = self.finish(merged, &name, &project_dir)?;
