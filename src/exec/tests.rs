@@ -143,6 +143,10 @@ impl Engine for Fake {
     async fn logs_tail(&self, id: &str, _: usize) -> Result<String> {
         Ok(self.logs.get(id).cloned().unwrap_or_default())
     }
+
+    async fn ps(&self, _: &str) -> Result<Vec<crate::engine::PsEntry>> {
+        Ok(Vec::new())
+    }
 }
 
 const PROJECT: &str = r#"
