@@ -109,15 +109,17 @@ pub fn merge_under(
     let base = prune(base, at, &dropped, false);
     let over = prune(over, at, &resets, true);
     let mut keys = key_path(at);
-    let merged = merge_at(base, over, &mut keys);
-    unique_at(merged, &mut keys)
+    let mut merged = merge_at(base, over, &mut keys);
+    unique_at(&mut merged, &mut keys);
+    merged
 }
 
 /// One entry per identity in the keyed sequences of a whole project (ports, volumes, ...),
 /// the later entry in the place of the first. The reference does this after loading each
 /// file, so a single file with `8080:80` twice has one port.
-pub fn enforce_unicity(value: Value) -> Value {
-    unique_at(value, &mut Vec::new())
+pub fn enforce_unicity(mut value: Value) -> Value {
+    unique_at(&mut value, &mut Vec::new());
+    value
 }
 
 fn key_path(at: &YamlPath) -> Vec<String> {
@@ -179,9 +181,12 @@ fn rule_for(at: &[String]) -> Option<Rule> {
 }
 
 fn matches(pattern: &str, at: &[String]) -> bool {
-    let parts: Vec<&str> = pattern.split('.').collect();
-    parts.len() == at.len() && parts.iter().zip(at).all(|(p, k)| *p == "*" || p == k)
+    let mut parts = pattern.split('.');
+    at.iter().all(|k| parts.next().is_some_and(|p| p == "*" || p == k)) && parts.next().is_none()
 }
+
+/// The deepest path a rule names: below it, no sequence has an identity to keep unique.
+const DEEPEST_RULE: usize = 5;
 
 fn merge_at(base: Value, over: Value, at: &mut Vec<String>) -> Value {
     match rule_for(at) {
@@ -349,26 +354,25 @@ fn scalar_text(v: &Value) -> String {
     }
 }
 
-fn unique_at(value: Value, at: &mut Vec<String>) -> Value {
+/// In place: rebuilding every mapping would rehash every key of the project.
+fn unique_at(value: &mut Value, at: &mut Vec<String>) {
     match value {
-        Value::Mapping(m) => Value::Mapping(
-            m.into_iter()
-                .map(|(k, v)| match k.as_str().map(str::to_string) {
-                    Some(name) => {
-                        at.push(name);
-                        let v = unique_at(v, at);
-                        at.pop();
-                        (k, v)
-                    }
-                    None => (k, v),
-                })
-                .collect(),
-        ),
-        Value::Sequence(items) => match rule_for(at) {
-            Some(Rule::Keyed(id)) => Value::Sequence(one_per_identity(items, id)),
-            _ => Value::Sequence(items),
-        },
-        other => other,
+        Value::Mapping(_) if at.len() >= DEEPEST_RULE => {}
+        Value::Mapping(m) => {
+            for (k, v) in m.iter_mut() {
+                if let Some(name) = k.as_str() {
+                    at.push(name.to_string());
+                    unique_at(v, at);
+                    at.pop();
+                }
+            }
+        }
+        Value::Sequence(items) => {
+            if let Some(Rule::Keyed(id)) = rule_for(at) {
+                *items = one_per_identity(std::mem::take(items), id);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -47,7 +47,15 @@ pub struct Failure {
 
 struct Source {
     text: Arc<str>,
-    spans: SpanIndex,
+    /// Built on first use: most loads have nothing to locate, and indexing costs as much
+    /// as parsing.
+    spans: std::sync::OnceLock<SpanIndex>,
+}
+
+impl Source {
+    fn spans(&self) -> &SpanIndex {
+        self.spans.get_or_init(|| yaml::index_spans(&self.text))
+    }
 }
 
 /// A file after the per-file phases, ready to merge.
@@ -289,8 +297,7 @@ impl<'o> Session<'o> {
             }
         };
         let parsed = yaml::parse(file, &text);
-        let spans = parsed.as_ref().map_or_else(|_| yaml::index_spans(&text), |p| p.spans.clone());
-        self.sources.insert(file.to_path_buf(), Source { text: text.into(), spans });
+        self.sources.insert(file.to_path_buf(), Source { text: text.into(), spans: std::sync::OnceLock::new() });
         match parsed {
             Ok(p) if p.value.is_null() => {
                 let p = Problem::error("dockhand::empty", YamlPath::root(), "empty compose file")
@@ -385,7 +392,7 @@ impl<'o> Session<'o> {
                 // A problem with the file as a whole (an empty file) is shown at its start.
                 let span = p
                     .span
-                    .or_else(|| src.spans.nearest(&p.path, p.at == crate::diag::At::Key))
+                    .or_else(|| src.spans().nearest(&p.path, p.at == crate::diag::At::Key))
                     .unwrap_or(crate::diag::Span { offset: 0, len: 0 });
                 (f.clone(), span)
             }
@@ -401,8 +408,8 @@ impl<'o> Session<'o> {
         let mut cur = Some(path.clone());
         while let Some(p) = cur.filter(|p| !p.is_root()) {
             for (f, src) in self.sources.iter().rev() {
-                if src.spans.get(&p).is_some() {
-                    return src.spans.nearest(&p, want_key).map(|s| (f.clone(), s));
+                if src.spans().get(&p).is_some() {
+                    return src.spans().nearest(&p, want_key).map(|s| (f.clone(), s));
                 }
             }
             cur = p.parent();

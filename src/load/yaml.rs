@@ -12,14 +12,14 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use crate::diag::{Problem, Span};
 use crate::load::path::{Seg, YamlPath};
 
-/// One parsed compose file: its documents merged in order, the paths tagged `!reset` and
-/// `!override` (tags removed from the value), and the span index.
+/// One parsed compose file: its documents merged in order, and the paths tagged `!reset` and
+/// `!override` (tags removed from the value). Its span index is built apart, by
+/// `index_spans`, and only when a problem needs a location.
 #[derive(Debug, Clone)]
 pub struct Parsed {
     pub value: Value,
     pub resets: Vec<YamlPath>,
     pub overrides: Vec<YamlPath>,
-    pub spans: SpanIndex,
 }
 
 /// Spans of keys and values by path, for each document of a file.
@@ -64,13 +64,22 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
     let mut resets = Vec::new();
     let mut overrides = Vec::new();
     let mut merged: Option<Value> = None;
+    // Merge keys and tags are rare: their walks over the whole tree run only when the text
+    // holds one at all.
+    let (merge_keys, tags) = (text.contains("<<"), text.contains('!'));
     for mut doc in docs {
-        if let Some(p) = bad_merge_key(&doc, &YamlPath::root()) {
-            return Err(p.in_file(file));
+        if merge_keys {
+            if let Some(p) = bad_merge_key(&doc, &YamlPath::root()) {
+                return Err(p.in_file(file));
+            }
+            doc.apply_merge().map_err(|e| yaml_error(file, text, &e))?;
         }
-        doc.apply_merge().map_err(|e| yaml_error(file, text, &e))?;
-        let doc = strip_tags(doc, &YamlPath::root(), &mut resets, &mut overrides, file)?;
-        check_keys(&doc, &YamlPath::root()).map_err(|p| p.in_file(file))?;
+        if tags {
+            doc = strip_tags(doc, &YamlPath::root(), &mut resets, &mut overrides, file)?;
+        }
+        if let Some(path) = non_string_key(&doc) {
+            return Err(non_string_key_problem(YamlPath(path.into_iter().rev().collect())).in_file(file));
+        }
         merged = Some(match merged {
             None => doc,
             Some(base) => merge_documents(base, doc),
@@ -80,7 +89,6 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
         value: merged.unwrap_or(Value::Null),
         resets,
         overrides,
-        spans: index_spans(text),
     })
 }
 
@@ -212,31 +220,34 @@ pub fn scalar_text(v: &Value) -> String {
     }
 }
 
-fn check_keys(v: &Value, path: &YamlPath) -> Result<(), Problem> {
+/// The path of the first mapping key that is not a string, innermost segment first; the
+/// path is only built on the way back from a find, as a clean file has none.
+fn non_string_key(v: &Value) -> Option<Vec<Seg>> {
     match v {
-        Value::Mapping(m) => {
-            for (k, val) in m {
-                match k {
-                    Value::String(s) => check_keys(val, &path.key(s.clone()))?,
-                    other => {
-                        let at = if path.is_root() { "at top level".to_string() } else { format!("in {path}") };
-                        return Err(Problem::error(
-                            "dockhand::non_string_key",
-                            path.key(scalar_text(other)),
-                            format!("non-string key {at}: {}", scalar_text(other)),
-                        )
-                        .at_key()
-                        .with_help("quote the key to make it a string"));
-                    }
-                }
-            }
-            Ok(())
-        }
-        Value::Sequence(s) => {
-            s.iter().enumerate().try_for_each(|(i, x)| check_keys(x, &path.index(i)))
-        }
-        _ => Ok(()),
+        Value::Mapping(m) => m.iter().find_map(|(k, val)| match k {
+            Value::String(s) => non_string_key(val).map(|mut p| {
+                p.push(Seg::Key(s.clone()));
+                p
+            }),
+            other => Some(vec![Seg::Key(scalar_text(other))]),
+        }),
+        Value::Sequence(items) => items.iter().enumerate().find_map(|(i, x)| {
+            non_string_key(x).map(|mut p| {
+                p.push(Seg::Index(i));
+                p
+            })
+        }),
+        _ => None,
     }
+}
+
+fn non_string_key_problem(path: YamlPath) -> Problem {
+    let key = path.last_key().unwrap_or_default().to_string();
+    let parent = path.parent().unwrap_or_default();
+    let at = if parent.is_root() { "at top level".to_string() } else { format!("in {parent}") };
+    Problem::error("dockhand::non_string_key", path, format!("non-string key {at}: {key}"))
+        .at_key()
+        .with_help("quote the key to make it a string")
 }
 
 /// Serialises a value as YAML text; the one writer of YAML, beside the one reader above.
@@ -390,11 +401,11 @@ mod tests {
     #[test]
     fn indexes_keys_and_values_by_path() {
         let text = "services:\n  web:\n    image: busybox\n    ports:\n      - \"80:80\"\n";
-        let p = parse(Path::new("c.yaml"), text).unwrap();
-        let e = p.spans.get(&YamlPath::of(&["services", "web", "image"])).unwrap();
+        let spans = index_spans(text);
+        let e = spans.get(&YamlPath::of(&["services", "web", "image"])).unwrap();
         assert_eq!(line_col(text, e.key.unwrap()), (3, 5));
         assert_eq!(line_col(text, e.value.unwrap()), (3, 12));
-        let port = p.spans.get(&YamlPath::of(&["services", "web", "ports"]).index(0)).unwrap();
+        let port = spans.get(&YamlPath::of(&["services", "web", "ports"]).index(0)).unwrap();
         assert_eq!(line_col(text, port.value.unwrap()), (5, 9));
         assert_eq!(port.value.unwrap().len, 7);
     }
