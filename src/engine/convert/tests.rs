@@ -339,7 +339,7 @@ fn resource(key: &str) -> ResourceSpec {
         project: project(),
         key: key.into(),
         name: format!("p_{key}"),
-        labels: BTreeMap::from([("com.docker.compose.config-hash".into(), "abc".into())]),
+        labels: BTreeMap::from([("com.docker.compose.config-hash".into(), "from the planner".into())]),
     }
 }
 
@@ -356,7 +356,8 @@ fn network_body() {
     );
     assert_eq!(
         b["Labels"],
-        json!({"tier": "front", "com.docker.compose.config-hash": "abc", "com.docker.compose.network": "front",
+        json!({"tier": "front", "com.docker.compose.config-hash": super::resource_hash::network_hash(&project().networks["front"], "p_front"),
+               "com.docker.compose.network": "front",
                "com.docker.compose.project": "p", "com.docker.compose.version": crate::labels::COMPOSE_VERSION})
     );
     let back = serde_json::to_value(network(&resource("back"))).unwrap();
