@@ -75,7 +75,7 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
     let mut host = host::host_config(&ctx);
     host.network_mode = networking.mode;
     host.links = non_empty(links);
-    host.port_bindings = net::port_bindings(s);
+    host.port_bindings = Some(net::port_bindings(s));
     let (binds, mounts) = mounts::mounts(&ctx);
     host.binds = non_empty(binds);
     host.mounts = non_empty(mounts);

@@ -131,8 +131,9 @@ fn expand(entry: &str) -> Vec<String> {
     }
 }
 
-/// An unpublished port gets an empty host port: the engine picks one.
-pub(super) fn port_bindings(s: &Service) -> Option<PortMap> {
+/// An unpublished port gets an empty host port: the engine picks one. The map is sent even
+/// when empty, as the reference does: `docker inspect` shows `{}`, not `null`.
+pub(super) fn port_bindings(s: &Service) -> PortMap {
     let mut map: PortMap = HashMap::new();
     for p in &s.ports {
         let binding = PortBinding {
@@ -145,5 +146,5 @@ pub(super) fn port_bindings(s: &Service) -> Option<PortMap> {
             .get_or_insert_with(Vec::new)
             .push(binding);
     }
-    (!map.is_empty()).then_some(map)
+    map
 }
