@@ -17,7 +17,10 @@ pub struct EngineProject {
 
 impl EngineProject {
     pub fn new(tag: &str, files: &[(&str, &str)]) -> Self {
-        EngineProject { name: unique_project(tag), dir: project(files) }
+        EngineProject {
+            name: unique_project(tag),
+            dir: project(files),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -30,7 +33,10 @@ impl EngineProject {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Run {
-        dockhand(self.path()).arg("-p").arg(self.name.as_str()).args(args.iter().copied())
+        dockhand(self.path())
+            .arg("-p")
+            .arg(self.name.as_str())
+            .args(args.iter().copied())
     }
 
     pub fn write(&self, file: &str, text: &str) {

@@ -264,9 +264,12 @@ fn a_minimal_service_sends_little() {
     let c = container(&spec("db", 1), None);
     let b = serde_json::to_value(&c.body).unwrap();
     let h = b["HostConfig"].as_object().unwrap();
-    let keys: Vec<&str> = h.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["NetworkMode"]);
+    let mut keys: Vec<&str> = h.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["ExtraHosts", "NetworkMode", "PortBindings"]);
     assert_eq!(h["NetworkMode"], "p_default");
+    assert_eq!(h["ExtraHosts"], json!([]));
+    assert_eq!(h["PortBindings"], json!({}));
     assert_eq!(b["Image"], "busybox");
     assert_eq!(b.get("Env"), None);
     assert_eq!(
