@@ -558,9 +558,22 @@ fn differential(case: Case) {
         !theirs["containers"].as_object().is_none_or(Map::is_empty),
         "the reference created no containers"
     );
+    dump(case.tag, &theirs, &ours);
     let mut problems = failures(&theirs, &ours, true);
     problems.extend(hash_report(&theirs, &ours));
     report(case.tag, &problems);
+}
+
+/// With `DOCKHAND_DIFF_DUMP=<folder>`, both views are written there, to look at by hand.
+fn dump(tag: &str, theirs: &Value, ours: &Value) {
+    let Some(dir) = std::env::var_os("DOCKHAND_DIFF_DUMP") else {
+        return;
+    };
+    for (who, view) in [("reference", theirs), ("dockhand", ours)] {
+        let text = serde_json::to_string_pretty(view).unwrap_or_default();
+        let path = PathBuf::from(&dir).join(format!("{tag}-{who}.json"));
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
 }
 
 fn report(tag: &str, problems: &[String]) {
