@@ -166,12 +166,13 @@ fn plain_volumes_are_binds_and_the_rest_mounts() {
     assert_eq!(
         h["Mounts"],
         json!([
-            {"Type": "bind", "Source": "/srv/conf", "Target": "/conf", "ReadOnly": true},
+            {"Type": "bind", "Source": "/srv/conf", "Target": "/conf", "ReadOnly": true, "BindOptions": {}},
             {"Type": "volume", "Source": "shared-cache", "Target": "/cache", "VolumeOptions": {"NoCopy": true}},
             {"Type": "volume", "Source": "0123abcd", "Target": "/anon", "VolumeOptions": {}},
             {"Type": "volume", "Target": "/fresh", "VolumeOptions": {}},
             {"Type": "tmpfs", "Target": "/tmp", "TmpfsOptions": {"SizeBytes": 1048576, "Mode": 493}},
-            {"Type": "bind", "Source": "/srv/token.txt", "Target": "/run/secrets/token", "ReadOnly": true},
+            {"Type": "bind", "Source": "/srv/token.txt", "Target": "/run/secrets/token", "ReadOnly": true,
+             "BindOptions": {}},
             {"Type": "bind", "Source": "/srv/app.conf", "Target": "/app", "ReadOnly": true},
         ])
     );
