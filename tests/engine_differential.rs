@@ -590,7 +590,7 @@ fn failures(expected: &Value, actual: &Value, across_names: bool) -> Vec<String>
             .find(|(p, _)| path.contains(p))
             .map(|(_, why)| *why)
             .or_else(|| {
-                let across = across_names.then_some(ALLOWED_ACROSS_NAMES).unwrap_or_default();
+                let across: &[(&str, &str)] = if across_names { ALLOWED_ACROSS_NAMES } else { &[] };
                 across
                     .iter()
                     .find(|(scope, label)| path.starts_with(&format!("$.{scope}")) && path.contains(label))
