@@ -5,6 +5,7 @@
 mod host;
 mod mounts;
 mod net;
+mod resource_hash;
 #[cfg(test)]
 mod tests;
 
@@ -74,7 +75,7 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
     let mut host = host::host_config(&ctx);
     host.network_mode = networking.mode;
     host.links = non_empty(links);
-    host.port_bindings = net::port_bindings(s);
+    host.port_bindings = Some(net::port_bindings(s));
     let (binds, mounts) = mounts::mounts(&ctx);
     host.binds = non_empty(binds);
     host.mounts = non_empty(mounts);
@@ -173,7 +174,12 @@ pub fn network(spec: &ResourceSpec) -> NetworkCreateRequest {
         enable_ipv6: n.enable_ipv6,
         options: string_map(&n.driver_opts),
         ipam: ipam(n),
-        labels: Some(resource_labels(spec, &n.labels, labels::NETWORK)),
+        labels: Some(resource_labels(
+            spec,
+            &n.labels,
+            labels::NETWORK,
+            resource_hash::network_hash(n, &spec.name),
+        )),
         ..Default::default()
     }
 }
@@ -208,19 +214,27 @@ pub fn volume(spec: &ResourceSpec) -> VolumeCreateOptions {
         name: Some(spec.name.clone()),
         driver: v.driver.clone(),
         driver_opts: string_map(&v.driver_opts),
-        labels: Some(resource_labels(spec, &v.labels, labels::VOLUME)),
+        labels: Some(resource_labels(
+            spec,
+            &v.labels,
+            labels::VOLUME,
+            resource_hash::volume_hash(v, &spec.name),
+        )),
         ..Default::default()
     }
 }
 
-/// The resource's own labels, then the planner's, then the ones that tie it to the project.
+/// The resource's own labels, then the planner's, then the ones that tie it to the project,
+/// with the config hash the reference checks when it finds the resource.
 fn resource_labels(
     spec: &ResourceSpec,
     own: &BTreeMap<String, String>,
     key_label: &str,
+    hash: String,
 ) -> HashMap<String, String> {
     let mut l: HashMap<String, String> = own.clone().into_iter().collect();
     l.extend(spec.labels.clone());
+    l.insert(labels::CONFIG_HASH.to_string(), hash);
     l.insert(key_label.to_string(), spec.key.clone());
     l.insert(labels::PROJECT.to_string(), spec.project.name.clone());
     l.insert(labels::VERSION.to_string(), labels::COMPOSE_VERSION.to_string());

@@ -17,7 +17,10 @@ pub struct EngineProject {
 
 impl EngineProject {
     pub fn new(tag: &str, files: &[(&str, &str)]) -> Self {
-        EngineProject { name: unique_project(tag), dir: project(files) }
+        EngineProject {
+            name: unique_project(tag),
+            dir: project(files),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -30,7 +33,10 @@ impl EngineProject {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Run {
-        dockhand(self.path()).arg("-p").arg(self.name.as_str()).args(args.iter().copied())
+        dockhand(self.path())
+            .arg("-p")
+            .arg(self.name.as_str())
+            .args(args.iter().copied())
     }
 
     pub fn write(&self, file: &str, text: &str) {
@@ -52,19 +58,34 @@ impl EngineProject {
 
 impl Drop for EngineProject {
     fn drop(&mut self) {
-        let label = self.label();
-        let ids = docker(&["ps", "-aq", "--filter", &label]);
-        let ids: Vec<&str> = ids.split_whitespace().collect();
-        if !ids.is_empty() {
-            let mut args = vec!["rm", "-f", "-v"];
-            args.extend(ids);
-            docker(&args);
-        }
-        for kind in ["network", "volume"] {
-            let ids = docker(&[kind, "ls", "-q", "--filter", &label]);
-            for id in ids.split_whitespace() {
-                docker(&[kind, "rm", id]);
-            }
+        remove_project(&self.name);
+    }
+}
+
+/// Removes everything labelled with a project name when dropped, for projects brought up
+/// from a folder the test does not own (an example) or under several names.
+pub struct Teardown(pub String);
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        remove_project(&self.0);
+    }
+}
+
+/// Removes the project's containers (with their anonymous volumes), networks and volumes.
+pub fn remove_project(name: &str) {
+    let label = format!("label=com.docker.compose.project={name}");
+    let ids = docker(&["ps", "-aq", "--filter", &label]);
+    let ids: Vec<&str> = ids.split_whitespace().collect();
+    if !ids.is_empty() {
+        let mut args = vec!["rm", "-f", "-v"];
+        args.extend(ids);
+        docker(&args);
+    }
+    for kind in ["network", "volume"] {
+        let ids = docker(&[kind, "ls", "-q", "--filter", &label]);
+        for id in ids.split_whitespace() {
+            docker(&[kind, "rm", id]);
         }
     }
 }
@@ -90,7 +111,10 @@ pub fn exec(container: &str, cmd: &[&str]) -> (bool, String) {
     let mut args = vec!["exec", container];
     args.extend_from_slice(cmd);
     match Command::new("docker").args(&args).output() {
-        Ok(o) => (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned()),
+        Ok(o) => (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        ),
         Err(_) => (false, String::new()),
     }
 }

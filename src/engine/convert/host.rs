@@ -28,7 +28,8 @@ pub(super) fn host_config(ctx: &Ctx) -> HostConfig {
     h.dns = non_empty(s.dns.clone());
     h.dns_options = non_empty(s.dns_opt.clone());
     h.dns_search = non_empty(s.dns_search.clone());
-    h.extra_hosts = non_empty(extra_hosts(s));
+    // Sent even when empty, as the reference does: `docker inspect` shows `[]`, not `null`.
+    h.extra_hosts = Some(extra_hosts(s));
     h.group_add = non_empty(s.group_add.clone());
     h.sysctls = string_map(&s.sysctls);
     h.storage_opt = string_map(&s.storage_opt);

@@ -24,8 +24,16 @@ pub(super) fn mounts(ctx: &Ctx) -> (Vec<String>, Vec<Mount>) {
         }
     }
     let s = ctx.service;
-    mounts.extend(file_mounts(&s.secrets, &ctx.project.secrets, secret_target));
-    mounts.extend(file_mounts(&s.configs, &ctx.project.configs, config_target));
+    // The reference gives secret binds empty bind options and config binds none; `docker
+    // inspect` shows the difference, so dockhand keeps it.
+    let empty = Some(MountBindOptions::default());
+    mounts.extend(file_mounts(
+        &s.secrets,
+        &ctx.project.secrets,
+        secret_target,
+        empty,
+    ));
+    mounts.extend(file_mounts(&s.configs, &ctx.project.configs, config_target, None));
     (binds, mounts)
 }
 
@@ -89,21 +97,21 @@ fn bind(v: &ServiceVolume) -> Entry {
         return Entry::Bind(format!("{source}:{}:{}{selinux}", v.target, mode(v)));
     }
     Entry::Mount(Box::new(Mount {
-        bind_options: bind_options(&opts),
+        bind_options: Some(bind_options(&opts)),
         ..mount(MountTypeEnum::BIND, Some(source), v)
     }))
 }
 
-fn bind_options(o: &BindOptions) -> Option<MountBindOptions> {
+/// Sent even when empty, as the reference does: `docker inspect` shows `{}`, not nothing.
+fn bind_options(o: &BindOptions) -> MountBindOptions {
     let recursive = o.recursive.as_deref();
-    let options = MountBindOptions {
+    MountBindOptions {
         propagation: o.propagation.as_deref().and_then(|p| p.parse().ok()),
         non_recursive: (recursive == Some("disabled")).then_some(true),
         create_mountpoint: o.create_host_path.then_some(true),
         read_only_non_recursive: (recursive == Some("writable")).then_some(true),
         read_only_force_recursive: (recursive == Some("readonly")).then_some(true),
-    };
-    (options != MountBindOptions::default()).then_some(options)
+    }
 }
 
 fn named_volume(name: &str, v: &ServiceVolume) -> Entry {
@@ -146,6 +154,7 @@ fn file_mounts(
     refs: &[ServiceFileRef],
     objects: &BTreeMap<String, FileObject>,
     target: fn(&ServiceFileRef) -> String,
+    bind_options: Option<MountBindOptions>,
 ) -> Vec<Mount> {
     refs.iter()
         .filter_map(|r| {
@@ -155,6 +164,7 @@ fn file_mounts(
                 source: Some(file),
                 typ: Some(MountTypeEnum::BIND),
                 read_only: Some(true),
+                bind_options: bind_options.clone(),
                 ..Default::default()
             })
         })

@@ -27,13 +27,9 @@ pub(super) fn networking(ctx: &Ctx, links: &[String]) -> Networking {
             extra: Vec::new(),
         };
     }
-    let default = ServiceNetwork::default();
-    let mut nets: Vec<(&String, &ServiceNetwork)> = s
-        .networks
-        .iter()
-        .map(|(k, n)| (k, n.as_ref().unwrap_or(&default)))
-        .collect();
-    nets.sort_by_key(|(_, n)| Reverse(n.priority.unwrap_or(0)));
+    let mut nets: Vec<(&String, Option<&ServiceNetwork>)> =
+        s.networks.iter().map(|(k, n)| (k, n.as_ref())).collect();
+    nets.sort_by_key(|(_, n)| Reverse(n.and_then(|n| n.priority).unwrap_or(0)));
     let mut endpoints = nets
         .into_iter()
         .enumerate()
@@ -47,15 +43,23 @@ pub(super) fn networking(ctx: &Ctx, links: &[String]) -> Networking {
 }
 
 /// Aliases are the container name, the service name, then the configured ones. The
-/// service-level `mac_address` belongs to the first network.
-fn endpoint(ctx: &Ctx, n: &ServiceNetwork, primary: bool, links: &[String]) -> EndpointSettings {
+/// service-level `mac_address` belongs to the first network. A network given with settings
+/// (`front: {}` rather than `- front`) gets an IPAM section even when it is empty, as the
+/// reference sends it; `docker inspect` shows `{}` rather than `null`.
+fn endpoint(
+    ctx: &Ctx,
+    configured: Option<&ServiceNetwork>,
+    primary: bool,
+    links: &[String],
+) -> EndpointSettings {
+    let default = ServiceNetwork::default();
+    let n = configured.unwrap_or(&default);
     let mut aliases = vec![ctx.spec.name.clone()];
     if ctx.spec.service_aliases {
         aliases.push(ctx.spec.service.clone());
     }
     aliases.extend(n.aliases.iter().cloned());
-    let has_ipam = n.ipv4_address.is_some() || n.ipv6_address.is_some() || !n.link_local_ips.is_empty();
-    let ipam_config = has_ipam.then(|| EndpointIpamConfig {
+    let ipam_config = configured.map(|_| EndpointIpamConfig {
         ipv4_address: n.ipv4_address.clone(),
         ipv6_address: n.ipv6_address.clone(),
         link_local_ips: non_empty(n.link_local_ips.clone()),
@@ -127,8 +131,9 @@ fn expand(entry: &str) -> Vec<String> {
     }
 }
 
-/// An unpublished port gets an empty host port: the engine picks one.
-pub(super) fn port_bindings(s: &Service) -> Option<PortMap> {
+/// An unpublished port gets an empty host port: the engine picks one. The map is sent even
+/// when empty, as the reference does: `docker inspect` shows `{}`, not `null`.
+pub(super) fn port_bindings(s: &Service) -> PortMap {
     let mut map: PortMap = HashMap::new();
     for p in &s.ports {
         let binding = PortBinding {
@@ -141,5 +146,5 @@ pub(super) fn port_bindings(s: &Service) -> Option<PortMap> {
             .get_or_insert_with(Vec::new)
             .push(binding);
     }
-    (!map.is_empty()).then_some(map)
+    map
 }

@@ -166,12 +166,13 @@ fn plain_volumes_are_binds_and_the_rest_mounts() {
     assert_eq!(
         h["Mounts"],
         json!([
-            {"Type": "bind", "Source": "/srv/conf", "Target": "/conf", "ReadOnly": true},
+            {"Type": "bind", "Source": "/srv/conf", "Target": "/conf", "ReadOnly": true, "BindOptions": {}},
             {"Type": "volume", "Source": "shared-cache", "Target": "/cache", "VolumeOptions": {"NoCopy": true}},
             {"Type": "volume", "Source": "0123abcd", "Target": "/anon", "VolumeOptions": {}},
             {"Type": "volume", "Target": "/fresh", "VolumeOptions": {}},
             {"Type": "tmpfs", "Target": "/tmp", "TmpfsOptions": {"SizeBytes": 1048576, "Mode": 493}},
-            {"Type": "bind", "Source": "/srv/token.txt", "Target": "/run/secrets/token", "ReadOnly": true},
+            {"Type": "bind", "Source": "/srv/token.txt", "Target": "/run/secrets/token", "ReadOnly": true,
+             "BindOptions": {}},
             {"Type": "bind", "Source": "/srv/app.conf", "Target": "/app", "ReadOnly": true},
         ])
     );
@@ -264,9 +265,12 @@ fn a_minimal_service_sends_little() {
     let c = container(&spec("db", 1), None);
     let b = serde_json::to_value(&c.body).unwrap();
     let h = b["HostConfig"].as_object().unwrap();
-    let keys: Vec<&str> = h.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["NetworkMode"]);
+    let mut keys: Vec<&str> = h.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["ExtraHosts", "NetworkMode", "PortBindings"]);
     assert_eq!(h["NetworkMode"], "p_default");
+    assert_eq!(h["ExtraHosts"], json!([]));
+    assert_eq!(h["PortBindings"], json!({}));
     assert_eq!(b["Image"], "busybox");
     assert_eq!(b.get("Env"), None);
     assert_eq!(
@@ -339,7 +343,7 @@ fn resource(key: &str) -> ResourceSpec {
         project: project(),
         key: key.into(),
         name: format!("p_{key}"),
-        labels: BTreeMap::from([("com.docker.compose.config-hash".into(), "abc".into())]),
+        labels: BTreeMap::from([("com.docker.compose.config-hash".into(), "from the planner".into())]),
     }
 }
 
@@ -356,7 +360,8 @@ fn network_body() {
     );
     assert_eq!(
         b["Labels"],
-        json!({"tier": "front", "com.docker.compose.config-hash": "abc", "com.docker.compose.network": "front",
+        json!({"tier": "front", "com.docker.compose.config-hash": super::resource_hash::network_hash(&project().networks["front"], "p_front"),
+               "com.docker.compose.network": "front",
                "com.docker.compose.project": "p", "com.docker.compose.version": crate::labels::COMPOSE_VERSION})
     );
     let back = serde_json::to_value(network(&resource("back"))).unwrap();
