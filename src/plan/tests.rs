@@ -262,3 +262,29 @@ fn an_interrupted_recreate_is_finished_by_the_next_up() {
     );
     assert!(matches!(&plan.actions[2].op, Op::RemoveContainer { id, .. } if id == "old"));
 }
+
+#[test]
+fn down_removes_orphans_and_removes_one_offs_only_with_remove_orphans() {
+    let old = project("services: {a: {image: busybox}, gone: {image: busybox}}");
+    let new = project("services: {a: {image: busybox}}");
+    let mut o = running(&old);
+    let mut oneoff = o.containers[0].clone();
+    oneoff.oneoff = true;
+    oneoff.name = "p-a-run-0123456789ab".into();
+    oneoff.id = "id-run".into();
+    o.containers.push(oneoff);
+    let removed = |opts: &DownOptions| -> Vec<String> {
+        let plan = teardown(Some(&new), &o, opts);
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+        plan.actions
+            .iter()
+            .filter_map(|a| match &a.op {
+                Op::RemoveContainer { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(removed(&DownOptions::default()), vec!["p-a-1", "p-gone-1"]);
+    let all = DownOptions { remove_orphans: true, ..DownOptions::default() };
+    assert_eq!(removed(&all), vec!["p-a-1", "p-gone-1", "p-a-run-0123456789ab"]);
+}
