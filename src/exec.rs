@@ -565,12 +565,12 @@ fn container_spec(
 /// Every step leaves a state the next `up` converges from:
 /// - after 1, the old container is stopped under its name and outdated: recreated again;
 /// - after 2, it still carries its service and number labels, so the planner sees it as that
-///   replica and recreates it; its name already being the aside name, step 2 is skipped;
-/// - after 3, two containers carry the number: if the planner picks the old one, step 3
-///   finds the new one in the observed state and keeps it when its configuration is the
-///   wanted one (replaces it otherwise), then removes the old one. (If it picks the new one,
-///   the old one stays stopped under its aside name until `down`: the planner should treat a
-///   second container with the same number as surplus.)
+///   replica and recreates it (the aside name alone is a reason); its name already being the
+///   aside name, step 2 is skipped;
+/// - after 3, two containers carry the number: the planner keeps the one holding the name
+///   (the new one: started, or recreated if outdated) and removes the other as surplus.
+///   Should a plan still pick the old one, step 3 finds the new one in the observed state
+///   and keeps it when its configuration is the wanted one (replaces it otherwise).
 /// - after 4, the new container exists and is only started by the next run.
 ///
 /// Removing the old container before creating the new one would lose its anonymous volumes on

@@ -505,6 +505,7 @@ fn build_example_builds_missing_images_once_and_rmi_local_removes_the_default_na
         worker_image.as_str()
     );
     let worker_id = inspect(&worker_image)["Id"].clone();
+    let worker_container = id(&name(&p, "worker"));
 
     let again = p.cmd(&["up", "-d"]).timeout(Duration::from_secs(120)).run();
     again.assert_success();
@@ -525,6 +526,7 @@ fn build_example_builds_missing_images_once_and_rmi_local_removes_the_default_na
         "--build must build: {}",
         rebuilt.describe()
     );
+    assert_eq!(id(&name(&p, "worker")), worker_container, "an unchanged build must not recreate");
 
     p.cmd(&["down", "--rmi", "local", "-t", "0"])
         .timeout(Duration::from_secs(60))
