@@ -272,6 +272,28 @@ services:
     assert_eq!(status(&name(&p, "depends")), "created");
 }
 
+#[test]
+fn a_dependency_that_exits_instead_of_turning_healthy_fails_up() {
+    let yaml = r#"
+services:
+  web:
+    image: busybox:latest
+    command: sleep 3600
+    depends_on:
+      db: {condition: service_healthy}
+  db:
+    image: busybox:latest
+    command: ["sh", "-c", "echo db-gave-up; exit 1"]
+"#;
+    let p = EngineProject::new("dep-exit", &[("compose.yaml", yaml)]);
+    let out = up(&p, &[]);
+    out.assert_failure();
+    let wanted = format!("dependency failed to start: container {} exited (1)", name(&p, "db"));
+    assert!(out.stderr.contains(&wanted), "{}", out.describe());
+    assert!(out.stderr.contains("db-gave-up"), "the tail of the log should be shown: {}", out.describe());
+    assert_eq!(status(&name(&p, "web")), "created");
+}
+
 // --- which services, and the recreate flags -------------------------------------------------
 
 const DB_WEB_OTHER: &str = r#"

@@ -107,7 +107,7 @@ pub struct UpArgs {
     #[arg(long, conflicts_with = "force_recreate")]
     pub no_recreate: bool,
     /// Recreate dependent containers
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_recreate")]
     pub always_recreate_deps: bool,
     /// Don't start linked services
     #[arg(long)]
