@@ -9,7 +9,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, ResourceSpec};
+use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, Kind, ResourceSpec};
 use crate::labels;
 use crate::model::Project;
 use crate::observe::{Observed, ObservedContainer};
@@ -414,7 +414,8 @@ async fn run<E: Engine>(
     let result = perform(engine, ctx, &action.op).await;
     let elapsed = started.elapsed();
     match &result {
-        Ok(()) => progress.event(&Event::new(&resource, Status::Done, done).elapsed(elapsed)),
+        Ok(None) => progress.event(&Event::new(&resource, Status::Done, done).elapsed(elapsed)),
+        Ok(Some(note)) => progress.event(&Event::new(&resource, Status::Warning, *note).elapsed(elapsed)),
         Err(ActionError::Failed { message, .. }) => progress.event(
             &Event::new(&resource, Status::Error, "Error")
                 .details(message)
@@ -422,7 +423,7 @@ async fn run<E: Engine>(
         ),
         Err(ActionError::Cancelled) => {}
     }
-    (id, result.map(|()| Vec::new()))
+    (id, result.map(|_| Vec::new()))
 }
 
 /// How progress names an action: the resource as the reference shows it, and the words while
@@ -448,8 +449,9 @@ fn words(op: &Op) -> (String, &'static str, &'static str) {
 }
 
 /// The engine calls of one action. Removing or stopping what is already gone succeeds: the
-/// action's goal holds.
-async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<(), ActionError> {
+/// action's goal holds. A network still in use (by one-off containers `down` keeps) stays, as
+/// with the reference: done, with that said instead of "Removed".
+async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Option<&'static str>, ActionError> {
     match op {
         Op::CreateNetwork { key, name } => engine.create_network(&resource_spec(ctx, key, name)).await?,
         Op::CreateVolume { key, name } => engine.create_volume(&resource_spec(ctx, key, name)).await?,
@@ -492,14 +494,17 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<()
         }
         Op::StopContainer { name, timeout } => gone_ok(engine.stop_container(name, *timeout).await)?,
         Op::RemoveContainer { id, volumes, .. } => gone_ok(engine.remove_container(id, *volumes).await)?,
-        Op::RemoveNetwork { name } => gone_ok(engine.remove_network(name).await)?,
+        Op::RemoveNetwork { name } => match gone_ok(engine.remove_network(name).await) {
+            Err(e) if e.kind == Kind::Conflict => return Ok(Some("Resource is still in use")),
+            other => other?,
+        },
         Op::RemoveVolume { name } => gone_ok(engine.remove_volume(name).await)?,
         Op::RemoveImage { image } => gone_ok(engine.remove_image(image).await)?,
         Op::AwaitService { .. } => {
             return Err(ActionError::failed("a dependency gate is not an engine action"))
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 fn gone_ok(r: Result<(), EngineError>) -> Result<(), EngineError> {
@@ -560,12 +565,12 @@ fn container_spec(
 /// Every step leaves a state the next `up` converges from:
 /// - after 1, the old container is stopped under its name and outdated: recreated again;
 /// - after 2, it still carries its service and number labels, so the planner sees it as that
-///   replica and recreates it; its name already being the aside name, step 2 is skipped;
-/// - after 3, two containers carry the number: if the planner picks the old one, step 3
-///   finds the new one in the observed state and keeps it when its configuration is the
-///   wanted one (replaces it otherwise), then removes the old one. (If it picks the new one,
-///   the old one stays stopped under its aside name until `down`: the planner should treat a
-///   second container with the same number as surplus.)
+///   replica and recreates it (the aside name alone is a reason); its name already being the
+///   aside name, step 2 is skipped;
+/// - after 3, two containers carry the number: the planner keeps the one holding the name
+///   (the new one: started, or recreated if outdated) and removes the other as surplus.
+///   Should a plan still pick the old one, step 3 finds the new one in the observed state
+///   and keeps it when its configuration is the wanted one (replaces it otherwise).
 /// - after 4, the new container exists and is only started by the next run.
 ///
 /// Removing the old container before creating the new one would lose its anonymous volumes on

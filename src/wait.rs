@@ -306,8 +306,8 @@ pub async fn await_dependency<E: Engine>(
     };
     let resource = format!("Container {}", target.container);
     if !required {
-        let warning = format!("optional dependency {service:?} failed to start: {message}");
-        progress.event(&Event::new(resource, Status::Warning, "Failed").details(&warning));
+        let warning = optional_warning(service, &message);
+        progress.event(&Event::new(resource, Status::Warning, "Skipped").details(&warning));
         return Ok(Some(warning));
     }
     let message = match condition {
@@ -317,6 +317,15 @@ pub async fn await_dependency<E: Engine>(
     progress.event(&Event::new(resource, Status::Error, "Error").details(&message));
     let detail = explain(engine, &target, status.as_ref()).await;
     Err(WaitError::Failed { message, detail })
+}
+
+/// The reference's words for an optional dependency that failed: a one-shot's exit is told
+/// as such (`optional dependency "init" didn't complete successfully: exit 3`).
+fn optional_warning(service: &str, message: &str) -> String {
+    match message.strip_prefix(&format!("service {service:?} ")) {
+        Some(rest) => format!("optional dependency {service:?} {rest}"),
+        None => format!("optional dependency {service:?} failed to start: {message}"),
+    }
 }
 
 /// `up --wait`: every container running, and healthy where it has a healthcheck; one-shots
@@ -424,5 +433,22 @@ pub fn go_duration(d: Duration) -> String {
         (0, 0) => secs,
         (0, _) => format!("{m}m{secs}"),
         _ => format!("{h}h{m}m{secs}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optional_dependency_warnings_use_the_references_words() {
+        assert_eq!(
+            optional_warning("init", r#"service "init" didn't complete successfully: exit 3"#),
+            r#"optional dependency "init" didn't complete successfully: exit 3"#
+        );
+        assert_eq!(
+            optional_warning("db", "container p-db-1 is unhealthy"),
+            r#"optional dependency "db" failed to start: container p-db-1 is unhealthy"#
+        );
     }
 }

@@ -107,7 +107,7 @@ pub struct UpArgs {
     #[arg(long, conflicts_with = "force_recreate")]
     pub no_recreate: bool,
     /// Recreate dependent containers
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_recreate")]
     pub always_recreate_deps: bool,
     /// Don't start linked services
     #[arg(long)]
@@ -352,6 +352,7 @@ impl Cli {
 fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocation {
     opts.services = a.names.clone();
     let plan = UpOptions {
+        targets: a.names.clone(),
         force_recreate: a.force_recreate,
         no_recreate: a.no_recreate,
         always_recreate_deps: a.always_recreate_deps,

@@ -32,7 +32,7 @@ pub fn run(opts: &Options, cmd: &DownCommand) -> ExitCode {
         if s.execute(&plan, &UpOptions::default()).await {
             ExitCode::SUCCESS
         } else {
-            ExitCode::FAILURE
+            s.failure()
         }
     })
 }

@@ -151,6 +151,16 @@ impl Session {
         report(&outcome)
     }
 
+    /// The exit status of a command that did not complete: 130 when the user interrupted
+    /// it, as the reference does.
+    pub fn failure(&self) -> ExitCode {
+        if self.cancel.is_cancelled() {
+            ExitCode::from(130)
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+
     /// Looks at the images again after pulls and builds, for the container plan.
     pub async fn refresh_images(&mut self) -> bool {
         match observe_for(&self.engine, &self.desired).await {

@@ -35,10 +35,10 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         if !s.execute(&images, &cmd.plan).await {
-            return ExitCode::FAILURE;
+            return s.failure();
         }
         if !images.is_empty() && !s.refresh_images().await {
-            return ExitCode::FAILURE;
+            return s.failure();
         }
         let containers = match reconcile::containers(&s.desired, &s.observed, &cmd.plan) {
             Ok(p) => p,
@@ -46,10 +46,10 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
         };
         super::print_plan_warnings(&containers);
         if !s.execute(&containers, &cmd.plan).await {
-            return ExitCode::FAILURE;
+            return s.failure();
         }
         if cmd.wait && !s.wait_healthy(cmd.wait_timeout).await {
-            return ExitCode::FAILURE;
+            return s.failure();
         }
         ExitCode::SUCCESS
     })

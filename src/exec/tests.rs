@@ -970,3 +970,29 @@ fn runs_and_waits_can_be_spawned() {
     ));
     assert_send(&wait::wait_application(&*fake, &[], None, &Quiet, &never));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_network_still_in_use_is_left_in_place_without_failing() {
+    let mut plan = Plan::default();
+    plan.push(
+        "network:p_default",
+        Op::RemoveNetwork { name: "p_default".into() },
+        "down",
+        vec![],
+    );
+    let mut fake = Fake::default();
+    fake.fail.insert("rm-network p_default".into(), Kind::Conflict);
+    let progress = Plain::new(Vec::new());
+    let outcome = execute(
+        Arc::new(fake),
+        &plan,
+        &ctx(),
+        Limits::default(),
+        &progress,
+        CancellationSignal::never(),
+    )
+    .await;
+    assert!(outcome.succeeded(), "{outcome:?}");
+    let out = String::from_utf8(progress.into_inner()).unwrap();
+    assert_eq!(out, " Network p_default Removing \n Network p_default Resource is still in use \n");
+}

@@ -14,6 +14,9 @@ use crate::observe::{Observed, ObservedContainer, RunState};
 
 #[derive(Debug, Clone, Default)]
 pub struct UpOptions {
+    /// The services named on the command line; empty means all. `--force-recreate` and `-V`
+    /// apply to them, `--always-recreate-deps` to the dependencies pulled in with them.
+    pub targets: Vec<String>,
     pub force_recreate: bool,
     pub no_recreate: bool,
     pub always_recreate_deps: bool,
@@ -155,22 +158,22 @@ impl<'a> Reconciler<'a> {
     }
 
     fn service(&mut self, s: &DesiredService) {
-        let mut existing: Vec<&ObservedContainer> =
+        let existing: Vec<&ObservedContainer> =
             self.observed.containers.iter().filter(|c| c.service == s.name && !c.oneoff).collect();
-        existing.sort_by_key(|c| c.number);
+        let replicas = pick_replicas(&existing, |n| self.desired.container_name(s, n));
         let prereqs = self.prerequisites(s);
         let mut starts = Vec::new();
         let mut recreated = false;
         for n in 1..=s.replicas {
             let resource = format!("container:{}:{n}", s.name);
             let name = self.desired.container_name(s, n);
-            match existing.iter().find(|c| c.number == n) {
+            match replicas.get(&n) {
                 None => {
                     let op = Op::CreateContainer { service: s.name.clone(), number: n, name: name.clone() };
                     let c = self.plan.push(&resource, op, "no container", prereqs.clone());
                     starts.push(self.start(s, n, &name, &resource, "created", vec![c]));
                 }
-                Some(c) => match self.recreate_reason(s, c) {
+                Some(c) => match self.recreate_reason(s, c, &name) {
                     Some(reason) => {
                         recreated = true;
                         let op = Op::RecreateContainer {
@@ -190,7 +193,7 @@ impl<'a> Reconciler<'a> {
                 },
             }
         }
-        self.scale_down(s, &existing);
+        self.surplus(s, &existing, &replicas);
         self.starts.insert(s.name.clone(), starts.into_iter().flatten().collect());
         self.recreated.insert(s.name.clone(), recreated);
     }
@@ -237,12 +240,25 @@ impl<'a> Reconciler<'a> {
         gates
     }
 
-    fn recreate_reason(&self, s: &DesiredService, c: &ObservedContainer) -> Option<String> {
+    /// Like the reference: the services asked for follow `--force-recreate` (and `-V`, which
+    /// needs new containers), their dependencies follow `--always-recreate-deps`, and both
+    /// are recreated when their configuration or image changed.
+    fn recreate_reason(&self, s: &DesiredService, c: &ObservedContainer, name: &str) -> Option<String> {
+        if is_set_aside(&c.name, name) {
+            return Some(format!("finishing an interrupted recreate (the container is named {})", c.name));
+        }
         if self.opts.no_recreate {
             return None;
         }
-        if self.opts.force_recreate {
+        let target = self.opts.targets.is_empty() || self.opts.targets.contains(&s.name);
+        if target && self.opts.force_recreate {
             return Some("--force-recreate".to_string());
+        }
+        if target && self.opts.renew_anon_volumes {
+            return Some("-V: fresh anonymous volumes".to_string());
+        }
+        if !target && self.opts.always_recreate_deps {
+            return Some("dependency of the services asked for (--always-recreate-deps)".to_string());
         }
         if c.label(labels::CONFIG_HASH) != Some(s.hash.as_str()) {
             return Some(match c.label(APPLIED_LABEL) {
@@ -253,10 +269,6 @@ impl<'a> Reconciler<'a> {
         }
         if self.observed.images.get(&s.image).is_some_and(|id| *id != c.image_id) {
             return Some(format!("image {} changed", s.image));
-        }
-        if self.opts.always_recreate_deps {
-            let dep = s.depends_on.iter().find(|d| self.recreated.get(&d.service) == Some(&true))?;
-            return Some(format!("dependency {} was recreated (--always-recreate-deps)", dep.service));
         }
         None
     }
@@ -275,11 +287,18 @@ impl<'a> Reconciler<'a> {
         self.plan.push(resource, op, reason, after);
     }
 
-    /// Replicas beyond the wanted number go, the highest numbers first.
-    fn scale_down(&mut self, s: &DesiredService, existing: &[&ObservedContainer]) {
-        let surplus = existing.iter().rev().filter(|c| c.number > s.replicas);
-        for c in surplus {
-            let reason = format!("scaled to {}", s.replicas);
+    /// Replicas beyond the wanted number go, the highest numbers first; so do second
+    /// containers of a replica, which an interrupted recreate leaves.
+    fn surplus(&mut self, s: &DesiredService, existing: &[&ObservedContainer], kept: &BTreeMap<u32, &ObservedContainer>) {
+        let is_extra = |c: &&ObservedContainer| c.number > s.replicas || kept.get(&c.number).is_none_or(|k| k.id != c.id);
+        let mut extra: Vec<&ObservedContainer> = existing.iter().copied().filter(is_extra).collect();
+        extra.sort_by_key(|c| std::cmp::Reverse(c.number));
+        for c in extra {
+            let reason = if c.number > s.replicas {
+                format!("scaled to {}", s.replicas)
+            } else {
+                format!("a second container for replica {} (left by an interrupted recreate)", c.number)
+            };
             self.remove(c, &reason, s.stop_timeout);
         }
     }
@@ -315,6 +334,27 @@ impl<'a> Reconciler<'a> {
             ));
         }
     }
+}
+
+/// The container kept for each replica number: the one holding the replica's name, else the
+/// one running, else the newest.
+fn pick_replicas<'c>(existing: &[&'c ObservedContainer], name_of: impl Fn(u32) -> String) -> BTreeMap<u32, &'c ObservedContainer> {
+    let rank = |c: &ObservedContainer| (c.name == name_of(c.number), c.state == RunState::Running, c.created);
+    let mut kept: BTreeMap<u32, &ObservedContainer> = BTreeMap::new();
+    for c in existing {
+        if kept.get(&c.number).is_none_or(|k| rank(k) < rank(c)) {
+            kept.insert(c.number, c);
+        }
+    }
+    kept
+}
+
+/// The name a recreate gives the old container while the new one is made:
+/// `<first 12 of its id>_<name>`.
+fn is_set_aside(actual: &str, wanted: &str) -> bool {
+    actual.split_once('_').is_some_and(|(prefix, rest)| {
+        rest == wanted && prefix.len() == 12 && prefix.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 pub fn state_name(s: RunState) -> &'static str {

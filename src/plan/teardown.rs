@@ -23,20 +23,13 @@ pub struct DownOptions {
     pub timeout: Option<i64>,
 }
 
-/// `desired` is `None` when only a project name was given: then everything labelled with the
-/// project goes.
+/// `desired` is `None` when only a project name was given. Like the reference, every service
+/// container of the project goes, those of services no longer in the files too; one-off
+/// containers (`run`) go only with `--remove-orphans`.
 pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptions) -> Plan {
     let mut plan = Plan::default();
-    let (kept, removed): (Vec<&ObservedContainer>, Vec<&ObservedContainer>) =
-        observed.containers.iter().partition(|c| is_kept_orphan(desired, c, opts));
-    if !kept.is_empty() {
-        let names: Vec<&str> = kept.iter().map(|c| c.name.as_str()).collect();
-        plan.warnings.push(format!(
-            "Found orphan containers ({}) for this project. If you removed or renamed this service in your compose \
-             file, you can run this command with the --remove-orphans flag to clean it up.",
-            names.join(", ")
-        ));
-    }
+    let removed: Vec<&ObservedContainer> =
+        observed.containers.iter().filter(|c| !c.oneoff || opts.remove_orphans).collect();
     let stops = stop_in_order(&mut plan, desired, &removed, opts);
     let removals: Vec<ActionId> = removed
         .iter()
@@ -66,13 +59,6 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
         }
     }
     plan
-}
-
-fn is_kept_orphan(desired: Option<&Desired>, c: &ObservedContainer, opts: &DownOptions) -> bool {
-    match desired {
-        Some(d) => !opts.remove_orphans && !c.oneoff && !d.known_services.contains(&c.service),
-        None => false,
-    }
 }
 
 /// One stop per container; a container stops only after the containers of the services that

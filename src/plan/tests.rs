@@ -175,3 +175,116 @@ fn down_stops_dependents_first_then_removes_networks() {
         ]
     );
 }
+
+#[test]
+fn force_recreate_and_renew_apply_to_the_named_services_and_always_recreate_deps_to_their_dependencies() {
+    let d = project(STACK);
+    let recreated = |opts: UpOptions| -> Vec<String> {
+        let plan = containers(&d, &running(&d), &opts).unwrap();
+        plan.actions
+            .iter()
+            .filter(|a| a.op.verb() == "recreate")
+            .map(|a| a.resource.clone())
+            .collect()
+    };
+    let web = vec!["web".to_string()];
+    assert_eq!(
+        recreated(UpOptions {
+            force_recreate: true,
+            ..UpOptions::default()
+        })
+        .len(),
+        2
+    );
+    assert_eq!(
+        recreated(UpOptions {
+            targets: web.clone(),
+            force_recreate: true,
+            ..UpOptions::default()
+        }),
+        vec!["container:web:1"]
+    );
+    assert_eq!(
+        recreated(UpOptions {
+            targets: web.clone(),
+            renew_anon_volumes: true,
+            ..UpOptions::default()
+        }),
+        vec!["container:web:1"]
+    );
+    assert_eq!(
+        recreated(UpOptions {
+            targets: web.clone(),
+            always_recreate_deps: true,
+            ..UpOptions::default()
+        }),
+        vec!["container:db:1"]
+    );
+    assert!(recreated(UpOptions {
+        always_recreate_deps: true,
+        ..UpOptions::default()
+    })
+    .is_empty());
+}
+
+#[test]
+fn an_interrupted_recreate_is_finished_by_the_next_up() {
+    let d = project(STACK);
+    let aside = |o: &mut Observed| {
+        let db = o.containers.iter_mut().find(|c| c.service == "db").unwrap();
+        db.name = format!("0123456789ab_{}", db.name);
+        db.state = RunState::Exited;
+        db.id = "old".into();
+    };
+    // Renamed aside, the new container not made yet: recreate it from there.
+    let mut o = running(&d);
+    aside(&mut o);
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    assert!(plan.actions[0].reason.contains("interrupted recreate"), "{plan}");
+    assert!(
+        matches!(&plan.actions[0].op, Op::RecreateContainer { old_id, .. } if old_id == "old"),
+        "{plan}"
+    );
+
+    // The new container made (created, not started) next to the old one: keep and start the
+    // new one, remove the old one.
+    let mut fresh = running(&d);
+    fresh.containers[0].state = RunState::Created;
+    o.containers.push(fresh.containers[0].clone());
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    assert_eq!(
+        lines(&plan),
+        vec![
+            "0 start container:db:1 container is created",
+            "1 stop container:db:1 a second container for replica 1 (left by an interrupted recreate)",
+            "2 remove container:db:1 a second container for replica 1 (left by an interrupted recreate) (after 1)",
+        ]
+    );
+    assert!(matches!(&plan.actions[2].op, Op::RemoveContainer { id, .. } if id == "old"));
+}
+
+#[test]
+fn down_removes_orphans_and_removes_one_offs_only_with_remove_orphans() {
+    let old = project("services: {a: {image: busybox}, gone: {image: busybox}}");
+    let new = project("services: {a: {image: busybox}}");
+    let mut o = running(&old);
+    let mut oneoff = o.containers[0].clone();
+    oneoff.oneoff = true;
+    oneoff.name = "p-a-run-0123456789ab".into();
+    oneoff.id = "id-run".into();
+    o.containers.push(oneoff);
+    let removed = |opts: &DownOptions| -> Vec<String> {
+        let plan = teardown(Some(&new), &o, opts);
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+        plan.actions
+            .iter()
+            .filter_map(|a| match &a.op {
+                Op::RemoveContainer { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(removed(&DownOptions::default()), vec!["p-a-1", "p-gone-1"]);
+    let all = DownOptions { remove_orphans: true, ..DownOptions::default() };
+    assert_eq!(removed(&all), vec!["p-a-1", "p-gone-1", "p-a-run-0123456789ab"]);
+}
