@@ -95,6 +95,7 @@ pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> R
         volumes: BTreeMap::new(),
         starts: BTreeMap::new(),
         recreated: BTreeMap::new(),
+        made: BTreeMap::new(),
         gates: BTreeMap::new(),
     };
     let mut errors = r.networks();
@@ -119,6 +120,9 @@ struct Reconciler<'a> {
     /// The start actions of each service, and whether it is being recreated.
     starts: BTreeMap<String, Vec<ActionId>>,
     recreated: BTreeMap<String, bool>,
+    /// The create and recreate actions of each service: a container that joins another's
+    /// network namespace or mounts its volumes can only be made once that one exists.
+    made: BTreeMap<String, Vec<ActionId>>,
     gates: BTreeMap<(String, &'static str), ActionId>,
 }
 
@@ -163,6 +167,7 @@ impl<'a> Reconciler<'a> {
         let replicas = pick_replicas(&existing, |n| self.desired.container_name(s, n));
         let prereqs = self.prerequisites(s);
         let mut starts = Vec::new();
+        let mut made = Vec::new();
         let mut recreated = false;
         for n in 1..=s.replicas {
             let resource = format!("container:{}:{n}", s.name);
@@ -171,6 +176,7 @@ impl<'a> Reconciler<'a> {
                 None => {
                     let op = Op::CreateContainer { service: s.name.clone(), number: n, name: name.clone() };
                     let c = self.plan.push(&resource, op, "no container", prereqs.clone());
+                    made.push(c);
                     starts.push(self.start(s, n, &name, &resource, "created", vec![c]));
                 }
                 Some(c) => match self.recreate_reason(s, c, &name) {
@@ -183,6 +189,7 @@ impl<'a> Reconciler<'a> {
                             old_id: c.id.clone(),
                         };
                         let r = self.plan.push(&resource, op, reason, prereqs.clone());
+                        made.push(r);
                         starts.push(self.start(s, n, &name, &resource, "recreated", vec![r]));
                     }
                     None if c.state != RunState::Running => {
@@ -196,12 +203,14 @@ impl<'a> Reconciler<'a> {
         self.surplus(s, &existing, &replicas);
         self.starts.insert(s.name.clone(), starts.into_iter().flatten().collect());
         self.recreated.insert(s.name.clone(), recreated);
+        self.made.insert(s.name.clone(), made);
     }
 
     fn prerequisites(&self, s: &DesiredService) -> Vec<ActionId> {
         let nets = s.networks.iter().filter_map(|k| self.networks.get(k));
         let vols = s.volumes.iter().filter_map(|k| self.volumes.get(k));
-        nets.chain(vols).copied().collect()
+        let deps = s.depends_on.iter().filter_map(|d| self.made.get(&d.service)).flatten();
+        nets.chain(vols).chain(deps).copied().collect()
     }
 
     /// Starts a replica once `after` and the service's dependency gates are done.

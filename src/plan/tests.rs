@@ -76,7 +76,8 @@ fn cold_up_creates_everything_and_gates_on_health() {
             "0 create network:default missing",
             "1 create container:db:1 no container",
             "2 start container:db:1 created (after 1)",
-            "3 create container:web:1 no container (after 0)",
+            // Created once its dependency exists (it may join its namespaces or volumes).
+            "3 create container:web:1 no container (after 0, 1)",
             "4 wait service:db web depends on it (service_healthy) (after 2)",
             "5 start container:web:1 created (after 3, 4)",
         ]
