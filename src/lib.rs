@@ -5,6 +5,7 @@ pub mod commands;
 pub mod diag;
 pub mod engine;
 pub mod exec;
+pub mod gofmt;
 pub mod graph;
 pub mod hash;
 pub mod labels;

@@ -116,27 +116,8 @@ impl PsEntry {
             cut.push('…');
             cut
         };
-        go_quote(&command)
+        crate::gofmt::go_quote(&command)
     }
-}
-
-/// A string quoted the way Go's `strconv.Quote` does, which `docker ps` uses for commands.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// The engine seam. Futures are `Send` so the executor can run actions on the runtime.

@@ -1,7 +1,8 @@
 //! The `.env` dialect (also `env_file:` and `--env-file`), as the reference reads it.
 use indexmap::IndexMap;
 
-use crate::load::interpolate::{go_quote, substitute};
+use crate::gofmt::go_quote;
+use crate::load::interpolate::substitute;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DotenvError {

@@ -10,6 +10,7 @@ use std::path::Path;
 use indexmap::IndexSet;
 
 use crate::diag::Problem;
+use crate::gofmt::go_quote;
 use crate::load::path::YamlPath;
 use crate::load::{Mapping, Value};
 
@@ -236,29 +237,6 @@ impl Scanner<'_> {
             _ => Ok(value.unwrap_or_default()),
         }
     }
-}
-
-/// Go's `%q` of a string, which the reference uses in several messages.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{b}' => out.push_str("\\v"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Interpolates every string value (never a mapping key) of a parsed file. Returns the new
