@@ -77,6 +77,7 @@ impl Canceller {
 
 impl CancellationSignal {
     /// A signal that never fires, for callers that cannot be interrupted.
+    #[cfg(test)]
     pub fn never() -> CancellationSignal {
         cancellation().1
     }

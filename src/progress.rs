@@ -78,18 +78,6 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The `--progress` value; `None` for anything else.
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "auto" => Some(Mode::Auto),
-            "tty" => Some(Mode::Tty),
-            "plain" => Some(Mode::Plain),
-            "json" => Some(Mode::Json),
-            "quiet" => Some(Mode::Quiet),
-            _ => None,
-        }
-    }
-
     /// `auto` becomes `tty` when stderr is a terminal, `plain` otherwise.
     pub fn resolve(self, stderr_is_terminal: bool) -> Mode {
         match self {
@@ -389,9 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn modes_parse_and_auto_follows_the_terminal() {
-        assert_eq!(Mode::parse("json"), Some(Mode::Json));
-        assert_eq!(Mode::parse("fancy"), None);
+    fn auto_follows_the_terminal() {
         assert_eq!(Mode::Auto.resolve(true), Mode::Tty);
         assert_eq!(Mode::Auto.resolve(false), Mode::Plain);
         assert_eq!(Mode::Quiet.resolve(true), Mode::Quiet);
