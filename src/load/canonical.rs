@@ -18,36 +18,27 @@ pub use ports::parse_port;
 pub use shell::split as shell_split;
 pub use volumes::{is_file_path, parse_volume};
 
-pub fn canonicalize(mut value: Value, file: &Path) -> (Value, Vec<Problem>) {
+pub fn canonicalize(value: Value, file: &Path) -> (Value, Vec<Problem>) {
+    walk(value, file, service, resource)
+}
+
+/// Applies `service` to every service and `resource` to every network, volume, secret and
+/// config of a file, each with its path, then expands `include`.
+fn walk(
+    mut value: Value,
+    file: &Path,
+    service: fn(&mut Mapping, &mut Ctx),
+    resource: fn(&mut Mapping, &mut Ctx),
+) -> (Value, Vec<Problem>) {
     let mut problems = Vec::new();
     if let Value::Mapping(top) = &mut value {
-        if let Some(Value::Mapping(services)) = top.get_mut("services") {
-            for (name, svc) in services.iter_mut() {
-                let path = YamlPath::root().key("services").key(key_text(name));
-                if let Value::Mapping(m) = svc {
-                    service(
-                        m,
-                        &mut Ctx {
-                            path,
-                            problems: &mut problems,
-                        },
-                    );
-                }
-            }
-        }
-        for kind in ["networks", "volumes", "secrets", "configs"] {
-            if let Some(Value::Mapping(entries)) = top.get_mut(kind) {
-                for (name, entry) in entries.iter_mut() {
+        for kind in ["services", "networks", "volumes", "secrets", "configs"] {
+            let each = if kind == "services" { service } else { resource };
+            let Some(Value::Mapping(entries)) = top.get_mut(kind) else { continue };
+            for (name, entry) in entries.iter_mut() {
+                if let Value::Mapping(m) = entry {
                     let path = YamlPath::root().key(kind).key(key_text(name));
-                    if let Value::Mapping(m) = entry {
-                        resource(
-                            m,
-                            &mut Ctx {
-                                path,
-                                problems: &mut problems,
-                            },
-                        );
-                    }
+                    each(m, &mut Ctx { path, problems: &mut problems });
                 }
             }
         }

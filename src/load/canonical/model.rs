@@ -9,53 +9,15 @@
 use std::path::Path;
 
 use super::{
-    depends_on, device, env_file, gpus, include, key_text, legacy_external_name, list_to_null_map, map_seq,
+    depends_on, device, env_file, gpus, legacy_external_name, walk, list_to_null_map, map_seq,
     one_or_many, parse_port, parse_volume, scalar_string, service_ports, short_build, short_to_map,
     source_ref, to_map, with, Ctx, Null,
 };
 use crate::diag::Problem;
-use crate::load::path::YamlPath;
 use crate::load::{Mapping, Value};
 
-pub fn canonicalize_model(mut value: Value, file: &Path) -> (Value, Vec<Problem>) {
-    let mut problems = Vec::new();
-    if let Value::Mapping(top) = &mut value {
-        if let Some(Value::Mapping(services)) = top.get_mut("services") {
-            for (name, svc) in services.iter_mut() {
-                if let Value::Mapping(m) = svc {
-                    let path = YamlPath::root().key("services").key(key_text(name));
-                    service(
-                        m,
-                        &mut Ctx {
-                            path,
-                            problems: &mut problems,
-                        },
-                    );
-                }
-            }
-        }
-        for kind in ["networks", "volumes", "secrets", "configs"] {
-            if let Some(Value::Mapping(entries)) = top.get_mut(kind) {
-                for (name, entry) in entries.iter_mut() {
-                    if let Value::Mapping(m) = entry {
-                        let path = YamlPath::root().key(kind).key(key_text(name));
-                        legacy_external_name(
-                            m,
-                            &mut Ctx {
-                                path,
-                                problems: &mut problems,
-                            },
-                        );
-                    }
-                }
-            }
-        }
-        if let Some(inc) = top.get_mut("include") {
-            include(inc);
-        }
-    }
-    let problems = problems.into_iter().map(|p| p.in_file(file)).collect();
-    (value, problems)
+pub fn canonicalize_model(value: Value, file: &Path) -> (Value, Vec<Problem>) {
+    walk(value, file, service, legacy_external_name)
 }
 
 fn service(m: &mut Mapping, cx: &mut Ctx) {
