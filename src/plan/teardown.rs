@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::desired::Desired;
 use super::{ActionId, Op, Plan};
 use crate::labels;
-use crate::observe::{Observed, ObservedContainer};
+use crate::observe::{Observed, ObservedContainer, RunState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RemoveImages {
@@ -30,7 +30,7 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
     let mut plan = Plan::default();
     let removed: Vec<&ObservedContainer> =
         observed.containers.iter().filter(|c| !c.oneoff || opts.remove_orphans).collect();
-    let stops = stop_in_order(&mut plan, desired, &removed, opts);
+    let stops = stop_in_order(&mut plan, desired, &removed, opts.timeout, "down");
     let removals: Vec<ActionId> = removed
         .iter()
         .zip(stops)
@@ -61,13 +61,29 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
     plan
 }
 
+/// `stop`, and attached `up` when it is interrupted: the project's running service containers
+/// (of `services`, or all when empty) stopped, dependents before their dependencies.
+pub fn stop(desired: Option<&Desired>, observed: &Observed, services: &[String], timeout: Option<i64>, reason: &str) -> Plan {
+    let mut plan = Plan::default();
+    let running: Vec<&ObservedContainer> = observed
+        .containers
+        .iter()
+        .filter(|c| !c.oneoff && matches!(c.state, RunState::Running | RunState::Restarting | RunState::Paused))
+        .filter(|c| services.is_empty() || services.contains(&c.service))
+        .collect();
+    stop_in_order(&mut plan, desired, &running, timeout, reason);
+    plan
+}
+
 /// One stop per container; a container stops only after the containers of the services that
-/// depend on its service, read from the `depends_on` label each container carries.
+/// depend on its service, read from the `depends_on` label each container carries. `timeout`
+/// (`-t`) overrides each service's `stop_grace_period`.
 fn stop_in_order(
     plan: &mut Plan,
     desired: Option<&Desired>,
     containers: &[&ObservedContainer],
-    opts: &DownOptions,
+    timeout: Option<i64>,
+    reason: &str,
 ) -> Vec<ActionId> {
     let dependents = dependents_by_service(containers);
     let order = stop_order(containers, &dependents);
@@ -83,8 +99,8 @@ fn stop_in_order(
             .flatten()
             .copied()
             .collect();
-        let timeout = opts.timeout.or_else(|| desired.and_then(|d| d.service(&c.service)).and_then(|s| s.stop_timeout));
-        let id = plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout }, "down", after);
+        let timeout = timeout.or_else(|| desired.and_then(|d| d.service(&c.service)).and_then(|s| s.stop_timeout));
+        let id = plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout }, reason, after);
         stops_of.entry(c.service.as_str()).or_default().push(id);
         ids[i] = id;
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::desired::{desired, Desired, Origin, APPLIED_LABEL};
 use super::reconcile::{containers, images, UpOptions};
-use super::teardown::{teardown, DownOptions};
+use super::teardown::{stop, teardown, DownOptions};
 use super::{Op, Plan};
 use crate::labels;
 use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
@@ -159,6 +159,19 @@ fn missing_external_network_is_an_error_before_anything_runs() {
     let d = project("services: {a: {image: busybox, networks: {ext: null}}}\nnetworks: {ext: {external: true, name: ext}}");
     let err = containers(&d, &Observed::default(), &UpOptions::default()).unwrap_err();
     assert_eq!(err, vec!["network ext declared as external, but could not be found"]);
+}
+
+#[test]
+fn stop_stops_only_running_service_containers_dependents_first() {
+    let d = project(STACK);
+    let mut o = running(&d);
+    o.containers[0].state = RunState::Exited;
+    let plan = stop(Some(&d), &o, &[], Some(3), "stop");
+    assert_eq!(lines(&plan), vec!["0 stop container:web:1 stop"]);
+    let all = stop(Some(&d), &running(&d), &[], None, "stop");
+    assert_eq!(lines(&all), vec!["0 stop container:web:1 stop", "1 stop container:db:1 stop (after 0)"]);
+    let named = stop(Some(&d), &running(&d), &["db".to_string()], None, "stop");
+    assert_eq!(lines(&named), vec!["0 stop container:db:1 stop"]);
 }
 
 #[test]
