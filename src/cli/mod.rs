@@ -49,9 +49,19 @@ pub struct Global {
     /// Progress output
     #[arg(long, value_enum, default_value = "auto", global = true)]
     pub progress: ProgressMode,
+    /// Control when to print ANSI control characters
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    pub ansi: Ansi,
     /// How many engine calls may run at once (default: COMPOSE_PARALLEL_LIMIT, else unbounded)
     #[arg(long, value_name = "N", global = true, allow_negative_numbers = true)]
     pub parallel: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Ansi {
+    Never,
+    Always,
+    Auto,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,6 +146,39 @@ pub struct UpArgs {
     /// Pull without printing progress information
     #[arg(long)]
     pub quiet_pull: bool,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+    /// Don't print prefix in logs
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Show timestamps
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Restrict attaching to the specified services
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Do not attach (stream logs) to the specified services
+    #[arg(long, value_name = "SERVICE")]
+    pub no_attach: Vec<String>,
+    /// Automatically attach to log output of dependent services
+    #[arg(long)]
+    pub attach_dependencies: bool,
+    /// Stops all containers if any container was stopped
+    #[arg(long, conflicts_with = "detach")]
+    pub abort_on_container_exit: bool,
+    /// Stops all containers if any container exited with failure
+    #[arg(long, conflicts_with_all = ["detach", "abort_on_container_exit"])]
+    pub abort_on_container_failure: bool,
+    /// Return the exit code of the selected service container (implies --abort-on-container-exit)
+    #[arg(long, value_name = "SERVICE", conflicts_with = "detach")]
+    pub exit_code_from: Option<String>,
+    /// Enable interactive shortcuts when running attached (accepted; dockhand has none)
+    #[arg(long)]
+    pub menu: bool,
+    /// Assume "yes" as answer to all prompts
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
 }
 
 fn parse_scale(s: &str) -> Result<(String, u32), String> {
@@ -275,6 +318,7 @@ pub struct ConfigOptions {
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
     pub dry_run: bool,
+    pub ansi: Ansi,
     pub progress: crate::progress::Mode,
     pub parallel: Option<i64>,
 }
@@ -288,7 +332,35 @@ pub struct UpCommand {
     pub scale: BTreeMap<String, u32>,
     pub wait: bool,
     pub wait_timeout: Option<Duration>,
+    pub attach: AttachOptions,
     pub engine: EngineOptions,
+}
+
+/// When to stop an attached `up`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abort {
+    Never,
+    OnExit,
+    OnFailure,
+}
+
+/// How attached `up` follows its containers.
+#[derive(Debug, Clone)]
+pub struct AttachOptions {
+    pub attach: Vec<String>,
+    pub no_attach: Vec<String>,
+    pub dependencies: bool,
+    pub abort: Abort,
+    pub exit_code_from: Option<String>,
+    pub log: LogStyle,
+}
+
+/// How container output is printed.
+#[derive(Debug, Clone, Copy)]
+pub struct LogStyle {
+    pub no_color: bool,
+    pub no_prefix: bool,
+    pub timestamps: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -339,7 +411,7 @@ impl Cli {
             ProgressMode::Json => Mode::Json,
             ProgressMode::Quiet => Mode::Quiet,
         };
-        let engine = EngineOptions { dry_run: g.dry_run, progress, parallel };
+        let engine = EngineOptions { dry_run: g.dry_run, ansi: g.ansi, progress, parallel };
         match self.command {
             Command::Config(a) => config_invocation(opts, a),
             Command::Up(a) => up_invocation(opts, a, engine),
@@ -377,6 +449,20 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         scale: a.scale.into_iter().collect(),
         wait: a.wait,
         wait_timeout: a.wait_timeout.map(Duration::from_secs),
+        attach: AttachOptions {
+            attach: a.attach,
+            no_attach: a.no_attach,
+            dependencies: a.attach_dependencies,
+            abort: if a.abort_on_container_exit || a.exit_code_from.is_some() {
+                Abort::OnExit
+            } else if a.abort_on_container_failure {
+                Abort::OnFailure
+            } else {
+                Abort::Never
+            },
+            exit_code_from: a.exit_code_from,
+            log: LogStyle { no_color: a.no_color, no_prefix: a.no_log_prefix, timestamps: a.timestamps },
+        },
         engine,
     };
     Invocation::Up(opts, cmd)

@@ -132,6 +132,12 @@ impl Session {
 
     /// Runs a plan; prints what failed. False when anything failed or was cancelled.
     pub async fn execute(&mut self, plan: &Plan, up: &UpOptions) -> bool {
+        let cancel = self.cancel.clone();
+        self.execute_with(plan, up, cancel).await
+    }
+
+    /// `execute`, cancelled by `cancel` instead of the first Ctrl-C (which may have come).
+    pub async fn execute_with(&mut self, plan: &Plan, up: &UpOptions, cancel: CancellationSignal) -> bool {
         if plan.is_empty() {
             return true;
         }
@@ -146,7 +152,7 @@ impl Session {
         };
         let limits = Limits::from_setting(self.engine_opts.parallel);
         let progress = progress::for_mode(self.engine_opts.progress);
-        let outcome = exec::execute(self.engine.clone(), plan, &ctx, limits, progress.as_ref(), self.cancel.clone()).await;
+        let outcome = exec::execute(self.engine.clone(), plan, &ctx, limits, progress.as_ref(), cancel).await;
         progress.finish();
         report(&outcome)
     }
@@ -159,6 +165,11 @@ impl Session {
         } else {
             ExitCode::FAILURE
         }
+    }
+
+    /// Resolves on the first Ctrl-C or SIGTERM.
+    pub fn interrupted(&self) -> CancellationSignal {
+        self.cancel.clone()
     }
 
     /// Looks at the images again after pulls and builds, for the container plan.

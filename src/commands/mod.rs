@@ -1,5 +1,6 @@
 //! One module per command. Each returns the process exit code.
 
+mod attached;
 pub mod config;
 pub mod down;
 mod engine_session;
@@ -47,4 +48,17 @@ pub fn print_failure(f: Failure) -> ExitCode {
         eprintln!("{n} errors: nothing was changed");
     }
     ExitCode::FAILURE
+}
+
+/// How container output looks: colour only on a terminal, unless `--ansi always`, and
+/// never with `--no-color` or `NO_COLOR`.
+pub fn log_style(log: &crate::cli::LogStyle, engine: &crate::cli::EngineOptions, env: &crate::load::Env) -> crate::logprint::Style {
+    use std::io::IsTerminal;
+    let colour = match engine.ansi {
+        crate::cli::Ansi::Never => false,
+        crate::cli::Ansi::Always => true,
+        crate::cli::Ansi::Auto => std::io::stdout().is_terminal(),
+    } && !log.no_color
+        && env.get("NO_COLOR").is_none_or(String::is_empty);
+    crate::logprint::Style { prefix: !log.no_prefix, colour }
 }

@@ -13,9 +13,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
         else {
             return ExitCode::FAILURE;
         };
-        if !cmd.detach {
-            eprintln!("WARN attached mode is not available yet: running detached (as with -d)");
-        }
+        let started = crate::follow::now_nanos() / 1_000_000_000;
         let images = match reconcile::images(&s.desired, &s.observed, &cmd.plan) {
             Ok(p) => p,
             Err(errors) => return engine_session::fail(&errors),
@@ -51,6 +49,9 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
         if cmd.wait && !s.wait_healthy(cmd.wait_timeout).await {
             return s.failure();
         }
-        ExitCode::SUCCESS
+        if cmd.detach || cmd.wait || cmd.plan.no_start {
+            return ExitCode::SUCCESS;
+        }
+        super::attached::follow(&mut s, cmd, &opts.shell_env, started).await
     })
 }

@@ -27,6 +27,8 @@ use crate::load::Env;
 use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 use super::convert;
 
+mod streams;
+
 /// How often, and how far apart, removing a network is retried while containers leave it.
 const NETWORK_REMOVE_ATTEMPTS: u32 = 10;
 const NETWORK_REMOVE_PAUSE: Duration = Duration::from_millis(300);

@@ -120,6 +120,63 @@ impl PsEntry {
     }
 }
 
+/// A piece of a container's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogChunk {
+    pub stderr: bool,
+    pub bytes: Vec<u8>,
+}
+
+/// Where streamed output goes, chunk by chunk.
+pub type Output = Arc<dyn Fn(&LogChunk) + Send + Sync>;
+
+/// What part of a container's log to read. Times are unix seconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogRequest {
+    pub follow: bool,
+    /// A number of lines or `all`.
+    pub tail: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub timestamps: bool,
+}
+
+/// A container event of the project (`start`, `die`, `destroy`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerEvent {
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    pub number: u32,
+    pub oneoff: bool,
+    pub action: String,
+    /// Set on `die`.
+    pub exit_code: Option<i64>,
+    /// Unix nanoseconds.
+    pub time_nano: i64,
+}
+
+/// A command to run in a running container.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecSpec {
+    pub command: Vec<String>,
+    pub env: Vec<String>,
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    pub privileged: bool,
+    pub tty: bool,
+    pub detach: bool,
+    /// Terminal width and height, for a TTY.
+    pub size: Option<(u16, u16)>,
+}
+
+/// The processes of a container, as `ps` inside it shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Top {
+    pub titles: Vec<String>,
+    pub processes: Vec<Vec<String>>,
+}
+
 /// The engine seam. Futures are `Send` so the executor can run actions on the runtime.
 pub trait Engine: Send + Sync + 'static {
     fn list_containers(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedContainer>>> + Send;

@@ -1,0 +1,165 @@
+//! Attached `up`: after reconciling, follow the attached services' output until their
+//! containers have all exited, or until an abort or Ctrl-C stops the project.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::engine_session::Session;
+use crate::cli::{Abort, AttachOptions, UpCommand};
+use crate::engine::{Engine, LogRequest};
+use crate::exec;
+use crate::follow::{Ended, Follow, Selector};
+use crate::logprint::{short_name, Printer};
+use crate::plan::reconcile::UpOptions;
+use crate::plan::teardown;
+
+/// Why following ended.
+enum End {
+    /// Every attached container exited by itself.
+    AllExited,
+    Abort(Ended),
+    Interrupted,
+}
+
+/// Follows the attached services; `started` (unix seconds) is when `up` began, so that
+/// containers already running show only their new output.
+pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, started: i64) -> ExitCode {
+    let services = attached_services(s, cmd);
+    let printer = Printer::new(super::log_style(&cmd.attach.log, &cmd.engine, env));
+    let request = LogRequest { follow: true, timestamps: cmd.attach.log.timestamps, ..LogRequest::default() };
+    let selector = Selector { services: services.clone(), index: None };
+    let mut follow = Follow::new(s.engine.clone(), &s.project.name, printer, selector.clone(), request.clone(), Duration::ZERO);
+    let containers = match s.engine.list_containers(&s.project.name).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut names: Vec<&str> = containers
+        .iter()
+        .filter(|c| selector.matches(&c.service, c.number, c.oneoff))
+        .map(|c| short_name(&s.project.name, &c.name))
+        .collect();
+    names.sort_unstable();
+    println!("Attaching to {}", names.join(", "));
+    follow.add_existing(&containers, &LogRequest { since: Some(started), ..request });
+    let end = watch(&mut follow, s, &cmd.attach).await;
+    match end {
+        End::AllExited => ExitCode::SUCCESS,
+        End::Interrupted => {
+            eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
+            stop_all(s, cmd).await;
+            ExitCode::from(130)
+        }
+        End::Abort(first) => {
+            eprintln!("Aborting on container exit...");
+            stop_all(s, cmd).await;
+            drain(&mut follow).await;
+            let code = match &cmd.attach.exit_code_from {
+                Some(svc) => exit_code_of(s, svc).await.unwrap_or(first.exit_code),
+                None => first.exit_code,
+            };
+            exit_code(code)
+        }
+    }
+}
+
+async fn watch(follow: &mut Follow, s: &Session, opts: &AttachOptions) -> End {
+    let interrupted = s.interrupted();
+    loop {
+        tokio::select! {
+            () = interrupted.cancelled() => return End::Interrupted,
+            ended = follow.next() => {
+                let Some(ended) = ended else { return End::AllExited };
+                follow.printer().exited(&ended.name, ended.exit_code, ended.restarting);
+                if ended.restarting {
+                    continue;
+                }
+                let abort = match opts.abort {
+                    Abort::Never => false,
+                    Abort::OnExit => true,
+                    Abort::OnFailure => ended.exit_code != 0,
+                };
+                if abort {
+                    return End::Abort(ended);
+                }
+            }
+        }
+    }
+}
+
+/// The services whose output is shown, as the reference chooses them.
+fn attached_services(s: &Session, cmd: &UpCommand) -> Vec<String> {
+    let opts = &cmd.attach;
+    let mut chosen: BTreeSet<String> = if !opts.attach.is_empty() {
+        opts.attach.iter().cloned().collect()
+    } else if opts.dependencies || cmd.services.is_empty() {
+        let all = s.desired.services.iter().filter(|d| {
+            s.project.services.get(&d.name).is_none_or(|svc| svc.attach != Some(false)) || opts.dependencies
+        });
+        all.map(|d| d.name.clone()).collect()
+    } else {
+        cmd.services.iter().cloned().collect()
+    };
+    chosen.retain(|c| !opts.no_attach.contains(c));
+    chosen.extend(opts.exit_code_from.iter().cloned());
+    chosen.into_iter().collect()
+}
+
+/// Stops every running container of the project; a second Ctrl-C kills them instead.
+async fn stop_all(s: &mut Session, cmd: &UpCommand) {
+    let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return };
+    s.observed.containers = containers;
+    let plan = teardown::stop(Some(&s.desired), &s.observed, &[], cmd.plan.timeout, "stopping the project");
+    let (canceller, again) = exec::cancellation();
+    let second = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            canceller.cancel();
+        }
+    });
+    let stopped = s.execute_with(&plan, &UpOptions::default(), again.clone()).await;
+    second.abort();
+    if !stopped && again.is_cancelled() {
+        kill_all(s).await;
+    }
+}
+
+async fn kill_all(s: &Session) {
+    let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return };
+    for c in containers.iter().filter(|c| c.state == crate::observe::RunState::Running) {
+        if let Err(e) = s.engine.kill_container(&c.id, "SIGKILL").await {
+            eprintln!("error: killing {}: {e}", c.name);
+        }
+    }
+}
+
+/// Prints the exits of the containers the abort stopped.
+async fn drain(follow: &mut Follow) {
+    let deadline = tokio::time::sleep(Duration::from_secs(5));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            () = &mut deadline => return,
+            ended = follow.next() => match ended {
+                Some(e) => follow.printer().exited(&e.name, e.exit_code, false),
+                None => return,
+            },
+        }
+    }
+}
+
+async fn exit_code_of(s: &Session, service: &str) -> Option<i64> {
+    let containers = s.engine.list_containers(&s.project.name).await.ok()?;
+    let c = containers.iter().filter(|c| c.service == service && !c.oneoff).min_by_key(|c| c.number)?;
+    s.engine.container_status(&c.id).await.ok()?.exit_code
+}
+
+/// A container's exit code as the process's: 0–255 kept, anything else is a failure.
+pub fn exit_code(code: i64) -> ExitCode {
+    match u8::try_from(code) {
+        Ok(c) => ExitCode::from(c),
+        Err(_) => ExitCode::FAILURE,
+    }
+}

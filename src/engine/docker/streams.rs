@@ -1,0 +1,230 @@
+//! The engine's streaming calls: logs, events, exec sessions, attach and wait, plus the
+//! one-shot container calls the lifecycle commands need (kill, pause, top, archives).
+
+use std::collections::HashMap;
+
+use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
+use bollard::query_parameters::{
+    AttachContainerOptions, DownloadFromContainerOptions, EventsOptions, KillContainerOptions, LogsOptions,
+    TopOptions, UploadToContainerOptions, WaitContainerOptions,
+};
+use bollard::container::LogOutput;
+use futures_util::stream::{BoxStream, StreamExt};
+use tokio::io::{AsyncRead, AsyncWriteExt};
+
+use super::{label_filter, project_label, DockerEngine};
+use crate::engine::{
+    ContainerEvent, EngineError, ExecSpec, LogChunk, LogRequest, Output, Result, Top,
+};
+use crate::labels;
+
+impl DockerEngine {
+    /// The container's output as the engine keeps it, following it when asked.
+    pub fn logs(&self, id: &str, req: &LogRequest) -> BoxStream<'static, Result<LogChunk>> {
+        let options = LogsOptions {
+            follow: req.follow,
+            stdout: true,
+            stderr: true,
+            since: req.since.map_or(0, clamp_i32),
+            until: req.until.map_or(0, clamp_i32),
+            timestamps: req.timestamps,
+            tail: req.tail.clone().unwrap_or_else(|| "all".to_string()),
+        };
+        self.docker.logs(id, Some(options)).map(|item| item.map(chunk).map_err(EngineError::from)).boxed()
+    }
+
+    /// Container events of the project from now on (`since` in unix seconds when given).
+    pub fn events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>> {
+        let mut filters = label_filter(vec![project_label(project)]);
+        filters.insert("type".to_string(), vec!["container".to_string()]);
+        let options = EventsOptions { since: since.map(|s| s.to_string()), until: None, filters: Some(filters) };
+        self.docker
+            .events(Some(options))
+            .filter_map(|item| async move {
+                match item {
+                    Ok(m) => container_event(m).map(Ok),
+                    Err(e) => Some(Err(EngineError::from(e))),
+                }
+            })
+            .boxed()
+    }
+
+    /// All events of the project, as the engine words them, for `dockhand events`.
+    pub fn raw_events(&self, project: &str) -> BoxStream<'static, Result<bollard::models::EventMessage>> {
+        let mut filters = label_filter(vec![project_label(project)]);
+        filters.insert("type".to_string(), vec!["container".to_string()]);
+        let options = EventsOptions { since: None, until: None, filters: Some(filters) };
+        self.docker.events(Some(options)).map(|i| i.map_err(EngineError::from)).boxed()
+    }
+
+    /// Waits for the container to stop and returns its exit code.
+    pub async fn wait_exit(&self, id: &str) -> Result<i64> {
+        let options = WaitContainerOptions { condition: "not-running".to_string() };
+        let mut stream = self.docker.wait_container(id, Some(options));
+        match stream.next().await {
+            Some(Ok(r)) => Ok(r.status_code),
+            // bollard reports a non-zero exit as an error carrying the code.
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(e)) => Err(e.into()),
+            None => Ok(self.exit_code(id).await?),
+        }
+    }
+
+    pub async fn exit_code(&self, id: &str) -> Result<i64> {
+        let inspect = self.inspect(id).await?;
+        Ok(inspect.state.and_then(|s| s.exit_code).unwrap_or(0))
+    }
+
+    /// Runs a command in a running container; the command's output goes to `output`, standard
+    /// input is forwarded when `stdin` is given. Returns the command's exit code.
+    pub async fn exec(
+        &self,
+        id: &str,
+        spec: &ExecSpec,
+        stdin: Option<Box<dyn AsyncRead + Send + Unpin>>,
+        output: &Output,
+    ) -> Result<i64> {
+        let options = CreateExecOptions {
+            attach_stdin: Some(stdin.is_some()),
+            attach_stdout: Some(!spec.detach),
+            attach_stderr: Some(!spec.detach),
+            tty: Some(spec.tty),
+            env: Some(spec.env.clone()),
+            cmd: Some(spec.command.clone()),
+            privileged: Some(spec.privileged),
+            user: spec.user.clone(),
+            working_dir: spec.working_dir.clone(),
+            detach_keys: None,
+        };
+        let created = self.docker.create_exec(id, options).await?;
+        let start = StartExecOptions { detach: spec.detach, tty: spec.tty, output_capacity: None };
+        match self.docker.start_exec(&created.id, Some(start)).await? {
+            StartExecResults::Detached => return Ok(0),
+            StartExecResults::Attached { output: out, input } => {
+                if let Some((w, h)) = spec.size {
+                    let _ = self.docker.resize_exec(&created.id, ResizeExecOptions { width: w, height: h }).await;
+                }
+                pump(out, input, stdin, output).await?;
+            }
+        }
+        let inspect = self.docker.inspect_exec(&created.id).await?;
+        Ok(inspect.exit_code.unwrap_or(0))
+    }
+
+    /// Attaches to a created container before it starts, so no output is lost; the returned
+    /// future ends when the container's output does.
+    pub async fn attach(
+        &self,
+        id: &str,
+        stdin: Option<Box<dyn AsyncRead + Send + Unpin>>,
+        output: Output,
+    ) -> Result<impl std::future::Future<Output = Result<()>> + Send + 'static> {
+        let options = AttachContainerOptions {
+            stdin: stdin.is_some(),
+            stdout: true,
+            stderr: true,
+            stream: true,
+            logs: true,
+            detach_keys: None,
+        };
+        let attached = self.docker.attach_container(id, Some(options)).await?;
+        Ok(async move { pump(attached.output, attached.input, stdin, &output).await })
+    }
+
+    pub async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
+        let options = KillContainerOptions { signal: signal.to_string() };
+        Ok(self.docker.kill_container(id, Some(options)).await?)
+    }
+
+    pub async fn pause_container(&self, id: &str) -> Result<()> {
+        Ok(self.docker.pause_container(id).await?)
+    }
+
+    pub async fn unpause_container(&self, id: &str) -> Result<()> {
+        Ok(self.docker.unpause_container(id).await?)
+    }
+
+    pub async fn top(&self, id: &str) -> Result<Top> {
+        let top = self.docker.top_processes(id, None::<TopOptions>).await?;
+        Ok(Top { titles: top.titles.unwrap_or_default(), processes: top.processes.unwrap_or_default() })
+    }
+
+    /// A tar archive of `path` in the container.
+    pub async fn download(&self, id: &str, path: &str) -> Result<Vec<u8>> {
+        let options = DownloadFromContainerOptions { path: path.to_string() };
+        let mut stream = self.docker.download_from_container(id, Some(options));
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
+
+    /// Extracts a tar archive into `path` in the container.
+    pub async fn upload(&self, id: &str, path: &str, archive: Vec<u8>) -> Result<()> {
+        let options = UploadToContainerOptions { path: path.to_string(), ..Default::default() };
+        Ok(self.docker.upload_to_container(id, Some(options), bollard::body_full(archive.into())).await?)
+    }
+
+    pub async fn server_version(&self) -> Result<String> {
+        Ok(self.docker.version().await?.version.unwrap_or_default())
+    }
+
+    pub async fn resize_tty(&self, id: &str, width: u16, height: u16) -> Result<()> {
+        let options = bollard::query_parameters::ResizeContainerTTYOptions { w: i32::from(width), h: i32::from(height) };
+        Ok(self.docker.resize_container_tty(id, options).await?)
+    }
+}
+
+/// Copies the session's output to `output` and, when given, standard input to the session.
+/// Input ending closes the session's input; the output ending ends the session.
+async fn pump(
+    mut out: std::pin::Pin<Box<dyn futures_util::Stream<Item = std::result::Result<LogOutput, bollard::errors::Error>> + Send>>,
+    mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    stdin: Option<Box<dyn AsyncRead + Send + Unpin>>,
+    output: &Output,
+) -> Result<()> {
+    let feeder = stdin.map(|mut stdin| {
+        tokio::spawn(async move {
+            let _ = tokio::io::copy(&mut stdin, &mut input).await;
+            let _ = input.shutdown().await;
+        })
+    });
+    while let Some(item) = out.next().await {
+        let c = chunk(item?);
+        output(&c);
+    }
+    if let Some(f) = feeder {
+        f.abort();
+    }
+    Ok(())
+}
+
+fn chunk(o: LogOutput) -> LogChunk {
+    match o {
+        LogOutput::StdErr { message } => LogChunk { stderr: true, bytes: message.to_vec() },
+        LogOutput::StdOut { message } | LogOutput::Console { message } | LogOutput::StdIn { message } => {
+            LogChunk { stderr: false, bytes: message.to_vec() }
+        }
+    }
+}
+
+fn container_event(m: bollard::models::EventMessage) -> Option<ContainerEvent> {
+    let actor = m.actor?;
+    let attrs: HashMap<String, String> = actor.attributes.unwrap_or_default();
+    let action = m.action?;
+    Some(ContainerEvent {
+        id: actor.id?,
+        name: attrs.get("name").cloned().unwrap_or_default(),
+        service: attrs.get(labels::SERVICE).cloned().unwrap_or_default(),
+        number: attrs.get(labels::CONTAINER_NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
+        oneoff: attrs.get(labels::ONEOFF).is_some_and(|v| v == "True"),
+        exit_code: attrs.get("exitCode").and_then(|c| c.parse().ok()),
+        action,
+        time_nano: m.time_nano.unwrap_or(0),
+    })
+}
+
+fn clamp_i32(v: i64) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
