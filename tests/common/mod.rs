@@ -221,6 +221,13 @@ impl Run {
         }
     }
 
+    /// Starts the command without waiting, stdout and stderr piped, for tests that signal it.
+    pub fn spawn(&self) -> std::process::Child {
+        let mut cmd = self.command();
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", self.program.display()))
+    }
+
     fn command(&self) -> Command {
         let mut cmd = match prlimit() {
             Some(p) => {
