@@ -83,6 +83,39 @@ pub enum Command {
     Down(DownArgs),
     /// List containers
     Ps(PsArgs),
+    /// View output from containers
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Services to show (default: all)
+    #[arg(value_name = "SERVICE")]
+    pub names: Vec<String>,
+    /// Follow log output
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Number of lines to show from the end of the logs for each container
+    #[arg(short = 'n', long, value_name = "N", default_value = "all")]
+    pub tail: String,
+    /// Show logs since a timestamp (2026-12-03T10:00:00Z) or relative time (42m)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Show logs before a timestamp or relative time
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Don't print prefix in logs
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+    /// Index of the container if the service has multiple replicas
+    #[arg(long, value_name = "N")]
+    pub index: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -381,6 +414,18 @@ pub struct PsCommand {
     pub format: PsFormat,
 }
 
+#[derive(Debug, Clone)]
+pub struct LogsCommand {
+    pub services: Vec<String>,
+    pub follow: bool,
+    pub tail: String,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub index: Option<u32>,
+    pub log: LogStyle,
+    pub engine: EngineOptions,
+}
+
 /// A validated invocation: everything a command needs, with clap left behind.
 #[derive(Debug, Clone)]
 pub enum Invocation {
@@ -388,6 +433,7 @@ pub enum Invocation {
     Up(Options, UpCommand),
     Down(Options, DownCommand),
     Ps(Options, PsCommand),
+    Logs(Options, LogsCommand),
 }
 
 impl Cli {
@@ -417,6 +463,7 @@ impl Cli {
             Command::Up(a) => up_invocation(opts, a, engine),
             Command::Down(a) => down_invocation(opts, a, engine),
             Command::Ps(a) => ps_invocation(opts, a),
+            Command::Logs(a) => logs_invocation(opts, a, engine),
         }
     }
 }
@@ -493,6 +540,21 @@ fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {
         format: a.format,
     };
     Invocation::Ps(opts, cmd)
+}
+
+fn logs_invocation(mut opts: Options, a: LogsArgs, engine: EngineOptions) -> Invocation {
+    opts.services = a.names.clone();
+    let cmd = LogsCommand {
+        services: a.names,
+        follow: a.follow,
+        tail: a.tail,
+        since: a.since,
+        until: a.until,
+        index: a.index,
+        log: LogStyle { no_color: a.no_color, no_prefix: a.no_log_prefix, timestamps: a.timestamps },
+        engine,
+    };
+    Invocation::Logs(opts, cmd)
 }
 
 fn env_flag(env: &Env, key: &str) -> bool {

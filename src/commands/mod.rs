@@ -3,6 +3,7 @@
 mod attached;
 pub mod config;
 pub mod down;
+pub mod logs;
 mod engine_session;
 pub mod ps;
 pub mod up;
@@ -19,6 +20,7 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Up(opts, c) => up::run(&opts, &c),
         Invocation::Down(opts, c) => down::run(&opts, &c),
         Invocation::Ps(opts, c) => ps::run(&opts, &c),
+        Invocation::Logs(opts, c) => logs::run(&opts, &c),
     }
 }
 

@@ -1,0 +1,82 @@
+//! Points in time as users write them for `--since`/`--until`: unix seconds, a duration back
+//! from now (`10m`, `1h30m`), or an RFC 3339 timestamp (`2026-12-03T10:00:00Z`, a date alone).
+
+use crate::load::units::parse_duration;
+
+/// Unix seconds for `text`, relative durations counted back from `now`.
+pub fn parse(text: &str, now: i64) -> Result<i64, String> {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<f64>() {
+        return Ok(secs as i64);
+    }
+    if let Ok(d) = parse_duration(t) {
+        return Ok(now - i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    }
+    rfc3339(t).ok_or_else(|| format!("invalid time {text:?}: use a duration (10m), a timestamp (2026-12-03T10:00:00Z) or unix seconds"))
+}
+
+fn rfc3339(t: &str) -> Option<i64> {
+    let (date, rest) = t.split_once(['T', ' ']).unwrap_or((t, "00:00:00Z"));
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let (clock, offset) = split_offset(rest)?;
+    let mut c = clock.splitn(3, ':');
+    let h = c.next()?.parse::<i64>().ok()?;
+    let min = c.next().map_or(Some(0), |v| v.parse::<i64>().ok())?;
+    let sec = c.next().map_or(Some(0.0), |v| v.parse::<f64>().ok())? as i64;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, day) * 86_400 + h * 3600 + min * 60 + sec - offset)
+}
+
+/// The clock part and the offset from UTC in seconds (`Z`, `+02:00`, `-0500`, or none = UTC).
+fn split_offset(rest: &str) -> Option<(&str, i64)> {
+    if let Some(clock) = rest.strip_suffix(['Z', 'z']) {
+        return Some((clock, 0));
+    }
+    match rest.rfind(['+', '-']) {
+        Some(i) => {
+            let (clock, off) = rest.split_at(i);
+            let sign = if off.starts_with('-') { -1 } else { 1 };
+            let digits: String = off[1..].chars().filter(char::is_ascii_digit).collect();
+            if digits.len() != 4 {
+                return None;
+            }
+            let h = digits[..2].parse::<i64>().ok()?;
+            let m = digits[2..].parse::<i64>().ok()?;
+            Some((clock, sign * (h * 3600 + m * 60)))
+        }
+        None => Some((rest, 0)),
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_forms_users_write() {
+        let now = 1_800_000_000;
+        assert_eq!(parse("1700000000", now), Ok(1_700_000_000));
+        assert_eq!(parse("10m", now), Ok(now - 600));
+        assert_eq!(parse("1h30m", now), Ok(now - 5400));
+        assert_eq!(parse("2026-12-03T10:00:00Z", now), Ok(1_796_292_000));
+        assert_eq!(parse("2026-12-03T12:00:00+02:00", now), Ok(1_796_292_000));
+        assert_eq!(parse("2026-12-03T10:00:00.123456789Z", now), Ok(1_796_292_000));
+        assert_eq!(parse("1970-01-01", now), Ok(0));
+        assert!(parse("yesterday", now).is_err());
+        assert!(parse("2026-13-01", now).is_err());
+    }
+}

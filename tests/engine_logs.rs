@@ -1,0 +1,75 @@
+//! `logs` against the real engine: prefixes, order, tail, replicas, and `-f` following a
+//! container across a restart.
+
+mod common;
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use common::engine::{docker, EngineProject};
+
+const FILE: &str = r#"
+services:
+  api:
+    image: busybox:latest
+    command: ["sh", "-c", "echo one; echo two; echo three; echo oops >&2"]
+    deploy:
+      replicas: 2
+  worker:
+    image: busybox:latest
+    command: ["sh", "-c", "echo working; sleep 2; echo done working"]
+"#;
+
+fn wait_exited(p: &EngineProject) {
+    let started = Instant::now();
+    while !docker(&["ps", "-q", "--filter", &p.label()]).trim().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(30), "containers did not exit");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn logs_prefix_each_line_and_keep_each_containers_order() {
+    let p = EngineProject::new("logs", &[("compose.yaml", FILE)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    wait_exited(&p);
+    let out = p.dockhand(&["logs"]);
+    out.assert_success();
+    let api1: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("api-1 ")).collect();
+    assert_eq!(api1, ["api-1     | one", "api-1     | two", "api-1     | three"], "{}", out.describe());
+    assert!(out.stdout.contains("worker-1  | done working"), "{}", out.describe());
+    assert!(out.stderr.contains("api-2     | oops"), "stderr lines stay on stderr: {}", out.describe());
+
+    let tail = p.dockhand(&["logs", "-n", "1", "--no-log-prefix", "--index", "2", "api"]);
+    assert_eq!(tail.stdout, "three\n", "{}", tail.describe());
+
+    let unknown = p.dockhand(&["logs", "nope"]);
+    unknown.assert_failure();
+    assert!(unknown.stderr.contains("no such service: nope"), "{}", unknown.describe());
+}
+
+#[test]
+fn follow_goes_on_across_a_restart() {
+    let file = r#"
+services:
+  tick:
+    image: busybox:latest
+    command: ["sh", "-c", "echo started; sleep 2; echo finished"]
+"#;
+    let p = EngineProject::new("logs-f", &[("compose.yaml", file)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let mut child = p.cmd(&["logs", "-f", "--no-log-prefix"]).spawn();
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    docker(&["restart", "-t", "0", &format!("{}-tick-1", p.name)]);
+    let status = child.wait().expect("logs -f ends once the container has stopped for good");
+    let text = reader.join().expect("reader");
+    assert_eq!(status.code(), Some(0), "{text}");
+    assert_eq!(text.matches("started").count(), 2, "both runs are shown: {text}");
+    assert!(text.ends_with("finished\n"), "{text}");
+}
