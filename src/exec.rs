@@ -553,6 +553,7 @@ fn container_spec(
         labels,
         anonymous_volumes,
         service_aliases: true,
+        stdin_once: false,
     })
 }
 

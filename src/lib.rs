@@ -16,5 +16,6 @@ pub mod model;
 pub mod observe;
 pub mod plan;
 pub mod progress;
+pub mod terminal;
 pub mod timespec;
 pub mod wait;

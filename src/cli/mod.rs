@@ -85,6 +85,112 @@ pub enum Command {
     Ps(PsArgs),
     /// View output from containers
     Logs(LogsArgs),
+    /// Execute a command in a running container
+    Exec(ExecArgs),
+    /// Run a one-off command on a service
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Detached mode: run the command in the background
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Set environment variables (KEY=VALUE, or KEY for the value dockhand sees)
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Index of the container if the service has multiple replicas
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub index: u32,
+    /// Disable pseudo-TTY allocation (default: a TTY when standard input is one)
+    #[arg(short = 'T', long = "no-tty")]
+    pub no_tty: bool,
+    /// Keep STDIN open even if not attached (accepted: dockhand always forwards it)
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Give extended privileges to the process
+    #[arg(long)]
+    pub privileged: bool,
+    /// Run the command as this user
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Path to workdir directory for this command
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// The service
+    pub service: String,
+    /// The command and its arguments
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run container in background and print container ID
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Automatically remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Set environment variables
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Add or override a label
+    #[arg(short, long = "label", value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Bind mount a volume
+    #[arg(short, long = "volume", value_name = "VOLUME")]
+    pub volume: Vec<String>,
+    /// Publish a container's port(s) to the host
+    #[arg(short, long = "publish", value_name = "PORT")]
+    pub publish: Vec<String>,
+    /// Run command with all service's ports enabled and mapped to the host
+    #[arg(short = 'P', long)]
+    pub service_ports: bool,
+    /// Use the service's network aliases in the network(s) the container connects to
+    #[arg(long)]
+    pub use_aliases: bool,
+    /// Override the entrypoint of the image
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Run as specified username or uid
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Working directory inside the container
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Assign a name to the container
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Disable pseudo-TTY allocation (default: a TTY when standard input is one)
+    #[arg(short = 'T', long = "no-TTY")]
+    pub no_tty: bool,
+    /// Keep STDIN open even if not attached
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Build image before starting container
+    #[arg(long)]
+    pub build: bool,
+    /// Pull image before running
+    #[arg(long, value_enum)]
+    pub pull: Option<PullArg>,
+    /// Don't print anything to STDOUT
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Pull without printing progress information
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// The service
+    pub service: String,
+    /// The command and its arguments (default: the service's)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -426,6 +532,26 @@ pub struct LogsCommand {
     pub engine: EngineOptions,
 }
 
+#[derive(Debug, Clone)]
+pub struct ExecCommand {
+    pub service: String,
+    pub index: u32,
+    pub spec: crate::engine::ExecSpec,
+    pub no_tty: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunCommand {
+    pub service: String,
+    pub overrides: crate::plan::oneoff::RunOverrides,
+    pub detach: bool,
+    pub rm: bool,
+    pub no_deps: bool,
+    pub use_aliases: bool,
+    pub plan: UpOptions,
+    pub engine: EngineOptions,
+}
+
 /// A validated invocation: everything a command needs, with clap left behind.
 #[derive(Debug, Clone)]
 pub enum Invocation {
@@ -434,6 +560,10 @@ pub enum Invocation {
     Down(Options, DownCommand),
     Ps(Options, PsCommand),
     Logs(Options, LogsCommand),
+    Exec(Options, ExecCommand),
+    Run(Options, RunCommand),
+    /// The arguments make no sense together: the message says why.
+    Invalid(String),
 }
 
 impl Cli {
@@ -464,6 +594,8 @@ impl Cli {
             Command::Down(a) => down_invocation(opts, a, engine),
             Command::Ps(a) => ps_invocation(opts, a),
             Command::Logs(a) => logs_invocation(opts, a, engine),
+            Command::Exec(a) => exec_invocation(opts, a),
+            Command::Run(a) => run_invocation(opts, a, engine).unwrap_or_else(Invocation::Invalid),
         }
     }
 }
@@ -478,12 +610,7 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         no_start: a.no_start,
         remove_orphans: a.remove_orphans || env_flag(&opts.shell_env, "COMPOSE_REMOVE_ORPHANS"),
         renew_anon_volumes: a.renew_anon_volumes,
-        pull: a.pull.map(|p| match p {
-            PullArg::Always => PullPolicy::Always,
-            PullArg::Missing => PullPolicy::Missing,
-            PullArg::Never => PullPolicy::Never,
-            PullArg::Build => PullPolicy::Build,
-        }),
+        pull: a.pull.map(pull_policy),
         build: a.build,
         no_build: a.no_build,
         timeout: a.timeout,
@@ -555,6 +682,88 @@ fn logs_invocation(mut opts: Options, a: LogsArgs, engine: EngineOptions) -> Inv
         engine,
     };
     Invocation::Logs(opts, cmd)
+}
+
+fn exec_invocation(mut opts: Options, a: ExecArgs) -> Invocation {
+    opts.services = vec![a.service.clone()];
+    let env = a.env.iter().map(|e| env_entry(&opts.shell_env, e)).filter_map(|(k, v)| v.map(|v| format!("{k}={v}"))).collect();
+    let spec = crate::engine::ExecSpec {
+        command: a.command,
+        env,
+        user: a.user,
+        working_dir: a.workdir,
+        privileged: a.privileged,
+        tty: false,
+        detach: a.detach,
+        size: None,
+    };
+    Invocation::Exec(opts, ExecCommand { service: a.service, index: a.index, spec, no_tty: a.no_tty })
+}
+
+/// `-e KEY=value`, or `-e KEY` for the value in dockhand's own environment (none if unset).
+fn env_entry(env: &Env, e: &str) -> (String, Option<String>) {
+    match e.split_once('=') {
+        Some((k, v)) => (k.to_string(), Some(v.to_string())),
+        None => (e.to_string(), env.get(e).cloned()),
+    }
+}
+
+fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Result<Invocation, String> {
+    use crate::load::cli_specs;
+    opts.services = vec![a.service.clone()];
+    let base = opts.project_directory.clone().unwrap_or_else(|| opts.working_dir.clone());
+    let mut publish = Vec::new();
+    for p in &a.publish {
+        publish.extend(cli_specs::ports(p)?);
+    }
+    let volumes = a.volume.iter().map(|v| cli_specs::volume(v, &base)).collect::<Result<Vec<_>, _>>()?;
+    let labels = a
+        .label
+        .iter()
+        .map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or((l.clone(), String::new())))
+        .collect();
+    let entrypoint = a.entrypoint.as_deref().map(cli_specs::words).transpose()?;
+    let overrides = crate::plan::oneoff::RunOverrides {
+        command: a.command,
+        entrypoint,
+        environment: a.env.iter().map(|e| env_entry(&opts.shell_env, e)).collect(),
+        labels,
+        volumes,
+        publish,
+        service_ports: a.service_ports,
+        user: a.user,
+        working_dir: a.workdir,
+        tty: !a.detach && crate::terminal::wants_tty(a.no_tty),
+        interactive: !a.detach,
+        name: a.name,
+    };
+    let plan = UpOptions {
+        targets: vec![a.service.clone()],
+        remove_orphans: a.remove_orphans,
+        pull: a.pull.map(pull_policy),
+        build: a.build,
+        ..UpOptions::default()
+    };
+    let cmd = RunCommand {
+        service: a.service,
+        overrides,
+        detach: a.detach,
+        rm: a.rm,
+        no_deps: a.no_deps,
+        use_aliases: a.use_aliases,
+        plan,
+        engine,
+    };
+    Ok(Invocation::Run(opts, cmd))
+}
+
+fn pull_policy(p: PullArg) -> PullPolicy {
+    match p {
+        PullArg::Always => PullPolicy::Always,
+        PullArg::Missing => PullPolicy::Missing,
+        PullArg::Never => PullPolicy::Never,
+        PullArg::Build => PullPolicy::Build,
+    }
 }
 
 fn env_flag(env: &Env, key: &str) -> bool {

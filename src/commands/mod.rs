@@ -3,9 +3,11 @@
 mod attached;
 pub mod config;
 pub mod down;
+pub mod exec;
 pub mod logs;
 mod engine_session;
 pub mod ps;
+pub mod run;
 pub mod up;
 
 use std::process::ExitCode;
@@ -21,6 +23,12 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Down(opts, c) => down::run(&opts, &c),
         Invocation::Ps(opts, c) => ps::run(&opts, &c),
         Invocation::Logs(opts, c) => logs::run(&opts, &c),
+        Invocation::Exec(opts, c) => exec::run(&opts, &c),
+        Invocation::Run(opts, c) => run::run(&opts, &c),
+        Invocation::Invalid(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -88,6 +88,8 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
         attach_stderr: Some(true),
         tty: Some(s.tty),
         open_stdin: Some(s.stdin_open),
+        stdin_once: Some(spec.stdin_once),
+        attach_stdin: Some(spec.stdin_once),
         exposed_ports: net::exposed_ports(s),
         env: non_empty(env(s)),
         cmd: s.command.clone(),

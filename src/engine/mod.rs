@@ -32,6 +32,8 @@ pub struct ContainerSpec {
     pub anonymous_volumes: BTreeMap<String, String>,
     /// `--use-aliases`-style extra aliases are not needed for `up`; one-offs set this false.
     pub service_aliases: bool,
+    /// A one-off attached to the user's input: the container's input closes when theirs does.
+    pub stdin_once: bool,
 }
 
 /// A network or volume to create, by its key in the project.

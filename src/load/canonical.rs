@@ -9,9 +9,9 @@ use crate::load::path::YamlPath;
 use crate::load::{merge, units, Mapping, Value};
 
 mod model;
-mod ports;
-mod shell;
-mod volumes;
+pub mod ports;
+pub mod shell;
+pub mod volumes;
 
 pub use model::canonicalize_model;
 pub use ports::parse_port;

@@ -4,6 +4,7 @@
 //! them and reads the files they need.
 
 pub mod bind;
+pub mod cli_specs;
 pub mod canonical;
 pub mod consistency;
 pub mod discover;

@@ -3,6 +3,7 @@
 
 pub mod desired;
 pub mod diff;
+pub mod oneoff;
 pub mod reconcile;
 pub mod teardown;
 

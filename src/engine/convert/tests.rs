@@ -102,6 +102,7 @@ fn spec(service: &str, number: u32) -> ContainerSpec {
         labels: BTreeMap::from([("com.docker.compose.project".into(), "p".into())]),
         anonymous_volumes: BTreeMap::from([("/anon".into(), "0123abcd".into())]),
         service_aliases: true,
+        stdin_once: false,
     }
 }
 

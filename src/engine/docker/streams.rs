@@ -70,6 +70,11 @@ impl DockerEngine {
         }
     }
 
+    /// Whether the container was created with a TTY (its output then comes raw).
+    pub async fn container_tty(&self, id: &str) -> bool {
+        self.inspect(id).await.ok().and_then(|i| i.config).and_then(|c| c.tty).unwrap_or(false)
+    }
+
     pub async fn exit_code(&self, id: &str) -> Result<i64> {
         let inspect = self.inspect(id).await?;
         Ok(inspect.state.and_then(|s| s.exit_code).unwrap_or(0))

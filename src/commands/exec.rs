@@ -1,0 +1,66 @@
+//! `dockhand exec`: a command in a running service container; its exit code is ours.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::attached::exit_code;
+use super::engine_session;
+use crate::cli::ExecCommand;
+use crate::engine::docker::DockerEngine;
+use crate::engine::{Engine, LogChunk, Output};
+use crate::load::{self, Options};
+use crate::terminal;
+
+pub fn run(opts: &Options, cmd: &ExecCommand) -> ExitCode {
+    engine_session::block_on(async {
+        let loaded = match load::load(opts) {
+            Ok(l) => l,
+            Err(f) => return super::print_failure(f),
+        };
+        let Some(engine) = engine_session::connect(&opts.shell_env).await else { return ExitCode::FAILURE };
+        let id = match running_container(&engine, &loaded.project.name, &cmd.service, cmd.index).await {
+            Ok(id) => id,
+            Err(e) => return engine_session::fail(&[e]),
+        };
+        let tty = !cmd.spec.detach && terminal::wants_tty(cmd.no_tty);
+        let spec = crate::engine::ExecSpec { tty, size: tty.then(terminal::size).flatten(), ..cmd.spec.clone() };
+        let raw = tty.then(terminal::RawMode::enter).flatten();
+        let stdin = (!spec.detach).then(|| Box::new(tokio::io::stdin()) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
+        let result = engine.exec(&id, &spec, stdin, &passthrough()).await;
+        drop(raw);
+        match result {
+            Ok(code) => exit_code(code),
+            Err(e) => engine_session::fail(&[e.to_string()]),
+        }
+    })
+}
+
+/// The id of replica `index` of the service, which must be running.
+pub async fn running_container(engine: &DockerEngine, project: &str, service: &str, index: u32) -> Result<String, String> {
+    let containers = engine.list_containers(project).await.map_err(|e| e.to_string())?;
+    containers
+        .into_iter()
+        .find(|c| c.service == service && c.number == index && !c.oneoff && c.state == crate::observe::RunState::Running)
+        .map(|c| c.id)
+        .ok_or_else(|| {
+            if index == 1 {
+                format!("service {service:?} is not running")
+            } else {
+                format!("service {service:?} is not running container #{index}")
+            }
+        })
+}
+
+/// The session's output as it comes, unprefixed: stdout to stdout, stderr to stderr.
+pub fn passthrough() -> Output {
+    Arc::new(|chunk: &LogChunk| {
+        // A closed pipe on our side must not end the session early.
+        let _ = if chunk.stderr {
+            std::io::stderr().lock().write_all(&chunk.bytes)
+        } else {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&chunk.bytes).and_then(|()| out.flush())
+        };
+    })
+}

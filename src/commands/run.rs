@@ -1,0 +1,171 @@
+//! `dockhand run`: the service's dependencies brought up as `up` would, then a one-off
+//! container of the service running the command, attached; its exit code is ours. With
+//! `--rm` the one-off is removed however the command ends.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::attached::exit_code;
+use super::engine_session::{self, Session};
+use super::exec::passthrough;
+use crate::cli::RunCommand;
+use crate::engine::{ContainerSpec, Engine};
+use crate::load::Options;
+use crate::plan::oneoff::one_off;
+use crate::plan::reconcile;
+use crate::{progress, terminal, wait};
+
+pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
+    engine_session::block_on(async {
+        let Some(mut s) = Session::open(opts, &cmd.engine, &Default::default(), None).await else {
+            return ExitCode::FAILURE;
+        };
+        if !prepare(&mut s, cmd).await {
+            return s.failure();
+        }
+        let Some(spec) = spec(&s, cmd) else {
+            return engine_session::fail(&[format!("no such service: {}", cmd.service)]);
+        };
+        let id = match s.engine.create_container(&spec).await {
+            Ok(id) => id,
+            Err(e) => return engine_session::fail(&[e.to_string()]),
+        };
+        if cmd.detach {
+            return match s.engine.start_container(&id).await {
+                Ok(()) => {
+                    println!("{id}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => engine_session::fail(&[e.to_string()]),
+            };
+        }
+        let code = attached(&s, &id, spec.stdin_once).await;
+        if cmd.rm {
+            if let Err(e) = s.engine.remove_container(&id, true).await {
+                eprintln!("error: removing {}: {e}", spec.name);
+            }
+        }
+        code
+    })
+}
+
+/// Images of the service and its dependencies, then the dependencies (unless `--no-deps`)
+/// up and meeting the conditions the service declares on them.
+async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
+    let images = match reconcile::images(&s.desired, &s.observed, &cmd.plan) {
+        Ok(p) => p,
+        Err(errors) => {
+            engine_session::fail(&errors);
+            return false;
+        }
+    };
+    if !s.execute(&images, &cmd.plan).await || (!images.is_empty() && !s.refresh_images().await) {
+        return false;
+    }
+    let full = s.desired.clone();
+    s.desired.services.retain(|d| d.name != cmd.service && !cmd.no_deps);
+    let deps = reconcile::containers(&s.desired, &s.observed, &reconcile::UpOptions::default());
+    s.desired = full;
+    let plan = match deps {
+        Ok(p) => p,
+        Err(errors) => {
+            engine_session::fail(&errors);
+            return false;
+        }
+    };
+    if !s.execute(&plan, &cmd.plan).await {
+        return false;
+    }
+    cmd.no_deps || await_dependencies(s, &cmd.service).await
+}
+
+async fn await_dependencies(s: &Session, service: &str) -> bool {
+    let Some(d) = s.desired.service(service) else { return true };
+    let progress = progress::for_mode(crate::progress::Mode::Quiet);
+    for dep in &d.depends_on {
+        let targets = wait::targets(&s.desired, std::slice::from_ref(&dep.service));
+        let waited = wait::await_dependency(
+            s.engine.as_ref(),
+            &dep.service,
+            dep.condition,
+            dep.required,
+            &targets,
+            progress.as_ref(),
+            &s.interrupted(),
+        )
+        .await;
+        match waited {
+            Ok(Some(warning)) => eprintln!("WARN {warning}"),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("error: {e}");
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The one-off's container: the service's configuration with the command line's overrides.
+fn spec(s: &Session, cmd: &RunCommand) -> Option<ContainerSpec> {
+    let desired = s.desired.service(&cmd.service)?;
+    let base = s.project.services.get(&cmd.service)?;
+    let one = one_off(&s.project.name, base, desired, &cmd.overrides, &slug());
+    let mut project = (*s.project).clone();
+    project.services.insert(cmd.service.clone(), one.service);
+    Some(ContainerSpec {
+        project: Arc::new(project),
+        service: cmd.service.clone(),
+        number: 1,
+        name: one.name,
+        labels: one.labels,
+        anonymous_volumes: Default::default(),
+        service_aliases: cmd.use_aliases,
+        stdin_once: cmd.overrides.interactive,
+    })
+}
+
+/// Attached before the start so no output is lost; Ctrl-C stops the one-off.
+async fn attached(s: &Session, id: &str, interactive: bool) -> ExitCode {
+    let tty = s.engine.container_tty(id).await;
+    let raw = tty.then(terminal::RawMode::enter).flatten();
+    let stdin = interactive.then(|| Box::new(tokio::io::stdin()) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
+    let session = match s.engine.attach(id, stdin, passthrough()).await {
+        Ok(f) => f,
+        Err(e) => return engine_session::fail(&[e.to_string()]),
+    };
+    if let Err(e) = s.engine.start_container(id).await {
+        return engine_session::fail(&[e.to_string()]);
+    }
+    if let Some((w, h)) = terminal::size().filter(|_| tty) {
+        let _ = s.engine.resize_tty(id, w, h).await;
+    }
+    let interrupted = s.interrupted();
+    let code = tokio::select! {
+        _ = session => s.engine.wait_exit(id).await,
+        () = interrupted.cancelled() => {
+            let _ = s.engine.stop_container(id, None).await;
+            drop(raw);
+            return ExitCode::from(130);
+        }
+    };
+    drop(raw);
+    match code {
+        Ok(c) => exit_code(c),
+        Err(e) => engine_session::fail(&[e.to_string()]),
+    }
+}
+
+/// 64 random hex digits, as the reference's slug label.
+fn slug() -> String {
+    use sha2::{Digest, Sha256};
+    let mut seed = [0u8; 32];
+    let random = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed));
+    let mut h = Sha256::new();
+    h.update(seed);
+    if random.is_err() {
+        h.update(crate::follow::now_nanos().to_le_bytes());
+        h.update(std::process::id().to_le_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
