@@ -442,6 +442,9 @@ fn words(op: &Op) -> (String, &'static str, &'static str) {
         Op::RestartContainer { name, .. } => (container(name), "Restarting", "Restarted"),
         Op::AwaitService { service, .. } => (format!("Service {service}"), "Waiting", "Ready"),
         Op::StopContainer { name, .. } => (container(name), "Stopping", "Stopped"),
+        Op::KillContainer { name, .. } => (container(name), "Killing", "Killed"),
+        Op::PauseContainer { name } => (container(name), "Pausing", "Paused"),
+        Op::UnpauseContainer { name } => (container(name), "Unpausing", "Unpaused"),
         Op::RemoveContainer { name, .. } => (container(name), "Removing", "Removed"),
         Op::RemoveNetwork { name } => (format!("Network {name}"), "Removing", "Removed"),
         Op::RemoveVolume { name } => (format!("Volume {name}"), "Removing", "Removed"),
@@ -494,6 +497,9 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
             engine.start_container(name).await?
         }
         Op::StopContainer { name, timeout } => gone_ok(engine.stop_container(name, *timeout).await)?,
+        Op::KillContainer { name, signal } => engine.kill_container(name, signal).await?,
+        Op::PauseContainer { name } => engine.pause_container(name).await?,
+        Op::UnpauseContainer { name } => engine.unpause_container(name).await?,
         Op::RemoveContainer { id, volumes, .. } => gone_ok(engine.remove_container(id, *volumes).await)?,
         Op::RemoveNetwork { name } => match gone_ok(engine.remove_network(name).await) {
             Err(e) if e.kind == Kind::Conflict => return Ok(Some("Resource is still in use")),

@@ -89,6 +89,108 @@ pub enum Command {
     Exec(ExecArgs),
     /// Run a one-off command on a service
     Run(RunArgs),
+    /// Creates containers for a service
+    Create(CreateArgs),
+    /// Start services
+    Start(ServicesArgs),
+    /// Stop services
+    Stop(StopArgs),
+    /// Restart service containers
+    Restart(RestartArgs),
+    /// Force stop service containers
+    Kill(KillArgs),
+    /// Removes stopped service containers
+    Rm(RmArgs),
+    /// Pause services
+    Pause(ServicesArgs),
+    /// Unpause services
+    Unpause(ServicesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServicesArgs {
+    /// Services (default: all)
+    #[arg(value_name = "SERVICE")]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Specify a shutdown timeout in seconds
+    #[arg(short, long)]
+    pub timeout: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Specify a shutdown timeout in seconds
+    #[arg(short, long)]
+    pub timeout: Option<i64>,
+    /// Don't restart dependent services
+    #[arg(long)]
+    pub no_deps: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// SIGNAL to send to the container
+    #[arg(short, long, default_value = "SIGKILL")]
+    pub signal: String,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Don't ask to confirm removal
+    #[arg(short, long)]
+    pub force: bool,
+    /// Stop the containers, if required, before removing
+    #[arg(short, long)]
+    pub stop: bool,
+    /// Remove any anonymous volumes attached to containers
+    #[arg(short, long)]
+    pub volumes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Services to create (with their dependencies)
+    #[arg(value_name = "SERVICE")]
+    pub names: Vec<String>,
+    /// Build images before starting containers
+    #[arg(long)]
+    pub build: bool,
+    /// Don't build an image, even if it's missing
+    #[arg(long, conflicts_with = "build")]
+    pub no_build: bool,
+    /// Pull image before running
+    #[arg(long, value_enum)]
+    pub pull: Option<PullArg>,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them
+    #[arg(long, conflicts_with = "force_recreate")]
+    pub no_recreate: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances (SERVICE=NUM)
+    #[arg(long, value_name = "SERVICE=NUM", value_parser = parse_scale)]
+    pub scale: Vec<(String, u32)>,
+    /// Assume "yes" as answer to all prompts
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -232,7 +334,7 @@ pub enum PullArg {
     Build,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Parser)]
 pub struct UpArgs {
     /// Services to start (with their dependencies)
     #[arg(value_name = "SERVICE")]
@@ -552,6 +654,25 @@ pub struct RunCommand {
     pub engine: EngineOptions,
 }
 
+/// What a lifecycle command does to the existing containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lifecycle {
+    Start,
+    Stop { timeout: Option<i64> },
+    Restart { timeout: Option<i64>, no_deps: bool },
+    Kill { signal: String },
+    Rm { force: bool, stop: bool, volumes: bool },
+    Pause,
+    Unpause,
+}
+
+#[derive(Debug, Clone)]
+pub struct LifecycleCommand {
+    pub action: Lifecycle,
+    pub services: Vec<String>,
+    pub engine: EngineOptions,
+}
+
 /// A validated invocation: everything a command needs, with clap left behind.
 #[derive(Debug, Clone)]
 pub enum Invocation {
@@ -562,6 +683,7 @@ pub enum Invocation {
     Logs(Options, LogsCommand),
     Exec(Options, ExecCommand),
     Run(Options, RunCommand),
+    Lifecycle(Options, LifecycleCommand),
     /// The arguments make no sense together: the message says why.
     Invalid(String),
 }
@@ -596,6 +718,20 @@ impl Cli {
             Command::Logs(a) => logs_invocation(opts, a, engine),
             Command::Exec(a) => exec_invocation(opts, a),
             Command::Run(a) => run_invocation(opts, a, engine).unwrap_or_else(Invocation::Invalid),
+            Command::Create(a) => create_invocation(opts, a, engine),
+            Command::Start(a) => lifecycle(opts, a, Lifecycle::Start, engine),
+            Command::Stop(a) => lifecycle(opts, a.services, Lifecycle::Stop { timeout: a.timeout }, engine),
+            Command::Restart(a) => {
+                let action = Lifecycle::Restart { timeout: a.timeout, no_deps: a.no_deps };
+                lifecycle(opts, a.services, action, engine)
+            }
+            Command::Kill(a) => lifecycle(opts, a.services, Lifecycle::Kill { signal: a.signal }, engine),
+            Command::Rm(a) => {
+                let action = Lifecycle::Rm { force: a.force, stop: a.stop, volumes: a.volumes };
+                lifecycle(opts, a.services, action, engine)
+            }
+            Command::Pause(a) => lifecycle(opts, a, Lifecycle::Pause, engine),
+            Command::Unpause(a) => lifecycle(opts, a, Lifecycle::Unpause, engine),
         }
     }
 }
@@ -764,6 +900,27 @@ fn pull_policy(p: PullArg) -> PullPolicy {
         PullArg::Never => PullPolicy::Never,
         PullArg::Build => PullPolicy::Build,
     }
+}
+
+fn lifecycle(opts: Options, a: ServicesArgs, action: Lifecycle, engine: EngineOptions) -> Invocation {
+    Invocation::Lifecycle(opts, LifecycleCommand { action, services: a.names, engine })
+}
+
+/// `create` is `up --no-start`, detached.
+fn create_invocation(opts: Options, a: CreateArgs, engine: EngineOptions) -> Invocation {
+    let up = UpArgs::parse_from(["up", "--no-start", "-d"]);
+    let up = UpArgs {
+        names: a.names,
+        build: a.build,
+        no_build: a.no_build,
+        pull: a.pull,
+        force_recreate: a.force_recreate,
+        no_recreate: a.no_recreate,
+        remove_orphans: a.remove_orphans,
+        scale: a.scale,
+        ..up
+    };
+    up_invocation(opts, up, engine)
 }
 
 fn env_flag(env: &Env, key: &str) -> bool {

@@ -123,6 +123,36 @@ impl Session {
         Some(Session::from_parts(project, Some(loaded), desired, observed, engine, engine_opts))
     }
 
+    /// The project from its files; without any file, from `-p`/`COMPOSE_PROJECT_NAME` alone.
+    pub async fn open_target(opts: &Options, engine_opts: &EngineOptions) -> Option<Session> {
+        match target(opts)? {
+            Target::Loaded(loaded) => Session::from_loaded(*loaded, opts, engine_opts, &BTreeMap::new(), None).await,
+            Target::Named(name) => Session::by_name(opts, engine_opts, name).await,
+        }
+    }
+
+    async fn by_name(opts: &Options, engine_opts: &EngineOptions, name: String) -> Option<Session> {
+        let project = Arc::new(Project { name: name.clone(), ..Project::default() });
+        let desired = desired::desired(&project, &Origin::default(), &BTreeMap::new());
+        let engine = connect(&opts.shell_env).await?;
+        let observed = match observe::observe(engine.as_ref(), &name, &Wanted::default()).await {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return None;
+            }
+        };
+        Some(Session::from_parts(project, None, desired, observed, engine, engine_opts))
+    }
+
+    /// Names that are not services of the loaded project (none without files).
+    pub fn unknown_services(&self, names: &[String]) -> Vec<String> {
+        if self.loaded.is_none() {
+            return Vec::new();
+        }
+        names.iter().filter(|n| !self.desired.known_services.contains(*n)).map(|n| format!("no such service: {n}")).collect()
+    }
+
     pub fn from_parts(
         project: Arc<Project>,
         loaded: Option<Loaded>,

@@ -4,6 +4,7 @@ mod attached;
 pub mod config;
 pub mod down;
 pub mod exec;
+pub mod lifecycle;
 pub mod logs;
 mod engine_session;
 pub mod ps;
@@ -25,6 +26,7 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Logs(opts, c) => logs::run(&opts, &c),
         Invocation::Exec(opts, c) => exec::run(&opts, &c),
         Invocation::Run(opts, c) => run::run(&opts, &c),
+        Invocation::Lifecycle(opts, c) => lifecycle::run(&opts, &c),
         Invocation::Invalid(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

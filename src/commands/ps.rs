@@ -27,12 +27,13 @@ pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
     })
 }
 
-/// Running containers unless `-a` or `--status` says otherwise, of the named services.
+/// Running containers (paused and restarting ones too, as `docker ps` lists them) unless
+/// `-a` or `--status` says otherwise, of the named services.
 fn select(mut entries: Vec<PsEntry>, cmd: &PsCommand) -> Vec<PsEntry> {
     entries.retain(|e| cmd.services.is_empty() || cmd.services.contains(&e.service));
     entries.retain(|e| {
         if cmd.status.is_empty() {
-            cmd.all || e.state == RunState::Running
+            cmd.all || matches!(e.state, RunState::Running | RunState::Paused | RunState::Restarting)
         } else {
             cmd.status.iter().any(|s| s == state_name(e.state))
         }

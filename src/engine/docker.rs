@@ -270,6 +270,19 @@ impl Engine for DockerEngine {
         Ok(self.docker.remove_container(id, Some(options)).await?)
     }
 
+    async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
+        let options = bollard::query_parameters::KillContainerOptions { signal: signal.to_string() };
+        Ok(self.docker.kill_container(id, Some(options)).await?)
+    }
+
+    async fn pause_container(&self, id: &str) -> Result<()> {
+        Ok(self.docker.pause_container(id).await?)
+    }
+
+    async fn unpause_container(&self, id: &str) -> Result<()> {
+        Ok(self.docker.unpause_container(id).await?)
+    }
+
     async fn rename_container(&self, id: &str, name: &str) -> Result<()> {
         Ok(self
             .docker

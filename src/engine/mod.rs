@@ -203,6 +203,9 @@ pub trait Engine: Send + Sync + 'static {
     /// Stops with the given grace period in seconds (engine default when `None`).
     fn stop_container(&self, id: &str, timeout: Option<i64>) -> impl Future<Output = Result<()>> + Send;
     fn remove_container(&self, id: &str, remove_volumes: bool) -> impl Future<Output = Result<()>> + Send;
+    fn kill_container(&self, id: &str, signal: &str) -> impl Future<Output = Result<()>> + Send;
+    fn pause_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    fn unpause_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn rename_container(&self, id: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
     fn container_status(&self, id: &str) -> impl Future<Output = Result<ContainerStatus>> + Send;
     /// The last `lines` lines of the container's output, to explain a failure.

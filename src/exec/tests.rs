@@ -125,6 +125,15 @@ impl Engine for Fake {
         self.call(format!("rm {id}{}", if remove_volumes { " -v" } else { "" }))
             .await
     }
+    async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
+        self.call(format!("kill {id} {signal}")).await
+    }
+    async fn pause_container(&self, id: &str) -> Result<()> {
+        self.call(format!("pause {id}")).await
+    }
+    async fn unpause_container(&self, id: &str) -> Result<()> {
+        self.call(format!("unpause {id}")).await
+    }
     async fn rename_container(&self, id: &str, name: &str) -> Result<()> {
         self.call(format!("rename {id} {name}")).await
     }

@@ -3,6 +3,7 @@
 
 pub mod desired;
 pub mod diff;
+pub mod lifecycle;
 pub mod oneoff;
 pub mod reconcile;
 pub mod teardown;
@@ -29,6 +30,9 @@ pub enum Op {
     /// A gate: done when the service's containers meet the condition.
     AwaitService { service: String, condition: Condition, required: bool },
     StopContainer { name: String, timeout: Option<i64> },
+    KillContainer { name: String, signal: String },
+    PauseContainer { name: String },
+    UnpauseContainer { name: String },
     RemoveContainer { name: String, id: String, volumes: bool },
     RemoveNetwork { name: String },
     RemoveVolume { name: String },
@@ -75,6 +79,9 @@ impl Op {
             Op::RestartContainer { .. } => "restart",
             Op::AwaitService { .. } => "wait",
             Op::StopContainer { .. } => "stop",
+            Op::KillContainer { .. } => "kill",
+            Op::PauseContainer { .. } => "pause",
+            Op::UnpauseContainer { .. } => "unpause",
             Op::RemoveContainer { .. }
             | Op::RemoveNetwork { .. }
             | Op::RemoveVolume { .. }

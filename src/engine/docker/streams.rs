@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::query_parameters::{
-    AttachContainerOptions, DownloadFromContainerOptions, EventsOptions, KillContainerOptions, LogsOptions,
+    AttachContainerOptions, DownloadFromContainerOptions, EventsOptions, LogsOptions,
     TopOptions, UploadToContainerOptions, WaitContainerOptions,
 };
 use bollard::container::LogOutput;
@@ -134,19 +134,6 @@ impl DockerEngine {
         };
         let attached = self.docker.attach_container(id, Some(options)).await?;
         Ok(async move { pump(attached.output, attached.input, stdin, &output).await })
-    }
-
-    pub async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
-        let options = KillContainerOptions { signal: signal.to_string() };
-        Ok(self.docker.kill_container(id, Some(options)).await?)
-    }
-
-    pub async fn pause_container(&self, id: &str) -> Result<()> {
-        Ok(self.docker.pause_container(id).await?)
-    }
-
-    pub async fn unpause_container(&self, id: &str) -> Result<()> {
-        Ok(self.docker.unpause_container(id).await?)
     }
 
     pub async fn top(&self, id: &str) -> Result<Top> {

@@ -1,0 +1,112 @@
+//! Plans of the lifecycle commands on existing containers: `start`, `restart`, `kill`,
+//! `pause`, `unpause`, `rm`. Dependencies start before their dependents; nothing is created.
+
+use std::collections::BTreeMap;
+
+use super::desired::Desired;
+use super::{ActionId, Op, Plan};
+use crate::observe::{Observed, ObservedContainer, RunState};
+
+/// The service containers (no one-offs) of `services`, or of every service when empty.
+fn selected<'a>(observed: &'a Observed, services: &'a [String]) -> impl Iterator<Item = &'a ObservedContainer> + 'a {
+    observed.containers.iter().filter(move |c| !c.oneoff && (services.is_empty() || services.contains(&c.service)))
+}
+
+fn resource(c: &ObservedContainer) -> String {
+    format!("container:{}:{}", c.service, c.number)
+}
+
+fn is_running(c: &ObservedContainer) -> bool {
+    matches!(c.state, RunState::Running | RunState::Restarting | RunState::Paused)
+}
+
+/// `start`: stopped containers started, each after the starts of its service's dependencies.
+/// A named service without any container is an error, as in the reference.
+pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Result<Plan, String> {
+    let mut plan = Plan::default();
+    let mut starts: BTreeMap<&str, Vec<ActionId>> = BTreeMap::new();
+    for s in desired.services.iter().filter(|s| services.is_empty() || services.contains(&s.name)) {
+        let containers: Vec<&ObservedContainer> = selected(observed, services).filter(|c| c.service == s.name).collect();
+        if containers.is_empty() {
+            if services.contains(&s.name) || services.is_empty() && observed.containers.iter().all(|c| c.oneoff) {
+                return Err(format!("service {:?} has no container to start", s.name));
+            }
+            continue;
+        }
+        let after: Vec<ActionId> = s.depends_on.iter().filter_map(|d| starts.get(d.service.as_str())).flatten().copied().collect();
+        for c in containers.into_iter().filter(|c| !is_running(c)) {
+            let op = Op::StartContainer { service: c.service.clone(), number: c.number, name: c.name.clone() };
+            let id = plan.push(resource(c), op, "start", after.clone());
+            starts.entry(s.name.as_str()).or_default().push(id);
+        }
+    }
+    Ok(plan)
+}
+
+/// `restart`: the services' containers stopped and started again, dependencies first; unless
+/// `no_deps`, also the services that declared `restart: true` on one of them.
+pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_deps: bool) -> Plan {
+    let mut chosen: Vec<String> = services.to_vec();
+    if !no_deps && !services.is_empty() {
+        for s in &desired.services {
+            if s.depends_on.iter().any(|d| d.restart && chosen.contains(&d.service)) && !chosen.contains(&s.name) {
+                chosen.push(s.name.clone());
+            }
+        }
+    }
+    let mut plan = Plan::default();
+    let mut restarts: BTreeMap<&str, Vec<ActionId>> = BTreeMap::new();
+    for s in desired.services.iter().filter(|s| chosen.is_empty() || chosen.contains(&s.name)) {
+        let after: Vec<ActionId> = s.depends_on.iter().filter_map(|d| restarts.get(d.service.as_str())).flatten().copied().collect();
+        for c in selected(observed, &chosen).filter(|c| c.service == s.name) {
+            let op = Op::RestartContainer { service: c.service.clone(), name: c.name.clone() };
+            let id = plan.push(resource(c), op, "restart", after.clone());
+            restarts.entry(s.name.as_str()).or_default().push(id);
+        }
+    }
+    plan
+}
+
+/// `kill`: a signal to every running container of the services.
+pub fn kill(observed: &Observed, services: &[String], signal: &str) -> Plan {
+    let mut plan = Plan::default();
+    for c in selected(observed, services).filter(|c| is_running(c)) {
+        let op = Op::KillContainer { name: c.name.clone(), signal: signal.to_string() };
+        plan.push(resource(c), op, format!("kill -s {signal}"), vec![]);
+    }
+    plan
+}
+
+/// `pause` (`true`) or `unpause`: the containers in the other state change.
+pub fn pause(observed: &Observed, services: &[String], pause: bool) -> Plan {
+    let mut plan = Plan::default();
+    for c in selected(observed, services) {
+        if pause && c.state == RunState::Running {
+            plan.push(resource(c), Op::PauseContainer { name: c.name.clone() }, "pause", vec![]);
+        } else if !pause && c.state == RunState::Paused {
+            plan.push(resource(c), Op::UnpauseContainer { name: c.name.clone() }, "unpause", vec![]);
+        }
+    }
+    plan
+}
+
+/// `rm`: stopped containers removed; with `stop_first` (`-s`), running ones are stopped and
+/// removed too. `volumes`: their anonymous volumes go with them.
+pub fn remove(observed: &Observed, services: &[String], stop_first: bool, volumes: bool) -> Plan {
+    let mut plan = Plan::default();
+    for c in selected(observed, services) {
+        let mut after = vec![];
+        if is_running(c) {
+            if !stop_first {
+                continue;
+            }
+            after.push(plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout: None }, "rm -s", vec![]));
+        }
+        let op = Op::RemoveContainer { name: c.name.clone(), id: c.id.clone(), volumes };
+        plan.push(resource(c), op, "rm", after);
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests;

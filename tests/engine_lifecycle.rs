@@ -1,0 +1,83 @@
+//! The lifecycle commands against the real engine: stop/start/restart/kill/pause/unpause/rm
+//! change what the engine holds, in dependency order, and fail clearly on unknown services.
+
+mod common;
+
+use common::engine::{inspect, EngineProject};
+
+const FILE: &str = r#"
+services:
+  db:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+  web:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+    depends_on:
+      db:
+        condition: service_started
+        restart: true
+"#;
+
+fn status(p: &EngineProject, service: &str) -> String {
+    inspect(&format!("{}-{service}-1", p.name))["State"]["Status"].as_str().unwrap_or("missing").to_string()
+}
+
+fn started_at(p: &EngineProject, service: &str) -> String {
+    inspect(&format!("{}-{service}-1", p.name))["State"]["StartedAt"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn stop_start_pause_unpause_kill() {
+    let p = EngineProject::new("life", &[("compose.yaml", FILE)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    p.dockhand(&["stop", "web"]).assert_success();
+    assert_eq!((status(&p, "web").as_str(), status(&p, "db").as_str()), ("exited", "running"));
+    p.dockhand(&["start"]).assert_success();
+    assert_eq!(status(&p, "web"), "running");
+    p.dockhand(&["pause", "db"]).assert_success();
+    assert_eq!(status(&p, "db"), "paused");
+    let ps = p.dockhand(&["ps", "--services"]);
+    assert!(ps.stdout.contains("db"), "a paused container is listed: {}", ps.describe());
+    p.dockhand(&["unpause"]).assert_success();
+    assert_eq!(status(&p, "db"), "running");
+    p.dockhand(&["kill", "-s", "SIGKILL", "db"]).assert_success();
+    assert_eq!(status(&p, "db"), "exited");
+    assert_eq!(inspect(&format!("{}-db-1", p.name))["State"]["ExitCode"], 137);
+    let unknown = p.dockhand(&["stop", "nope"]);
+    unknown.assert_failure();
+    assert!(unknown.stderr.contains("no such service: nope"), "{}", unknown.describe());
+}
+
+#[test]
+fn restart_takes_dependents_that_declared_restart_true() {
+    let p = EngineProject::new("life-restart", &[("compose.yaml", FILE)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let (db0, web0) = (started_at(&p, "db"), started_at(&p, "web"));
+    p.dockhand(&["restart", "db"]).assert_success();
+    assert_ne!(started_at(&p, "db"), db0);
+    let web1 = started_at(&p, "web");
+    assert_ne!(web1, web0, "web declared restart: true on db");
+    p.dockhand(&["restart", "--no-deps", "db"]).assert_success();
+    assert_eq!(started_at(&p, "web"), web1, "--no-deps leaves web alone");
+}
+
+#[test]
+fn rm_removes_stopped_containers_only_when_told() {
+    let p = EngineProject::new("life-rm", &[("compose.yaml", FILE)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    p.dockhand(&["stop", "web"]).assert_success();
+    let asked = p.cmd(&["rm"]).stdin("n\n").run();
+    asked.assert_success();
+    assert!(asked.stdout.contains(&format!("Going to remove {}-web-1", p.name)), "{}", asked.describe());
+    assert_eq!(p.containers().len(), 2, "answering no keeps them");
+    p.dockhand(&["rm", "-f"]).assert_success();
+    assert_eq!(p.containers(), [format!("{}-db-1", p.name)], "only the stopped one goes");
+    p.dockhand(&["rm", "-s", "-f", "db"]).assert_success();
+    assert!(p.containers().is_empty());
+    let start = p.dockhand(&["start", "db"]);
+    start.assert_failure();
+    assert!(start.stderr.contains("service \"db\" has no container to start"), "{}", start.describe());
+}
