@@ -41,7 +41,7 @@ fn stop_start_pause_unpause_kill() {
     assert_eq!(status(&p, "db"), "paused");
     let ps = p.dockhand(&["ps", "--services"]);
     assert!(ps.stdout.contains("db"), "a paused container is listed: {}", ps.describe());
-    p.dockhand(&["unpause"]).assert_success();
+    p.dockhand(&["unpause", "db"]).assert_success();
     assert_eq!(status(&p, "db"), "running");
     p.dockhand(&["kill", "-s", "SIGKILL", "db"]).assert_success();
     assert_eq!(status(&p, "db"), "exited");
@@ -79,5 +79,5 @@ fn rm_removes_stopped_containers_only_when_told() {
     assert!(p.containers().is_empty());
     let start = p.dockhand(&["start", "db"]);
     start.assert_failure();
-    assert!(start.stderr.contains("service \"db\" has no container to start"), "{}", start.describe());
+    assert!(start.stderr.contains("no container found for project"), "{}", start.describe());
 }

@@ -21,14 +21,18 @@ fn is_running(c: &ObservedContainer) -> bool {
 }
 
 /// `start`: stopped containers started, each after the starts of its service's dependencies.
-/// A named service without any container is an error, as in the reference.
+/// A project without containers, or a named service without any, is an error, as in the
+/// reference.
 pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Result<Plan, String> {
+    if observed.containers.iter().all(|c| c.oneoff) {
+        return Err(format!("no container found for project {:?}: not found", desired.project));
+    }
     let mut plan = Plan::default();
     let mut starts: BTreeMap<&str, Vec<ActionId>> = BTreeMap::new();
     for s in desired.services.iter().filter(|s| services.is_empty() || services.contains(&s.name)) {
         let containers: Vec<&ObservedContainer> = selected(observed, services).filter(|c| c.service == s.name).collect();
         if containers.is_empty() {
-            if services.contains(&s.name) || services.is_empty() && observed.containers.iter().all(|c| c.oneoff) {
+            if services.contains(&s.name) {
                 return Err(format!("service {:?} has no container to start", s.name));
             }
             continue;

@@ -51,6 +51,8 @@ fn start_starts_stopped_containers_after_their_dependencies() {
     assert_eq!(lines(&plan), ["0 start container:db:1 start", "1 start container:web:1 start"]);
     let none = start(&project(), &observed(&[("db", RunState::Exited)]), &["web".into()]);
     assert_eq!(none.unwrap_err(), "service \"web\" has no container to start");
+    let empty = start(&project(), &Observed::default(), &[]);
+    assert_eq!(empty.unwrap_err(), "no container found for project \"p\": not found");
 }
 
 #[test]
