@@ -62,6 +62,39 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `2026-12-03T10:00:00.123456789Z` from unix nanoseconds.
+pub fn rfc3339_nanos(nanos: i64) -> String {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let (date, clock) = utc_parts(secs);
+    format!("{date}T{clock}.{:09}Z", nanos.rem_euclid(1_000_000_000))
+}
+
+/// `2026-12-03 10:00:00.123456` from unix nanoseconds, as `docker events` prints times.
+pub fn event_time(nanos: i64) -> String {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let (date, clock) = utc_parts(secs);
+    format!("{date} {clock}.{:06}", nanos.rem_euclid(1_000_000_000) / 1000)
+}
+
+fn utc_parts(secs: i64) -> (String, String) {
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let (y, m, d) = civil_from_days(days);
+    (format!("{y:04}-{m:02}-{d:02}"), format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +111,12 @@ mod tests {
         assert_eq!(parse("1970-01-01", now), Ok(0));
         assert!(parse("yesterday", now).is_err());
         assert!(parse("2026-13-01", now).is_err());
+    }
+
+    #[test]
+    fn times_print_in_utc() {
+        let t = 1_796_292_000 * 1_000_000_000 + 123_456_789;
+        assert_eq!(rfc3339_nanos(t), "2026-12-03T10:00:00.123456789Z");
+        assert_eq!(event_time(t), "2026-12-03 10:00:00.123456");
     }
 }

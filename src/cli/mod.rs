@@ -105,6 +105,122 @@ pub enum Command {
     Pause(ServicesArgs),
     /// Unpause services
     Unpause(ServicesArgs),
+    /// Display the running processes
+    Top(ServicesArgs),
+    /// Print the public port for a port binding
+    Port(PortArgs),
+    /// List images used by the created containers
+    Images(ImagesArgs),
+    /// List running compose projects
+    Ls(LsArgs),
+    /// Receive real time events from containers
+    Events(EventsArgs),
+    /// Copy files/folders between a service container and the local filesystem
+    Cp(CpArgs),
+    /// Block until containers of all (or specified) services stop, then print their exit codes
+    Wait(WaitArgs),
+    /// Show the dockhand version information
+    Version(VersionArgs),
+    /// Generate shell completions
+    Completion(CompletionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    pub service: String,
+    pub private_port: u16,
+    /// tcp or udp
+    #[arg(long, default_value = "tcp")]
+    pub protocol: String,
+    /// Index of the container if service has multiple replicas
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Format the output
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: PsFormat,
+    /// Only display IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Show all stopped Compose projects
+    #[arg(short, long)]
+    pub all: bool,
+    /// Format the output
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: PsFormat,
+    /// Only display project names
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Filter output based on conditions provided (`name=…`)
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Output events as a stream of json objects
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// SERVICE:SRC_PATH or a local path
+    pub source: String,
+    /// SERVICE:DEST_PATH or a local path
+    pub destination: String,
+    /// Index of the container if service has multiple replicas
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+    /// Archive mode (copy all uid/gid information; accepted)
+    #[arg(short, long)]
+    pub archive: bool,
+    /// Always follow symbol link in SRC_PATH (accepted)
+    #[arg(short = 'L', long)]
+    pub follow_link: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Drops project when the first container stops
+    #[arg(long)]
+    pub down_project: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VersionFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Format the output
+    #[arg(short, long, value_enum, default_value = "pretty")]
+    pub format: VersionFormat,
+    /// Shows only the version number
+    #[arg(long)]
+    pub short: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -673,6 +789,26 @@ pub struct LifecycleCommand {
     pub engine: EngineOptions,
 }
 
+/// The commands that look at (or copy into) the project's containers.
+#[derive(Debug, Clone)]
+pub enum Inspect {
+    Top { services: Vec<String> },
+    Port { service: String, port: u16, protocol: String, index: u32 },
+    Images { services: Vec<String>, format: PsFormat, quiet: bool },
+    Events { services: Vec<String>, json: bool },
+    Cp { source: String, destination: String, index: u32 },
+    Wait { services: Vec<String>, down: bool },
+}
+
+#[derive(Debug, Clone)]
+pub struct LsCommand {
+    pub all: bool,
+    pub format: PsFormat,
+    pub quiet: bool,
+    /// `name=` filters: a project is listed when its name contains one of them.
+    pub names: Vec<String>,
+}
+
 /// A validated invocation: everything a command needs, with clap left behind.
 #[derive(Debug, Clone)]
 pub enum Invocation {
@@ -684,6 +820,10 @@ pub enum Invocation {
     Exec(Options, ExecCommand),
     Run(Options, RunCommand),
     Lifecycle(Options, LifecycleCommand),
+    Inspect(Options, Inspect, EngineOptions),
+    Ls(Env, LsCommand),
+    Version { format: VersionFormat, short: bool },
+    Completion(clap_complete::Shell),
     /// The arguments make no sense together: the message says why.
     Invalid(String),
 }
@@ -732,6 +872,27 @@ impl Cli {
             }
             Command::Pause(a) => lifecycle(opts, a, Lifecycle::Pause, engine),
             Command::Unpause(a) => lifecycle(opts, a, Lifecycle::Unpause, engine),
+            Command::Top(a) => Invocation::Inspect(opts, Inspect::Top { services: a.names }, engine),
+            Command::Port(a) => {
+                let port = Inspect::Port { service: a.service, port: a.private_port, protocol: a.protocol, index: a.index };
+                Invocation::Inspect(opts, port, engine)
+            }
+            Command::Images(a) => {
+                let images = Inspect::Images { services: a.services.names, format: a.format, quiet: a.quiet };
+                Invocation::Inspect(opts, images, engine)
+            }
+            Command::Events(a) => Invocation::Inspect(opts, Inspect::Events { services: a.services.names, json: a.json }, engine),
+            Command::Cp(a) => {
+                let cp = Inspect::Cp { source: a.source, destination: a.destination, index: a.index };
+                Invocation::Inspect(opts, cp, engine)
+            }
+            Command::Wait(a) => Invocation::Inspect(opts, Inspect::Wait { services: a.services.names, down: a.down_project }, engine),
+            Command::Ls(a) => {
+                let names = a.filter.iter().filter_map(|f| f.strip_prefix("name=")).map(String::from).collect();
+                Invocation::Ls(opts.shell_env, LsCommand { all: a.all, format: a.format, quiet: a.quiet, names })
+            }
+            Command::Version(a) => Invocation::Version { format: a.format, short: a.short },
+            Command::Completion(a) => Invocation::Completion(a.shell),
         }
     }
 }

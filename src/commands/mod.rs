@@ -3,13 +3,18 @@
 mod attached;
 pub mod config;
 pub mod down;
+pub mod cp;
 pub mod exec;
+pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
+pub mod ls;
 mod engine_session;
 pub mod ps;
 pub mod run;
+mod table;
 pub mod up;
+pub mod version;
 
 use std::process::ExitCode;
 
@@ -27,6 +32,10 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Exec(opts, c) => exec::run(&opts, &c),
         Invocation::Run(opts, c) => run::run(&opts, &c),
         Invocation::Lifecycle(opts, c) => lifecycle::run(&opts, &c),
+        Invocation::Inspect(opts, c, engine) => inspect::run(&opts, &c, &engine),
+        Invocation::Ls(env, c) => ls::run(&env, &c),
+        Invocation::Version { format, short } => version::version(format, short),
+        Invocation::Completion(shell) => version::completion(shell),
         Invocation::Invalid(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

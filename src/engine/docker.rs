@@ -27,6 +27,7 @@ use crate::load::Env;
 use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 use super::convert;
 
+mod queries;
 mod streams;
 
 /// How often, and how far apart, removing a network is retried while containers leave it.

@@ -158,6 +158,17 @@ pub struct ContainerEvent {
     pub time_nano: i64,
 }
 
+/// An event as the engine records it, with all its attributes (labels included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineEvent {
+    pub time_nano: i64,
+    /// `container`, `network`, …
+    pub kind: String,
+    pub action: String,
+    pub id: String,
+    pub attributes: BTreeMap<String, String>,
+}
+
 /// A command to run in a running container.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecSpec {
@@ -170,6 +181,17 @@ pub struct ExecSpec {
     pub detach: bool,
     /// Terminal width and height, for a TTY.
     pub size: Option<(u16, u16)>,
+}
+
+/// An image the engine holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub id: String,
+    pub size: i64,
+    /// RFC 3339, as the engine gives it.
+    pub created: String,
+    /// `linux/amd64`.
+    pub platform: String,
 }
 
 /// The processes of a container, as `ps` inside it shows them.

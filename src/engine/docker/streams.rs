@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncWriteExt};
 
 use super::{label_filter, project_label, DockerEngine};
 use crate::engine::{
-    ContainerEvent, EngineError, ExecSpec, LogChunk, LogRequest, Output, Result, Top,
+    ContainerEvent, EngineError, EngineEvent, ExecSpec, LogChunk, LogRequest, Output, Result, Top,
 };
 use crate::labels;
 
@@ -50,11 +50,19 @@ impl DockerEngine {
     }
 
     /// All events of the project, as the engine words them, for `dockhand events`.
-    pub fn raw_events(&self, project: &str) -> BoxStream<'static, Result<bollard::models::EventMessage>> {
+    pub fn raw_events(&self, project: &str) -> BoxStream<'static, Result<EngineEvent>> {
         let mut filters = label_filter(vec![project_label(project)]);
         filters.insert("type".to_string(), vec!["container".to_string()]);
         let options = EventsOptions { since: None, until: None, filters: Some(filters) };
-        self.docker.events(Some(options)).map(|i| i.map_err(EngineError::from)).boxed()
+        self.docker
+            .events(Some(options))
+            .filter_map(|item| async move {
+                match item {
+                    Ok(m) => engine_event(m).map(Ok),
+                    Err(e) => Some(Err(EngineError::from(e))),
+                }
+            })
+            .boxed()
     }
 
     /// Waits for the container to stop and returns its exit code.
@@ -152,6 +160,22 @@ impl DockerEngine {
         Ok(out)
     }
 
+    /// Whether `path` in the container is a directory: read from the first header of its
+    /// archive, without fetching the rest. False when it does not exist.
+    pub async fn is_directory(&self, id: &str, path: &str) -> bool {
+        let options = DownloadFromContainerOptions { path: path.to_string() };
+        let mut stream = self.docker.download_from_container(id, Some(options));
+        let mut head = Vec::new();
+        while head.len() < 512 {
+            match stream.next().await {
+                Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+                _ => return false,
+            }
+        }
+        // The tar header's type flag: '5' is a directory.
+        head[156] == b'5'
+    }
+
     /// Extracts a tar archive into `path` in the container.
     pub async fn upload(&self, id: &str, path: &str, archive: Vec<u8>) -> Result<()> {
         let options = UploadToContainerOptions { path: path.to_string(), ..Default::default() };
@@ -199,6 +223,17 @@ fn chunk(o: LogOutput) -> LogChunk {
             LogChunk { stderr: false, bytes: message.to_vec() }
         }
     }
+}
+
+fn engine_event(m: bollard::models::EventMessage) -> Option<EngineEvent> {
+    let actor = m.actor?;
+    Some(EngineEvent {
+        time_nano: m.time_nano.unwrap_or(0),
+        kind: m.typ.map_or_else(|| "container".to_string(), |t| t.to_string()),
+        action: m.action?,
+        id: actor.id?,
+        attributes: actor.attributes.unwrap_or_default().into_iter().collect(),
+    })
 }
 
 fn container_event(m: bollard::models::EventMessage) -> Option<ContainerEvent> {

@@ -1,0 +1,254 @@
+//! `top`, `port`, `images`, `events`, `wait`: looking at the project's containers.
+
+use std::process::ExitCode;
+
+use futures_util::StreamExt;
+
+use super::engine_session::{self, Session};
+use super::table::{self, NARROW, WIDE};
+use crate::cli::{EngineOptions, Inspect, PsFormat};
+use crate::engine::{Engine, PsEntry};
+use crate::load::Options;
+use crate::plan::reconcile::UpOptions;
+use crate::plan::teardown::{self, DownOptions};
+use crate::timespec;
+
+pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCode {
+    engine_session::block_on(async {
+        let Some(mut s) = Session::open_target(opts, engine_opts).await else { return ExitCode::FAILURE };
+        let named: Vec<String> = match cmd {
+            Inspect::Top { services } | Inspect::Images { services, .. } | Inspect::Events { services, .. } => services.clone(),
+            Inspect::Wait { services, .. } => services.clone(),
+            Inspect::Port { service, .. } => vec![service.clone()],
+            Inspect::Cp { .. } => vec![],
+        };
+        let unknown = s.unknown_services(&named);
+        if !unknown.is_empty() {
+            return engine_session::fail(&unknown);
+        }
+        let result = match cmd {
+            Inspect::Top { services } => top(&s, services).await,
+            Inspect::Port { service, port, protocol, index } => port_of(&s, service, *port, protocol, *index).await,
+            Inspect::Images { services, format, quiet } => images(&s, services, *format, *quiet).await,
+            Inspect::Events { services, json } => events(&s, services, *json).await,
+            Inspect::Cp { source, destination, index } => super::cp::copy(&s, source, destination, *index).await,
+            Inspect::Wait { services, down } => wait(&mut s, services, *down).await,
+        };
+        match result {
+            Ok(code) => code,
+            Err(e) => engine_session::fail(&[e]),
+        }
+    })
+}
+
+/// The project's service containers (of `services`, or all), by name.
+async fn entries(s: &Session, services: &[String]) -> Result<Vec<PsEntry>, String> {
+    let mut all = s.engine.ps(&s.project.name).await.map_err(|e| e.to_string())?;
+    all.retain(|e| !e.oneoff && (services.is_empty() || services.contains(&e.service)));
+    Ok(all)
+}
+
+async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
+    let mut rows = Vec::new();
+    let mut titles: Vec<String> = Vec::new();
+    for e in entries(s, services).await?.iter().filter(|e| e.state == crate::observe::RunState::Running) {
+        let t = s.engine.top(&e.id).await.map_err(|err| err.to_string())?;
+        titles = t.titles;
+        for p in t.processes {
+            rows.push([vec![e.service.clone(), e.number.to_string()], p].concat());
+        }
+    }
+    if !rows.is_empty() {
+        let header: Vec<&str> = ["SERVICE", "#"].into_iter().chain(titles.iter().map(String::as_str)).collect();
+        print!("{}", table::render(&NARROW, &header, &rows));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn port_of(s: &Session, service: &str, port: u16, protocol: &str, index: u32) -> Result<ExitCode, String> {
+    let all = entries(s, &[service.to_string()]).await?;
+    let e = all
+        .iter()
+        .find(|e| e.number == index)
+        .ok_or_else(|| format!("service {service:?} has no container #{index}"))?;
+    let published = e
+        .publishers
+        .iter()
+        .find(|p| p.target_port == port && p.protocol == protocol && p.published_port != 0)
+        .ok_or_else(|| {
+            let known: Vec<String> = e.publishers.iter().map(|p| format!("{}/{}", p.target_port, p.protocol)).collect();
+            format!("no port {port}/{protocol} for container {}: {}", e.name, known.join(", "))
+        })?;
+    println!("{}:{}", published.url, published.published_port);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool) -> Result<ExitCode, String> {
+    let now = crate::follow::now_nanos() / 1_000_000_000;
+    let mut rows = Vec::new();
+    let mut json = Vec::new();
+    for e in entries(s, services).await? {
+        let Some(info) = s.engine.image_info(&e.image).await.map_err(|err| err.to_string())? else { continue };
+        if quiet {
+            println!("{}", info.id);
+            continue;
+        }
+        let (repo, tag) = split_reference(&e.image);
+        let created = timespec::parse(&info.created, now).unwrap_or(now);
+        let short_id: String = info.id.trim_start_matches("sha256:").chars().take(12).collect();
+        rows.push(vec![
+            e.name.clone(),
+            repo.clone(),
+            tag.clone(),
+            info.platform.clone(),
+            short_id,
+            human_size(info.size),
+            format!("{} ago", super::ps::human_duration(now - created)),
+        ]);
+        json.push(serde_json::json!({
+            "ID": info.id, "ContainerName": e.name, "Repository": repo, "Tag": tag,
+            "Platform": info.platform, "Size": info.size, "Created": info.created,
+        }));
+    }
+    if quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
+    match format {
+        PsFormat::Json => println!("{}", serde_json::Value::Array(json)),
+        PsFormat::Table => {
+            let header = ["CONTAINER", "REPOSITORY", "TAG", "PLATFORM", "IMAGE ID", "SIZE", "CREATED"];
+            print!("{}", table::render(&WIDE, &header, &rows));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `busybox:latest` → (`busybox`, `latest`); a reference without a tag is `latest`.
+fn split_reference(image: &str) -> (String, String) {
+    let name_start = image.rfind('/').map_or(0, |i| i + 1);
+    match image[name_start..].rfind(':') {
+        Some(i) => (image[..name_start + i].to_string(), image[name_start + i + 1..].to_string()),
+        None => (image.to_string(), "latest".to_string()),
+    }
+}
+
+/// Sizes as docker prints them: decimal units, three significant digits (`1.99MB`).
+fn human_size(bytes: i64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i < units.len() - 1 {
+        v /= 1000.0;
+        i += 1;
+    }
+    let digits = if v >= 100.0 { 0 } else if v >= 10.0 { 1 } else { 2 };
+    let text = format!("{v:.digits$}");
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+    format!("{text}{}", units[i])
+}
+
+/// Until Ctrl-C: each container event of the project, as text or JSON lines.
+async fn events(s: &Session, services: &[String], json: bool) -> Result<ExitCode, String> {
+    let mut stream = s.engine.raw_events(&s.project.name);
+    let interrupted = s.interrupted();
+    loop {
+        let next = tokio::select! {
+            n = stream.next() => n,
+            () = interrupted.cancelled() => return Ok(ExitCode::SUCCESS),
+        };
+        let Some(item) = next else { return Ok(ExitCode::SUCCESS) };
+        let m = item.map_err(|e| e.to_string())?;
+        let e = event_view(m);
+        if !services.is_empty() && !services.contains(&e.service) {
+            continue;
+        }
+        if json {
+            println!("{}", e.json());
+        } else {
+            println!("{}\n", e.text());
+        }
+    }
+}
+
+/// An event as the reference shows it: compose's labels left out of the attributes.
+struct EventView {
+    time_nano: i64,
+    kind: String,
+    action: String,
+    id: String,
+    service: String,
+    attributes: std::collections::BTreeMap<String, String>,
+}
+
+fn event_view(m: crate::engine::EngineEvent) -> EventView {
+    let service = m.attributes.get(crate::labels::SERVICE).cloned().unwrap_or_default();
+    let attributes = m
+        .attributes
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("com.docker.compose.") && !k.starts_with("dev.dockhand."))
+        .collect();
+    EventView { time_nano: m.time_nano, kind: m.kind, action: m.action, id: m.id, service, attributes }
+}
+
+impl EventView {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "action": self.action, "attributes": self.attributes, "id": self.id,
+            "service": self.service, "time": timespec::rfc3339_nanos(self.time_nano), "type": self.kind,
+        })
+    }
+
+    fn text(&self) -> String {
+        let attrs: Vec<String> = self.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{} {} {} {} ({})", timespec::event_time(self.time_nano), self.kind, self.action, self.id, attrs.join(", "))
+    }
+}
+
+/// Blocks until the services' containers stop, printing each exit code; with `down`, the
+/// first to stop takes the project down.
+async fn wait(s: &mut Session, services: &[String], down: bool) -> Result<ExitCode, String> {
+    let running: Vec<PsEntry> = entries(s, services).await?.into_iter().filter(|e| e.state == crate::observe::RunState::Running).collect();
+    let mut waits: futures_util::stream::FuturesUnordered<_> = running
+        .iter()
+        .map(|e| {
+            let engine = s.engine.clone();
+            let id = e.id.clone();
+            async move { engine.wait_exit(&id).await }
+        })
+        .collect();
+    let mut first = None;
+    while let Some(code) = waits.next().await {
+        let code = code.map_err(|e| e.to_string())?;
+        println!("{code}");
+        first.get_or_insert(code);
+        if down {
+            break;
+        }
+    }
+    drop(waits);
+    if down {
+        s.observed.containers = s.engine.list_containers(&s.project.name).await.map_err(|e| e.to_string())?;
+        let plan = teardown::teardown(Some(&s.desired), &s.observed, &DownOptions::default());
+        if !s.execute(&plan, &UpOptions::default()).await {
+            return Ok(s.failure());
+        }
+    }
+    Ok(super::attached::exit_code(first.unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_references_read_like_dockers() {
+        assert_eq!(human_size(1_985_472), "1.99MB");
+        assert_eq!(human_size(145_000), "145kB");
+        assert_eq!(human_size(12_300_000), "12.3MB");
+        assert_eq!(human_size(999), "999B");
+        assert_eq!(human_size(2_000_000), "2MB");
+        assert_eq!(split_reference("busybox:latest"), ("busybox".into(), "latest".into()));
+        assert_eq!(split_reference("localhost:5000/app"), ("localhost:5000/app".into(), "latest".into()));
+        assert_eq!(split_reference("shop-web"), ("shop-web".into(), "latest".into()));
+    }
+}

@@ -1,0 +1,116 @@
+//! The inspection commands against the real engine: `cp` both ways, `ls` and `events` JSON,
+//! `top`, `port`, `images`, and `version`/`completion` without an engine.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::time::Duration;
+
+use common::engine::EngineProject;
+
+const FILE: &str = r#"
+services:
+  web:
+    image: busybox:latest
+    command: ["httpd", "-f", "-p", "80"]
+    stop_grace_period: 1s
+    ports:
+      - "127.0.0.1::80"
+"#;
+
+fn up(tag: &str) -> EngineProject {
+    let p = EngineProject::new(tag, &[("compose.yaml", FILE)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    p
+}
+
+#[test]
+fn cp_round_trips_a_file_and_a_directory() {
+    let p = up("cp");
+    p.write("note.txt", "copied in\n");
+    std::fs::create_dir_all(p.path().join("tree/sub")).unwrap();
+    p.write("tree/sub/deep.txt", "deep\n");
+    p.dockhand(&["cp", "note.txt", "web:/note.txt"]).assert_success();
+    p.dockhand(&["cp", "tree", "web:/"]).assert_success();
+    let (_, inside) = common::engine::exec(&format!("{}-web-1", p.name), &["cat", "/note.txt", "/tree/sub/deep.txt"]);
+    assert_eq!(inside, "copied in\ndeep\n");
+    p.dockhand(&["cp", "web:/note.txt", "back.txt"]).assert_success();
+    assert_eq!(std::fs::read_to_string(p.path().join("back.txt")).unwrap(), "copied in\n");
+    p.dockhand(&["cp", "web:/tree", "tree-back"]).assert_success();
+    assert_eq!(std::fs::read_to_string(p.path().join("tree-back/sub/deep.txt")).unwrap(), "deep\n");
+    let missing = p.dockhand(&["cp", "web:/nope", "x"]);
+    missing.assert_failure();
+}
+
+#[test]
+fn ls_lists_the_project_as_json() {
+    let p = up("ls");
+    let out = p.dockhand(&["ls", "--format", "json", "--filter", &format!("name={}", p.name)]);
+    out.assert_success();
+    let listed = out.json();
+    let entry = listed.as_array().and_then(|a| a.iter().find(|e| e["Name"] == p.name.as_str())).cloned();
+    let entry = entry.unwrap_or_else(|| panic!("project not listed: {}", out.describe()));
+    assert_eq!(entry["Status"], "running(1)");
+    assert_eq!(entry["ConfigFiles"], p.path().join("compose.yaml").to_string_lossy().as_ref());
+    p.dockhand(&["stop"]).assert_success();
+    let running = p.dockhand(&["ls", "-q"]);
+    assert!(!running.stdout.lines().any(|l| l == p.name), "a stopped project needs -a: {}", running.describe());
+    let all = p.dockhand(&["ls", "-a", "-q"]);
+    assert!(all.stdout.lines().any(|l| l == p.name), "{}", all.describe());
+}
+
+#[test]
+fn events_json_has_the_references_shape() {
+    let p = up("events");
+    let mut child = p.cmd(&["events", "--json"]).spawn();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::sleep(Duration::from_millis(700));
+    p.dockhand(&["pause"]).assert_success();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("an event").expect("a line");
+    let _ = child.kill();
+    let _ = child.wait();
+    let e: serde_json::Value = serde_json::from_str(&first).unwrap_or_else(|_| panic!("not JSON: {first}"));
+    assert_eq!(e["action"], "pause", "{e}");
+    assert_eq!(e["type"], "container");
+    assert_eq!(e["service"], "web");
+    assert_eq!(e["attributes"]["name"], format!("{}-web-1", p.name));
+    assert_eq!(e["id"].as_str().map(str::len), Some(64));
+    assert!(e["time"].as_str().is_some_and(|t| t.ends_with('Z')), "{e}");
+    assert!(e["attributes"].get("com.docker.compose.project").is_none(), "compose labels are left out: {e}");
+}
+
+#[test]
+fn top_port_and_images_describe_the_container() {
+    let p = up("inspect");
+    let top = p.dockhand(&["top"]);
+    top.assert_success();
+    assert!(top.stdout.starts_with("SERVICE  #   UID"), "{}", top.describe());
+    assert!(top.stdout.contains("httpd -f -p 80"), "{}", top.describe());
+    let port = p.dockhand(&["port", "web", "80"]);
+    port.assert_success();
+    let (host, published) = port.stdout.trim().rsplit_once(':').expect("host:port");
+    assert_eq!(host, "127.0.0.1");
+    assert!(published.parse::<u16>().is_ok_and(|p| p > 0), "{}", port.describe());
+    let none = p.dockhand(&["port", "web", "81"]);
+    none.assert_failure();
+    assert!(none.stderr.contains("no port 81/tcp"), "{}", none.describe());
+    let images = p.dockhand(&["images", "--format", "json"]);
+    let list = images.json();
+    assert_eq!(list[0]["ContainerName"], format!("{}-web-1", p.name));
+    assert_eq!((list[0]["Repository"].as_str(), list[0]["Tag"].as_str()), (Some("busybox"), Some("latest")));
+    assert!(list[0]["ID"].as_str().is_some_and(|id| id.starts_with("sha256:")));
+}
+
+#[test]
+fn version_and_completion_need_no_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| common::dockhand(dir.path()).args(args.iter().copied()).env("DOCKER_HOST", "unix:///nonexistent.sock").run();
+    let v = run(&["version", "--format", "json"]);
+    v.assert_success();
+    assert_eq!(v.json()["version"], format!("v{}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(run(&["version", "--short"]).stdout.trim(), env!("CARGO_PKG_VERSION"));
+    let bash = run(&["completion", "bash"]);
+    bash.assert_success();
+    assert!(bash.stdout.contains("_dockhand") && bash.stdout.contains("exec"), "{}", bash.describe());
+}
