@@ -436,6 +436,7 @@ fn words(op: &Op) -> (String, &'static str, &'static str) {
         Op::CreateVolume { name, .. } => (format!("Volume {name}"), "Creating", "Created"),
         Op::PullImage { image, .. } => (format!("Image {image}"), "Pulling", "Pulled"),
         Op::BuildImage { image, .. } => (format!("Image {image}"), "Building", "Built"),
+        Op::PushImage { image } => (format!("Image {image}"), "Pushing", "Pushed"),
         Op::CreateContainer { name, .. } => (container(name), "Creating", "Created"),
         Op::RecreateContainer { name, .. } => (container(name), "Recreate", "Recreated"),
         Op::StartContainer { name, .. } => (container(name), "Starting", "Started"),
@@ -491,6 +492,7 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
             name,
             old_id,
         } => recreate(engine, ctx, service, *number, name, old_id).await?,
+        Op::PushImage { image } => engine.push_image(image).await?,
         Op::StartContainer { name, .. } => engine.start_container(name).await?,
         Op::RestartContainer { service, name } => {
             gone_ok(engine.stop_container(name, stop_timeout(ctx, service)).await)?;

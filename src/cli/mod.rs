@@ -123,6 +123,72 @@ pub enum Command {
     Version(VersionArgs),
     /// Generate shell completions
     Completion(CompletionArgs),
+    /// Build or rebuild services
+    Build(BuildArgs),
+    /// Pull service images
+    Pull(PullArgs),
+    /// Push service images
+    Push(PushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Do not use cache when building the image
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Always attempt to pull a newer version of the image
+    #[arg(long)]
+    pub pull: bool,
+    /// Set build-time variables for services (KEY=VALUE)
+    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+    pub build_args: Vec<String>,
+    /// Don't print anything to STDOUT
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullPolicyArg {
+    Missing,
+    Always,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Pull what it can and ignores images with pull failures
+    #[arg(long)]
+    pub ignore_pull_failures: bool,
+    /// Pull without printing progress information
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Apply pull policy ("missing"|"always")
+    #[arg(long, value_enum)]
+    pub policy: Option<PullPolicyArg>,
+    /// Also pull services declared as dependencies
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Ignore images that can be built
+    #[arg(long)]
+    pub ignore_buildable: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Push what it can and ignores images with push failures
+    #[arg(long)]
+    pub ignore_push_failures: bool,
+    /// Push without printing progress information
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Also push images of services declared as dependencies
+    #[arg(long)]
+    pub include_deps: bool,
 }
 
 #[derive(Debug, Args)]
@@ -809,6 +875,21 @@ pub struct LsCommand {
     pub names: Vec<String>,
 }
 
+/// `build`, `pull` and `push`.
+#[derive(Debug, Clone)]
+pub enum Artifacts {
+    Build { no_cache: bool, pull: bool, build_args: Vec<(String, String)> },
+    Pull { ignore_failures: bool, missing_only: bool },
+    Push { ignore_failures: bool },
+}
+
+#[derive(Debug, Clone)]
+pub struct ArtifactsCommand {
+    pub action: Artifacts,
+    pub services: Vec<String>,
+    pub engine: EngineOptions,
+}
+
 /// A validated invocation: everything a command needs, with clap left behind.
 #[derive(Debug, Clone)]
 pub enum Invocation {
@@ -824,6 +905,7 @@ pub enum Invocation {
     Ls(Env, LsCommand),
     Version { format: VersionFormat, short: bool },
     Completion(clap_complete::Shell),
+    Artifacts(Options, ArtifactsCommand),
     /// The arguments make no sense together: the message says why.
     Invalid(String),
 }
@@ -893,6 +975,19 @@ impl Cli {
             }
             Command::Version(a) => Invocation::Version { format: a.format, short: a.short },
             Command::Completion(a) => Invocation::Completion(a.shell),
+            Command::Build(a) => {
+                let build_args = a.build_args.iter().map(|b| env_entry(&opts.shell_env, b)).filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+                let action = Artifacts::Build { no_cache: a.no_cache, pull: a.pull, build_args };
+                artifacts(opts, a.services.names, action, false, engine)
+            }
+            Command::Pull(a) => {
+                let action = Artifacts::Pull { ignore_failures: a.ignore_pull_failures, missing_only: a.policy == Some(PullPolicyArg::Missing) };
+                artifacts(opts, a.services.names, action, a.include_deps, engine)
+            }
+            Command::Push(a) => {
+                let action = Artifacts::Push { ignore_failures: a.ignore_push_failures };
+                artifacts(opts, a.services.names, action, a.include_deps, engine)
+            }
         }
     }
 }
@@ -1061,6 +1156,14 @@ fn pull_policy(p: PullArg) -> PullPolicy {
         PullArg::Never => PullPolicy::Never,
         PullArg::Build => PullPolicy::Build,
     }
+}
+
+/// Named services select what is built, pulled or pushed; their dependencies join only with
+/// `--include-deps` (`build` never takes them).
+fn artifacts(mut opts: Options, services: Vec<String>, action: Artifacts, include_deps: bool, engine: EngineOptions) -> Invocation {
+    opts.services = services.clone();
+    let services = if include_deps { Vec::new() } else { services };
+    Invocation::Artifacts(opts, ArtifactsCommand { action, services, engine })
 }
 
 fn lifecycle(opts: Options, a: ServicesArgs, action: Lifecycle, engine: EngineOptions) -> Invocation {

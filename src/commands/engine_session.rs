@@ -80,6 +80,9 @@ pub struct Session {
     pub engine: Arc<DockerEngine>,
     engine_opts: EngineOptions,
     cancel: CancellationSignal,
+    /// `build --no-cache` and `--pull`.
+    no_cache: bool,
+    pull: bool,
 }
 
 impl Session {
@@ -162,7 +165,7 @@ impl Session {
         engine_opts: &EngineOptions,
     ) -> Session {
         let cancel = on_interrupt();
-        Session { project, loaded, desired, observed, engine, engine_opts: engine_opts.clone(), cancel }
+        Session { project, loaded, desired, observed, engine, engine_opts: engine_opts.clone(), cancel, no_cache: false, pull: false }
     }
 
     /// Runs a plan; prints what failed. False when anything failed or was cancelled.
@@ -182,8 +185,8 @@ impl Session {
             observed: self.observed.clone(),
             timeout: up.timeout,
             renew_anon_volumes: up.renew_anon_volumes,
-            no_cache: false,
-            pull: false,
+            no_cache: self.no_cache,
+            pull: self.pull,
         };
         let limits = Limits::from_setting(self.engine_opts.parallel);
         let progress = progress::for_mode(self.engine_opts.progress);
@@ -200,6 +203,11 @@ impl Session {
         } else {
             ExitCode::FAILURE
         }
+    }
+
+    pub fn build_flags(&mut self, no_cache: bool, pull: bool) {
+        self.no_cache = no_cache;
+        self.pull = pull;
     }
 
     /// Resolves on the first Ctrl-C or SIGTERM.

@@ -1,5 +1,6 @@
 //! One module per command. Each returns the process exit code.
 
+mod artifacts;
 mod attached;
 pub mod config;
 pub mod down;
@@ -36,6 +37,7 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Ls(env, c) => ls::run(&env, &c),
         Invocation::Version { format, short } => version::version(format, short),
         Invocation::Completion(shell) => version::completion(shell),
+        Invocation::Artifacts(opts, c) => artifacts::run(&opts, &c),
         Invocation::Invalid(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

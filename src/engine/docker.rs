@@ -178,6 +178,22 @@ impl Engine for DockerEngine {
             .map_err(|e| EngineError::from(e).context(format!("pulling image \"{reference}\"")))
     }
 
+    async fn push_image(&self, reference: &str) -> Result<()> {
+        let reference = with_default_tag(reference);
+        let (name, tag) = reference.rsplit_once(':').unwrap_or((reference.as_str(), "latest"));
+        let options = bollard::query_parameters::PushImageOptions { tag: Some(tag.to_string()), ..Default::default() };
+        self.docker
+            .push_image(name, Some(options), None)
+            .try_for_each(|info| async move {
+                match info.error_detail.and_then(|d| d.message).or(info.error) {
+                    Some(message) => Err(bollard::errors::Error::DockerResponseServerError { status_code: 500, message }),
+                    None => Ok(()),
+                }
+            })
+            .await
+            .map_err(|e| EngineError::from(e).context(format!("pushing image \"{reference}\"")))
+    }
+
     async fn build_image(&self, spec: &BuildSpec) -> Result<()> {
         build::build(&self.docker, spec, &self.output).await
     }

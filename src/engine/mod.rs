@@ -212,6 +212,7 @@ pub trait Engine: Send + Sync + 'static {
 
     fn pull_image(&self, reference: &str, platform: Option<&str>) -> impl Future<Output = Result<()>> + Send;
     fn build_image(&self, spec: &BuildSpec) -> impl Future<Output = Result<()>> + Send;
+    fn push_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
     fn remove_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
 
     fn create_network(&self, spec: &ResourceSpec) -> impl Future<Output = Result<()>> + Send;

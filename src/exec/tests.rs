@@ -95,6 +95,9 @@ impl Engine for Fake {
     async fn build_image(&self, spec: &BuildSpec) -> Result<()> {
         self.call(format!("build {}", spec.image)).await
     }
+    async fn push_image(&self, reference: &str) -> Result<()> {
+        self.call(format!("push {reference}")).await
+    }
     async fn remove_image(&self, reference: &str) -> Result<()> {
         self.call(format!("rmi {reference}")).await
     }

@@ -1,6 +1,7 @@
 //! Planning: desired state + observed state + options → a plan of actions, each with the
 //! resource it acts on and a reason a person can read. Pure: no IO, no engine, no clock.
 
+pub mod artifacts;
 pub mod desired;
 pub mod diff;
 pub mod lifecycle;
@@ -21,6 +22,7 @@ pub enum Op {
     CreateVolume { key: String, name: String },
     PullImage { service: String, image: String },
     BuildImage { service: String, image: String },
+    PushImage { image: String },
     CreateContainer { service: String, number: u32, name: String },
     /// Replace `old` (renamed aside first, removed once the new one exists).
     RecreateContainer { service: String, number: u32, name: String, old_id: String },
@@ -74,6 +76,7 @@ impl Op {
             Op::CreateNetwork { .. } | Op::CreateVolume { .. } | Op::CreateContainer { .. } => "create",
             Op::PullImage { .. } => "pull",
             Op::BuildImage { .. } => "build",
+            Op::PushImage { .. } => "push",
             Op::RecreateContainer { .. } => "recreate",
             Op::StartContainer { .. } => "start",
             Op::RestartContainer { .. } => "restart",

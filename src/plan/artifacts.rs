@@ -1,0 +1,90 @@
+//! Plans of `build`, `pull` and `push`: one action per image, whatever the number of
+//! services sharing it.
+
+use std::collections::BTreeSet;
+
+use super::desired::Desired;
+use super::{Op, Plan};
+
+fn chosen<'a>(desired: &'a Desired, services: &'a [String]) -> impl Iterator<Item = &'a super::desired::DesiredService> + 'a {
+    desired.services.iter().filter(move |s| services.is_empty() || services.contains(&s.name))
+}
+
+/// Every service with a `build:` section, built afresh.
+pub fn builds(desired: &Desired, services: &[String]) -> Plan {
+    let mut plan = Plan::default();
+    let mut seen = BTreeSet::new();
+    for s in chosen(desired, services).filter(|s| s.has_build) {
+        if seen.insert(s.image.as_str()) {
+            let op = Op::BuildImage { service: s.name.clone(), image: s.image.clone() };
+            plan.push(format!("image:{}", s.image), op, "build", vec![]);
+        }
+    }
+    plan
+}
+
+/// Images of services that name one; a service that is built without naming an image has
+/// nothing to pull. `missing_only` (`--policy missing`) skips the images present.
+pub fn pulls(desired: &Desired, present: &BTreeSet<String>, services: &[String], missing_only: bool) -> Plan {
+    let mut plan = Plan::default();
+    let mut seen = BTreeSet::new();
+    for s in chosen(desired, services).filter(|s| !s.has_build || s.image != format!("{}-{}", desired.project, s.name)) {
+        if (missing_only && present.contains(&s.image)) || !seen.insert(s.image.as_str()) {
+            continue;
+        }
+        let op = Op::PullImage { service: s.name.clone(), image: s.image.clone() };
+        plan.push(format!("image:{}", s.image), op, "pull", vec![]);
+    }
+    plan
+}
+
+/// Images the project builds and names, pushed to their registries.
+pub fn pushes(desired: &Desired, services: &[String]) -> Plan {
+    let mut plan = Plan::default();
+    let mut seen = BTreeSet::new();
+    for s in chosen(desired, services).filter(|s| s.has_build) {
+        if seen.insert(s.image.as_str()) {
+            plan.push(format!("image:{}", s.image), Op::PushImage { image: s.image.clone() }, "push", vec![]);
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::plan::desired::{desired, Origin};
+
+    fn project() -> Desired {
+        let yaml = r#"
+name: p
+services:
+  app: {build: {context: .}}
+  named: {build: {context: .}, image: registry.example/named:1}
+  db: {image: busybox}
+  cache: {image: busybox}
+"#;
+        let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+        desired(&crate::load::bind::bind(value).unwrap(), &Origin::default(), &BTreeMap::new())
+    }
+
+    fn images(p: &Plan) -> Vec<String> {
+        p.actions.iter().map(|a| format!("{} {}", a.op.verb(), a.resource)).collect()
+    }
+
+    #[test]
+    fn build_pull_and_push_pick_their_images_once() {
+        let d = project();
+        let mut built = images(&builds(&d, &[]));
+        built.sort();
+        assert_eq!(built, ["build image:p-app", "build image:registry.example/named:1"]);
+        let mut pulled = images(&pulls(&d, &BTreeSet::new(), &[], false));
+        pulled.sort();
+        assert_eq!(pulled, ["pull image:busybox", "pull image:registry.example/named:1"]);
+        let present = BTreeSet::from(["busybox".to_string()]);
+        assert_eq!(images(&pulls(&d, &present, &["db".into()], true)), Vec::<String>::new());
+        assert_eq!(images(&pushes(&d, &["named".into()])), ["push image:registry.example/named:1"]);
+    }
+}
