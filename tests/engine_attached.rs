@@ -112,3 +112,37 @@ fn ctrl_c_stops_the_project_and_exits_130() {
     assert_eq!(status.code(), Some(130));
     assert_eq!(state(&p, "server").0, "exited", "Ctrl-C stops the containers");
 }
+
+/// The CI example as its README line runs it: the runner's exit code is the job's.
+#[test]
+fn the_ci_example_passes_and_fails_with_its_test_runner() {
+    let root = common::examples_dir().join("ci-tests");
+    let name = common::unique_project("ci-example");
+    let _teardown = common::engine::Teardown(name.clone());
+    let _images = RemoveImages(vec![format!("{name}-server"), format!("{name}-tests")]);
+    let up = |expected: &str| {
+        common::dockhand(&root)
+            .args(["-p", name.as_str(), "up", "--build", "--exit-code-from", "tests"])
+            .env("EXPECTED_USER", expected)
+            .timeout(Duration::from_secs(180))
+            .run()
+    };
+    let pass = up("alice");
+    assert_eq!(pass.code, Some(0), "{}", pass.describe());
+    assert!(pass.stdout.contains("ok - the users come from the database"), "{}", pass.describe());
+    let fail = up("carol");
+    assert_eq!(fail.code, Some(1), "{}", fail.describe());
+    assert!(fail.stdout.contains("not ok - the users come from the database"), "{}", fail.describe());
+    let down = common::dockhand(&root).args(["-p", name.as_str(), "down", "-v"]).run();
+    down.assert_success();
+}
+
+struct RemoveImages(Vec<String>);
+
+impl Drop for RemoveImages {
+    fn drop(&mut self) {
+        for i in &self.0 {
+            let _ = std::process::Command::new("docker").args(["rmi", "-f", i]).output();
+        }
+    }
+}
