@@ -17,8 +17,8 @@ use crate::observe::{ObservedContainer, RunState};
 /// Which containers to follow.
 #[derive(Debug, Clone, Default)]
 pub struct Selector {
-    /// Services; empty means every service.
-    pub services: Vec<String>,
+    /// Services; `None` means every service.
+    pub services: Option<Vec<String>>,
     /// Only this replica number.
     pub index: Option<u32>,
 }
@@ -26,7 +26,7 @@ pub struct Selector {
 impl Selector {
     pub fn matches(&self, service: &str, number: u32, oneoff: bool) -> bool {
         !oneoff
-            && (self.services.is_empty() || self.services.iter().any(|s| s == service))
+            && self.services.as_ref().is_none_or(|wanted| wanted.iter().any(|s| s == service))
             && self.index.is_none_or(|i| i == number)
     }
 }

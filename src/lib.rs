@@ -19,3 +19,4 @@ pub mod progress;
 pub mod terminal;
 pub mod timespec;
 pub mod wait;
+pub mod watch;

@@ -100,6 +100,7 @@ fn container(project: &Arc<Project>, service: &str, number: u32) -> ContainerSpe
         labels,
         anonymous_volumes: BTreeMap::new(),
         service_aliases: true,
+        stdin_once: false,
     }
 }
 

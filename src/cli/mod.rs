@@ -47,10 +47,10 @@ pub struct Global {
     #[arg(long, global = true)]
     pub dry_run: bool,
     /// Progress output
-    #[arg(long, value_enum, default_value = "auto", global = true)]
+    #[arg(long, value_enum, default_value = "auto", global = true, env = "COMPOSE_PROGRESS")]
     pub progress: ProgressMode,
     /// Control when to print ANSI control characters
-    #[arg(long, value_enum, default_value = "auto", global = true)]
+    #[arg(long, value_enum, default_value = "auto", global = true, env = "COMPOSE_ANSI")]
     pub ansi: Ansi,
     /// How many engine calls may run at once (default: COMPOSE_PARALLEL_LIMIT, else unbounded)
     #[arg(long, value_name = "N", global = true, allow_negative_numbers = true)]

@@ -28,7 +28,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     let services = attached_services(s, cmd);
     let printer = Printer::new(super::log_style(&cmd.attach.log, &cmd.engine, env));
     let request = LogRequest { follow: true, timestamps: cmd.attach.log.timestamps, ..LogRequest::default() };
-    let selector = Selector { services: services.clone(), index: None };
+    let selector = Selector { services: Some(services), index: None };
     let mut follow = Follow::new(s.engine.clone(), &s.project.name, printer, selector.clone(), request.clone(), Duration::ZERO);
     let containers = match s.engine.list_containers(&s.project.name).await {
         Ok(c) => c,

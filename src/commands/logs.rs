@@ -34,7 +34,8 @@ pub fn run(opts: &Options, cmd: &LogsCommand) -> ExitCode {
             Ok(c) => c,
             Err(e) => return engine_session::fail(&[e.to_string()]),
         };
-        let selector = Selector { services: cmd.services.clone(), index: cmd.index };
+        let services = (!cmd.services.is_empty()).then(|| cmd.services.clone());
+        let selector = Selector { services, index: cmd.index };
         let printer = Printer::new(super::log_style(&cmd.log, &cmd.engine, &opts.shell_env));
         if cmd.follow {
             follow(engine, &project, printer, selector, &containers, request).await
