@@ -129,6 +129,23 @@ pub enum Command {
     Pull(PullArgs),
     /// Push service images
     Push(PushArgs),
+    /// Watch the build context and the project's files; keep the running project in step
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Do not build & start services before watching
+    #[arg(long)]
+    pub no_up: bool,
+    /// Prune dangling images on rebuild (accepted; dockhand leaves them to `docker image prune`)
+    #[arg(long)]
+    pub prune: bool,
+    /// Hide build output
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -890,6 +907,13 @@ pub struct ArtifactsCommand {
     pub engine: EngineOptions,
 }
 
+#[derive(Debug, Clone)]
+pub struct WatchCommand {
+    pub services: Vec<String>,
+    pub no_up: bool,
+    pub engine: EngineOptions,
+}
+
 /// A validated invocation: everything a command needs, with clap left behind.
 #[derive(Debug, Clone)]
 pub enum Invocation {
@@ -906,6 +930,7 @@ pub enum Invocation {
     Version { format: VersionFormat, short: bool },
     Completion(clap_complete::Shell),
     Artifacts(Options, ArtifactsCommand),
+    Watch(Options, WatchCommand),
     /// The arguments make no sense together: the message says why.
     Invalid(String),
 }
@@ -975,6 +1000,11 @@ impl Cli {
             }
             Command::Version(a) => Invocation::Version { format: a.format, short: a.short },
             Command::Completion(a) => Invocation::Completion(a.shell),
+            Command::Watch(a) => {
+                let mut opts = opts;
+                opts.services = a.services.names.clone();
+                Invocation::Watch(opts, WatchCommand { services: a.services.names, no_up: a.no_up, engine })
+            }
             Command::Build(a) => {
                 let build_args = a.build_args.iter().map(|b| env_entry(&opts.shell_env, b)).filter_map(|(k, v)| v.map(|v| (k, v))).collect();
                 let action = Artifacts::Build { no_cache: a.no_cache, pull: a.pull, build_args };

@@ -16,6 +16,7 @@ pub mod run;
 mod table;
 pub mod up;
 pub mod version;
+pub mod watch;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,7 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Version { format, short } => version::version(format, short),
         Invocation::Completion(shell) => version::completion(shell),
         Invocation::Artifacts(opts, c) => artifacts::run(&opts, &c),
+        Invocation::Watch(opts, c) => watch::run(&opts, &c),
         Invocation::Invalid(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

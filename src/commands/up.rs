@@ -32,18 +32,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
             print!("{plan}");
             return ExitCode::SUCCESS;
         }
-        if !s.execute(&images, &cmd.plan).await {
-            return s.failure();
-        }
-        if !images.is_empty() && !s.refresh_images().await {
-            return s.failure();
-        }
-        let containers = match reconcile::containers(&s.desired, &s.observed, &cmd.plan) {
-            Ok(p) => p,
-            Err(errors) => return engine_session::fail(&errors),
-        };
-        super::print_plan_warnings(&containers);
-        if !s.execute(&containers, &cmd.plan).await {
+        if !converge_planned(&mut s, &images, &cmd.plan, false).await {
             return s.failure();
         }
         if cmd.wait && !s.wait_healthy(cmd.wait_timeout).await {
@@ -54,4 +43,35 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
         }
         super::attached::follow(&mut s, cmd, &opts.shell_env, started).await
     })
+}
+
+/// Images, then containers planned against the images as they now are. False when planning
+/// or any action failed (printed).
+pub async fn converge(s: &mut Session, opts: &reconcile::UpOptions, explain: bool) -> bool {
+    match reconcile::images(&s.desired, &s.observed, opts) {
+        Ok(images) => converge_planned(s, &images, opts, explain).await,
+        Err(errors) => {
+            engine_session::fail(&errors);
+            false
+        }
+    }
+}
+
+/// `explain`: print the container plan, each action with its reason, before running it.
+async fn converge_planned(s: &mut Session, images: &crate::plan::Plan, opts: &reconcile::UpOptions, explain: bool) -> bool {
+    if !s.execute(images, opts).await || (!images.is_empty() && !s.refresh_images().await) {
+        return false;
+    }
+    let containers = match reconcile::containers(&s.desired, &s.observed, opts) {
+        Ok(p) => p,
+        Err(errors) => {
+            engine_session::fail(&errors);
+            return false;
+        }
+    };
+    super::print_plan_warnings(&containers);
+    if explain && !containers.is_empty() {
+        eprint!("{containers}");
+    }
+    s.execute(&containers, opts).await
 }

@@ -24,6 +24,12 @@ impl ServiceRule {
         ServiceRule { service: service.to_string(), rule: rule.clone(), ignore: Ignore::new(&patterns), include }
     }
 
+    /// Whether watching goes into this directory: it is under the rule's path and not ignored
+    /// (a directory pattern like `node_modules/` is tested through a name inside it).
+    pub fn enters(&self, dir: &Path) -> bool {
+        dir.strip_prefix(&self.rule.path).is_ok_and(|rel| !self.ignore.ignores(&rel.join(".dockhand-probe")))
+    }
+
     /// The path relative to the rule's path, when the rule covers it and does not ignore it.
     fn covers(&self, path: &Path) -> Option<PathBuf> {
         let relative = path.strip_prefix(&self.rule.path).ok()?.to_path_buf();

@@ -51,3 +51,12 @@ fn ignored_and_unrelated_paths_do_nothing() {
     let job_only = classify(&[change("/p/src/notes.md", true)], &BTreeSet::new(), &rules());
     assert!(job_only.services.contains_key("web") && !job_only.services.contains_key("job"), "{job_only:?}");
 }
+
+#[test]
+fn ignored_directories_are_not_entered() {
+    let r = &rules()[0];
+    assert!(r.enters(Path::new("/p/src/pages")));
+    assert!(!r.enters(Path::new("/p/src/drafts")));
+    assert!(!r.enters(Path::new("/p/src/.git")));
+    assert!(!r.enters(Path::new("/p/other")));
+}

@@ -1,0 +1,234 @@
+//! `dockhand watch`: bring the project up, then keep it in step with the files. Edits of the
+//! project definition reload it and apply only the difference (a broken edit is reported and
+//! the project keeps running); source edits follow the services' `develop.watch` rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::engine_session::{self, Session};
+use super::up::converge;
+use crate::cli::WatchCommand;
+use crate::engine::{Engine, ExecSpec, Kind};
+use crate::load::{self, Options};
+use crate::observe::RunState;
+use crate::plan::reconcile::UpOptions;
+use crate::plan::{artifacts, lifecycle};
+use crate::watch::classify::{classify, Change, ServiceRule, ServiceWork};
+use crate::watch::ignore::Ignore;
+use crate::watch::notifier::{directories, Notifier};
+
+pub fn run(opts: &Options, cmd: &WatchCommand) -> ExitCode {
+    engine_session::block_on(async {
+        let Some(mut s) = Session::open(opts, &cmd.engine, &BTreeMap::new(), None).await else {
+            return ExitCode::FAILURE;
+        };
+        let up = UpOptions { targets: cmd.services.clone(), ..UpOptions::default() };
+        if !cmd.no_up && !converge(&mut s, &up, false).await {
+            return s.failure();
+        }
+        watch(opts, cmd, s).await
+    })
+}
+
+/// What is watched: the project's own files and the services' rules.
+struct Watched {
+    project_files: BTreeSet<PathBuf>,
+    rules: Vec<ServiceRule>,
+}
+
+impl Watched {
+    fn new(s: &Session, services: &[String]) -> Watched {
+        let mut project_files = BTreeSet::new();
+        let mut rules = Vec::new();
+        if let Some(l) = &s.loaded {
+            project_files.extend(l.files.iter().cloned());
+            project_files.extend(l.env_files.iter().cloned());
+            project_files.insert(l.project_dir.join(".env"));
+        }
+        for r in s.project.configs.values().chain(s.project.secrets.values()) {
+            project_files.extend(r.file.iter().map(PathBuf::from));
+        }
+        for (name, svc) in &s.project.services {
+            project_files.extend(svc.env_file.iter().map(|e| PathBuf::from(&e.path)));
+            if !services.is_empty() && !services.contains(name) {
+                continue;
+            }
+            let dockerignore = dockerignore(svc);
+            for rule in svc.develop.iter().flat_map(|d| &d.watch) {
+                rules.push(ServiceRule::new(name, rule, &dockerignore));
+            }
+        }
+        Watched { project_files, rules }
+    }
+
+    fn directories(&self) -> Vec<PathBuf> {
+        let mut dirs: BTreeSet<PathBuf> = self.project_files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).collect();
+        for r in &self.rules {
+            let keep = |d: &Path| self.rules.iter().any(|r| r.enters(d));
+            dirs.extend(directories(Path::new(&r.rule.path), &keep));
+        }
+        dirs.into_iter().collect()
+    }
+}
+
+/// The patterns of the build context's `.dockerignore`, which `watch` honours too.
+fn dockerignore(svc: &crate::model::Service) -> Vec<String> {
+    let Some(context) = svc.build.as_ref().and_then(|b| b.context.as_ref()) else { return Vec::new() };
+    std::fs::read_to_string(Path::new(context).join(".dockerignore"))
+        .map(|t| Ignore::from_dockerignore(&t))
+        .unwrap_or_default()
+}
+
+async fn watch(opts: &Options, cmd: &WatchCommand, mut s: Session) -> ExitCode {
+    let mut watched = Watched::new(&s, &cmd.services);
+    if watched.rules.is_empty() {
+        eprintln!("WARN none of the selected services has develop.watch rules: only the project's own files are watched");
+    }
+    let mut notifier = match Notifier::new() {
+        Ok(n) => n,
+        Err(e) => return engine_session::fail(&[e]),
+    };
+    notifier.watch_dirs(watched.directories());
+    initial_sync(&s, &watched).await;
+    eprintln!("Watching for changes; Ctrl-C stops watching and leaves the project running");
+    loop {
+        let interrupted = s.interrupted();
+        let paths = tokio::select! {
+            b = notifier.batch() => b,
+            () = interrupted.cancelled() => return ExitCode::SUCCESS,
+        };
+        let Some(paths) = paths else { return ExitCode::FAILURE };
+        let changes: Vec<Change> = paths.into_iter().map(|p| Change { exists: p.exists(), path: p }).collect();
+        let batch = classify(&changes, &watched.project_files, &watched.rules);
+        if batch.reload {
+            if let Some(next) = reload(opts, cmd, &changes, &watched).await {
+                s = next;
+                watched = Watched::new(&s, &cmd.services);
+            }
+        }
+        for (service, work) in &batch.services {
+            if let Err(e) = apply(&mut s, service, work).await {
+                if e.kind == Kind::Unreachable {
+                    eprintln!("error: {e}: the engine is gone, watching stops");
+                    return ExitCode::FAILURE;
+                }
+                eprintln!("error: watch: {service}: {e}");
+            }
+        }
+        notifier.watch_dirs(watched.directories());
+    }
+}
+
+/// Loads the project again and converges to it, saying what changed and why. A file that
+/// does not load is reported and nothing is touched.
+async fn reload(opts: &Options, cmd: &WatchCommand, changes: &[Change], watched: &Watched) -> Option<Session> {
+    let changed: Vec<String> = changes
+        .iter()
+        .filter(|c| watched.project_files.contains(&c.path))
+        .map(|c| c.path.display().to_string())
+        .collect();
+    eprintln!("watch: {} changed: reloading the project", changed.join(", "));
+    let loaded = match load::load(opts) {
+        Ok(l) => l,
+        Err(f) => {
+            super::print_failure(f);
+            eprintln!("watch: the project did not load; it keeps running as it was, and the next good save is applied");
+            return None;
+        }
+    };
+    let mut s = Session::from_loaded(loaded, opts, &cmd.engine, &BTreeMap::new(), None).await?;
+    let up = UpOptions { targets: cmd.services.clone(), remove_orphans: true, ..UpOptions::default() };
+    if converge(&mut s, &up, true).await {
+        eprintln!("watch: the project is up to date");
+    }
+    Some(s)
+}
+
+/// `initial_sync: true` rules copy their whole path once, before the first change.
+async fn initial_sync(s: &Session, watched: &Watched) {
+    for r in watched.rules.iter().filter(|r| r.rule.initial_sync && r.rule.target.is_some()) {
+        let changes = [Change { path: PathBuf::from(&r.rule.path), exists: Path::new(&r.rule.path).exists() }];
+        let batch = classify(&changes, &BTreeSet::new(), std::slice::from_ref(r));
+        for (service, work) in &batch.services {
+            let work = ServiceWork { restart: false, ..work.clone() };
+            if let Err(e) = sync(s, service, &work).await {
+                eprintln!("error: watch: initial sync of {service}: {e}");
+            }
+        }
+    }
+}
+
+async fn apply(s: &mut Session, service: &str, work: &ServiceWork) -> crate::engine::Result<()> {
+    if work.rebuild {
+        eprintln!("watch: {service}: rebuilding the image and recreating the service");
+        let builds = artifacts::builds(&s.desired, &[service.to_string()]);
+        let up = UpOptions { targets: vec![service.to_string()], force_recreate: true, ..UpOptions::default() };
+        if s.execute(&builds, &up).await && s.refresh_images().await {
+            s.observed.containers = s.engine.list_containers(&s.project.name).await?;
+            converge(s, &up, false).await;
+        }
+        return Ok(());
+    }
+    sync(s, service, work).await?;
+    if work.restart {
+        s.observed.containers = s.engine.list_containers(&s.project.name).await?;
+        let plan = lifecycle::restart(&s.desired, &s.observed, &[service.to_string()], true);
+        s.execute(&plan, &UpOptions::default()).await;
+    }
+    Ok(())
+}
+
+/// Copies and deletes in every running container of the service, then runs `sync+exec`
+/// commands there.
+async fn sync(s: &Session, service: &str, work: &ServiceWork) -> crate::engine::Result<()> {
+    let ids = running(s, service).await?;
+    if ids.is_empty() {
+        eprintln!("watch: {service} has no running container: the change waits for the next up");
+        return Ok(());
+    }
+    let archive = if work.copy.is_empty() { None } else { Some(pack(&work.copy).map_err(|e| crate::engine::EngineError::new(Kind::Invalid, e))?) };
+    for id in &ids {
+        if let Some(a) = &archive {
+            s.engine.upload(id, "/", a.clone()).await?;
+        }
+        if !work.delete.is_empty() {
+            let command = ["rm", "-rf", "--"].into_iter().map(String::from).chain(work.delete.iter().cloned()).collect();
+            s.engine.exec(id, &ExecSpec { command, ..ExecSpec::default() }, None, &quiet()).await?;
+        }
+        for command in &work.exec {
+            let spec = ExecSpec { command: command.clone(), ..ExecSpec::default() };
+            s.engine.exec(id, &spec, None, &super::exec::passthrough()).await?;
+        }
+    }
+    let (n, d) = (work.copy.len(), work.delete.len());
+    if n + d > 0 {
+        eprintln!("watch: {service}: synced {n} path(s), deleted {d}, in {} container(s)", ids.len());
+    }
+    Ok(())
+}
+
+async fn running(s: &Session, service: &str) -> crate::engine::Result<Vec<String>> {
+    let all = s.engine.list_containers(&s.project.name).await?;
+    Ok(all.into_iter().filter(|c| c.service == service && !c.oneoff && c.state == RunState::Running).map(|c| c.id).collect())
+}
+
+fn quiet() -> crate::engine::Output {
+    std::sync::Arc::new(|_: &crate::engine::LogChunk| {})
+}
+
+/// One archive of the changed files, each under its container path, to extract at `/`.
+fn pack(copy: &BTreeMap<PathBuf, String>) -> Result<Vec<u8>, String> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (host, target) in copy {
+        let name = target.trim_start_matches('/');
+        let added = if host.is_dir() { builder.append_dir_all(name, host) } else { builder.append_path_with_name(host, name) };
+        // A file removed since the event is the next batch's delete.
+        if let Err(e) = added {
+            if host.exists() {
+                return Err(format!("{}: {e}", host.display()));
+            }
+        }
+    }
+    builder.into_inner().map_err(|e| e.to_string())
+}

@@ -1,0 +1,128 @@
+//! File events from the OS (inotify through notify), one watch per directory so that
+//! ignored trees (a `node_modules`) cost no watch at all; polling when the OS runs out of
+//! watches. Events go through a bounded channel and come out in debounced batches.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use notify::{EventKind, RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+
+/// How long a burst of saves may go quiet before its batch is handed on, and the longest a
+/// batch waits in all.
+const QUIET: Duration = Duration::from_millis(60);
+const LONGEST: Duration = Duration::from_millis(600);
+const POLL_EVERY: Duration = Duration::from_millis(500);
+
+pub struct Notifier {
+    watcher: Box<dyn Watcher + Send>,
+    watched: BTreeSet<PathBuf>,
+    tx: mpsc::Sender<PathBuf>,
+    rx: mpsc::Receiver<PathBuf>,
+    polling: bool,
+}
+
+impl Notifier {
+    pub fn new() -> Result<Notifier, String> {
+        let (tx, rx) = mpsc::channel(4096);
+        let watcher = native(tx.clone()).map_err(|e| format!("cannot watch files: {e}"))?;
+        Ok(Notifier { watcher, watched: BTreeSet::new(), tx, rx, polling: false })
+    }
+
+    /// Watches these directories (not their subdirectories), once each.
+    pub fn watch_dirs(&mut self, dirs: impl IntoIterator<Item = PathBuf>) {
+        for dir in dirs {
+            if self.watched.contains(&dir) {
+                continue;
+            }
+            match self.watcher.watch(&dir, RecursiveMode::NonRecursive) {
+                Ok(()) => {
+                    self.watched.insert(dir);
+                }
+                Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) && !self.polling => {
+                    eprintln!("WARN the system's file watch limit is reached (fs.inotify.max_user_watches): polling every {POLL_EVERY:?} instead");
+                    self.fall_back_to_polling();
+                    self.watch_dirs([dir]);
+                }
+                Err(e) => eprintln!("WARN cannot watch {}: {e}", dir.display()),
+            }
+        }
+    }
+
+    fn fall_back_to_polling(&mut self) {
+        let tx = self.tx.clone();
+        let config = notify::Config::default().with_poll_interval(POLL_EVERY);
+        match notify::PollWatcher::new(handler(tx), config) {
+            Ok(w) => {
+                self.watcher = Box::new(w);
+                self.polling = true;
+                let again = std::mem::take(&mut self.watched);
+                self.watch_dirs(again);
+            }
+            Err(e) => eprintln!("WARN cannot poll for changes either: {e}"),
+        }
+    }
+
+    /// The next burst of changed paths, deduplicated; `None` when watching ended.
+    pub async fn batch(&mut self) -> Option<Vec<PathBuf>> {
+        let first = self.rx.recv().await?;
+        let mut paths = BTreeSet::from([first]);
+        let deadline = tokio::time::Instant::now() + LONGEST;
+        loop {
+            let quiet = tokio::time::sleep(QUIET);
+            tokio::select! {
+                p = self.rx.recv() => match p {
+                    Some(p) => { paths.insert(p); }
+                    None => break,
+                },
+                () = quiet => break,
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        Some(paths.into_iter().collect())
+    }
+}
+
+fn native(tx: mpsc::Sender<PathBuf>) -> notify::Result<Box<dyn Watcher + Send>> {
+    Ok(Box::new(notify::recommended_watcher(handler(tx))?))
+}
+
+fn handler(tx: mpsc::Sender<PathBuf>) -> impl Fn(notify::Result<notify::Event>) + Send + 'static {
+    move |res: notify::Result<notify::Event>| {
+        let Ok(event) = res else { return };
+        if matches!(event.kind, EventKind::Access(_)) {
+            return;
+        }
+        for p in event.paths {
+            // The receiver gone means watching ended; nothing to tell.
+            let _ = tx.blocking_send(p);
+        }
+    }
+}
+
+/// The directories to watch for `root`: itself and every directory below it that `keep`
+/// accepts (an ignored directory is not entered). A missing root is watched through its
+/// nearest existing ancestor, so that its creation is seen.
+pub fn directories(root: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
+    if !root.exists() {
+        return root.ancestors().skip(1).find(|a| a.is_dir()).map(|a| vec![a.to_path_buf()]).unwrap_or_default();
+    }
+    if !root.is_dir() {
+        return root.parent().map(|p| vec![p.to_path_buf()]).unwrap_or_default();
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if e.file_type().is_ok_and(|t| t.is_dir()) && keep(&p) {
+                    stack.push(p);
+                }
+            }
+        }
+        out.push(dir);
+    }
+    out
+}
