@@ -1,0 +1,132 @@
+//! `watch` against the real engine: file sync (new, changed, deleted, ignored), the restart
+//! and rebuild actions, and edits of the project definition converged service by service
+//! (a broken edit keeps the project running; the next good one is applied).
+
+mod common;
+
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use common::engine::{docker, exec, inspect, EngineProject};
+
+const FILE: &str = r#"
+services:
+  web:
+    build: .
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+    environment:
+      GREETING: ${GREETING:-hello}
+    develop:
+      watch:
+        - action: sync
+          path: ./src
+          target: /srv
+          ignore: ["*.tmp"]
+        - action: restart
+          path: ./restart.txt
+        - action: rebuild
+          path: ./Dockerfile
+  other:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+"#;
+
+const DOCKERFILE: &str = "FROM busybox:latest\nRUN echo one > /version\n";
+
+/// `dockhand watch` running for the test; interrupted (and the project removed) on drop.
+struct Watching {
+    child: Child,
+    p: EngineProject,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+        let _ = std::process::Command::new("docker").args(["rmi", "-f", &format!("{}-web", self.p.name)]).output();
+    }
+}
+
+fn start(tag: &str) -> Watching {
+    let p = EngineProject::new(tag, &[("compose.yaml", FILE), ("Dockerfile", DOCKERFILE), ("src/index.html", "first\n"), ("restart.txt", "0")]);
+    p.dockhand(&["up", "-d", "--build"]).assert_success();
+    let child = p.cmd(&["watch", "--no-up"]).spawn();
+    // Watches are in place once it says so; reading stderr would block, so give it a moment.
+    std::thread::sleep(Duration::from_millis(1500));
+    Watching { child, p }
+}
+
+fn container(w: &Watching, service: &str) -> String {
+    format!("{}-{service}-1", w.p.name)
+}
+
+/// Polls until `cond` holds, for up to 30 s.
+fn eventually(what: &str, cond: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !cond() {
+        assert!(started.elapsed() < Duration::from_secs(30), "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn cat(c: &str, path: &str) -> Option<String> {
+    let (ok, out) = exec(c, &["cat", path]);
+    ok.then_some(out)
+}
+
+#[test]
+fn sync_copies_new_and_changed_files_deletes_removed_ones_and_honours_ignores() {
+    let w = start("watch-sync");
+    let web = container(&w, "web");
+    w.p.write("src/new.html", "new\n");
+    eventually("the new file is in the container", || cat(&web, "/srv/new.html").as_deref() == Some("new\n"));
+    w.p.write("src/index.html", "second\n");
+    eventually("the changed file is synced", || cat(&web, "/srv/index.html").as_deref() == Some("second\n"));
+    std::fs::remove_file(w.p.path().join("src/new.html")).unwrap();
+    eventually("the deleted file is gone", || cat(&web, "/srv/new.html").is_none());
+    std::fs::create_dir_all(w.p.path().join("src/pages/deep")).unwrap();
+    w.p.write("src/pages/deep/page.html", "deep\n");
+    w.p.write("src/scratch.tmp", "ignored\n");
+    eventually("a new directory is synced", || cat(&web, "/srv/pages/deep/page.html").as_deref() == Some("deep\n"));
+    assert!(cat(&web, "/srv/scratch.tmp").is_none(), "ignored files are not synced");
+}
+
+#[test]
+fn restart_and_rebuild_actions() {
+    let w = start("watch-actions");
+    let web = container(&w, "web");
+    let started = inspect(&web)["State"]["StartedAt"].clone();
+    w.p.write("restart.txt", "1");
+    eventually("web restarted", || inspect(&web)["State"]["StartedAt"] != started);
+    let id = inspect(&web)["Id"].clone();
+    w.p.write("Dockerfile", "FROM busybox:latest\nRUN echo two > /version\n");
+    eventually("web was rebuilt and recreated", || inspect(&web)["Id"] != id && cat(&web, "/version").as_deref() == Some("two\n"));
+}
+
+#[test]
+fn project_edits_recreate_exactly_the_changed_service_and_survive_a_broken_save() {
+    let w = start("watch-reload");
+    let (web, other) = (container(&w, "web"), container(&w, "other"));
+    let other_id = inspect(&other)["Id"].clone();
+    let greeting = || {
+        let (_, env) = exec(&web, &["env"]);
+        env.lines().find_map(|l| l.strip_prefix("GREETING=")).map(str::to_string)
+    };
+    assert_eq!(greeting().as_deref(), Some("hello"));
+
+    w.p.write(".env", "GREETING=from-dotenv\n");
+    eventually("the .env edit reaches web", || greeting().as_deref() == Some("from-dotenv"));
+    assert_eq!(inspect(&other)["Id"], other_id, "other does not use the variable and is left alone");
+
+    w.p.write("compose.yaml", &format!("{FILE}\n  broken: [\n"));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(inspect(&web)["State"]["Status"], "running", "a broken save keeps the project running");
+
+    w.p.write("compose.yaml", &FILE.replace("${GREETING:-hello}", "fixed"));
+    eventually("the next good save is applied", || greeting().as_deref() == Some("fixed"));
+    assert_eq!(inspect(&other)["Id"], other_id);
+    let listed = docker(&["ps", "-q", "--filter", &w.p.label()]);
+    assert_eq!(listed.lines().count(), 2, "both services still run");
+}
