@@ -619,6 +619,9 @@ pub struct UpArgs {
     /// Assume "yes" as answer to all prompts
     #[arg(short = 'y', long = "yes")]
     pub yes: bool,
+    /// Watch source code and rebuild/refresh containers when files are updated
+    #[arg(short, long)]
+    pub watch: bool,
 }
 
 fn parse_scale(s: &str) -> Result<(String, u32), String> {
@@ -773,6 +776,7 @@ pub struct UpCommand {
     pub wait: bool,
     pub wait_timeout: Option<Duration>,
     pub attach: AttachOptions,
+    pub watch: bool,
     pub engine: EngineOptions,
 }
 
@@ -1059,6 +1063,7 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
             exit_code_from: a.exit_code_from,
             log: LogStyle { no_color: a.no_color, no_prefix: a.no_log_prefix, timestamps: a.timestamps },
         },
+        watch: a.watch,
         engine,
     };
     Invocation::Up(opts, cmd)

@@ -29,7 +29,9 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     let printer = Printer::new(super::log_style(&cmd.attach.log, &cmd.engine, env));
     let request = LogRequest { follow: true, timestamps: cmd.attach.log.timestamps, ..LogRequest::default() };
     let selector = Selector { services: Some(services), index: None };
-    let mut follow = Follow::new(s.engine.clone(), &s.project.name, printer, selector.clone(), request.clone(), Duration::ZERO);
+    // With --watch a recreate stops a container before its successor starts: wait for it.
+    let grace = if cmd.watch { Duration::from_secs(3) } else { Duration::ZERO };
+    let mut follow = Follow::new(s.engine.clone(), &s.project.name, printer, selector.clone(), request.clone(), grace);
     let containers = match s.engine.list_containers(&s.project.name).await {
         Ok(c) => c,
         Err(e) => {

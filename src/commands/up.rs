@@ -38,6 +38,9 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
         if cmd.wait && !s.wait_healthy(cmd.wait_timeout).await {
             return s.failure();
         }
+        if cmd.watch {
+            return with_watch(&mut s, opts, cmd, started).await;
+        }
         if cmd.detach || cmd.wait || cmd.plan.no_start {
             return ExitCode::SUCCESS;
         }
@@ -74,4 +77,19 @@ async fn converge_planned(s: &mut Session, images: &crate::plan::Plan, opts: &re
         eprint!("{containers}");
     }
     s.execute(&containers, opts).await
+}
+
+/// `up --watch`: the watch loop runs beside the attached output (or, detached, until Ctrl-C).
+async fn with_watch(s: &mut Session, opts: &Options, cmd: &UpCommand, started: i64) -> ExitCode {
+    let watch = crate::cli::WatchCommand { services: cmd.services.clone(), no_up: true, engine: cmd.engine.clone() };
+    let (opts_for_watch, interrupted) = (opts.clone(), s.interrupted());
+    let watching = tokio::spawn(async move { super::watch::watch_project(&opts_for_watch, &watch).await });
+    let code = if cmd.detach {
+        interrupted.cancelled().await;
+        ExitCode::SUCCESS
+    } else {
+        super::attached::follow(s, cmd, &opts.shell_env, started).await
+    };
+    watching.abort();
+    code
 }

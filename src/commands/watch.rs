@@ -80,6 +80,17 @@ fn dockerignore(svc: &crate::model::Service) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Watches a project that is up already (`up --watch`).
+pub async fn watch_project(opts: &Options, cmd: &WatchCommand) -> ExitCode {
+    match load::load(opts) {
+        Ok(l) => match Session::from_loaded(l, opts, &cmd.engine, &BTreeMap::new(), None).await {
+            Some(s) => watch(opts, cmd, s).await,
+            None => ExitCode::FAILURE,
+        },
+        Err(f) => super::print_failure(f),
+    }
+}
+
 async fn watch(opts: &Options, cmd: &WatchCommand, mut s: Session) -> ExitCode {
     let mut watched = Watched::new(&s, &cmd.services);
     if watched.rules.is_empty() {
