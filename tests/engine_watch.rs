@@ -91,6 +91,23 @@ fn sync_copies_new_and_changed_files_deletes_removed_ones_and_honours_ignores() 
     w.p.write("src/scratch.tmp", "ignored\n");
     eventually("a new directory is synced", || cat(&web, "/srv/pages/deep/page.html").as_deref() == Some("deep\n"));
     assert!(cat(&web, "/srv/scratch.tmp").is_none(), "ignored files are not synced");
+    // Editors that save by writing a new file and renaming it over the old one.
+    w.p.write("src/index.html.saving", "third\n");
+    std::fs::rename(w.p.path().join("src/index.html.saving"), w.p.path().join("src/index.html")).unwrap();
+    eventually("a save by rename is synced", || cat(&web, "/srv/index.html").as_deref() == Some("third\n"));
+    eventually("the temporary name is gone", || cat(&web, "/srv/index.html.saving").is_none());
+}
+
+#[test]
+fn up_watch_streams_logs_and_syncs() {
+    let p = EngineProject::new("watch-up", &[("compose.yaml", FILE), ("Dockerfile", DOCKERFILE), ("src/index.html", "first\n"), ("restart.txt", "0")]);
+    let child = p.cmd(&["up", "--build", "--watch", "web"]).spawn();
+    let w = Watching { child, p };
+    let web = container(&w, "web");
+    eventually("web runs", || inspect(&web)["State"]["Status"] == "running");
+    std::thread::sleep(Duration::from_millis(1500));
+    w.p.write("src/index.html", "watched\n");
+    eventually("the edit is synced while up is attached", || cat(&web, "/srv/index.html").as_deref() == Some("watched\n"));
 }
 
 #[test]
