@@ -24,7 +24,7 @@ pub fn run(opts: &Options, cmd: &ExecCommand) -> ExitCode {
             Err(e) => return engine_session::fail(&[e]),
         };
         let tty = !cmd.spec.detach && terminal::wants_tty(cmd.no_tty);
-        let spec = crate::engine::ExecSpec { tty, size: tty.then(terminal::size).flatten(), ..cmd.spec.clone() };
+        let spec = crate::engine::ExecSpec { tty, size: tty.then_some(terminal::size as fn() -> Option<(u16, u16)>), ..cmd.spec.clone() };
         let raw = tty.then(terminal::RawMode::enter).flatten();
         let stdin = (!spec.detach).then(|| Box::new(tokio::io::stdin()) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
         let result = engine.exec(&id, &spec, stdin, &passthrough()).await;

@@ -9,6 +9,7 @@ use super::attached::exit_code;
 use super::engine_session::{self, Session};
 use super::exec::passthrough;
 use crate::cli::RunCommand;
+use crate::engine::docker::Resized;
 use crate::engine::{ContainerSpec, Engine};
 use crate::load::Options;
 use crate::plan::oneoff::one_off;
@@ -137,19 +138,23 @@ async fn attached(s: &Session, id: &str, interactive: bool) -> ExitCode {
     if let Err(e) = s.engine.start_container(id).await {
         return engine_session::fail(&[e.to_string()]);
     }
-    if let Some((w, h)) = terminal::size().filter(|_| tty) {
-        let _ = s.engine.resize_tty(id, w, h).await;
-    }
+    let resizes = tty.then(|| s.engine.follow_resizes(Resized::Container(id.to_string()), terminal::size));
     let interrupted = s.interrupted();
     let code = tokio::select! {
         _ = session => s.engine.wait_exit(id).await,
         () = interrupted.cancelled() => {
+            if let Some(r) = &resizes {
+                r.abort();
+            }
             let _ = s.engine.stop_container(id, None).await;
             drop(raw);
             return ExitCode::from(130);
         }
     };
     drop(raw);
+    if let Some(r) = resizes {
+        r.abort();
+    }
     match code {
         Ok(c) => exit_code(c),
         Err(e) => engine_session::fail(&[e.to_string()]),

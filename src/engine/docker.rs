@@ -30,6 +30,8 @@ use super::convert;
 mod queries;
 mod streams;
 
+pub use streams::Resized;
+
 /// How often, and how far apart, removing a network is retried while containers leave it.
 const NETWORK_REMOVE_ATTEMPTS: u32 = 10;
 const NETWORK_REMOVE_PAUSE: Duration = Duration::from_millis(300);

@@ -170,7 +170,7 @@ pub struct EngineEvent {
 }
 
 /// A command to run in a running container.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct ExecSpec {
     pub command: Vec<String>,
     pub env: Vec<String>,
@@ -179,8 +179,9 @@ pub struct ExecSpec {
     pub privileged: bool,
     pub tty: bool,
     pub detach: bool,
-    /// Terminal width and height, for a TTY.
-    pub size: Option<(u16, u16)>,
+    /// Where the user's terminal size is read, for a TTY: read at the start and again
+    /// whenever the terminal is resized (SIGWINCH).
+    pub size: Option<fn() -> Option<(u16, u16)>>,
 }
 
 /// An image the engine holds.

@@ -114,10 +114,12 @@ impl DockerEngine {
         match self.docker.start_exec(&created.id, Some(start)).await? {
             StartExecResults::Detached => return Ok(0),
             StartExecResults::Attached { output: out, input } => {
-                if let Some((w, h)) = spec.size {
-                    let _ = self.docker.resize_exec(&created.id, ResizeExecOptions { width: w, height: h }).await;
+                let resizes = spec.size.map(|size| self.follow_resizes(Resized::Exec(created.id.clone()), size));
+                let pumped = pump(out, input, stdin, output).await;
+                if let Some(r) = resizes {
+                    r.abort();
                 }
-                pump(out, input, stdin, output).await?;
+                pumped?;
             }
         }
         let inspect = self.docker.inspect_exec(&created.id).await?;
@@ -186,10 +188,40 @@ impl DockerEngine {
         Ok(self.docker.version().await?.version.unwrap_or_default())
     }
 
-    pub async fn resize_tty(&self, id: &str, width: u16, height: u16) -> Result<()> {
-        let options = bollard::query_parameters::ResizeContainerTTYOptions { w: i32::from(width), h: i32::from(height) };
-        Ok(self.docker.resize_container_tty(id, options).await?)
+    /// Keeps the TTY of an exec session or a container the size of the user's terminal, now
+    /// and on every SIGWINCH, until the returned task is aborted.
+    pub fn follow_resizes(&self, target: Resized, size: fn() -> Option<(u16, u16)>) -> tokio::task::JoinHandle<()> {
+        let docker = self.docker.clone();
+        tokio::spawn(async move {
+            let mut winch = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()).ok();
+            loop {
+                if let Some((w, h)) = size() {
+                    // A failed resize leaves the old size: nothing worth stopping for.
+                    let _ = match &target {
+                        Resized::Exec(id) => docker.resize_exec(id, ResizeExecOptions { width: w, height: h }).await,
+                        Resized::Container(id) => {
+                            let options = bollard::query_parameters::ResizeContainerTTYOptions { w: i32::from(w), h: i32::from(h) };
+                            docker.resize_container_tty(id, options).await
+                        }
+                    };
+                }
+                match winch.as_mut() {
+                    Some(s) => {
+                        if s.recv().await.is_none() {
+                            return;
+                        }
+                    }
+                    None => return,
+                }
+            }
+        })
     }
+}
+
+/// What a terminal size applies to.
+pub enum Resized {
+    Exec(String),
+    Container(String),
 }
 
 /// Copies the session's output to `output` and, when given, standard input to the session.
