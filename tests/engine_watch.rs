@@ -49,10 +49,12 @@ impl Drop for Watching {
     }
 }
 
-fn start(tag: &str) -> Watching {
+fn start(tag: &str, extra: &[&str]) -> Watching {
     let p = EngineProject::new(tag, &[("compose.yaml", FILE), ("Dockerfile", DOCKERFILE), ("src/index.html", "first\n"), ("restart.txt", "0")]);
     p.dockhand(&["up", "-d", "--build"]).assert_success();
-    let child = p.cmd(&["watch", "--no-up"]).spawn();
+    let mut args = vec!["watch", "--no-up"];
+    args.extend_from_slice(extra);
+    let child = p.cmd(&args).spawn();
     // Watches are in place once it says so; reading stderr would block, so give it a moment.
     std::thread::sleep(Duration::from_millis(1500));
     Watching { child, p }
@@ -78,7 +80,7 @@ fn cat(c: &str, path: &str) -> Option<String> {
 
 #[test]
 fn sync_copies_new_and_changed_files_deletes_removed_ones_and_honours_ignores() {
-    let w = start("watch-sync");
+    let w = start("watch-sync", &[]);
     let web = container(&w, "web");
     w.p.write("src/new.html", "new\n");
     eventually("the new file is in the container", || cat(&web, "/srv/new.html").as_deref() == Some("new\n"));
@@ -112,19 +114,20 @@ fn up_watch_streams_logs_and_syncs() {
 
 #[test]
 fn restart_and_rebuild_actions() {
-    let w = start("watch-actions");
+    let w = start("watch-actions", &["--prune", "--quiet"]);
     let web = container(&w, "web");
     let started = inspect(&web)["State"]["StartedAt"].clone();
     w.p.write("restart.txt", "1");
     eventually("web restarted", || inspect(&web)["State"]["StartedAt"] != started);
-    let id = inspect(&web)["Id"].clone();
+    let (id, image) = (inspect(&web)["Id"].clone(), inspect(&web)["Image"].as_str().unwrap_or_default().to_string());
     w.p.write("Dockerfile", "FROM busybox:latest\nRUN echo two > /version\n");
     eventually("web was rebuilt and recreated", || inspect(&web)["Id"] != id && cat(&web, "/version").as_deref() == Some("two\n"));
+    eventually("--prune removed the replaced image", || docker(&["images", "-q", "--no-trunc"]).lines().all(|l| l != image));
 }
 
 #[test]
 fn project_edits_recreate_exactly_the_changed_service_and_survive_a_broken_save() {
-    let w = start("watch-reload");
+    let w = start("watch-reload", &[]);
     let (web, other) = (container(&w, "web"), container(&w, "other"));
     let other_id = inspect(&other)["Id"].clone();
     let greeting = || {
@@ -146,4 +149,33 @@ fn project_edits_recreate_exactly_the_changed_service_and_survive_a_broken_save(
     assert_eq!(inspect(&other)["Id"], other_id);
     let listed = docker(&["ps", "-q", "--filter", &w.p.label()]);
     assert_eq!(listed.lines().count(), 2, "both services still run");
+}
+
+/// The inotify watches a process holds, read from /proc (Linux).
+fn inotify_watches(pid: u32) -> usize {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fdinfo")) else { return 0 };
+    fds.flatten()
+        .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+        .map(|info| info.lines().filter(|l| l.starts_with("inotify wd:")).count())
+        .sum()
+}
+
+#[test]
+fn an_ignored_tree_costs_no_watches() {
+    let file = FILE.replace(r#"ignore: ["*.tmp"]"#, r#"ignore: ["*.tmp", "node_modules/"]"#);
+    let p = EngineProject::new("watch-ignored", &[("compose.yaml", &file), ("Dockerfile", DOCKERFILE), ("src/index.html", "first\n"), ("restart.txt", "0")]);
+    for i in 0..200 {
+        std::fs::create_dir_all(p.path().join(format!("src/node_modules/pkg{i}/lib"))).unwrap();
+    }
+    p.dockhand(&["up", "-d", "--build"]).assert_success();
+    let child = p.cmd(&["watch", "--no-up"]).spawn();
+    std::thread::sleep(Duration::from_millis(1500));
+    let w = Watching { child, p };
+    let watches = inotify_watches(w.child.id());
+    assert!(watches > 0 && watches < 10, "{watches} watches for a project with 400 ignored directories");
+    w.p.write("src/node_modules/pkg1/lib/x.js", "ignored\n");
+    w.p.write("src/index.html", "after\n");
+    let web = container(&w, "web");
+    eventually("a file outside the ignored tree still syncs", || cat(&web, "/srv/index.html").as_deref() == Some("after\n"));
+    assert!(cat(&web, "/srv/node_modules/pkg1/lib/x.js").is_none());
 }

@@ -140,7 +140,7 @@ pub struct WatchArgs {
     /// Do not build & start services before watching
     #[arg(long)]
     pub no_up: bool,
-    /// Prune dangling images on rebuild (accepted; dockhand leaves them to `docker image prune`)
+    /// Prune dangling images on rebuild
     #[arg(long)]
     pub prune: bool,
     /// Hide build output
@@ -915,6 +915,10 @@ pub struct ArtifactsCommand {
 pub struct WatchCommand {
     pub services: Vec<String>,
     pub no_up: bool,
+    /// Remove the image a rebuild replaced.
+    pub prune: bool,
+    /// No build output.
+    pub quiet: bool,
     pub engine: EngineOptions,
 }
 
@@ -1007,7 +1011,8 @@ impl Cli {
             Command::Watch(a) => {
                 let mut opts = opts;
                 opts.services = a.services.names.clone();
-                Invocation::Watch(opts, WatchCommand { services: a.services.names, no_up: a.no_up, engine })
+                let cmd = WatchCommand { services: a.services.names, no_up: a.no_up, prune: a.prune, quiet: a.quiet, engine };
+                Invocation::Watch(opts, cmd)
             }
             Command::Build(a) => {
                 let build_args = a.build_args.iter().map(|b| env_entry(&opts.shell_env, b)).filter_map(|(k, v)| v.map(|v| (k, v))).collect();

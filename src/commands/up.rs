@@ -81,7 +81,13 @@ async fn converge_planned(s: &mut Session, images: &crate::plan::Plan, opts: &re
 
 /// `up --watch`: the watch loop runs beside the attached output (or, detached, until Ctrl-C).
 async fn with_watch(s: &mut Session, opts: &Options, cmd: &UpCommand, started: i64) -> ExitCode {
-    let watch = crate::cli::WatchCommand { services: cmd.services.clone(), no_up: true, engine: cmd.engine.clone() };
+    let watch = crate::cli::WatchCommand {
+        services: cmd.services.clone(),
+        no_up: true,
+        prune: false,
+        quiet: false,
+        engine: cmd.engine.clone(),
+    };
     let (opts_for_watch, interrupted) = (opts.clone(), s.interrupted());
     let watching = tokio::spawn(async move { super::watch::watch_project(&opts_for_watch, &watch).await });
     let code = if cmd.detach {

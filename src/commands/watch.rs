@@ -92,6 +92,7 @@ pub async fn watch_project(opts: &Options, cmd: &WatchCommand) -> ExitCode {
 }
 
 async fn watch(opts: &Options, cmd: &WatchCommand, mut s: Session) -> ExitCode {
+    quieten(&mut s, cmd);
     let mut watched = Watched::new(&s, &cmd.services);
     if watched.rules.is_empty() {
         eprintln!("WARN none of the selected services has develop.watch rules: only the project's own files are watched");
@@ -115,11 +116,12 @@ async fn watch(opts: &Options, cmd: &WatchCommand, mut s: Session) -> ExitCode {
         if batch.reload {
             if let Some(next) = reload(opts, cmd, &changes, &watched).await {
                 s = next;
+                quieten(&mut s, cmd);
                 watched = Watched::new(&s, &cmd.services);
             }
         }
         for (service, work) in &batch.services {
-            if let Err(e) = apply(&mut s, service, work).await {
+            if let Err(e) = apply(&mut s, service, work, cmd.prune).await {
                 if e.kind == Kind::Unreachable {
                     eprintln!("error: {e}: the engine is gone, watching stops");
                     return ExitCode::FAILURE;
@@ -170,22 +172,45 @@ async fn initial_sync(s: &Session, watched: &Watched) {
     }
 }
 
-async fn apply(s: &mut Session, service: &str, work: &ServiceWork) -> crate::engine::Result<()> {
+/// `--quiet`: build output is dropped.
+fn quieten(s: &mut Session, cmd: &WatchCommand) {
+    if cmd.quiet {
+        let silent: crate::engine::build::Output = std::sync::Arc::new(|_: &str| {});
+        s.engine = std::sync::Arc::new((*s.engine).clone().with_output(silent));
+    }
+}
+
+async fn apply(s: &mut Session, service: &str, work: &ServiceWork, prune: bool) -> crate::engine::Result<()> {
     if work.rebuild {
-        eprintln!("watch: {service}: rebuilding the image and recreating the service");
-        let builds = artifacts::builds(&s.desired, &[service.to_string()]);
-        let up = UpOptions { targets: vec![service.to_string()], force_recreate: true, ..UpOptions::default() };
-        if s.execute(&builds, &up).await && s.refresh_images().await {
-            s.observed.containers = s.engine.list_containers(&s.project.name).await?;
-            converge(s, &up, false).await;
-        }
-        return Ok(());
+        return rebuild(s, service, prune).await;
     }
     sync(s, service, work).await?;
     if work.restart {
         s.observed.containers = s.engine.list_containers(&s.project.name).await?;
         let plan = lifecycle::restart(&s.desired, &s.observed, &[service.to_string()], true);
         s.execute(&plan, &UpOptions::default()).await;
+    }
+    Ok(())
+}
+
+/// Builds the service's image and recreates its containers; with `prune`, the image the
+/// build replaced is removed once nothing uses it.
+async fn rebuild(s: &mut Session, service: &str, prune: bool) -> crate::engine::Result<()> {
+    eprintln!("watch: {service}: rebuilding the image and recreating the service");
+    let image = s.desired.service(service).map(|d| d.image.clone()).unwrap_or_default();
+    let before = s.observed.images.get(&image).cloned();
+    let builds = artifacts::builds(&s.desired, &[service.to_string()]);
+    let up = UpOptions { targets: vec![service.to_string()], force_recreate: true, ..UpOptions::default() };
+    if !(s.execute(&builds, &up).await && s.refresh_images().await) {
+        return Ok(());
+    }
+    s.observed.containers = s.engine.list_containers(&s.project.name).await?;
+    converge(s, &up, false).await;
+    if let Some(old) = before.filter(|old| prune && s.observed.images.get(&image) != Some(old)) {
+        match s.engine.remove_image(&old).await {
+            Ok(()) => eprintln!("watch: {service}: pruned the replaced image {old}"),
+            Err(e) => eprintln!("WARN watch: {service}: the replaced image {old} stays: {e}"),
+        }
     }
     Ok(())
 }
