@@ -50,11 +50,15 @@ impl Drop for Watching {
 }
 
 fn start(tag: &str, extra: &[&str]) -> Watching {
+    start_with(tag, extra, &[])
+}
+
+fn start_with(tag: &str, extra: &[&str], env: &[(&str, &str)]) -> Watching {
     let p = EngineProject::new(tag, &[("compose.yaml", FILE), ("Dockerfile", DOCKERFILE), ("src/index.html", "first\n"), ("restart.txt", "0")]);
     p.dockhand(&["up", "-d", "--build"]).assert_success();
     let mut args = vec!["watch", "--no-up"];
     args.extend_from_slice(extra);
-    let child = p.cmd(&args).spawn();
+    let child = env.iter().fold(p.cmd(&args), |c, (k, v)| c.env(k, v)).spawn();
     // Watches are in place once it says so; reading stderr would block, so give it a moment.
     std::thread::sleep(Duration::from_millis(1500));
     Watching { child, p }
@@ -178,4 +182,13 @@ fn an_ignored_tree_costs_no_watches() {
     let web = container(&w, "web");
     eventually("a file outside the ignored tree still syncs", || cat(&web, "/srv/index.html").as_deref() == Some("after\n"));
     assert!(cat(&web, "/srv/node_modules/pkg1/lib/x.js").is_none());
+}
+
+#[test]
+fn polling_syncs_where_inotify_is_not_used() {
+    let w = start_with("watch-poll", &[], &[("DOCKHAND_WATCH_POLL", "1")]);
+    assert_eq!(inotify_watches(w.child.id()), 0, "polling holds no inotify watch");
+    let web = container(&w, "web");
+    w.p.write("src/polled.html", "polled\n");
+    eventually("the polled change is synced", || cat(&web, "/srv/polled.html").as_deref() == Some("polled\n"));
 }

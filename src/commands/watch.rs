@@ -97,7 +97,8 @@ async fn watch(opts: &Options, cmd: &WatchCommand, mut s: Session) -> ExitCode {
     if watched.rules.is_empty() {
         eprintln!("WARN none of the selected services has develop.watch rules: only the project's own files are watched");
     }
-    let mut notifier = match Notifier::new() {
+    let poll = opts.shell_env.get("DOCKHAND_WATCH_POLL").is_some_and(|v| v == "1" || v == "true");
+    let mut notifier = match Notifier::new(poll) {
         Ok(n) => n,
         Err(e) => return engine_session::fail(&[e]),
     };

@@ -24,10 +24,16 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    pub fn new() -> Result<Notifier, String> {
+    /// `poll`: poll from the start (`DOCKHAND_WATCH_POLL=1`), for filesystems inotify does not
+    /// see into (network and some container mounts).
+    pub fn new(poll: bool) -> Result<Notifier, String> {
         let (tx, rx) = mpsc::channel(4096);
         let watcher = native(tx.clone()).map_err(|e| format!("cannot watch files: {e}"))?;
-        Ok(Notifier { watcher, watched: BTreeSet::new(), tx, rx, polling: false })
+        let mut n = Notifier { watcher, watched: BTreeSet::new(), tx, rx, polling: false };
+        if poll {
+            n.fall_back_to_polling();
+        }
+        Ok(n)
     }
 
     /// Watches these directories (not their subdirectories), once each.
