@@ -81,25 +81,31 @@ pub struct Wanted {
 
 /// Observes a project: its containers (one-offs included), networks and volumes found by
 /// label, and the images and external resources the desired state needs.
+/// Every question goes to the engine at once: a no-op `up` costs one round trip, not several.
 pub async fn observe<E: Engine>(engine: &E, project: &str, wanted: &Wanted) -> Result<Observed, EngineError> {
-    let (containers, networks, volumes) = futures_util::try_join!(
+    let images = futures_util::future::try_join_all(wanted.images.iter().map(|i| async move {
+        Ok::<_, EngineError>(engine.image_id(i).await?.map(|id| (i.clone(), id)))
+    }));
+    let networks_exist = futures_util::future::try_join_all(wanted.external_networks.iter().map(|n| async move {
+        Ok::<_, EngineError>((n.clone(), engine.network_exists(n).await?))
+    }));
+    let volumes_exist = futures_util::future::try_join_all(wanted.external_volumes.iter().map(|v| async move {
+        Ok::<_, EngineError>((v.clone(), engine.volume_exists(v).await?))
+    }));
+    let (containers, networks, volumes, images, external_networks, external_volumes) = futures_util::try_join!(
         engine.list_containers(project),
         engine.list_networks(project),
         engine.list_volumes(project),
+        images,
+        networks_exist,
+        volumes_exist,
     )?;
-    let mut images = BTreeMap::new();
-    for image in &wanted.images {
-        if let Some(id) = engine.image_id(image).await? {
-            images.insert(image.clone(), id);
-        }
-    }
-    let mut external_networks = BTreeMap::new();
-    for n in &wanted.external_networks {
-        external_networks.insert(n.clone(), engine.network_exists(n).await?);
-    }
-    let mut external_volumes = BTreeMap::new();
-    for v in &wanted.external_volumes {
-        external_volumes.insert(v.clone(), engine.volume_exists(v).await?);
-    }
-    Ok(Observed { containers, networks, volumes, images, external_networks, external_volumes })
+    Ok(Observed {
+        containers,
+        networks,
+        volumes,
+        images: images.into_iter().flatten().collect(),
+        external_networks: external_networks.into_iter().collect(),
+        external_volumes: external_volumes.into_iter().collect(),
+    })
 }

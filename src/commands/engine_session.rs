@@ -297,8 +297,9 @@ pub async fn connect(env: &load::Env) -> Option<Arc<DockerEngine>> {
 
 /// Observes the project, plus the images and external resources the desired state names.
 pub async fn observe_for(engine: &DockerEngine, desired: &Desired) -> Option<Observed> {
+    let images: std::collections::BTreeSet<&String> = desired.services.iter().map(|s| &s.image).collect();
     let wanted = Wanted {
-        images: desired.services.iter().map(|s| s.image.clone()).collect(),
+        images: images.into_iter().cloned().collect(),
         external_networks: desired.networks.iter().filter(|n| n.external).map(|n| n.name.clone()).collect(),
         external_volumes: desired.volumes.iter().filter(|v| v.external).map(|v| v.name.clone()).collect(),
     };

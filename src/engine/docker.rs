@@ -340,17 +340,9 @@ impl Engine for DockerEngine {
         let summaries = self
             .project_containers(vec![project_label(project), made_by_compose])
             .await?;
-        let inspects = futures_util::future::try_join_all(
-            summaries
-                .iter()
-                .map(|s| self.inspect(s.id.as_deref().unwrap_or_default())),
-        )
-        .await?;
-        let mut entries: Vec<PsEntry> = summaries
-            .into_iter()
-            .zip(&inspects)
-            .map(|(s, i)| ps_entry(s, i))
-            .collect();
+        // The list alone says it all (health and exit code are in the status text): one
+        // inspect per container would cost more than the list itself.
+        let mut entries: Vec<PsEntry> = summaries.into_iter().map(ps_entry).collect();
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(entries)
     }
@@ -415,6 +407,15 @@ fn health(status: &str) -> Option<Health> {
 }
 
 /// The health the engine appends to a container's status text: `Up 3 seconds (health: starting)`.
+/// `Exited (3) 2 seconds ago` → 3; a container that has not exited reports 0, as the engine.
+fn exit_code_in_status(status: &str) -> i64 {
+    status
+        .strip_prefix("Exited (")
+        .and_then(|rest| rest.split_once(')'))
+        .and_then(|(code, _)| code.parse().ok())
+        .unwrap_or(0)
+}
+
 fn health_in_status(status: &str) -> Option<Health> {
     let inner = status.strip_suffix(')')?.rsplit_once('(')?.1;
     health(inner.strip_prefix("health: ").unwrap_or(inner))
@@ -487,8 +488,8 @@ fn publisher(p: &Port) -> Publisher {
     }
 }
 
-fn ps_entry(s: ContainerSummary, inspect: &ContainerInspectResponse) -> PsEntry {
-    let observed_state = inspect.state.clone().unwrap_or_default();
+fn ps_entry(s: ContainerSummary) -> PsEntry {
+    let status = s.status.clone().unwrap_or_default();
     let mounts = s.mounts.clone().unwrap_or_default();
     let mut networks: Vec<String> = s
         .network_settings
@@ -516,12 +517,9 @@ fn ps_entry(s: ContainerSummary, inspect: &ContainerInspectResponse) -> PsEntry 
         oneoff: container.oneoff,
         created: container.created,
         state: container.state,
-        status: s.status.unwrap_or_default(),
-        health: observed_state
-            .health
-            .and_then(|h| h.status)
-            .and_then(|h| health(h.as_ref())),
-        exit_code: observed_state.exit_code.unwrap_or(0),
+        health: health_in_status(&status),
+        exit_code: exit_code_in_status(&status),
+        status,
         publishers,
         labels: container.labels,
         networks,
@@ -533,5 +531,20 @@ fn ps_entry(s: ContainerSummary, inspect: &ContainerInspectResponse) -> PsEntry 
             .iter()
             .filter(|m| m.driver.as_deref() == Some("local"))
             .count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_and_exit_code_are_read_from_the_status_text() {
+        assert_eq!(exit_code_in_status("Exited (3) 2 seconds ago"), 3);
+        assert_eq!(exit_code_in_status("Exited (137) About a minute ago"), 137);
+        assert_eq!(exit_code_in_status("Up 5 seconds (healthy)"), 0);
+        assert_eq!(health_in_status("Up 5 seconds (healthy)"), Some(Health::Healthy));
+        assert_eq!(health_in_status("Up 1 second (health: starting)"), Some(Health::Starting));
+        assert_eq!(health_in_status("Up 2 minutes"), None);
     }
 }
