@@ -192,3 +192,38 @@ fn polling_syncs_where_inotify_is_not_used() {
     w.p.write("src/polled.html", "polled\n");
     eventually("the polled change is synced", || cat(&web, "/srv/polled.html").as_deref() == Some("polled\n"));
 }
+
+#[test]
+fn sync_exec_paths_created_later_removed_directories_and_ctrl_c() {
+    let file = r#"
+services:
+  app:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+    develop:
+      watch:
+        - action: sync+exec
+          path: ./later
+          target: /later
+          exec:
+            command: ["sh", "-c", "ls /later > /listing"]
+"#;
+    let p = EngineProject::new("watch-exec", &[("compose.yaml", file)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let mut child = p.cmd(&["watch", "--no-up"]).spawn();
+    std::thread::sleep(Duration::from_millis(1500));
+    let app = format!("{}-app-1", p.name);
+    std::fs::create_dir_all(p.path().join("later/dir")).unwrap();
+    p.write("later/dir/a.txt", "a\n");
+    p.write("later/top.txt", "top\n");
+    eventually("a path created after watching began is synced", || cat(&app, "/later/top.txt").as_deref() == Some("top\n"));
+    eventually("the exec command ran after the sync", || cat(&app, "/listing").is_some_and(|l| l.contains("top.txt")));
+    std::fs::remove_dir_all(p.path().join("later/dir")).unwrap();
+    eventually("a removed directory is removed", || !exec(&app, &["test", "-e", "/later/dir"]).0);
+
+    let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let status = child.wait().expect("watch ends on Ctrl-C");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(inspect(&app)["State"]["Status"], "running", "Ctrl-C leaves the project running");
+}
