@@ -1,5 +1,6 @@
 //! dockhand: a compose-style multi-container orchestrator.
 
+pub mod archive;
 pub mod cli;
 pub mod commands;
 pub mod diag;

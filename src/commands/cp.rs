@@ -32,7 +32,7 @@ pub async fn copy(s: &Session, source: &str, destination: &str, index: u32) -> R
         (Place::Container { service, path }, Place::Local(dest)) => {
             let id = container(s, &service, index).await?;
             let archive = s.engine.download(&id, &path).await.map_err(|e| e.to_string())?;
-            unpack(&archive, &dest)?;
+            crate::archive::unpack(&archive, &dest)?;
         }
         (Place::Local(src), Place::Container { service, path }) => {
             let id = container(s, &service, index).await?;
@@ -44,7 +44,7 @@ pub async fn copy(s: &Session, source: &str, destination: &str, index: u32) -> R
                 let parent = p.parent().map_or_else(|| "/".to_string(), |d| d.to_string_lossy().into_owned());
                 (if parent.is_empty() { "/".to_string() } else { parent }, file_name(p)?)
             };
-            let archive = pack(&src, &name)?;
+            let archive = crate::archive::pack(&[(src.as_path(), name.as_str())], false)?;
             s.engine.upload(&id, &dir, archive).await.map_err(|e| e.to_string())?;
         }
         _ => return Err("copying between two local paths or two containers is not supported: one side must be SERVICE:PATH".to_string()),
@@ -69,43 +69,6 @@ fn file_name(p: &Path) -> Result<String, String> {
         .ok_or_else(|| format!("{}: cannot tell the name to copy it under", p.display()))
 }
 
-/// A tar of `src` (file or directory) under the name `name`.
-fn pack(src: &Path, name: &str) -> Result<Vec<u8>, String> {
-    let err = |e: std::io::Error| format!("{}: {e}", src.display());
-    let mut builder = tar::Builder::new(Vec::new());
-    builder.follow_symlinks(false);
-    let meta = std::fs::symlink_metadata(src).map_err(err)?;
-    if meta.is_dir() {
-        builder.append_dir_all(name, src).map_err(err)?;
-    } else {
-        builder.append_path_with_name(src, name).map_err(err)?;
-    }
-    builder.into_inner().map_err(err)
-}
-
-/// Unpacks the archive of one container path at `dest`: into it when it is a directory,
-/// otherwise as `dest` itself.
-fn unpack(archive: &[u8], dest: &Path) -> Result<(), String> {
-    let err = |e: std::io::Error| format!("{}: {e}", dest.display());
-    if dest.is_dir() {
-        return tar::Archive::new(archive).unpack(dest).map_err(err);
-    }
-    let mut entries = tar::Archive::new(archive);
-    let mut top: Option<PathBuf> = None;
-    for entry in entries.entries().map_err(err)? {
-        let mut entry = entry.map_err(err)?;
-        let path = entry.path().map_err(err)?.into_owned();
-        let root = top.get_or_insert_with(|| path.components().next().map(|c| PathBuf::from(c.as_os_str())).unwrap_or_default());
-        let rest = path.strip_prefix(&*root).unwrap_or(&path).to_path_buf();
-        let target = if rest.as_os_str().is_empty() { dest.to_path_buf() } else { dest.join(rest) };
-        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(err)?;
-        }
-        entry.unpack(&target).map_err(err)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,17 +79,5 @@ mod tests {
         assert_eq!(place("web:/etc/hosts", &services), Place::Container { service: "web".into(), path: "/etc/hosts".into() });
         assert_eq!(place("./web:/x", &services), Place::Local("./web:/x".into()));
         assert_eq!(place("other:/x", &services), Place::Local("other:/x".into()));
-    }
-
-    #[test]
-    fn pack_and_unpack_round_trip_a_directory_under_a_new_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("src");
-        std::fs::create_dir_all(src.join("sub")).unwrap();
-        std::fs::write(src.join("sub/a.txt"), "hello").unwrap();
-        let archive = pack(&src, "src").unwrap();
-        let dest = dir.path().join("copy");
-        unpack(&archive, &dest).unwrap();
-        assert_eq!(std::fs::read_to_string(dest.join("sub/a.txt")).unwrap(), "hello");
     }
 }

@@ -224,7 +224,12 @@ async fn sync(s: &Session, service: &str, work: &ServiceWork) -> crate::engine::
         eprintln!("watch: {service} has no running container: the change waits for the next up");
         return Ok(());
     }
-    let archive = if work.copy.is_empty() { None } else { Some(pack(&work.copy).map_err(|e| crate::engine::EngineError::new(Kind::Invalid, e))?) };
+    let entries: Vec<(&Path, &str)> = work.copy.iter().map(|(h, t)| (h.as_path(), t.as_str())).collect();
+    let archive = if entries.is_empty() {
+        None
+    } else {
+        Some(crate::archive::pack(&entries, true).map_err(|e| crate::engine::EngineError::new(Kind::Invalid, e))?)
+    };
     for id in &ids {
         if let Some(a) = &archive {
             s.engine.upload(id, "/", a.clone()).await?;
@@ -252,20 +257,4 @@ async fn running(s: &Session, service: &str) -> crate::engine::Result<Vec<String
 
 fn quiet() -> crate::engine::Output {
     std::sync::Arc::new(|_: &crate::engine::LogChunk| {})
-}
-
-/// One archive of the changed files, each under its container path, to extract at `/`.
-fn pack(copy: &BTreeMap<PathBuf, String>) -> Result<Vec<u8>, String> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (host, target) in copy {
-        let name = target.trim_start_matches('/');
-        let added = if host.is_dir() { builder.append_dir_all(name, host) } else { builder.append_path_with_name(host, name) };
-        // A file removed since the event is the next batch's delete.
-        if let Err(e) = added {
-            if host.exists() {
-                return Err(format!("{}: {e}", host.display()));
-            }
-        }
-    }
-    builder.into_inner().map_err(|e| e.to_string())
 }
