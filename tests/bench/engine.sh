@@ -52,12 +52,18 @@ time_cmd() { # label, command...
   ms "$t0" "$t1"
 }
 
+# The median of five runs: a no-op up or a ps takes milliseconds, and one run is mostly noise.
+median_cmd() {
+  local i
+  for i in 1 2 3 4 5; do time_cmd "$@"; echo; done | sort -n | sed -n 3p | tr -d '\n'
+}
+
 tool_row() { # name, binary, dir, project
   local name=$1 bin=$2 dir=$3 p=$4
   local up noop ps down
   up=$(cd "$dir" && time_cmd "$bin" -p "$p" up -d)
-  noop=$(cd "$dir" && time_cmd "$bin" -p "$p" up -d)
-  ps=$(cd "$dir" && time_cmd "$bin" -p "$p" ps)
+  noop=$(cd "$dir" && median_cmd "$bin" -p "$p" up -d)
+  ps=$(cd "$dir" && median_cmd "$bin" -p "$p" ps)
   down=$(cd "$dir" && time_cmd "$bin" -p "$p" down)
   printf '  %-10s %s %s %s %s\n' "$name" "$up" "$noop" "$ps" "$down"
 }
