@@ -366,30 +366,8 @@ pub struct CreateArgs {
     /// Services to create (with their dependencies)
     #[arg(value_name = "SERVICE")]
     pub names: Vec<String>,
-    /// Build images before starting containers
-    #[arg(long)]
-    pub build: bool,
-    /// Don't build an image, even if it's missing
-    #[arg(long, conflicts_with = "build")]
-    pub no_build: bool,
-    /// Pull image before running
-    #[arg(long, value_enum)]
-    pub pull: Option<PullArg>,
-    /// Recreate containers even if their configuration and image haven't changed
-    #[arg(long)]
-    pub force_recreate: bool,
-    /// If containers already exist, don't recreate them
-    #[arg(long, conflicts_with = "force_recreate")]
-    pub no_recreate: bool,
-    /// Remove containers for services not defined in the Compose file
-    #[arg(long)]
-    pub remove_orphans: bool,
-    /// Scale SERVICE to NUM instances (SERVICE=NUM)
-    #[arg(long, value_name = "SERVICE=NUM", value_parser = parse_scale)]
-    pub scale: Vec<(String, u32)>,
-    /// Assume "yes" as answer to all prompts
-    #[arg(short = 'y', long = "yes")]
-    pub yes: bool,
+    #[command(flatten)]
+    pub converge: ConvergeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -533,14 +511,9 @@ pub enum PullArg {
     Build,
 }
 
-#[derive(Debug, Parser)]
-pub struct UpArgs {
-    /// Services to start (with their dependencies)
-    #[arg(value_name = "SERVICE")]
-    pub names: Vec<String>,
-    /// Detached mode: run containers in the background
-    #[arg(short, long)]
-    pub detach: bool,
+/// What `up` and `create` share: how the images and containers are brought to the file.
+#[derive(Debug, Args)]
+pub struct ConvergeArgs {
     /// Build images before starting containers
     #[arg(long)]
     pub build: bool,
@@ -556,6 +529,27 @@ pub struct UpArgs {
     /// If containers already exist, don't recreate them
     #[arg(long, conflicts_with = "force_recreate")]
     pub no_recreate: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances (SERVICE=NUM)
+    #[arg(long, value_name = "SERVICE=NUM", value_parser = parse_scale)]
+    pub scale: Vec<(String, u32)>,
+    /// Assume "yes" as answer to all prompts
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
+}
+
+#[derive(Debug, Parser)]
+pub struct UpArgs {
+    /// Services to start (with their dependencies)
+    #[arg(value_name = "SERVICE")]
+    pub names: Vec<String>,
+    /// Detached mode: run containers in the background
+    #[arg(short, long)]
+    pub detach: bool,
+    #[command(flatten)]
+    pub converge: ConvergeArgs,
     /// Recreate dependent containers
     #[arg(long, conflicts_with = "no_recreate")]
     pub always_recreate_deps: bool,
@@ -565,15 +559,9 @@ pub struct UpArgs {
     /// Don't start the services after creating them
     #[arg(long)]
     pub no_start: bool,
-    /// Remove containers for services not defined in the Compose file
-    #[arg(long)]
-    pub remove_orphans: bool,
     /// Recreate anonymous volumes instead of retrieving data from the previous containers
     #[arg(short = 'V', long)]
     pub renew_anon_volumes: bool,
-    /// Scale SERVICE to NUM instances (SERVICE=NUM)
-    #[arg(long, value_name = "SERVICE=NUM", value_parser = parse_scale)]
-    pub scale: Vec<(String, u32)>,
     /// Shutdown timeout in seconds for containers that are stopped
     #[arg(short, long)]
     pub timeout: Option<i64>,
@@ -616,9 +604,6 @@ pub struct UpArgs {
     /// Enable interactive shortcuts when running attached (accepted; dockhand has none)
     #[arg(long)]
     pub menu: bool,
-    /// Assume "yes" as answer to all prompts
-    #[arg(short = 'y', long = "yes")]
-    pub yes: bool,
     /// Watch source code and rebuild/refresh containers when files are updated
     #[arg(short, long)]
     pub watch: bool,
@@ -1035,15 +1020,15 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
     opts.services = a.names.clone();
     let plan = UpOptions {
         targets: a.names.clone(),
-        force_recreate: a.force_recreate,
-        no_recreate: a.no_recreate,
+        force_recreate: a.converge.force_recreate,
+        no_recreate: a.converge.no_recreate,
         always_recreate_deps: a.always_recreate_deps,
         no_start: a.no_start,
-        remove_orphans: a.remove_orphans || env_flag(&opts.shell_env, "COMPOSE_REMOVE_ORPHANS"),
+        remove_orphans: a.converge.remove_orphans || env_flag(&opts.shell_env, "COMPOSE_REMOVE_ORPHANS"),
         renew_anon_volumes: a.renew_anon_volumes,
-        pull: a.pull.map(pull_policy),
-        build: a.build,
-        no_build: a.no_build,
+        pull: a.converge.pull.map(pull_policy),
+        build: a.converge.build,
+        no_build: a.converge.no_build,
         timeout: a.timeout,
     };
     let cmd = UpCommand {
@@ -1051,7 +1036,7 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         detach: a.detach,
         no_deps: a.no_deps,
         services: a.names,
-        scale: a.scale.into_iter().collect(),
+        scale: a.converge.scale.into_iter().collect(),
         wait: a.wait,
         wait_timeout: a.wait_timeout.map(Duration::from_secs),
         attach: AttachOptions {
@@ -1212,18 +1197,7 @@ fn lifecycle(opts: Options, a: ServicesArgs, action: Lifecycle, engine: EngineOp
 
 /// `create` is `up --no-start`, detached.
 fn create_invocation(opts: Options, a: CreateArgs, engine: EngineOptions) -> Invocation {
-    let up = UpArgs::parse_from(["up", "--no-start", "-d"]);
-    let up = UpArgs {
-        names: a.names,
-        build: a.build,
-        no_build: a.no_build,
-        pull: a.pull,
-        force_recreate: a.force_recreate,
-        no_recreate: a.no_recreate,
-        remove_orphans: a.remove_orphans,
-        scale: a.scale,
-        ..up
-    };
+    let up = UpArgs { names: a.names, converge: a.converge, ..UpArgs::parse_from(["up", "--no-start", "-d"]) };
     up_invocation(opts, up, engine)
 }
 

@@ -149,7 +149,7 @@ fn human_size(bytes: i64) -> String {
 
 /// Until Ctrl-C: each container event of the project, as text or JSON lines.
 async fn events(s: &Session, services: &[String], json: bool) -> Result<ExitCode, String> {
-    let mut stream = s.engine.raw_events(&s.project.name);
+    let mut stream = s.engine.raw_events(&s.project.name, None);
     let interrupted = s.interrupted();
     loop {
         let next = tokio::select! {

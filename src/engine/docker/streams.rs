@@ -1,7 +1,6 @@
 //! The engine's streaming calls: logs, events, exec sessions, attach and wait, plus the
 //! one-shot container calls the lifecycle commands need (kill, pause, top, archives).
 
-use std::collections::HashMap;
 
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::query_parameters::{
@@ -35,25 +34,14 @@ impl DockerEngine {
 
     /// Container events of the project from now on (`since` in unix seconds when given).
     pub fn events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>> {
+        self.raw_events(project, since).map(|item| item.map(container_event)).boxed()
+    }
+
+    /// The project's container events as the engine words them (`dockhand events`).
+    pub fn raw_events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
         let mut filters = label_filter(vec![project_label(project)]);
         filters.insert("type".to_string(), vec!["container".to_string()]);
         let options = EventsOptions { since: since.map(|s| s.to_string()), until: None, filters: Some(filters) };
-        self.docker
-            .events(Some(options))
-            .filter_map(|item| async move {
-                match item {
-                    Ok(m) => container_event(m).map(Ok),
-                    Err(e) => Some(Err(EngineError::from(e))),
-                }
-            })
-            .boxed()
-    }
-
-    /// All events of the project, as the engine words them, for `dockhand events`.
-    pub fn raw_events(&self, project: &str) -> BoxStream<'static, Result<EngineEvent>> {
-        let mut filters = label_filter(vec![project_label(project)]);
-        filters.insert("type".to_string(), vec!["container".to_string()]);
-        let options = EventsOptions { since: None, until: None, filters: Some(filters) };
         self.docker
             .events(Some(options))
             .filter_map(|item| async move {
@@ -268,20 +256,18 @@ fn engine_event(m: bollard::models::EventMessage) -> Option<EngineEvent> {
     })
 }
 
-fn container_event(m: bollard::models::EventMessage) -> Option<ContainerEvent> {
-    let actor = m.actor?;
-    let attrs: HashMap<String, String> = actor.attributes.unwrap_or_default();
-    let action = m.action?;
-    Some(ContainerEvent {
-        id: actor.id?,
-        name: attrs.get("name").cloned().unwrap_or_default(),
-        service: attrs.get(labels::SERVICE).cloned().unwrap_or_default(),
-        number: attrs.get(labels::CONTAINER_NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
-        oneoff: attrs.get(labels::ONEOFF).is_some_and(|v| v == "True"),
-        exit_code: attrs.get("exitCode").and_then(|c| c.parse().ok()),
-        action,
-        time_nano: m.time_nano.unwrap_or(0),
-    })
+fn container_event(e: EngineEvent) -> ContainerEvent {
+    let attr = |k: &str| e.attributes.get(k);
+    ContainerEvent {
+        name: attr("name").cloned().unwrap_or_default(),
+        service: attr(labels::SERVICE).cloned().unwrap_or_default(),
+        number: attr(labels::CONTAINER_NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
+        oneoff: attr(labels::ONEOFF).is_some_and(|v| v == "True"),
+        exit_code: attr("exitCode").and_then(|c| c.parse().ok()),
+        id: e.id,
+        action: e.action,
+        time_nano: e.time_nano,
+    }
 }
 
 fn clamp_i32(v: i64) -> i32 {
