@@ -40,6 +40,15 @@ fn exit_code_from_returns_the_services_code_and_stops_the_rest() {
 }
 
 #[test]
+fn exit_code_from_an_unknown_service_fails_before_anything_is_created() {
+    let p = EngineProject::new("attach-unknown", &[("compose.yaml", CI)]);
+    let out = p.dockhand(&["up", "--exit-code-from", "nope"]);
+    out.assert_failure();
+    assert!(out.stderr.contains("no such service: nope"), "{}", out.describe());
+    assert!(p.containers().is_empty(), "nothing is created");
+}
+
+#[test]
 fn exit_code_from_a_passing_job_is_zero() {
     let p = EngineProject::new("attach-ok", &[("compose.yaml", CI)]);
     let out = p.cmd(&["up", "--exit-code-from", "tests"]).env("TESTS_EXIT", "0").run();

@@ -13,6 +13,9 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
         else {
             return ExitCode::FAILURE;
         };
+        if let Some(svc) = cmd.attach.exit_code_from.as_ref().filter(|svc| s.desired.service(svc).is_none()) {
+            return engine_session::fail(&[format!("no such service: {svc} (--exit-code-from)")]);
+        }
         let started = crate::follow::now_nanos() / 1_000_000_000;
         let images = match reconcile::images(&s.desired, &s.observed, &cmd.plan) {
             Ok(p) => p,
