@@ -44,6 +44,11 @@ pub fn size() -> Option<(u16, u16)> {
     (ok && ws.ws_col > 0).then_some((ws.ws_col, ws.ws_row))
 }
 
+/// The user's standard input, to forward to a container session.
+pub fn stdin() -> Box<dyn tokio::io::AsyncRead + Send + Unpin> {
+    Box::new(tokio::io::stdin())
+}
+
 /// Whether a session should get a TTY: asked for (not `-T`) and standard input is one.
 pub fn wants_tty(no_tty: bool) -> bool {
     !no_tty && std::io::stdin().is_terminal()

@@ -128,7 +128,7 @@ fn the_ci_example_passes_and_fails_with_its_test_runner() {
     let root = common::examples_dir().join("ci-tests");
     let name = common::unique_project("ci-example");
     let _teardown = common::engine::Teardown(name.clone());
-    let _images = RemoveImages(vec![format!("{name}-server"), format!("{name}-tests")]);
+    let _images = common::engine::RemoveImages(vec![format!("{name}-server"), format!("{name}-tests")]);
     let up = |expected: &str| {
         common::dockhand(&root)
             .args(["-p", name.as_str(), "up", "--build", "--exit-code-from", "tests"])
@@ -144,14 +144,4 @@ fn the_ci_example_passes_and_fails_with_its_test_runner() {
     assert!(fail.stdout.contains("not ok - the users come from the database"), "{}", fail.describe());
     let down = common::dockhand(&root).args(["-p", name.as_str(), "down", "-v"]).run();
     down.assert_success();
-}
-
-struct RemoveImages(Vec<String>);
-
-impl Drop for RemoveImages {
-    fn drop(&mut self) {
-        for i in &self.0 {
-            let _ = std::process::Command::new("docker").args(["rmi", "-f", i]).output();
-        }
-    }
 }

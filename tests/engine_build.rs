@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::engine::{docker, exec, EngineProject};
+use common::engine::{docker, exec, EngineProject, RemoveImages};
 
 const FILE: &str = r#"
 services:
@@ -22,7 +22,7 @@ const DOCKERFILE: &str = "FROM busybox:latest\nARG MSG\nRUN echo \"$MSG\" > /msg
 fn build_makes_the_image_up_then_uses() {
     let p = EngineProject::new("build", &[("compose.yaml", FILE), ("Dockerfile", DOCKERFILE)]);
     let image = format!("{}-app", p.name);
-    let _cleanup = RemoveImage(image.clone());
+    let _cleanup = RemoveImages(vec![image.clone()]);
     let out = p.dockhand(&["build", "--build-arg", "MSG=from the command line"]);
     out.assert_success();
     assert!(!docker(&["images", "-q", &image]).trim().is_empty(), "image {image} built: {}", out.describe());
@@ -44,12 +44,4 @@ fn pull_failures_fail_unless_ignored() {
     let present = "services:\n  here:\n    image: busybox:latest\n";
     p.write("compose.yaml", present);
     p.dockhand(&["pull", "--policy", "missing"]).assert_success();
-}
-
-struct RemoveImage(String);
-
-impl Drop for RemoveImage {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("docker").args(["rmi", "-f", &self.0]).output();
-    }
 }

@@ -83,17 +83,6 @@ impl Drop for Volumes {
     }
 }
 
-/// Images a test builds, removed at the end even when it fails.
-struct Images(Vec<String>);
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        for image in &self.0 {
-            docker(&["image", "rm", "-f", image]);
-        }
-    }
-}
-
 fn image_exists(image: &str) -> bool {
     !docker(&["image", "ls", "-q", image]).trim().is_empty()
 }
@@ -512,7 +501,7 @@ fn build_example_builds_missing_images_once_and_rmi_local_removes_the_default_na
         &compose.replace("dockhand-examples/site:dev", &site_image),
     );
     let worker_image = format!("{}-worker", p.name);
-    let _images = Images(vec![site_image.clone(), worker_image.clone()]);
+    let _images = common::engine::RemoveImages(vec![site_image.clone(), worker_image.clone()]);
     let out = p.cmd(&["up", "-d"]).timeout(Duration::from_secs(120)).run();
     out.assert_success();
     assert!(image_exists(&site_image), "image: names the build result");

@@ -45,7 +45,7 @@ impl Drop for Watching {
     fn drop(&mut self) {
         let _ = std::process::Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
-        let _ = std::process::Command::new("docker").args(["rmi", "-f", &format!("{}-web", self.p.name)]).output();
+        drop(common::engine::RemoveImages(vec![format!("{}-web", self.p.name)]));
     }
 }
 

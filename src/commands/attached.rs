@@ -63,7 +63,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
                 Some(svc) => exit_code_of(s, svc).await.unwrap_or(first.exit_code),
                 None => first.exit_code,
             };
-            exit_code(code)
+            super::exit_code(code)
         }
     }
 }
@@ -156,12 +156,4 @@ async fn exit_code_of(s: &Session, service: &str) -> Option<i64> {
     let containers = s.engine.list_containers(&s.project.name).await.ok()?;
     let c = containers.iter().filter(|c| c.service == service && !c.oneoff).min_by_key(|c| c.number)?;
     s.engine.container_status(&c.id).await.ok()?.exit_code
-}
-
-/// A container's exit code as the process's: 0–255 kept, anything else is a failure.
-pub fn exit_code(code: i64) -> ExitCode {
-    match u8::try_from(code) {
-        Ok(c) => ExitCode::from(c),
-        Err(_) => ExitCode::FAILURE,
-    }
 }

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::attached::exit_code;
+use super::exit_code;
 use super::engine_session;
 use crate::cli::ExecCommand;
 use crate::engine::docker::DockerEngine;
@@ -26,7 +26,7 @@ pub fn run(opts: &Options, cmd: &ExecCommand) -> ExitCode {
         let tty = !cmd.spec.detach && terminal::wants_tty(cmd.no_tty);
         let spec = crate::engine::ExecSpec { tty, size: tty.then_some(terminal::size as fn() -> Option<(u16, u16)>), ..cmd.spec.clone() };
         let raw = tty.then(terminal::RawMode::enter).flatten();
-        let stdin = (!spec.detach).then(|| Box::new(tokio::io::stdin()) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
+        let stdin = (!spec.detach).then(terminal::stdin);
         let result = engine.exec(&id, &spec, stdin, &passthrough()).await;
         drop(raw);
         match result {

@@ -17,8 +17,10 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
     engine_session::block_on(async {
         let Some(mut s) = Session::open_target(opts, engine_opts).await else { return ExitCode::FAILURE };
         let named: Vec<String> = match cmd {
-            Inspect::Top { services } | Inspect::Images { services, .. } | Inspect::Events { services, .. } => services.clone(),
-            Inspect::Wait { services, .. } => services.clone(),
+            Inspect::Top { services }
+            | Inspect::Images { services, .. }
+            | Inspect::Events { services, .. }
+            | Inspect::Wait { services, .. } => services.clone(),
             Inspect::Port { service, .. } => vec![service.clone()],
             Inspect::Cp { .. } => vec![],
         };
@@ -125,11 +127,8 @@ async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool)
 
 /// `busybox:latest` → (`busybox`, `latest`); a reference without a tag is `latest`.
 fn split_reference(image: &str) -> (String, String) {
-    let name_start = image.rfind('/').map_or(0, |i| i + 1);
-    match image[name_start..].rfind(':') {
-        Some(i) => (image[..name_start + i].to_string(), image[name_start + i + 1..].to_string()),
-        None => (image.to_string(), "latest".to_string()),
-    }
+    let (name, tag) = crate::engine::build::split_tag(image);
+    (name.to_string(), tag.unwrap_or("latest").to_string())
 }
 
 /// Sizes as docker prints them: decimal units, three significant digits (`1.99MB`).
@@ -233,7 +232,7 @@ async fn wait(s: &mut Session, services: &[String], down: bool) -> Result<ExitCo
             return Ok(s.failure());
         }
     }
-    Ok(super::attached::exit_code(first.unwrap_or(0)))
+    Ok(super::exit_code(first.unwrap_or(0)))
 }
 
 #[cfg(test)]

@@ -47,6 +47,14 @@ pub fn run(inv: Invocation) -> ExitCode {
     }
 }
 
+/// A container's exit code as the process's: 0–255 kept, anything else is a failure.
+pub fn exit_code(code: i64) -> ExitCode {
+    match u8::try_from(code) {
+        Ok(c) => ExitCode::from(c),
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
 /// Prints warnings compactly, as the reference does, so they do not bury the output.
 pub fn print_warnings(warnings: &[Rendered]) {
     for w in warnings {

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::attached::exit_code;
+use super::exit_code;
 use super::engine_session::{self, Session};
 use super::exec::passthrough;
 use crate::cli::RunCommand;
@@ -130,7 +130,7 @@ fn spec(s: &Session, cmd: &RunCommand) -> Option<ContainerSpec> {
 async fn attached(s: &Session, id: &str, interactive: bool) -> ExitCode {
     let tty = s.engine.container_tty(id).await;
     let raw = tty.then(terminal::RawMode::enter).flatten();
-    let stdin = interactive.then(|| Box::new(tokio::io::stdin()) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
+    let stdin = interactive.then(terminal::stdin);
     let session = match s.engine.attach(id, stdin, passthrough()).await {
         Ok(f) => f,
         Err(e) => return engine_session::fail(&[e.to_string()]),

@@ -64,8 +64,8 @@ impl Watched {
 
     fn directories(&self) -> Vec<PathBuf> {
         let mut dirs: BTreeSet<PathBuf> = self.project_files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).collect();
+        let keep = |d: &Path| self.rules.iter().any(|r| r.enters(d));
         for r in &self.rules {
-            let keep = |d: &Path| self.rules.iter().any(|r| r.enters(d));
             dirs.extend(directories(Path::new(&r.rule.path), &keep));
         }
         dirs.into_iter().collect()

@@ -182,8 +182,8 @@ impl Engine for DockerEngine {
 
     async fn push_image(&self, reference: &str) -> Result<()> {
         let reference = with_default_tag(reference);
-        let (name, tag) = reference.rsplit_once(':').unwrap_or((reference.as_str(), "latest"));
-        let options = bollard::query_parameters::PushImageOptions { tag: Some(tag.to_string()), ..Default::default() };
+        let (name, tag) = build::split_tag(&reference);
+        let options = bollard::query_parameters::PushImageOptions { tag: tag.map(String::from), ..Default::default() };
         self.docker
             .push_image(name, Some(options), None)
             .try_for_each(|info| async move {

@@ -72,6 +72,17 @@ impl Drop for Teardown {
     }
 }
 
+/// Removes images by reference when dropped: images a test built under names of its own.
+pub struct RemoveImages(pub Vec<String>);
+
+impl Drop for RemoveImages {
+    fn drop(&mut self) {
+        for image in &self.0 {
+            docker(&["image", "rm", "-f", image]);
+        }
+    }
+}
+
 /// Removes the project's containers (with their anonymous volumes), networks and volumes.
 pub fn remove_project(name: &str) {
     let label = format!("label=com.docker.compose.project={name}");

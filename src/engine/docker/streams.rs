@@ -172,10 +172,6 @@ impl DockerEngine {
         Ok(self.docker.upload_to_container(id, Some(options), bollard::body_full(archive.into())).await?)
     }
 
-    pub async fn server_version(&self) -> Result<String> {
-        Ok(self.docker.version().await?.version.unwrap_or_default())
-    }
-
     /// Keeps the TTY of an exec session or a container the size of the user's terminal, now
     /// and on every SIGWINCH, until the returned task is aborted.
     pub fn follow_resizes(&self, target: Resized, size: fn() -> Option<(u16, u16)>) -> tokio::task::JoinHandle<()> {
