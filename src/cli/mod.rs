@@ -1131,15 +1131,19 @@ fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Resul
     let base = opts.project_directory.clone().unwrap_or_else(|| opts.working_dir.clone());
     let mut publish = Vec::new();
     for p in &a.publish {
-        publish.extend(cli_specs::ports(p)?);
+        publish.extend(cli_specs::ports(p).map_err(|e| format!("run -p {p:?}: {e}"))?);
     }
-    let volumes = a.volume.iter().map(|v| cli_specs::volume(v, &base)).collect::<Result<Vec<_>, _>>()?;
+    let volumes = a
+        .volume
+        .iter()
+        .map(|v| cli_specs::volume(v, &base).map_err(|e| format!("run -v {v:?}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
     let labels = a
         .label
         .iter()
         .map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or((l.clone(), String::new())))
         .collect();
-    let entrypoint = a.entrypoint.as_deref().map(cli_specs::words).transpose()?;
+    let entrypoint = a.entrypoint.as_deref().map(cli_specs::words).transpose().map_err(|e| format!("run --entrypoint: {e}"))?;
     let overrides = crate::plan::oneoff::RunOverrides {
         command: a.command,
         entrypoint,
