@@ -16,7 +16,10 @@ pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
     } else {
         load::load(opts).map(|l| {
             super::print_warnings(&l.warnings);
-            render(&l.project, &c.view)
+            let text = render(&l.project, &c.view);
+            // A large project takes as long to free as to print; the process ends here anyway.
+            std::mem::forget(l);
+            text
         })
     };
     let text = match rendered {
@@ -47,12 +50,12 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
     Ok(match view {
         ConfigView::Quiet => String::new(),
         ConfigView::Model(Format::Yaml) => {
-            let mut v = escaped(p)?;
+            let mut v = serde_json::to_value(p).map_err(|e| e.to_string())?;
             drop_json_only_fields(&mut v);
-            load::yaml::to_yaml_string(&v)?
+            escape_dollars(&load::yaml::to_yaml_string(&v)?)
         }
         ConfigView::Model(Format::Json) => {
-            serde_json::to_string_pretty(&escaped(&p.json_view())?).map_err(|e| e.to_string())?
+            escape_dollars(&serde_json::to_string_pretty(&p.json_view()).map_err(|e| e.to_string())?)
         }
         ConfigView::Services => lines(start_order(p)),
         ConfigView::Volumes => lines(p.volumes.keys().cloned()),
@@ -115,13 +118,6 @@ fn sorted(v: &Value) -> Value {
     }
 }
 
-/// The model with every `$` written `$$`, so that the printed file, loaded again, means the
-/// same: the reference prints it so.
-fn escaped(p: &Project) -> Result<serde_json::Value, String> {
-    let mut v = serde_json::to_value(p).map_err(|e| e.to_string())?;
-    escape_dollars(&mut v);
-    Ok(v)
-}
 
 /// The reference's Go types print some fields in JSON that its YAML leaves out when they
 /// are empty: a null `command`/`entrypoint`, and structs held by value (`ipam`,
@@ -169,13 +165,10 @@ fn is_empty(v: &serde_json::Value) -> bool {
     v.as_object().is_some_and(|m| m.values().all(|f| f.is_null() || f.as_array().is_some_and(Vec::is_empty)))
 }
 
-fn escape_dollars(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(escape_dollars),
-        serde_json::Value::Object(m) => m.values_mut().for_each(escape_dollars),
-        _ => {}
-    }
+/// Every `$` written `$$`, keys included, so that the printed file, loaded again, means the
+/// same: the reference escapes its whole output so.
+fn escape_dollars(text: &str) -> String {
+    text.replace('$', "$$")
 }
 
 /// Dependencies before dependents, as the reference lists services.

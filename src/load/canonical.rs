@@ -182,11 +182,16 @@ fn to_map(v: Value, null: Null) -> Value {
                 })
                 .collect(),
         ),
-        Value::Mapping(m) => Value::Mapping(
-            m.into_iter()
-                .map(|(k, v)| (k, if v.is_null() { absent() } else { stringify(&v) }))
-                .collect(),
-        ),
+        Value::Mapping(mut m) => {
+            for v in m.values_mut() {
+                if v.is_null() {
+                    *v = absent();
+                } else if !v.is_string() {
+                    *v = stringify(v);
+                }
+            }
+            Value::Mapping(m)
+        }
         other => other,
     }
 }
@@ -255,7 +260,10 @@ fn depends_on(v: Value) -> Value {
                 .map(|s| (Value::from(s), with_defaults(Value::Null)))
                 .collect(),
         ),
-        Value::Mapping(m) => Value::Mapping(m.into_iter().map(|(k, v)| (k, with_defaults(v))).collect()),
+        Value::Mapping(mut m) => {
+            m.values_mut().for_each(|v| *v = with_defaults(std::mem::take(v)));
+            Value::Mapping(m)
+        }
         other => other,
     }
 }

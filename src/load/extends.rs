@@ -46,6 +46,9 @@ pub fn apply_tagged(
         failed: HashSet::new(),
     };
     for name in names {
+        if services.get(name.as_str()).and_then(|s| s.get("extends")).is_none() {
+            continue;
+        }
         // Failures are already recorded as problems; the other services still resolve.
         let _ = resolver.resolve(&mut services, &here, &name, &[]);
     }

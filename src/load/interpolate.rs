@@ -11,8 +11,8 @@ use indexmap::IndexSet;
 
 use crate::diag::Problem;
 use crate::gofmt::go_quote;
-use crate::load::path::YamlPath;
-use crate::load::{Mapping, Value};
+use crate::load::path::{Trail, YamlPath};
+use crate::load::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateError {
@@ -253,7 +253,8 @@ pub fn interpolate(
         unset: IndexSet::new(),
         first_use: Vec::new(),
     };
-    let value = walk.value(value, &YamlPath::root());
+    let mut value = value;
+    walk.value(&mut value, &Trail::Root);
     let warnings = walk
         .unset
         .iter()
@@ -307,58 +308,49 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn value(&mut self, value: Value, path: &YamlPath) -> Value {
+    fn value(&mut self, value: &mut Value, path: &Trail) {
         match value {
             Value::String(s) => self.string(s, path),
-            Value::Sequence(items) => Value::Sequence(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| self.value(v, &path.index(i)))
-                    .collect(),
-            ),
-            Value::Mapping(map) => Value::Mapping(self.mapping(map, path)),
-            Value::Tagged(mut tagged) => {
-                tagged.value = self.value(tagged.value, path);
-                Value::Tagged(tagged)
+            Value::Sequence(items) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    self.value(v, &path.index(i));
+                }
             }
-            other => other,
+            Value::Mapping(map) => {
+                for (k, v) in map.iter_mut() {
+                    let key = key_text(k);
+                    self.value(v, &path.key(&key));
+                }
+            }
+            Value::Tagged(tagged) => self.value(&mut tagged.value, path),
+            _ => {}
         }
     }
 
-    fn mapping(&mut self, map: Mapping, path: &YamlPath) -> Mapping {
-        map.into_iter()
-            .map(|(k, v)| {
-                let child = path.key(key_text(&k));
-                let v = self.value(v, &child);
-                (k, v)
-            })
-            .collect()
-    }
-
-    fn string(&mut self, s: String, path: &YamlPath) -> Value {
-        let done = substitute_tracked(&s, self.lookup);
+    fn string(&mut self, s: &mut String, path: &Trail) {
+        if !s.contains('$') {
+            return;
+        }
+        let done = substitute_tracked(s, self.lookup);
         for name in done.unset {
             if self.unset.insert(name) {
-                self.first_use.push(path.clone());
+                self.first_use.push(path.path());
             }
         }
         match done.result {
-            Ok(text) => Value::String(text),
-            Err(err) => {
-                self.errors.push(template_problem(err, path));
-                Value::String(s)
-            }
+            Ok(text) => *s = text,
+            Err(err) => self.errors.push(template_problem(err, &path.path())),
         }
     }
 }
 
-fn key_text(k: &Value) -> String {
+fn key_text(k: &Value) -> std::borrow::Cow<'_, str> {
     match k {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.into(),
         other => serde_yaml::to_string(other)
             .map(|s| s.trim_end().to_string())
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
     }
 }
 

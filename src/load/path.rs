@@ -60,6 +60,55 @@ impl YamlPath {
     }
 }
 
+/// A path being walked: frames on the walker's own stack, borrowing the keys from the tree,
+/// so that a walk allocates nothing for paths and builds a `YamlPath` only for a problem.
+#[derive(Debug, Clone, Copy)]
+pub enum Trail<'a> {
+    Root,
+    Key(&'a Trail<'a>, &'a str),
+    Index(&'a Trail<'a>, usize),
+}
+
+impl<'a> Trail<'a> {
+    pub fn key<'b>(&'b self, k: &'b str) -> Trail<'b> {
+        Trail::Key(self, k)
+    }
+
+    pub fn index(&self, i: usize) -> Trail<'_> {
+        Trail::Index(self, i)
+    }
+
+    pub fn is_root(&self) -> bool {
+        matches!(self, Trail::Root)
+    }
+
+    pub fn path(&self) -> YamlPath {
+        let mut segs = Vec::new();
+        let mut cur = self;
+        loop {
+            match cur {
+                Trail::Root => break,
+                Trail::Key(up, k) => {
+                    segs.push(Seg::Key((*k).to_string()));
+                    cur = up;
+                }
+                Trail::Index(up, i) => {
+                    segs.push(Seg::Index(*i));
+                    cur = up;
+                }
+            }
+        }
+        segs.reverse();
+        YamlPath(segs)
+    }
+}
+
+impl fmt::Display for Trail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.path().fmt(f)
+    }
+}
+
 impl fmt::Display for YamlPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;
@@ -84,5 +133,17 @@ mod tests {
         let p = YamlPath::of(&["services", "web"]).key("ports").index(0);
         assert_eq!(p.to_string(), "services.web.ports[0]");
         assert_eq!(p.parent().unwrap().to_string(), "services.web.ports");
+    }
+
+    #[test]
+    fn a_trail_becomes_the_path_it_walked() {
+        let root = Trail::Root;
+        let services = root.key("services");
+        let web = services.key("web");
+        let ports = web.key("ports");
+        let first = ports.index(0);
+        assert_eq!(first.path(), YamlPath::of(&["services", "web"]).key("ports").index(0));
+        assert_eq!(first.to_string(), "services.web.ports[0]");
+        assert!(root.path().is_root());
     }
 }

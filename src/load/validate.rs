@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::diag::Problem;
-use crate::load::path::YamlPath;
+use crate::load::path::{Trail, YamlPath};
 use crate::load::spec::{self, Check, Obj, Shape};
 use crate::load::units;
 use crate::load::Value;
@@ -26,7 +26,7 @@ pub fn validate(value: &mut Value, file: &Path) -> Vec<Problem> {
                         .with_help("delete the `version:` line; the file format no longer has versions"),
                 );
             }
-            check(&spec::COMPOSE, value, &YamlPath::root(), &mut out);
+            check(&spec::COMPOSE, value, &Trail::Root, &mut out);
         }
         _ => out.push(
             Problem::error(
@@ -45,7 +45,7 @@ pub fn json_schema() -> serde_json::Value {
     spec::json_schema()
 }
 
-fn check(shape: &Shape, v: &mut Value, path: &YamlPath, out: &mut Vec<Problem>) {
+fn check(shape: &Shape, v: &mut Value, path: &Trail, out: &mut Vec<Problem>) {
     match shape {
         Shape::Any => {}
         Shape::Def(_, inner) => check(inner, v, path, out),
@@ -69,7 +69,7 @@ fn check(shape: &Shape, v: &mut Value, path: &YamlPath, out: &mut Vec<Problem>) 
     }
 }
 
-fn check_object(o: &Obj, v: &mut Value, path: &YamlPath, out: &mut Vec<Problem>) {
+fn check_object(o: &Obj, v: &mut Value, path: &Trail, out: &mut Vec<Problem>) {
     let Value::Mapping(m) = v else {
         out.push(mismatch(&Shape::Obj(*o), path));
         return;
@@ -77,7 +77,7 @@ fn check_object(o: &Obj, v: &mut Value, path: &YamlPath, out: &mut Vec<Problem>)
     for (k, val) in m.iter_mut() {
         let key = key_text(k);
         match o.field(&key) {
-            Some(s) => check(s, val, &path.key(key.clone()), out),
+            Some(s) => check(s, val, &path.key(&key), out),
             None if o.ext && key.starts_with("x-") => {}
             None => out.push(unknown_key(o, &key, val, path)),
         }
@@ -87,7 +87,7 @@ fn check_object(o: &Obj, v: &mut Value, path: &YamlPath, out: &mut Vec<Problem>)
             out.push(
                 Problem::error(
                     "dockhand::missing_key",
-                    path.clone(),
+                    path.path(),
                     format!("{path} missing property '{r}'"),
                 )
                 .with_help(format!("add `{r}:` here")),
@@ -101,7 +101,7 @@ fn check_mapping(
     inner: &Shape,
     names: bool,
     v: &mut Value,
-    path: &YamlPath,
+    path: &Trail,
     out: &mut Vec<Problem>,
 ) {
     let Value::Mapping(m) = v else {
@@ -114,7 +114,7 @@ fn check_mapping(
             out.push(
                 Problem::error(
                     "dockhand::unknown_key",
-                    path.key(key.clone()),
+                    path.key(&key).path(),
                     additional(path, &key),
                 )
                 .at_key()
@@ -122,12 +122,12 @@ fn check_mapping(
             );
             continue;
         }
-        check(inner, val, &path.key(key), out);
+        check(inner, val, &path.key(&key), out);
     }
 }
 
-fn unknown_key(o: &Obj, key: &str, value: &Value, path: &YamlPath) -> Problem {
-    let p = Problem::error("dockhand::unknown_key", path.key(key), additional(path, key)).at_key();
+fn unknown_key(o: &Obj, key: &str, value: &Value, path: &Trail) -> Problem {
+    let p = Problem::error("dockhand::unknown_key", path.key(key).path(), additional(path, key)).at_key();
     match closest(key, o.fields.iter().map(|(k, _)| *k)) {
         Some(near) => p.with_help(format!("did you mean `{near}`?")),
         None if path.is_root() && looks_like_a_service(value) => {
@@ -143,7 +143,7 @@ fn looks_like_a_service(value: &Value) -> bool {
     ["image", "build"].iter().any(|k| value.get(k).is_some())
 }
 
-fn additional(path: &YamlPath, key: &str) -> String {
+fn additional(path: &Trail, key: &str) -> String {
     if path.is_root() {
         format!("additional properties '{key}' not allowed")
     } else {
@@ -163,13 +163,17 @@ fn closest<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a st
 
 /// Alternatives are tried with the value as written first and then cast, so that a string
 /// that is valid as a string stays one; the first that accepts the value wins.
-fn check_one_of(shape: &Shape, alts: &[Shape], v: &mut Value, path: &YamlPath, out: &mut Vec<Problem>) {
+fn check_one_of(shape: &Shape, alts: &[Shape], v: &mut Value, path: &Trail, out: &mut Vec<Problem>) {
     let mut candidates: Vec<(Fit, &Shape)> = alts
         .iter()
         .map(|a| (fit(a, v), a))
         .filter(|(f, _)| *f != Fit::No)
         .collect();
     candidates.sort_by_key(|(f, _)| *f);
+    if let [(_, only)] = candidates[..] {
+        // Nothing to fall back on: a failed check's half-cast value is never used.
+        return check(only, v, path, out);
+    }
     let mut first_failure: Option<Vec<Problem>> = None;
     for (_, alt) in candidates {
         let mut attempt = v.clone();
@@ -229,7 +233,7 @@ fn fit(shape: &Shape, v: &Value) -> Fit {
 /// A boxed problem keeps the happy path's `Result` small.
 type Checked = Result<(), Box<Problem>>;
 
-fn check_scalar(shape: &Shape, v: &mut Value, path: &YamlPath) -> Checked {
+fn check_scalar(shape: &Shape, v: &mut Value, path: &Trail) -> Checked {
     match (shape, &*v) {
         (Shape::Null, Value::Null) => Ok(()),
         (Shape::Scalar, Value::Null | Value::String(_) | Value::Number(_) | Value::Bool(_)) => Ok(()),
@@ -251,7 +255,7 @@ fn check_scalar(shape: &Shape, v: &mut Value, path: &YamlPath) -> Checked {
             Box::new(
                 Problem::error(
                     "dockhand::duration",
-                    path.clone(),
+                    path.path(),
                     format!("{path} must be a duration: {e}"),
                 )
                 .with_help("write a duration such as `10s`, `1m30s` or `500ms`"),
@@ -265,13 +269,13 @@ fn check_scalar(shape: &Shape, v: &mut Value, path: &YamlPath) -> Checked {
     }
 }
 
-fn check_string(c: &Check, s: &str, path: &YamlPath) -> Checked {
+fn check_string(c: &Check, s: &str, path: &Trail) -> Checked {
     if (c.test)(s) {
         return Ok(());
     }
     Err(Box::new(Problem::error(
         "dockhand::invalid_value",
-        path.clone(),
+        path.path(),
         format!(
             "invalid value \"{s}\" for {path}, the only values allowed are {}",
             c.expected
@@ -280,7 +284,7 @@ fn check_string(c: &Check, s: &str, path: &YamlPath) -> Checked {
     .with_help(format!("use {}", c.expected))))
 }
 
-fn not_one_of(values: &[&str], s: &str, path: &YamlPath) -> Problem {
+fn not_one_of(values: &[&str], s: &str, path: &Trail) -> Problem {
     let expected = values
         .iter()
         .map(|x| format!("'{x}'"))
@@ -288,7 +292,7 @@ fn not_one_of(values: &[&str], s: &str, path: &YamlPath) -> Problem {
         .join(", ");
     let p = Problem::error(
         "dockhand::invalid_value",
-        path.clone(),
+        path.path(),
         format!("{path} value must be one of {expected}"),
     );
     match closest(s, values.iter().copied()) {
@@ -297,7 +301,7 @@ fn not_one_of(values: &[&str], s: &str, path: &YamlPath) -> Problem {
     }
 }
 
-fn check_int(shape: &Shape, v: &mut Value, path: &YamlPath, min: Option<i64>, max: Option<i64>) -> Checked {
+fn check_int(shape: &Shape, v: &mut Value, path: &Trail, min: Option<i64>, max: Option<i64>) -> Checked {
     let n = match &*v {
         Value::Number(n) => n.as_i64().ok_or_else(|| Box::new(mismatch(shape, path)))?,
         Value::String(s) => s
@@ -313,7 +317,7 @@ fn check_int(shape: &Shape, v: &mut Value, path: &YamlPath, min: Option<i64>, ma
 
 /// A byte size stays as written (the canonical phase prints it); only an integer held in a
 /// string becomes an integer.
-fn check_bytes(shape: &Shape, v: &mut Value, path: &YamlPath, min: i64) -> Checked {
+fn check_bytes(shape: &Shape, v: &mut Value, path: &Trail, min: i64) -> Checked {
     match &*v {
         Value::Number(n) => {
             let n = n.as_i64().ok_or_else(|| Box::new(mismatch(shape, path)))?;
@@ -329,7 +333,7 @@ fn check_bytes(shape: &Shape, v: &mut Value, path: &YamlPath, min: i64) -> Check
                 Box::new(
                     Problem::error(
                         "dockhand::byte_size",
-                        path.clone(),
+                        path.path(),
                         format!("{path} must be a byte size: {e}"),
                     )
                     .with_help("write a size such as `512m`, `1g` or a number of bytes"),
@@ -340,9 +344,9 @@ fn check_bytes(shape: &Shape, v: &mut Value, path: &YamlPath, min: i64) -> Check
     }
 }
 
-fn in_range(n: i64, min: Option<i64>, max: Option<i64>, path: &YamlPath) -> Checked {
+fn in_range(n: i64, min: Option<i64>, max: Option<i64>, path: &Trail) -> Checked {
     let out_of_range = |msg: String| {
-        let p = Problem::error("dockhand::range", path.clone(), msg).with_help("use a value in the allowed range");
+        let p = Problem::error("dockhand::range", path.path(), msg).with_help("use a value in the allowed range");
         Err(Box::new(p))
     };
     match (min, max) {
@@ -372,12 +376,12 @@ fn parse_number(s: &str) -> Option<Value> {
         .map(|f| Value::Number(f.into()))
 }
 
-fn cast_error(shape: &Shape, path: &YamlPath, s: &str, kind: &str) -> Box<Problem> {
+fn cast_error(shape: &Shape, path: &Trail, s: &str, kind: &str) -> Box<Problem> {
     let message = format!(
         "{path} must be {}: \"{s}\" is not a valid {kind} value",
         describe(shape)
     );
-    Box::new(Problem::error("dockhand::type", path.clone(), message).with_help(cast_help(kind)))
+    Box::new(Problem::error("dockhand::type", path.path(), message).with_help(cast_help(kind)))
 }
 
 fn cast_help(kind: &str) -> &'static str {
@@ -388,7 +392,7 @@ fn cast_help(kind: &str) -> &'static str {
     }
 }
 
-fn mismatch(shape: &Shape, path: &YamlPath) -> Problem {
+fn mismatch(shape: &Shape, path: &Trail) -> Problem {
     let what = if path.is_root() {
         "top-level object".to_string()
     } else {
@@ -396,7 +400,7 @@ fn mismatch(shape: &Shape, path: &YamlPath) -> Problem {
     };
     Problem::error(
         "dockhand::type",
-        path.clone(),
+        path.path(),
         format!("{what} must be {}", describe(shape)),
     )
     .with_help(mismatch_help(shape))
@@ -445,8 +449,11 @@ fn kinds_of(shape: &Shape, out: &mut Vec<&'static str>) {
     }
 }
 
-fn key_text(k: &Value) -> String {
-    crate::load::yaml::scalar_text(k)
+fn key_text(k: &Value) -> std::borrow::Cow<'_, str> {
+    match k.as_str() {
+        Some(s) => s.into(),
+        None => crate::load::yaml::scalar_text(k).into(),
+    }
 }
 
 #[cfg(test)]

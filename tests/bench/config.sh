@@ -59,7 +59,7 @@ YAML
 }
 
 generate() { # count, shape -> path of the compose file
-  local n=$1 shape=$2 file="$WORK/$shape-$1.yaml" i deps
+  local n=$1 shape=$2; local file="$WORK/$shape-$1.yaml" i deps
   {
     echo "services:"
     for ((i = 0; i < n; i++)); do
