@@ -535,7 +535,7 @@ mod tests {
             })?;
         let mut value = Value::String(template.to_string());
         for key in path.rsplit('.') {
-            let mut m = Mapping::new();
+            let mut m = crate::load::Mapping::new();
             m.insert(Value::String(key.to_string()), value);
             value = Value::Mapping(m);
         }
