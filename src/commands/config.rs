@@ -118,7 +118,6 @@ fn sorted(v: &Value) -> Value {
     }
 }
 
-
 /// The reference's Go types print some fields in JSON that its YAML leaves out when they
 /// are empty: a null `command`/`entrypoint`, and structs held by value (`ipam`,
 /// `deploy.resources`, `deploy.placement`, a watch rule's `exec`).

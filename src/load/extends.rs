@@ -46,6 +46,7 @@ pub fn apply_tagged(
         failed: HashSet::new(),
     };
     for name in names {
+        // Resolving clones the service; most have nothing to resolve.
         if services.get(name.as_str()).and_then(|s| s.get("extends")).is_none() {
             continue;
         }

@@ -12,6 +12,7 @@ use indexmap::IndexSet;
 use crate::diag::Problem;
 use crate::gofmt::go_quote;
 use crate::load::path::{Trail, YamlPath};
+use crate::load::yaml::key_str;
 use crate::load::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,7 +244,7 @@ impl Scanner<'_> {
 /// value and problems: an error per failed template (with its path), a warning once per
 /// unset variable.
 pub fn interpolate(
-    value: Value,
+    mut value: Value,
     lookup: &dyn Fn(&str) -> Option<String>,
     file: &Path,
 ) -> (Value, Vec<Problem>) {
@@ -253,7 +254,6 @@ pub fn interpolate(
         unset: IndexSet::new(),
         first_use: Vec::new(),
     };
-    let mut value = value;
     walk.value(&mut value, &Trail::Root);
     let warnings = walk
         .unset
@@ -318,7 +318,7 @@ impl Walk<'_> {
             }
             Value::Mapping(map) => {
                 for (k, v) in map.iter_mut() {
-                    let key = key_text(k);
+                    let key = key_str(k);
                     self.value(v, &path.key(&key));
                 }
             }
@@ -341,16 +341,6 @@ impl Walk<'_> {
             Ok(text) => *s = text,
             Err(err) => self.errors.push(template_problem(err, &path.path())),
         }
-    }
-}
-
-fn key_text(k: &Value) -> std::borrow::Cow<'_, str> {
-    match k {
-        Value::String(s) => s.into(),
-        other => serde_yaml::to_string(other)
-            .map(|s| s.trim_end().to_string())
-            .unwrap_or_default()
-            .into(),
     }
 }
 

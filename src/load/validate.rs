@@ -6,6 +6,7 @@ use crate::diag::Problem;
 use crate::load::path::{Trail, YamlPath};
 use crate::load::spec::{self, Check, Obj, Shape};
 use crate::load::units;
+use crate::load::yaml::key_str;
 use crate::load::Value;
 
 const OBSOLETE_VERSION: &str =
@@ -19,7 +20,7 @@ pub fn validate(value: &mut Value, file: &Path) -> Vec<Problem> {
         Value::Null => {}
         Value::Mapping(m) => {
             if let Some(k) = m.keys().find(|k| k.as_str() == Some("version")) {
-                let path = YamlPath::root().key(key_text(k));
+                let path = YamlPath::root().key(key_str(k));
                 out.push(
                     Problem::warning("dockhand::obsolete_version", path, OBSOLETE_VERSION)
                         .at_key()
@@ -75,7 +76,7 @@ fn check_object(o: &Obj, v: &mut Value, path: &Trail, out: &mut Vec<Problem>) {
         return;
     };
     for (k, val) in m.iter_mut() {
-        let key = key_text(k);
+        let key = key_str(k);
         match o.field(&key) {
             Some(s) => check(s, val, &path.key(&key), out),
             None if o.ext && key.starts_with("x-") => {}
@@ -109,7 +110,7 @@ fn check_mapping(
         return;
     };
     for (k, val) in m.iter_mut() {
-        let key = key_text(k);
+        let key = key_str(k);
         if names && !spec::is_resource_name(&key) {
             out.push(
                 Problem::error(
@@ -449,12 +450,6 @@ fn kinds_of(shape: &Shape, out: &mut Vec<&'static str>) {
     }
 }
 
-fn key_text(k: &Value) -> std::borrow::Cow<'_, str> {
-    match k.as_str() {
-        Some(s) => s.into(),
-        None => crate::load::yaml::scalar_text(k).into(),
-    }
-}
 
 #[cfg(test)]
 mod tests {

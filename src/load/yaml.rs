@@ -220,6 +220,14 @@ pub fn scalar_text(v: &Value) -> String {
     }
 }
 
+/// A mapping key as text, borrowed when it is a string (every key of a parsed file is).
+pub fn key_str(k: &Value) -> std::borrow::Cow<'_, str> {
+    match k.as_str() {
+        Some(s) => s.into(),
+        None => scalar_text(k).into(),
+    }
+}
+
 /// The path of the first mapping key that is not a string, innermost segment first; the
 /// path is only built on the way back from a find, as a clean file has none.
 fn non_string_key(v: &Value) -> Option<Vec<Seg>> {
