@@ -448,6 +448,8 @@ fn words(op: &Op) -> (String, &'static str, &'static str) {
         Op::UnpauseContainer { name } => (container(name), "Unpausing", "Unpaused"),
         Op::RemoveContainer { name, .. } => (container(name), "Removing", "Removed"),
         Op::RemoveNetwork { name } => (format!("Network {name}"), "Removing", "Removed"),
+        Op::DisconnectNetwork { container: c, .. } => (container(c), "Disconnecting", "Disconnected"),
+        Op::ConnectNetwork { name, .. } => (container(name), "Connecting", "Connected"),
         Op::RemoveVolume { name } => (format!("Volume {name}"), "Removing", "Removed"),
         Op::RemoveImage { image } => (format!("Image {image}"), "Removing", "Removed"),
     }
@@ -507,6 +509,11 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
             Err(e) if e.kind == Kind::Conflict => return Ok(Some("Resource is still in use")),
             other => other?,
         },
+        Op::DisconnectNetwork { container, network } => gone_ok(engine.disconnect_network(network, container).await)?,
+        Op::ConnectNetwork { service, number, name, network } => {
+            let spec = container_spec(ctx, service, *number, name, BTreeMap::new())?;
+            engine.connect_network(&spec, network).await?
+        }
         Op::RemoveVolume { name } => gone_ok(engine.remove_volume(name).await)?,
         Op::RemoveImage { image } => gone_ok(engine.remove_image(image).await)?,
         Op::AwaitService { .. } => {

@@ -4,6 +4,8 @@
 //! order compose-go declares them, map keys sorted, `<`, `>` and `&` escaped. A container
 //! whose label holds the same digest is up to date, so the text must match byte for byte
 //! or every container made by one tool would be recreated by the other.
+pub mod resource;
+
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
@@ -372,9 +374,14 @@ fn write_object<'a>(entries: impl Iterator<Item = (&'a str, &'a Json, &'a Shape)
 /// A JSON string as Go writes it: HTML-sensitive characters and the JavaScript line
 /// separators escaped as well.
 fn go_string(s: &str) -> String {
-    let quoted = serde_json::to_string(s).unwrap_or_default();
-    let mut out = String::with_capacity(quoted.len());
-    for c in quoted.chars() {
+    go_escaped(&serde_json::to_string(s).unwrap_or_default())
+}
+
+/// serde_json's text with what Go's encoder escapes and serde_json does not; those
+/// characters can only occur inside strings.
+fn go_escaped(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
         match c {
             '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),

@@ -1,6 +1,8 @@
 //! The `com.docker.compose.*` labels: how dockhand and `docker compose` recognise what belongs
 //! to a project.
 
+/// What every label compose itself writes starts with.
+pub const PREFIX: &str = "com.docker.compose.";
 pub const PROJECT: &str = "com.docker.compose.project";
 pub const SERVICE: &str = "com.docker.compose.service";
 pub const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";

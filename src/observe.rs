@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::engine::{Engine, EngineError};
+use crate::model::IpamPool;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observed {
@@ -49,14 +50,26 @@ pub struct ObservedContainer {
     pub health: Option<Health>,
     /// Anonymous volumes by mount target, carried over when the container is recreated.
     pub anonymous_volumes: BTreeMap<String, String>,
+    /// The engine names of the networks it is connected to.
+    pub networks: Vec<String>,
     pub created: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// A network as the engine's list shows it: enough to tell, field by field, how it differs
+/// from its definition.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservedNetwork {
     pub id: String,
     pub name: String,
     pub labels: BTreeMap<String, String>,
+    pub driver: String,
+    pub options: BTreeMap<String, String>,
+    pub internal: bool,
+    pub attachable: bool,
+    pub enable_ipv6: bool,
+    pub ipam_driver: String,
+    pub ipam_options: BTreeMap<String, String>,
+    pub ipam_pools: Vec<IpamPool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

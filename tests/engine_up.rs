@@ -218,3 +218,67 @@ fn reference_and_dockhand_see_each_others_projects() {
     reference.args(["down"]).run().assert_success();
     assert!(p.containers().is_empty());
 }
+
+const NETS: &str = r#"
+services:
+  api: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s, networks: {back: {aliases: [backend]}}}
+  web: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s, networks: [front, back]}
+  solo: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s, networks: [front]}
+networks:
+  front: {}
+  back: {labels: {tier: one}}
+"#;
+
+fn network_id(name: &str) -> String {
+    docker(&["network", "inspect", "-f", "{{.Id}}", name]).trim().to_string()
+}
+
+/// A changed network is made anew; the containers on it keep their ids, come back on it
+/// with their aliases, and the rest of the project is left alone.
+fn assert_network_recreated_in_place(p: &EngineProject) {
+    let n = &p.name;
+    let ids: Vec<String> = ["api", "web", "solo"].iter().map(|s| container_id(&format!("{n}-{s}-1"))).collect();
+    let (back, front) = (network_id(&format!("{n}_back")), network_id(&format!("{n}_front")));
+    p.write("compose.yaml", &NETS.replace("tier: one", "tier: two"));
+    let dry = p.dockhand(&["--dry-run", "up", "-d"]).assert_success().stdout.clone();
+    assert!(dry.contains(r#"labels.tier: "one" → "two""#), "{dry}");
+    assert_eq!(network_id(&format!("{n}_back")), back, "--dry-run must change nothing");
+    up(p, &[]);
+    assert_ne!(network_id(&format!("{n}_back")), back, "back should be made anew");
+    assert_eq!(network_id(&format!("{n}_front")), front, "front should be kept");
+    let labels = &inspect_network(&format!("{n}_back"))["Labels"];
+    assert_eq!(labels["tier"], "two");
+    let now: Vec<String> = ["api", "web", "solo"].iter().map(|s| container_id(&format!("{n}-{s}-1"))).collect();
+    assert_eq!(now, ids, "containers are reconnected, not recreated");
+    for s in ["api", "web", "solo"] {
+        assert_eq!(inspect(&format!("{n}-{s}-1"))["State"]["Running"], true, "{s} should run again");
+    }
+    assert!(exec(&format!("{n}-web-1"), &["ping", "-c", "1", "-W", "2", "backend"]).0, "alias kept");
+    assert!(exec(&format!("{n}-web-1"), &["ping", "-c", "1", "-W", "2", "api"]).0, "service name kept");
+    let again = p.dockhand(&["--dry-run", "up", "-d"]).assert_success().stdout.clone();
+    assert!(again.contains("nothing to do"), "{again}");
+}
+
+fn inspect_network(name: &str) -> serde_json::Value {
+    let out = docker(&["network", "inspect", name]);
+    serde_json::from_str::<serde_json::Value>(&out).map(|v| v[0].clone()).unwrap_or_default()
+}
+
+#[test]
+fn a_changed_network_is_recreated_and_its_containers_reconnected() {
+    let p = EngineProject::new("up-netchange", &[("compose.yaml", NETS)]);
+    up(&p, &[]);
+    assert_network_recreated_in_place(&p);
+}
+
+#[test]
+fn a_changed_network_the_reference_made_is_recreated_too() {
+    let p = EngineProject::new("up-netref", &[("compose.yaml", NETS)]);
+    let Some(reference) = common::reference(p.path()) else { return };
+    reference.args(["-p", p.name.as_str(), "up", "-d"]).run().assert_success();
+    let back = network_id(&format!("{}_back", p.name));
+    let dry = p.dockhand(&["--dry-run", "up", "-d"]).assert_success().stdout.clone();
+    assert!(dry.contains("nothing to do"), "the reference's network must match ours: {dry}");
+    assert_eq!(network_id(&format!("{}_back", p.name)), back);
+    assert_network_recreated_in_place(&p);
+}

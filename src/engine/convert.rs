@@ -5,7 +5,6 @@
 mod host;
 mod mounts;
 mod net;
-mod resource_hash;
 #[cfg(test)]
 mod tests;
 
@@ -143,6 +142,21 @@ fn container_labels(spec: &ContainerSpec, s: &Service, image_id: Option<&str>) -
     l
 }
 
+/// The endpoint a replica gets on one of its networks, as at create.
+pub fn endpoint(spec: &ContainerSpec, network: &str) -> EndpointSettings {
+    let fallback = Service::default();
+    let service = spec.project.services.get(&spec.service).unwrap_or(&fallback);
+    let ctx = Ctx { project: &spec.project, spec, service };
+    let networking = net::networking(&ctx, &net::links(&ctx));
+    networking
+        .primary
+        .into_iter()
+        .chain(networking.extra)
+        .find(|(name, _)| name == network)
+        .map(|(_, e)| e)
+        .unwrap_or_default()
+}
+
 /// The engine name of a project network: its `name:` or `<project>_<key>`.
 pub fn network_name(project: &Project, key: &str) -> String {
     let declared = project.networks.get(key).and_then(|n| n.name.clone());
@@ -180,7 +194,7 @@ pub fn network(spec: &ResourceSpec) -> NetworkCreateRequest {
             spec,
             &n.labels,
             labels::NETWORK,
-            resource_hash::network_hash(n, &spec.name),
+            crate::hash::resource::network_hash(n, &spec.name),
         )),
         ..Default::default()
     }
@@ -220,7 +234,7 @@ pub fn volume(spec: &ResourceSpec) -> VolumeCreateOptions {
             spec,
             &v.labels,
             labels::VOLUME,
-            resource_hash::volume_hash(v, &spec.name),
+            crate::hash::resource::volume_hash(v, &spec.name),
         )),
         ..Default::default()
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bollard::models::{
     ContainerInspectResponse, ContainerSummary, EndpointSettings, MountPoint, MountPointTypeEnum,
-    NetworkConnectRequest, Port,
+    NetworkConnectRequest, NetworkDisconnectRequest, Port,
 };
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListNetworksOptions,
@@ -27,9 +27,11 @@ use crate::load::Env;
 use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 use super::convert;
 
+mod network;
 mod queries;
 mod streams;
 
+use network::observed_network;
 pub use streams::Resized;
 
 /// How often, and how far apart, removing a network is retried while containers leave it.
@@ -112,14 +114,20 @@ impl Engine for DockerEngine {
             filters: Some(label_filter(vec![project_label(project)])),
         };
         let networks = self.docker.list_networks(Some(options)).await?;
-        Ok(networks
-            .into_iter()
-            .map(|n| ObservedNetwork {
-                id: n.id.unwrap_or_default(),
-                name: n.name.unwrap_or_default(),
-                labels: n.labels.unwrap_or_default().into_iter().collect(),
-            })
-            .collect())
+        Ok(networks.into_iter().map(observed_network).collect())
+    }
+
+    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
+        let request = NetworkDisconnectRequest { container: Some(container.to_string()), force: Some(true) };
+        self.docker
+            .disconnect_network(network, request)
+            .await
+            .map_err(|e| EngineError::from(e).context(format!("disconnecting {container} from network {network}")))
+    }
+
+    async fn connect_network(&self, spec: &ContainerSpec, network: &str) -> Result<()> {
+        let endpoint = convert::endpoint(spec, network);
+        self.connect_networks(&spec.name, vec![(network.to_string(), endpoint)]).await
     }
 
     async fn list_volumes(&self, project: &str) -> Result<Vec<ObservedVolume>> {
@@ -441,6 +449,7 @@ fn container_name(names: Option<&Vec<String>>) -> String {
 }
 
 fn observed(s: ContainerSummary) -> ObservedContainer {
+    let networks = connected_networks(&s);
     let labels: BTreeMap<String, String> = s.labels.unwrap_or_default().into_iter().collect();
     let status = s.status.unwrap_or_default();
     ObservedContainer {
@@ -456,9 +465,21 @@ fn observed(s: ContainerSummary) -> ObservedContainer {
         state: run_state(&s.state.map(|s| s.to_string()).unwrap_or_default()),
         health: health_in_status(&status),
         anonymous_volumes: anonymous_volumes(s.mounts.as_deref().unwrap_or_default()),
+        networks,
         created: s.created.unwrap_or(0),
         labels,
     }
+}
+
+fn connected_networks(s: &ContainerSummary) -> Vec<String> {
+    let mut networks: Vec<String> = s
+        .network_settings
+        .as_ref()
+        .and_then(|n| n.networks.as_ref())
+        .map(|n| n.keys().cloned().collect())
+        .unwrap_or_default();
+    networks.sort();
+    networks
 }
 
 fn status(inspect: &ContainerInspectResponse) -> ContainerStatus {
@@ -491,13 +512,6 @@ fn publisher(p: &Port) -> Publisher {
 fn ps_entry(s: ContainerSummary) -> PsEntry {
     let status = s.status.clone().unwrap_or_default();
     let mounts = s.mounts.clone().unwrap_or_default();
-    let mut networks: Vec<String> = s
-        .network_settings
-        .as_ref()
-        .and_then(|n| n.networks.as_ref())
-        .map(|n| n.keys().cloned().collect())
-        .unwrap_or_default();
-    networks.sort();
     let publishers = s
         .ports
         .as_deref()
@@ -522,7 +536,7 @@ fn ps_entry(s: ContainerSummary) -> PsEntry {
         status,
         publishers,
         labels: container.labels,
-        networks,
+        networks: container.networks,
         mounts: mounts
             .iter()
             .map(|m| m.name.clone().or_else(|| m.source.clone()).unwrap_or_default())

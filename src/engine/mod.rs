@@ -218,6 +218,11 @@ pub trait Engine: Send + Sync + 'static {
 
     fn create_network(&self, spec: &ResourceSpec) -> impl Future<Output = Result<()>> + Send;
     fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Disconnects a container, running or not, so that the network can be removed.
+    fn disconnect_network(&self, network: &str, container: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Connects the container `spec` names to a network of its service, with the endpoint
+    /// (aliases, addresses) it would get at create.
+    fn connect_network(&self, spec: &ContainerSpec, network: &str) -> impl Future<Output = Result<()>> + Send;
     fn create_volume(&self, spec: &ResourceSpec) -> impl Future<Output = Result<()>> + Send;
     fn remove_volume(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
 

@@ -107,6 +107,12 @@ impl Engine for Fake {
     async fn remove_network(&self, name: &str) -> Result<()> {
         self.call(format!("rm-network {name}")).await
     }
+    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
+        self.call(format!("disconnect {container} {network}")).await
+    }
+    async fn connect_network(&self, spec: &ContainerSpec, network: &str) -> Result<()> {
+        self.call(format!("connect {} {network}", spec.name)).await
+    }
     async fn create_volume(&self, spec: &ResourceSpec) -> Result<()> {
         self.call(format!("create-volume {}", spec.name)).await
     }
@@ -519,6 +525,7 @@ fn old_container(name: &str, id: &str) -> ObservedContainer {
         state: RunState::Running,
         health: None,
         anonymous_volumes: BTreeMap::from([("/data".to_string(), "anon123".to_string())]),
+        networks: vec![],
         created: 0,
     }
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use crate::graph::Graph;
 use crate::labels;
-use crate::model::{Condition, Project, Service};
+use crate::hash::resource;
+use crate::model::{Condition, Network, Project, Service, Volume};
 
 /// Where the project came from, written on every container as the reference does.
 #[derive(Debug, Clone, Default)]
@@ -53,11 +54,15 @@ pub struct DesiredService {
     pub labels: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DesiredResource {
     pub key: String,
     pub name: String,
     pub external: bool,
+    /// The config hash written on the resource, as the reference computes it.
+    pub hash: String,
+    /// A network's definition, to explain why it is recreated.
+    pub network: Option<Network>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,16 +102,27 @@ pub fn desired(project: &Project, origin: &Origin, scale: &BTreeMap<String, u32>
     known_services.extend(origin.disabled_services.iter().cloned());
     Desired {
         project: project.name.clone(),
-        networks: project.networks.iter().map(|(k, n)| resource(&project.name, k, n.name.as_deref(), n.external)).collect(),
-        volumes: project.volumes.iter().map(|(k, v)| resource(&project.name, k, v.name.as_deref(), v.external)).collect(),
+        networks: project.networks.iter().map(|(k, n)| network(&project.name, k, n)).collect(),
+        volumes: project.volumes.iter().map(|(k, v)| volume(&project.name, k, v)).collect(),
         services,
         known_services,
     }
 }
 
-fn resource(project: &str, key: &str, name: Option<&str>, external: bool) -> DesiredResource {
-    let name = name.map_or_else(|| format!("{project}_{key}"), str::to_string);
-    DesiredResource { key: key.to_string(), name, external }
+fn network(project: &str, key: &str, n: &Network) -> DesiredResource {
+    let name = engine_name(project, key, n.name.as_deref());
+    let hash = resource::network_hash(n, &name);
+    DesiredResource { key: key.to_string(), name, external: n.external, hash, network: Some(n.clone()) }
+}
+
+fn volume(project: &str, key: &str, v: &Volume) -> DesiredResource {
+    let name = engine_name(project, key, v.name.as_deref());
+    let hash = resource::volume_hash(v, &name);
+    DesiredResource { key: key.to_string(), name, external: v.external, hash, network: None }
+}
+
+fn engine_name(project: &str, key: &str, declared: Option<&str>) -> String {
+    declared.map_or_else(|| format!("{project}_{key}"), str::to_string)
 }
 
 fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: Option<u32>) -> DesiredService {

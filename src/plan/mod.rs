@@ -37,6 +37,10 @@ pub enum Op {
     UnpauseContainer { name: String },
     RemoveContainer { name: String, id: String, volumes: bool },
     RemoveNetwork { name: String },
+    /// Frees a network for its removal; the container keeps its other networks.
+    DisconnectNetwork { container: String, network: String },
+    /// Joins a replica to one of its service's networks, made anew, with the endpoint it had.
+    ConnectNetwork { service: String, number: u32, name: String, network: String },
     RemoveVolume { name: String },
     RemoveImage { image: String },
 }
@@ -81,6 +85,8 @@ impl Op {
             Op::StartContainer { .. } => "start",
             Op::RestartContainer { .. } => "restart",
             Op::AwaitService { .. } => "wait",
+            Op::DisconnectNetwork { .. } => "detach",
+            Op::ConnectNetwork { .. } => "attach",
             Op::StopContainer { .. } => "stop",
             Op::KillContainer { .. } => "kill",
             Op::PauseContainer { .. } => "pause",

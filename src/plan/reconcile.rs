@@ -10,7 +10,7 @@ use super::diff;
 use super::{ActionId, Op, Plan};
 use crate::labels;
 use crate::model::Condition;
-use crate::observe::{Observed, ObservedContainer, RunState};
+use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
 
 #[derive(Debug, Clone, Default)]
 pub struct UpOptions {
@@ -92,6 +92,8 @@ pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> R
         opts,
         plan: Plan::default(),
         networks: BTreeMap::new(),
+        network_names: BTreeMap::new(),
+        reattach: BTreeMap::new(),
         volumes: BTreeMap::new(),
         starts: BTreeMap::new(),
         recreated: BTreeMap::new(),
@@ -116,6 +118,10 @@ struct Reconciler<'a> {
     opts: &'a UpOptions,
     plan: Plan,
     networks: BTreeMap<String, ActionId>,
+    /// The create action of each recreated network, by engine name.
+    network_names: BTreeMap<String, ActionId>,
+    /// The recreated networks each container was disconnected from, by container id.
+    reattach: BTreeMap<String, Vec<String>>,
     volumes: BTreeMap<String, ActionId>,
     /// The start actions of each service, and whether it is being recreated.
     starts: BTreeMap<String, Vec<ActionId>>,
@@ -128,21 +134,58 @@ struct Reconciler<'a> {
 
 impl<'a> Reconciler<'a> {
     fn networks(&mut self) -> Vec<String> {
-        let exists = |n: &DesiredResource| self.observed.networks.iter().any(|o| o.name == n.name);
-        let missing_external = |n: &DesiredResource| self.observed.external_networks.get(&n.name) != Some(&true);
+        let observed = self.observed;
         let mut errors = Vec::new();
         for n in &self.desired.networks {
             if n.external {
-                if missing_external(n) {
+                if observed.external_networks.get(&n.name) != Some(&true) {
                     errors.push(format!("network {} declared as external, but could not be found", n.name));
                 }
-            } else if !exists(n) {
+            } else if let Some(found) = observed.networks.iter().find(|o| o.name == n.name) {
+                if diverged(n, found) {
+                    self.recreate_network(n, found);
+                }
+            } else {
                 let op = Op::CreateNetwork { key: n.key.clone(), name: n.name.clone() };
                 let id = self.plan.push(format!("network:{}", n.key), op, "missing", vec![]);
                 self.networks.insert(n.key.clone(), id);
             }
         }
         errors
+    }
+
+    /// As the reference does: the project's containers on the network are stopped and
+    /// disconnected, the network is removed and made anew. The replicas kept are reconnected
+    /// with their aliases and started (`service`); the others stay stopped.
+    fn recreate_network(&mut self, n: &DesiredResource, found: &ObservedNetwork) {
+        let resource = format!("network:{}", n.key);
+        let changes = n.network.as_ref().map(|w| diff::network_changes(found, w)).unwrap_or_default();
+        let reason = match changes.is_empty() {
+            true => "configuration changed (its config hash differs)".to_string(),
+            false => diff::summary(&changes),
+        };
+        let mut detached = Vec::new();
+        let observed = self.observed;
+        for c in observed.containers.iter().filter(|c| c.networks.contains(&found.name)) {
+            let container = format!("container:{}:{}", c.service, c.number);
+            let why = format!("network {} is recreated", n.key);
+            let stop = self.running(c).then(|| {
+                let timeout = self.opts.timeout.or_else(|| self.desired.service(&c.service).and_then(|s| s.stop_timeout));
+                self.plan.push(&container, Op::StopContainer { name: c.name.clone(), timeout }, &why, vec![])
+            });
+            let op = Op::DisconnectNetwork { container: c.name.clone(), network: found.name.clone() };
+            detached.push(self.plan.push(&container, op, &why, stop.into_iter().collect()));
+            self.reattach.entry(c.id.clone()).or_default().push(found.name.clone());
+        }
+        let remove = self.plan.push(&resource, Op::RemoveNetwork { name: found.name.clone() }, &reason, detached);
+        let op = Op::CreateNetwork { key: n.key.clone(), name: n.name.clone() };
+        let create = self.plan.push(&resource, op, reason, vec![remove]);
+        self.networks.insert(n.key.clone(), create);
+        self.network_names.insert(found.name.clone(), create);
+    }
+
+    fn running(&self, c: &ObservedContainer) -> bool {
+        matches!(c.state, RunState::Running | RunState::Paused | RunState::Restarting)
     }
 
     fn volumes(&mut self) -> Vec<String> {
@@ -192,6 +235,11 @@ impl<'a> Reconciler<'a> {
                         made.push(r);
                         starts.push(self.start(s, n, &name, &resource, "recreated", vec![r]));
                     }
+                    None if self.reattach.contains_key(&c.id) => {
+                        let connects = self.reconnect(s, n, &name, c, &resource);
+                        let reason = "reconnected to a recreated network";
+                        starts.push(self.start(s, n, &name, &resource, reason, connects));
+                    }
                     None if c.state != RunState::Running => {
                         let reason = format!("container is {}", state_name(c.state));
                         starts.push(self.start(s, n, &name, &resource, &reason, vec![]));
@@ -204,6 +252,19 @@ impl<'a> Reconciler<'a> {
         self.starts.insert(s.name.clone(), starts.into_iter().flatten().collect());
         self.recreated.insert(s.name.clone(), recreated);
         self.made.insert(s.name.clone(), made);
+    }
+
+    fn reconnect(&mut self, s: &DesiredService, n: u32, name: &str, c: &ObservedContainer, resource: &str) -> Vec<ActionId> {
+        let networks = self.reattach.get(&c.id).cloned().unwrap_or_default();
+        networks
+            .into_iter()
+            .filter_map(|network| {
+                let create = *self.network_names.get(&network)?;
+                let reason = format!("network {network} was recreated");
+                let op = Op::ConnectNetwork { service: s.name.clone(), number: n, name: name.to_string(), network };
+                Some(self.plan.push(resource, op, reason, vec![create]))
+            })
+            .collect()
     }
 
     fn prerequisites(&self, s: &DesiredService) -> Vec<ActionId> {
@@ -343,6 +404,12 @@ impl<'a> Reconciler<'a> {
             ));
         }
     }
+}
+
+/// A network made by compose whose config hash differs from its definition's. One without
+/// the label (made by hand, or by an old compose) is taken as it is, as the reference takes it.
+fn diverged(n: &DesiredResource, found: &ObservedNetwork) -> bool {
+    found.labels.get(labels::CONFIG_HASH).is_some_and(|h| !h.is_empty() && *h != n.hash)
 }
 
 /// The container kept for each replica number: the one holding the replica's name, else the

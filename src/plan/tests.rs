@@ -33,17 +33,35 @@ networks:
 /// What the engine would hold after a successful `up` of `d`.
 fn running(d: &Desired) -> Observed {
     let mut o = Observed::default();
-    o.networks = d.networks.iter().map(|n| ObservedNetwork { id: n.name.clone(), name: n.name.clone(), labels: BTreeMap::new() }).collect();
+    o.networks = d.networks.iter().map(made_network).collect();
+    let network_name = |key: &String| d.networks.iter().find(|n| n.key == *key).map(|n| n.name.clone());
     for s in &d.services {
         o.images.insert(s.image.clone(), "sha256:img".into());
         for n in 1..=s.replicas {
             let mut labels = s.labels.clone();
             labels.insert(APPLIED_LABEL.into(), s.applied.clone());
             labels.insert(labels::CONTAINER_NUMBER.into(), n.to_string());
-            o.containers.push(container(&s.name, n, &d.container_name(s, n), labels));
+            let mut c = container(&s.name, n, &d.container_name(s, n), labels);
+            c.networks = s.networks.iter().filter_map(network_name).collect();
+            o.containers.push(c);
         }
     }
     o
+}
+
+/// A network as the engine shows it once made from its definition.
+fn made_network(n: &super::desired::DesiredResource) -> ObservedNetwork {
+    let definition = n.network.clone().unwrap_or_default();
+    let mut labels = definition.labels.clone();
+    labels.insert(labels::CONFIG_HASH.to_string(), n.hash.clone());
+    ObservedNetwork {
+        id: n.name.clone(),
+        name: n.name.clone(),
+        labels,
+        driver: definition.driver.unwrap_or_else(|| "bridge".into()),
+        ipam_driver: "default".into(),
+        ..Default::default()
+    }
 }
 
 fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>) -> ObservedContainer {
@@ -58,6 +76,7 @@ fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>
         state: RunState::Running,
         health: None,
         anonymous_volumes: BTreeMap::new(),
+        networks: vec![],
         created: 0,
     }
 }
@@ -301,4 +320,66 @@ fn down_removes_orphans_and_removes_one_offs_only_with_remove_orphans() {
     assert_eq!(removed(&DownOptions::default()), vec!["p-a-1", "p-gone-1"]);
     let all = DownOptions { remove_orphans: true, ..DownOptions::default() };
     assert_eq!(removed(&all), vec!["p-a-1", "p-gone-1", "p-a-run-0123456789ab"]);
+}
+
+const NETS: &str = r#"
+services:
+  api: {image: busybox, networks: {back: null}, stop_grace_period: 3s, environment: {MODE: dev}}
+  solo: {image: busybox, networks: {front: null}}
+  web: {image: busybox, networks: {front: null, back: null}}
+networks:
+  front: {}
+  back: {labels: {tier: one}}
+"#;
+
+#[test]
+fn a_changed_network_is_made_anew_and_the_containers_on_it_reconnected_not_recreated() {
+    let before = project(NETS);
+    let after = project(&NETS.replace("tier: one", "tier: two"));
+    let plan = containers(&after, &running(&before), &UpOptions::default()).unwrap();
+    assert_eq!(
+        lines(&plan),
+        vec![
+            "0 stop container:api:1 network back is recreated",
+            "1 detach container:api:1 network back is recreated (after 0)",
+            "2 stop container:web:1 network back is recreated",
+            "3 detach container:web:1 network back is recreated (after 2)",
+            r#"4 remove network:back labels.tier: "one" → "two" (after 1, 3)"#,
+            r#"5 create network:back labels.tier: "one" → "two" (after 4)"#,
+            "6 attach container:api:1 network p_back was recreated (after 5)",
+            "7 start container:api:1 reconnected to a recreated network (after 6)",
+            "8 attach container:web:1 network p_back was recreated (after 5)",
+            "9 start container:web:1 reconnected to a recreated network (after 8)",
+        ]
+    );
+    assert_eq!(plan.actions[0].op, Op::StopContainer { name: "p-api-1".into(), timeout: Some(3) });
+}
+
+#[test]
+fn a_container_changed_with_its_network_is_recreated_on_the_new_network() {
+    let before = project(NETS);
+    let after = project(&NETS.replace("tier: one", "tier: two").replace("MODE: dev", "MODE: prod"));
+    let plan = containers(&after, &running(&before), &UpOptions::default()).unwrap();
+    let api: Vec<String> = lines(&plan).into_iter().filter(|l| l.contains("container:api")).collect();
+    assert_eq!(
+        api,
+        vec![
+            "0 stop container:api:1 network back is recreated",
+            "1 detach container:api:1 network back is recreated (after 0)",
+            r#"6 recreate container:api:1 environment.MODE: "dev" → "prod" (after 5)"#,
+            "7 start container:api:1 recreated (after 6)",
+        ]
+    );
+}
+
+#[test]
+fn a_network_without_a_config_hash_is_taken_as_it_is() {
+    let before = project(NETS);
+    let after = project(&NETS.replace("tier: one", "tier: two"));
+    let mut o = running(&before);
+    for n in &mut o.networks {
+        n.labels.clear();
+    }
+    let plan = containers(&after, &o, &UpOptions::default()).unwrap();
+    assert!(plan.is_empty(), "{plan}");
 }

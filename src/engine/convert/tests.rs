@@ -361,7 +361,7 @@ fn network_body() {
     );
     assert_eq!(
         b["Labels"],
-        json!({"tier": "front", "com.docker.compose.config-hash": super::resource_hash::network_hash(&project().networks["front"], "p_front"),
+        json!({"tier": "front", "com.docker.compose.config-hash": crate::hash::resource::network_hash(&project().networks["front"], "p_front"),
                "com.docker.compose.network": "front",
                "com.docker.compose.project": "p", "com.docker.compose.version": crate::labels::COMPOSE_VERSION})
     );

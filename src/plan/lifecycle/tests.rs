@@ -34,6 +34,7 @@ fn observed(states: &[(&str, RunState)]) -> Observed {
             state: *state,
             health: None,
             anonymous_volumes: BTreeMap::new(),
+            networks: vec![],
             created: 0,
         })
         .collect();

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Network, Volume};
 
-pub(super) fn network_hash(n: &Network, name: &str) -> String {
+pub fn network_hash(n: &Network, name: &str) -> String {
     let mut n = n.clone();
     n.name = Some(name.to_string());
     n.extensions.clear();
@@ -23,7 +23,7 @@ pub(super) fn network_hash(n: &Network, name: &str) -> String {
     digest(&n)
 }
 
-pub(super) fn volume_hash(v: &Volume, name: &str) -> String {
+pub fn volume_hash(v: &Volume, name: &str) -> String {
     let mut v = v.clone();
     v.name = Some(name.to_string());
     v.driver.get_or_insert_with(|| "local".to_string());
@@ -33,23 +33,7 @@ pub(super) fn volume_hash(v: &Volume, name: &str) -> String {
 
 fn digest(value: &impl Serialize) -> String {
     let json = serde_json::to_string(value).unwrap_or_default();
-    Sha256::digest(go_escaped(&json).as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Go's encoder escapes HTML-sensitive characters and the two Unicode line separators,
-/// which serde_json writes as they are. They can only occur inside strings.
-fn go_escaped(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
+    super::hex(&Sha256::digest(super::go_escaped(&json).as_bytes()))
 }
 
 #[cfg(test)]
