@@ -485,7 +485,8 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
             number,
             name,
         } => {
-            let spec = container_spec(ctx, service, *number, name, BTreeMap::new())?;
+            let mut spec = container_spec(ctx, service, *number, name, BTreeMap::new())?;
+            resolve_shared_hash(engine, ctx, &mut spec).await?;
             engine.create_container(&spec).await.map(drop)?
         }
         Op::RecreateContainer {
@@ -569,7 +570,26 @@ fn container_spec(
         anonymous_volumes,
         service_aliases: true,
         stdin_once: false,
+        shared_ids: BTreeMap::new(),
     })
+}
+
+/// The config hash of a service sharing other services' containers names those containers'
+/// ids, known only once they exist: by now they do, as the plan made it wait for them.
+async fn resolve_shared_hash<E: Engine>(engine: &E, ctx: &ExecContext, spec: &mut ContainerSpec) -> Result<(), ActionError> {
+    let Some(s) = ctx.desired.service(&spec.service).filter(|s| s.shares.is_some()) else {
+        return Ok(());
+    };
+    let mut ids = BTreeMap::new();
+    for d in s.shares.iter().flat_map(|sh| &sh.services) {
+        let Some(name) = ctx.desired.shared_container(d) else { continue };
+        if let Some(id) = engine.container_id(&name).await? {
+            ids.insert(d.clone(), id);
+        }
+    }
+    spec.labels.insert(labels::CONFIG_HASH.to_string(), s.hash_with(&ids));
+    spec.shared_ids = ids;
+    Ok(())
 }
 
 /// Replaces container `old_id` by a new one named `name`, in this order:
@@ -615,6 +635,7 @@ async fn recreate<E: Engine>(
         _ => BTreeMap::new(),
     };
     let mut spec = container_spec(ctx, service, number, name, volumes)?;
+    resolve_shared_hash(engine, ctx, &mut spec).await?;
     // The reference marks a replacement with the replica it replaces: `web-1`, or the
     // container name when one is set.
     let replaced = ctx

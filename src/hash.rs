@@ -6,6 +6,8 @@
 //! or every container made by one tool would be recreated by the other.
 pub mod resource;
 
+use std::collections::BTreeMap;
+
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
@@ -16,7 +18,52 @@ use crate::model::Service;
 /// on and which profiles enable it. Extensions are left out as the reference's JSON leaves
 /// them out.
 pub fn config_hash(service: &Service) -> String {
+    hash_of(service.json_view())
+}
+
+/// The services whose containers a service's hash names once resolved: those whose network,
+/// IPC or PID namespace it joins, and those it takes volumes from.
+pub fn referenced_services(service: &Service) -> Vec<String> {
+    let modes = [&service.network_mode, &service.ipc, &service.pid];
+    let joined = modes.into_iter().filter_map(|m| m.as_deref()?.strip_prefix("service:"));
+    let from = service.volumes_from.iter().filter_map(|v| volumes_from_service(v));
+    let mut out: Vec<String> = joined.chain(from).map(str::to_string).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn volumes_from_service(entry: &str) -> Option<&str> {
+    entry.split(':').next().filter(|first| *first != "container")
+}
+
+/// The hash the reference writes on a container of a service that shares another's
+/// namespaces or volumes: it hashes the service with each `service:x` mode replaced by
+/// `container:<id>` and each `volumes_from` entry by the bare container id (or name, for
+/// `container:name`), where the id is that of the first container of `x` by name.
+/// `ids` gives that id by service; a service missing from it is left as written.
+pub fn resolved_config_hash(service: &Service, ids: &BTreeMap<String, String>) -> String {
     let mut s = service.json_view();
+    for mode in [&mut s.network_mode, &mut s.ipc, &mut s.pid] {
+        let id = mode.as_deref().and_then(|m| m.strip_prefix("service:")).and_then(|x| ids.get(x));
+        if let Some(id) = id {
+            *mode = Some(format!("container:{id}"));
+        }
+    }
+    for entry in &mut s.volumes_from {
+        let resolved = match entry.split(':').collect::<Vec<_>>().as_slice() {
+            ["container", name, ..] => Some(name.to_string()),
+            [service, ..] => ids.get(*service).cloned(),
+            [] => None,
+        };
+        if let Some(r) = resolved {
+            *entry = r;
+        }
+    }
+    hash_of(s)
+}
+
+fn hash_of(mut s: Service) -> String {
     s.build = None;
     s.pull_policy = None;
     s.scale = None;
@@ -422,6 +469,23 @@ mod tests {
 
     fn service(yaml: &str) -> Service {
         serde_yaml::from_str(yaml).unwrap()
+    }
+
+    // The label the reference wrote on a follower of a container with this id.
+    #[test]
+    fn shared_namespaces_and_volumes_are_hashed_with_the_container_id() {
+        let follower = service(
+            "{image: busybox:latest, command: [sleep, '3600'], network_mode: 'service:base', ipc: 'service:base',
+              pid: 'service:base', volumes_from: ['base:ro']}",
+        );
+        assert_eq!(referenced_services(&follower), vec!["base"]);
+        let id = "c1b2c0a9f7f41652257d35608f3ca4067a8eeaa0c11cd7f119d9b09e1611141f";
+        let ids = BTreeMap::from([("base".to_string(), id.to_string())]);
+        assert_eq!(
+            resolved_config_hash(&follower, &ids),
+            "96535a1183e5d75ff50af29fc621e9d3b65a9da21b3646cfdab3f9812cd76be1"
+        );
+        assert_eq!(resolved_config_hash(&follower, &BTreeMap::new()), config_hash(&follower));
     }
 
     #[test]

@@ -282,3 +282,27 @@ fn a_changed_network_the_reference_made_is_recreated_too() {
     assert_eq!(network_id(&format!("{}_back", p.name)), back);
     assert_network_recreated_in_place(&p);
 }
+
+const SHARED: &str = r#"
+services:
+  base: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s, environment: {MODE: dev}}
+  follower: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s, network_mode: "service:base"}
+"#;
+
+#[test]
+fn a_service_in_anothers_namespace_follows_it_when_it_is_recreated() {
+    let p = EngineProject::new("up-shared", &[("compose.yaml", SHARED)]);
+    up(&p, &[]);
+    let n = &p.name;
+    let (base, follower) = (container_id(&format!("{n}-base-1")), container_id(&format!("{n}-follower-1")));
+    up(&p, &[]);
+    assert_eq!(container_id(&format!("{n}-follower-1")), follower, "a no-op up keeps the follower");
+    p.write("compose.yaml", &SHARED.replace("MODE: dev", "MODE: prod"));
+    up(&p, &[]);
+    let new_base = container_id(&format!("{n}-base-1"));
+    assert_ne!(new_base, base);
+    let f = inspect(&format!("{n}-follower-1"));
+    assert_ne!(f["Id"], follower.as_str(), "the follower should be recreated with base");
+    assert_eq!(f["HostConfig"]["NetworkMode"], format!("container:{new_base}").as_str());
+    assert_eq!(f["State"]["Running"], true);
+}

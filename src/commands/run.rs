@@ -123,6 +123,7 @@ fn spec(s: &Session, cmd: &RunCommand) -> Option<ContainerSpec> {
         anonymous_volumes: Default::default(),
         service_aliases: cmd.use_aliases,
         stdin_once: cmd.overrides.interactive,
+        shared_ids: Default::default(),
     })
 }
 

@@ -322,6 +322,14 @@ impl Engine for DockerEngine {
             .await?)
     }
 
+    async fn container_id(&self, name: &str) -> Result<Option<String>> {
+        match self.inspect(name).await {
+            Ok(c) => Ok(c.id),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn container_status(&self, id: &str) -> Result<ContainerStatus> {
         Ok(status(&self.inspect(id).await?))
     }

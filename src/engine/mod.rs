@@ -34,6 +34,8 @@ pub struct ContainerSpec {
     pub service_aliases: bool,
     /// A one-off attached to the user's input: the container's input closes when theirs does.
     pub stdin_once: bool,
+    /// The id of the first container of each service this one takes volumes from.
+    pub shared_ids: BTreeMap<String, String>,
 }
 
 /// A network or volume to create, by its key in the project.
@@ -236,6 +238,8 @@ pub trait Engine: Send + Sync + 'static {
     fn pause_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn unpause_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn rename_container(&self, id: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The id of the container with this name or id, if there is one.
+    fn container_id(&self, name: &str) -> impl Future<Output = Result<Option<String>>> + Send;
     fn container_status(&self, id: &str) -> impl Future<Output = Result<ContainerStatus>> + Send;
     /// The last `lines` lines of the container's output, to explain a failure.
     fn logs_tail(&self, id: &str, lines: usize) -> impl Future<Output = Result<String>> + Send;

@@ -113,6 +113,9 @@ impl Engine for Fake {
     async fn connect_network(&self, spec: &ContainerSpec, network: &str) -> Result<()> {
         self.call(format!("connect {} {network}", spec.name)).await
     }
+    async fn container_id(&self, name: &str) -> Result<Option<String>> {
+        Ok(Some(format!("id-{name}")))
+    }
     async fn create_volume(&self, spec: &ResourceSpec) -> Result<()> {
         self.call(format!("create-volume {}", spec.name)).await
     }

@@ -156,26 +156,28 @@ fn add_implicit_dependencies(s: &mut Mapping) {
     }
 }
 
-/// (service, restart) pairs in the order the fields appear in the reference's model.
+/// (service, restart) pairs in the order the fields appear in the reference's model. A
+/// service named by several fields restarts its dependent when any of them says so: only
+/// `volumes_from` alone does not.
 pub fn implicit_dependencies(s: &Mapping) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut add = |name: &str, restart: bool| match out.iter_mut().find(|(n, _)| n == name) {
+        Some((_, r)) => *r |= restart,
+        None => out.push((name.to_string(), restart)),
+    };
     for link in strings(s.get("links")) {
-        out.push((link.split(':').next().unwrap_or(link).to_string(), true));
+        add(link.split(':').next().unwrap_or(link), true);
     }
     for from in strings(s.get("volumes_from")) {
         // The reference takes the first `:` field as the service unless it says `container`.
         match from.split(':').next() {
             Some("container") | None => {}
-            Some(name) => out.push((name.to_string(), false)),
+            Some(name) => add(name, false),
         }
     }
     for mode in SERVICE_MODES.iter().chain(["cgroup"].iter()) {
-        if let Some(name) = s
-            .get(*mode)
-            .and_then(Value::as_str)
-            .and_then(|m| m.strip_prefix("service:"))
-        {
-            out.push((name.to_string(), true));
+        if let Some(name) = s.get(*mode).and_then(Value::as_str).and_then(|m| m.strip_prefix("service:")) {
+            add(name, true);
         }
     }
     out

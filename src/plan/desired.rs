@@ -52,6 +52,27 @@ pub struct DesiredService {
     pub applied: String,
     /// Labels every replica carries (the container number is added per replica).
     pub labels: BTreeMap<String, String>,
+    /// Set when the service joins other services' namespaces or takes their volumes.
+    pub shares: Option<Shares>,
+}
+
+/// What the hash of a service sharing with others is made from: the reference hashes it with
+/// the ids of the containers it shares with, so it changes when they are replaced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shares {
+    pub services: Vec<String>,
+    pub model: Box<Service>,
+}
+
+impl DesiredService {
+    /// The config hash of a container made now; `ids` holds the id of the first container of
+    /// each service it shares with.
+    pub fn hash_with(&self, ids: &BTreeMap<String, String>) -> String {
+        match &self.shares {
+            Some(shares) => crate::hash::resolved_config_hash(&shares.model, ids),
+            None => self.hash.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +108,13 @@ impl Desired {
     /// The container name of one replica.
     pub fn container_name(&self, s: &DesiredService, number: u32) -> String {
         s.container_name.clone().unwrap_or_else(|| format!("{}-{}-{number}", self.project, s.name))
+    }
+
+    /// The container another service shares with: the first of the service's by name, as
+    /// the reference picks it.
+    pub fn shared_container(&self, service: &str) -> Option<String> {
+        let s = self.service(service)?;
+        (1..=s.replicas).map(|n| self.container_name(s, n)).min()
     }
 }
 
@@ -136,6 +164,8 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
     let hash = crate::hash::config_hash(s);
     let applied = serde_json::to_string(&s.json_view()).unwrap_or_default();
     let labels = service_labels(project, origin, name, &hash, &depends_on);
+    let shared = crate::hash::referenced_services(s);
+    let shares = (!shared.is_empty()).then(|| Shares { services: shared, model: Box::new(s.clone()) });
     DesiredService {
         name: name.to_string(),
         replicas,
@@ -150,6 +180,7 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         stop_timeout: s.stop_grace_period.as_ref().map(|d| i64::try_from(d.0.as_secs()).unwrap_or(i64::MAX)),
         applied,
         labels,
+        shares,
     }
 }
 

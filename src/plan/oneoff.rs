@@ -103,6 +103,7 @@ mod tests {
                 (labels::ONEOFF.to_string(), "False".to_string()),
                 (labels::SERVICE.to_string(), "web".to_string()),
             ]),
+            shares: None,
         }
     }
 

@@ -330,9 +330,16 @@ impl<'a> Reconciler<'a> {
         if !target && self.opts.always_recreate_deps {
             return Some("dependency of the services asked for (--always-recreate-deps)".to_string());
         }
-        if c.label(labels::CONFIG_HASH) != Some(s.hash.as_str()) {
-            return Some(match c.label(APPLIED_LABEL) {
-                Some(old) => diff::summary(&diff::changes(old, &s.applied)),
+        if let Some(d) = self.shared_made_anew(s) {
+            return Some(format!("it shares {d}'s namespaces or volumes, and {d} gets a new container"));
+        }
+        if c.label(labels::CONFIG_HASH) != Some(self.expected_hash(s).as_str()) {
+            return Some(match c.label(APPLIED_LABEL).map(|old| diff::changes(old, &s.applied)) {
+                Some(changes) if !changes.is_empty() => diff::summary(&changes),
+                Some(_) if s.shares.is_some() => {
+                    "a container it shares namespaces or volumes with was replaced".to_string()
+                }
+                Some(_) => "configuration changed".to_string(),
                 None => "configuration changed (the container was made by another tool, whose config hash differs)"
                     .to_string(),
             });
@@ -341,6 +348,25 @@ impl<'a> Reconciler<'a> {
             return Some(format!("image {} changed", s.image));
         }
         None
+    }
+
+    fn shared_made_anew<'s>(&self, s: &'s DesiredService) -> Option<&'s str> {
+        let shared = s.shares.iter().flat_map(|sh| &sh.services);
+        shared.map(String::as_str).find(|d| self.made.get(*d).is_some_and(|m| !m.is_empty()))
+    }
+
+    /// The hash a container of `s` made from the engine's current state would carry.
+    fn expected_hash(&self, s: &DesiredService) -> String {
+        let Some(shares) = &s.shares else { return s.hash.clone() };
+        let ids = shares
+            .services
+            .iter()
+            .filter_map(|d| {
+                let first = self.observed.containers.iter().filter(|c| c.service == *d && !c.oneoff).min_by(|a, b| a.name.cmp(&b.name))?;
+                Some((d.clone(), first.id.clone()))
+            })
+            .collect();
+        s.hash_with(&ids)
     }
 
     /// A running, unchanged container whose dependency was recreated, with `restart: true`.

@@ -41,6 +41,9 @@ fn running(d: &Desired) -> Observed {
             let mut labels = s.labels.clone();
             labels.insert(APPLIED_LABEL.into(), s.applied.clone());
             labels.insert(labels::CONTAINER_NUMBER.into(), n.to_string());
+            let shared = s.shares.iter().flat_map(|sh| &sh.services);
+            let ids = shared.filter_map(|x| Some((x.clone(), format!("id-{}", d.shared_container(x)?)))).collect();
+            labels.insert(labels::CONFIG_HASH.into(), s.hash_with(&ids));
             let mut c = container(&s.name, n, &d.container_name(s, n), labels);
             c.networks = s.networks.iter().filter_map(network_name).collect();
             o.containers.push(c);
@@ -382,4 +385,44 @@ fn a_network_without_a_config_hash_is_taken_as_it_is() {
     }
     let plan = containers(&after, &o, &UpOptions::default()).unwrap();
     assert!(plan.is_empty(), "{plan}");
+}
+
+const SHARED: &str = r#"
+services:
+  base: {image: busybox, environment: {MODE: dev}}
+  follower: {image: busybox, network_mode: "service:base", volumes_from: [base], depends_on: {base: {condition: service_started, required: true, restart: true}}}
+"#;
+
+#[test]
+fn a_service_sharing_a_container_is_up_to_date_while_that_container_stays() {
+    let d = project(SHARED);
+    let plan = containers(&d, &running(&d), &UpOptions::default()).unwrap();
+    assert!(plan.is_empty(), "{plan}");
+}
+
+#[test]
+fn a_service_sharing_a_container_is_recreated_with_it() {
+    let before = project(SHARED);
+    let after = project(&SHARED.replace("MODE: dev", "MODE: prod"));
+    let plan = containers(&after, &running(&before), &UpOptions::default()).unwrap();
+    assert_eq!(
+        lines(&plan),
+        vec![
+            r#"0 recreate container:base:1 environment.MODE: "dev" → "prod""#,
+            "1 start container:base:1 recreated (after 0)",
+            "2 recreate container:follower:1 it shares base's namespaces or volumes, and base gets a new container (after 0)",
+            "3 wait service:base follower depends on it (service_started) (after 1)",
+            "4 start container:follower:1 recreated (after 2, 3)",
+        ]
+    );
+}
+
+#[test]
+fn a_service_sharing_a_replaced_container_is_recreated_and_says_why() {
+    let d = project(SHARED);
+    let mut o = running(&d);
+    o.containers.iter_mut().filter(|c| c.service == "base").for_each(|c| c.id = "id-new".into());
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    assert_eq!(plan.actions[0].resource, "container:follower:1");
+    assert_eq!(plan.actions[0].reason, "a container it shares namespaces or volumes with was replaced");
 }

@@ -187,21 +187,22 @@ fn config_target(r: &ServiceFileRef) -> String {
     }
 }
 
-/// `service[:mode]` names the service's first container; `container:name[:mode]` a container.
+/// `service[:mode]` names the service's first container, by id once known;
+/// `container:name[:mode]` a container. The mode is dropped, as the reference drops it: its
+/// containers take volumes read-write whatever the file says, and ours must be the same.
 pub(super) fn volumes_from(ctx: &Ctx) -> Vec<String> {
     ctx.service
         .volumes_from
         .iter()
         .map(|entry| {
-            let (source, mode) = match entry.rsplit_once(':') {
-                Some((rest, m)) if m == "ro" || m == "rw" => (rest, Some(m)),
-                _ => (entry.as_str(), None),
-            };
-            let name = match source.strip_prefix("container:") {
-                Some(container) => container.to_string(),
-                None => ctx.container_name(source, 1),
-            };
-            mode.map_or_else(|| name.clone(), |m| format!("{name}:{m}"))
+            let mut fields = entry.split(':');
+            match (fields.next().unwrap_or_default(), fields.next()) {
+                ("container", Some(container)) => container.to_string(),
+                (service, _) => match ctx.spec.shared_ids.get(service) {
+                    Some(id) => id.clone(),
+                    None => ctx.container_name(service, 1),
+                },
+            }
         })
         .collect()
 }

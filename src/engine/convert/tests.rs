@@ -103,6 +103,7 @@ fn spec(service: &str, number: u32) -> ContainerSpec {
         anonymous_volumes: BTreeMap::from([("/anon".into(), "0123abcd".into())]),
         service_aliases: true,
         stdin_once: false,
+        shared_ids: BTreeMap::new(),
     }
 }
 
@@ -178,7 +179,7 @@ fn plain_volumes_are_binds_and_the_rest_mounts() {
         ])
     );
     assert_eq!(h["Tmpfs"], json!({"/run": "", "/run/lock": "size=64k"}));
-    assert_eq!(h["VolumesFrom"], json!(["p-db-1", "other:ro"]));
+    assert_eq!(h["VolumesFrom"], json!(["p-db-1", "other"]));
 }
 
 #[test]
