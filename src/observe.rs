@@ -52,6 +52,8 @@ pub struct ObservedContainer {
     pub anonymous_volumes: BTreeMap<String, String>,
     /// The engine names of the networks it is connected to.
     pub networks: Vec<String>,
+    /// The named volumes it mounts.
+    pub named_volumes: Vec<String>,
     pub created: i64,
 }
 

@@ -101,6 +101,7 @@ fn container(project: &Arc<Project>, service: &str, number: u32) -> ContainerSpe
         anonymous_volumes: BTreeMap::new(),
         service_aliases: true,
         stdin_once: false,
+        shared_ids: BTreeMap::new(),
     }
 }
 

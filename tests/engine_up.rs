@@ -306,3 +306,27 @@ fn a_service_in_anothers_namespace_follows_it_when_it_is_recreated() {
     assert_eq!(f["HostConfig"]["NetworkMode"], format!("container:{new_base}").as_str());
     assert_eq!(f["State"]["Running"], true);
 }
+
+const LABELLED_VOLUME: &str = r#"
+services:
+  a: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s, volumes: ["data:/data"]}
+volumes:
+  data: {labels: {tier: one}}
+"#;
+
+#[test]
+fn a_changed_volume_is_kept_unless_up_is_told_yes() {
+    let p = EngineProject::new("up-volchange", &[("compose.yaml", LABELLED_VOLUME)]);
+    up(&p, &[]);
+    let n = &p.name;
+    assert!(exec(&format!("{n}-a-1"), &["sh", "-c", "echo kept > /data/f"]).0);
+    p.write("compose.yaml", &LABELLED_VOLUME.replace("tier: one", "tier: two"));
+    let out = p.dockhand(&["up", "-d"]).assert_success().clone();
+    assert!(out.stderr.contains(&format!("volume \"{n}_data\" exists but doesn't match")), "{}", out.stderr);
+    assert_eq!(exec(&format!("{n}-a-1"), &["cat", "/data/f"]).1.trim(), "kept");
+    up(&p, &["-y"]);
+    let labels = docker(&["volume", "inspect", "-f", "{{index .Labels \"tier\"}}", &format!("{n}_data")]);
+    assert_eq!(labels.trim(), "two");
+    assert!(!exec(&format!("{n}-a-1"), &["test", "-e", "/data/f"]).0, "the volume should be new");
+    assert_eq!(inspect(&format!("{n}-a-1"))["State"]["Running"], true);
+}

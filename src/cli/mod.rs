@@ -1030,6 +1030,7 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         build: a.converge.build,
         no_build: a.converge.no_build,
         timeout: a.timeout,
+        recreate_volumes: a.converge.yes,
     };
     let cmd = UpCommand {
         plan,

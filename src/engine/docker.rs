@@ -451,6 +451,11 @@ fn anonymous_volumes(mounts: &[MountPoint]) -> BTreeMap<String, String> {
         .collect()
 }
 
+fn named_volumes(mounts: &[MountPoint]) -> Vec<String> {
+    let volumes = mounts.iter().filter(|m| m.typ == Some(MountPointTypeEnum::VOLUME));
+    volumes.filter_map(|m| m.name.clone()).filter(|name| !is_anonymous_volume(name)).collect()
+}
+
 fn container_name(names: Option<&Vec<String>>) -> String {
     let first = names.and_then(|n| n.first()).map_or("", String::as_str);
     first.trim_start_matches('/').to_string()
@@ -473,6 +478,7 @@ fn observed(s: ContainerSummary) -> ObservedContainer {
         state: run_state(&s.state.map(|s| s.to_string()).unwrap_or_default()),
         health: health_in_status(&status),
         anonymous_volumes: anonymous_volumes(s.mounts.as_deref().unwrap_or_default()),
+        named_volumes: named_volumes(s.mounts.as_deref().unwrap_or_default()),
         networks,
         created: s.created.unwrap_or(0),
         labels,

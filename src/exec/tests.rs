@@ -529,6 +529,7 @@ fn old_container(name: &str, id: &str) -> ObservedContainer {
         health: None,
         anonymous_volumes: BTreeMap::from([("/data".to_string(), "anon123".to_string())]),
         networks: vec![],
+        named_volumes: vec![],
         created: 0,
     }
 }

@@ -3,7 +3,7 @@
 //! recreated depends on the image a pull or build produces; `containers` plans the rest once
 //! those images are known.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::{condition_name, Desired, DesiredResource, DesiredService, PullPolicy, APPLIED_LABEL};
 use super::diff;
@@ -31,6 +31,8 @@ pub struct UpOptions {
     pub no_build: bool,
     /// `-t`: grace period for the containers this `up` stops.
     pub timeout: Option<i64>,
+    /// `-y`: volumes whose configuration changed are recreated rather than kept.
+    pub recreate_volumes: bool,
 }
 
 /// Pulls and builds: one action per image reference, whatever the number of services using it.
@@ -94,6 +96,7 @@ pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> R
         networks: BTreeMap::new(),
         network_names: BTreeMap::new(),
         reattach: BTreeMap::new(),
+        removed: BTreeSet::new(),
         volumes: BTreeMap::new(),
         starts: BTreeMap::new(),
         recreated: BTreeMap::new(),
@@ -122,6 +125,8 @@ struct Reconciler<'a> {
     network_names: BTreeMap<String, ActionId>,
     /// The recreated networks each container was disconnected from, by container id.
     reattach: BTreeMap<String, Vec<String>>,
+    /// Containers removed with a volume they use, by id.
+    removed: BTreeSet<String>,
     volumes: BTreeMap<String, ActionId>,
     /// The start actions of each service, and whether it is being recreated.
     starts: BTreeMap<String, Vec<ActionId>>,
@@ -189,13 +194,25 @@ impl<'a> Reconciler<'a> {
     }
 
     fn volumes(&mut self) -> Vec<String> {
+        let observed = self.observed;
         let mut errors = Vec::new();
         for v in &self.desired.volumes {
             if v.external {
-                if self.observed.external_volumes.get(&v.name) != Some(&true) {
+                if observed.external_volumes.get(&v.name) != Some(&true) {
                     errors.push(format!("external volume \"{}\" not found", v.name));
                 }
-            } else if !self.observed.volumes.iter().any(|o| o.name == v.name) {
+            } else if let Some(found) = observed.volumes.iter().find(|o| o.name == v.name) {
+                let diverged = found.labels.get(labels::CONFIG_HASH).is_some_and(|h| !h.is_empty() && *h != v.hash);
+                if diverged && self.opts.recreate_volumes {
+                    self.recreate_volume(v);
+                } else if diverged {
+                    self.plan.warnings.push(format!(
+                        "volume \"{}\" exists but doesn't match the configuration in the compose file; it is kept \
+                         as it is (run up with -y to recreate it: its data will be lost)",
+                        v.name
+                    ));
+                }
+            } else {
                 let op = Op::CreateVolume { key: v.key.clone(), name: v.name.clone() };
                 let id = self.plan.push(format!("volume:{}", v.key), op, "missing", vec![]);
                 self.volumes.insert(v.key.clone(), id);
@@ -204,9 +221,32 @@ impl<'a> Reconciler<'a> {
         errors
     }
 
+    /// `-y`: the containers using the volume go (the project's replicas are made anew by
+    /// `service`), then the volume is removed and made again.
+    fn recreate_volume(&mut self, v: &DesiredResource) {
+        let observed = self.observed;
+        let reason = "its configuration changed (-y: recreated, its data is lost)";
+        let mut removed = Vec::new();
+        for c in observed.containers.iter().filter(|c| c.named_volumes.contains(&v.name)) {
+            let why = format!("volume {} is recreated", v.key);
+            let timeout = self.desired.service(&c.service).and_then(|s| s.stop_timeout);
+            removed.push(self.remove(c, &why, timeout));
+            self.removed.insert(c.id.clone());
+        }
+        let resource = format!("volume:{}", v.key);
+        let remove = self.plan.push(&resource, Op::RemoveVolume { name: v.name.clone() }, reason, removed);
+        let op = Op::CreateVolume { key: v.key.clone(), name: v.name.clone() };
+        let create = self.plan.push(&resource, op, reason, vec![remove]);
+        self.volumes.insert(v.key.clone(), create);
+    }
+
     fn service(&mut self, s: &DesiredService) {
-        let existing: Vec<&ObservedContainer> =
-            self.observed.containers.iter().filter(|c| c.service == s.name && !c.oneoff).collect();
+        let existing: Vec<&ObservedContainer> = self
+            .observed
+            .containers
+            .iter()
+            .filter(|c| c.service == s.name && !c.oneoff && !self.removed.contains(&c.id))
+            .collect();
         let replicas = pick_replicas(&existing, |n| self.desired.container_name(s, n));
         let prereqs = self.prerequisites(s);
         let mut starts = Vec::new();
@@ -399,12 +439,12 @@ impl<'a> Reconciler<'a> {
         }
     }
 
-    fn remove(&mut self, c: &ObservedContainer, reason: &str, stop_timeout: Option<i64>) {
+    fn remove(&mut self, c: &ObservedContainer, reason: &str, stop_timeout: Option<i64>) -> ActionId {
         let resource = format!("container:{}:{}", c.service, c.number);
         let timeout = self.opts.timeout.or(stop_timeout);
         let stop = self.plan.push(&resource, Op::StopContainer { name: c.name.clone(), timeout }, reason, vec![]);
         let op = Op::RemoveContainer { name: c.name.clone(), id: c.id.clone(), volumes: false };
-        self.plan.push(&resource, op, reason, vec![stop]);
+        self.plan.push(&resource, op, reason, vec![stop])
     }
 
     fn orphans(&mut self) {
@@ -412,7 +452,7 @@ impl<'a> Reconciler<'a> {
             .observed
             .containers
             .iter()
-            .filter(|c| !c.oneoff && !self.desired.known_services.contains(&c.service))
+            .filter(|c| !c.oneoff && !self.desired.known_services.contains(&c.service) && !self.removed.contains(&c.id))
             .collect();
         if orphans.is_empty() {
             return;

@@ -80,6 +80,7 @@ fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>
         health: None,
         anonymous_volumes: BTreeMap::new(),
         networks: vec![],
+        named_volumes: vec![],
         created: 0,
     }
 }
@@ -425,4 +426,46 @@ fn a_service_sharing_a_replaced_container_is_recreated_and_says_why() {
     let plan = containers(&d, &o, &UpOptions::default()).unwrap();
     assert_eq!(plan.actions[0].resource, "container:follower:1");
     assert_eq!(plan.actions[0].reason, "a container it shares namespaces or volumes with was replaced");
+}
+
+const VOLUME: &str = r#"
+services:
+  a: {image: busybox, volumes: [{type: volume, source: data, target: /data}]}
+  b: {image: busybox}
+volumes:
+  data: {labels: {tier: one}}
+"#;
+
+/// What the engine holds after `up` of VOLUME: the volume labelled with its hash, mounted by `a`.
+fn with_volume(d: &Desired) -> Observed {
+    let mut o = running(d);
+    for v in &d.volumes {
+        let labels = BTreeMap::from([(labels::CONFIG_HASH.to_string(), v.hash.clone())]);
+        o.volumes.push(crate::observe::ObservedVolume { name: v.name.clone(), labels });
+    }
+    o.containers.iter_mut().filter(|c| c.service == "a").for_each(|c| c.named_volumes = vec!["p_data".into()]);
+    o
+}
+
+#[test]
+fn a_changed_volume_is_kept_with_a_warning_and_recreated_only_with_yes() {
+    let before = project(VOLUME);
+    let after = project(&VOLUME.replace("tier: one", "tier: two"));
+    assert!(containers(&before, &with_volume(&before), &UpOptions::default()).unwrap().is_empty());
+    let kept = containers(&after, &with_volume(&before), &UpOptions::default()).unwrap();
+    assert!(kept.is_empty(), "{kept}");
+    assert!(kept.warnings[0].contains("volume \"p_data\" exists but doesn't match"), "{:?}", kept.warnings);
+    let yes = UpOptions { recreate_volumes: true, ..UpOptions::default() };
+    let plan = containers(&after, &with_volume(&before), &yes).unwrap();
+    assert_eq!(
+        lines(&plan),
+        vec![
+            "0 stop container:a:1 volume data is recreated",
+            "1 remove container:a:1 volume data is recreated (after 0)",
+            "2 remove volume:data its configuration changed (-y: recreated, its data is lost) (after 1)",
+            "3 create volume:data its configuration changed (-y: recreated, its data is lost) (after 2)",
+            "4 create container:a:1 no container (after 3)",
+            "5 start container:a:1 created (after 4)",
+        ]
+    );
 }

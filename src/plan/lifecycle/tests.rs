@@ -35,6 +35,7 @@ fn observed(states: &[(&str, RunState)]) -> Observed {
             health: None,
             anonymous_volumes: BTreeMap::new(),
             networks: vec![],
+            named_volumes: vec![],
             created: 0,
         })
         .collect();
