@@ -4,12 +4,16 @@
 use std::collections::BTreeMap;
 
 use crate::engine::{Engine, EngineError};
+use crate::labels;
 use crate::model::IpamPool;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observed {
     pub containers: Vec<ObservedContainer>,
     pub networks: Vec<ObservedNetwork>,
+    /// Networks without the project's label, by name, with the project that made them if
+    /// compose did: one may hold a project network's name.
+    pub foreign_networks: BTreeMap<String, Option<String>>,
     pub volumes: Vec<ObservedVolume>,
     /// Image references present locally, with their image ids.
     pub images: BTreeMap<String, String>,
@@ -109,15 +113,18 @@ pub async fn observe<E: Engine>(engine: &E, project: &str, wanted: &Wanted) -> R
     }));
     let (containers, networks, volumes, images, external_networks, external_volumes) = futures_util::try_join!(
         engine.list_containers(project),
-        engine.list_networks(project),
+        engine.list_networks(),
         engine.list_volumes(project),
         images,
         networks_exist,
         volumes_exist,
     )?;
+    let (networks, foreign): (Vec<ObservedNetwork>, Vec<ObservedNetwork>) =
+        networks.into_iter().partition(|n| n.labels.get(labels::PROJECT).is_some_and(|p| p == project));
     Ok(Observed {
         containers,
         networks,
+        foreign_networks: foreign.into_iter().map(|n| (n.name, n.labels.get(labels::PROJECT).cloned())).collect(),
         volumes,
         images: images.into_iter().flatten().collect(),
         external_networks: external_networks.into_iter().collect(),

@@ -109,11 +109,8 @@ impl Engine for DockerEngine {
         Ok(summaries.into_iter().map(observed).collect())
     }
 
-    async fn list_networks(&self, project: &str) -> Result<Vec<ObservedNetwork>> {
-        let options = ListNetworksOptions {
-            filters: Some(label_filter(vec![project_label(project)])),
-        };
-        let networks = self.docker.list_networks(Some(options)).await?;
+    async fn list_networks(&self) -> Result<Vec<ObservedNetwork>> {
+        let networks = self.docker.list_networks(None::<ListNetworksOptions>).await?;
         Ok(networks.into_iter().map(observed_network).collect())
     }
 

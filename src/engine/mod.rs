@@ -207,7 +207,9 @@ pub struct Top {
 /// The engine seam. Futures are `Send` so the executor can run actions on the runtime.
 pub trait Engine: Send + Sync + 'static {
     fn list_containers(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedContainer>>> + Send;
-    fn list_networks(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedNetwork>>> + Send;
+    /// Every network the engine has: the project's are those with its label. One list, as a
+    /// network of the project's name made by hand must be seen too.
+    fn list_networks(&self) -> impl Future<Output = Result<Vec<ObservedNetwork>>> + Send;
     fn list_volumes(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedVolume>>> + Send;
     fn network_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     fn volume_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;

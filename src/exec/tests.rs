@@ -74,7 +74,7 @@ impl Engine for Fake {
     async fn list_containers(&self, _: &str) -> Result<Vec<ObservedContainer>> {
         Ok(vec![])
     }
-    async fn list_networks(&self, _: &str) -> Result<Vec<ObservedNetwork>> {
+    async fn list_networks(&self) -> Result<Vec<ObservedNetwork>> {
         Ok(vec![])
     }
     async fn list_volumes(&self, _: &str) -> Result<Vec<ObservedVolume>> {

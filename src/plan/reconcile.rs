@@ -150,6 +150,16 @@ impl<'a> Reconciler<'a> {
                 if diverged(n, found) {
                     self.recreate_network(n, found);
                 }
+            } else if let Some(owner) = observed.foreign_networks.get(&n.name) {
+                let made_by = match owner {
+                    Some(other) => format!("for project {other:?}"),
+                    None => "by compose".to_string(),
+                };
+                self.plan.warnings.push(format!(
+                    "a network with name {} exists but was not created {made_by}; it is used as it is \
+                     (set `external: true` to say so)",
+                    n.name
+                ));
             } else {
                 let op = Op::CreateNetwork { key: n.key.clone(), name: n.name.clone() };
                 let id = self.plan.push(format!("network:{}", n.key), op, "missing", vec![]);

@@ -469,3 +469,14 @@ fn a_changed_volume_is_kept_with_a_warning_and_recreated_only_with_yes() {
         ]
     );
 }
+
+#[test]
+fn a_network_of_the_same_name_made_by_hand_is_used_with_a_warning() {
+    let d = project(STACK);
+    let mut o = running(&d);
+    o.networks.clear();
+    o.foreign_networks.insert("p_default".into(), None);
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    assert!(plan.is_empty(), "{plan}");
+    assert!(plan.warnings[0].starts_with("a network with name p_default exists but was not created by compose"));
+}
