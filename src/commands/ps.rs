@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::engine_session;
 use crate::cli::{PsCommand, PsFormat};
-use crate::engine::{Engine, PsEntry};
+use crate::engine::{Engine, PsEntry, Publisher};
 use crate::load::Options;
 use crate::observe::RunState;
 use crate::plan::reconcile::state_name;
@@ -59,51 +59,72 @@ pub fn render(entries: &[PsEntry], cmd: &PsCommand, now: i64) -> String {
 }
 
 fn table(entries: &[PsEntry], now: i64) -> String {
-    let header = ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"].map(String::from);
-    let rows: Vec<[String; 7]> = entries
+    let header = ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"];
+    let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|e| {
-            [
+            vec![
                 e.name.clone(),
                 e.image.clone(),
                 e.quoted_command(false),
                 e.service.clone(),
                 format!("{} ago", human_duration(now - e.created)),
                 e.status.clone(),
-                ports(e),
+                ports(&e.publishers),
             ]
         })
         .collect();
-    let mut widths = header.clone().map(|h| h.chars().count());
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    std::iter::once(&header).chain(&rows).map(|r| line(r, &widths)).collect()
+    super::table::render(&super::table::PS, &header, &rows)
 }
 
-fn line(cells: &[String; 7], widths: &[usize; 7]) -> String {
-    let mut out = String::new();
-    for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-        if i == cells.len() - 1 {
-            out.push_str(c);
-        } else {
-            out.push_str(&format!("{c:<w$}   "));
-        }
-    }
-    out.trim_end().to_string() + "\n"
-}
-
-fn ports(e: &PsEntry) -> String {
-    let each = e.publishers.iter().map(|p| {
-        if p.published_port == 0 {
-            format!("{}/{}", p.target_port, p.protocol)
-        } else {
-            format!("{}:{}->{}/{}", p.url, p.published_port, p.target_port, p.protocol)
-        }
+/// The PORTS column as the docker CLI writes it: ports published on the same number
+/// grouped into ranges per address and protocol (unpublished ones per protocol), in the
+/// order the groups first appear, then every other mapping in order.
+fn ports(publishers: &[Publisher]) -> String {
+    let mut sorted: Vec<&Publisher> = publishers.iter().collect();
+    sorted.sort_by(|a, b| {
+        let key = |p: &Publisher| (p.target_port, p.url.clone(), p.published_port, p.protocol.clone());
+        key(a).cmp(&key(b))
     });
-    each.collect::<Vec<_>>().join(", ")
+    let mut groups: Vec<(String, u16, u16)> = Vec::new();
+    let mut done = Vec::new();
+    let mut mappings = Vec::new();
+    for p in sorted {
+        if !p.url.is_empty() && p.published_port != p.target_port {
+            mappings.push(format!("{}:{}->{}/{}", host(&p.url), p.published_port, p.target_port, p.protocol));
+            continue;
+        }
+        let key = if p.url.is_empty() { p.protocol.clone() } else { format!("{}/{}", p.url, p.protocol) };
+        match groups.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, last)) if p.target_port == last.saturating_add(1) => *last = p.target_port,
+            Some(group) => {
+                done.push(port_group(&group.0, group.1, group.2));
+                *group = (key, p.target_port, p.target_port);
+            }
+            None => groups.push((key, p.target_port, p.target_port)),
+        }
+    }
+    done.extend(groups.iter().map(|(k, first, last)| port_group(k, *first, *last)));
+    done.extend(mappings);
+    done.join(", ")
+}
+
+/// `80/tcp`, `8000-8001/tcp`, or with an address `0.0.0.0:8000-8001->8000-8001/tcp`.
+fn port_group(key: &str, first: u16, last: u16) -> String {
+    let (ip, protocol) = key.rsplit_once('/').unwrap_or(("", key));
+    let range = if first == last { first.to_string() } else { format!("{first}-{last}") };
+    match ip {
+        "" => format!("{range}/{protocol}"),
+        ip => format!("{}:{range}->{range}/{protocol}", host(ip)),
+    }
+}
+
+fn host(ip: &str) -> String {
+    if ip.contains(':') {
+        format!("[{ip}]")
+    } else {
+        ip.to_string()
+    }
 }
 
 /// One object per line, with the field names and values of the reference's `ps --format json`.
@@ -127,7 +148,7 @@ fn json_line(e: &PsEntry, now: i64) -> serde_json::Value {
         "Name": e.name,
         "Names": e.name,
         "Networks": e.networks.join(","),
-        "Ports": ports(e),
+        "Ports": ports(&e.publishers),
         "Project": e.project,
         "Publishers": publishers,
         "RunningFor": format!("{} ago", human_duration(now - e.created)),
@@ -182,6 +203,41 @@ mod tests {
         assert_eq!(human_duration(75), "About a minute");
         assert_eq!(human_duration(7200), "2 hours");
         assert_eq!(human_duration(86400 * 3), "3 days");
+    }
+
+    fn publisher(url: &str, published_port: u16, target_port: u16, protocol: &str) -> Publisher {
+        Publisher { url: url.into(), published_port, target_port, protocol: protocol.into() }
+    }
+
+    // The columns the reference printed for the same containers.
+    #[test]
+    fn ports_are_grouped_and_ordered_like_the_docker_cli() {
+        let ranges = [
+            publisher("127.0.0.1", 28203, 28203, "udp"),
+            publisher("::", 28201, 28201, "tcp"),
+            publisher("0.0.0.0", 28200, 28200, "tcp"),
+            publisher("", 0, 5001, "tcp"),
+            publisher("", 0, 5000, "tcp"),
+            publisher("0.0.0.0", 28201, 28201, "tcp"),
+            publisher("::", 28200, 28200, "tcp"),
+            publisher("", 0, 5002, "tcp"),
+        ];
+        assert_eq!(
+            ports(&ranges),
+            "5000-5002/tcp, 0.0.0.0:28200-28201->28200-28201/tcp, [::]:28200-28201->28200-28201/tcp, \
+             127.0.0.1:28203->28203/udp"
+        );
+        let mapped = [
+            publisher("0.0.0.0", 18443, 443, "udp"),
+            publisher("::", 18443, 443, "udp"),
+            publisher("127.0.0.1", 18080, 80, "tcp"),
+            publisher("", 0, 90, "tcp"),
+            publisher("", 0, 70, "tcp"),
+        ];
+        assert_eq!(
+            ports(&mapped),
+            "70/tcp, 90/tcp, 127.0.0.1:18080->80/tcp, 0.0.0.0:18443->443/udp, [::]:18443->443/udp"
+        );
     }
 
     #[test]

@@ -523,13 +523,12 @@ fn publisher(p: &Port) -> Publisher {
 fn ps_entry(s: ContainerSummary) -> PsEntry {
     let status = s.status.clone().unwrap_or_default();
     let mounts = s.mounts.clone().unwrap_or_default();
-    let publishers = s
-        .ports
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .map(publisher)
-        .collect();
+    let mut publishers: Vec<Publisher> = s.ports.as_deref().unwrap_or_default().iter().map(publisher).collect();
+    // The reference's order: by container port, then host port, protocol and address.
+    publishers.sort_by(|a, b| {
+        let key = |p: &Publisher| (p.target_port, p.published_port, p.protocol.clone(), p.url.clone());
+        key(a).cmp(&key(b))
+    });
     let container = observed(s.clone());
     PsEntry {
         id: container.id,
