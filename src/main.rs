@@ -6,7 +6,15 @@ use dockhand::cli::Cli;
 use dockhand::load::Env;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // A usage error exits 1, as with the reference (clap's own is 2); help and
+            // version output are no errors.
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+        }
+    };
     init_tracing(cli.global.verbose);
     let working_dir = match std::env::current_dir() {
         Ok(d) => d,

@@ -24,6 +24,12 @@ fn unique_project() -> String {
     )
 }
 
+/// The networks carrying the project's label; the engine lists every network.
+async fn project_networks(e: &DockerEngine, project: &str) -> Vec<dockhand::observe::ObservedNetwork> {
+    let all = e.list_networks().await.unwrap_or_default();
+    all.into_iter().filter(|n| n.labels.get(labels::PROJECT).is_some_and(|p| p == project)).collect()
+}
+
 async fn engine() -> DockerEngine {
     let env: Env = std::env::vars().filter(|(k, _)| k == "DOCKER_HOST").collect();
     DockerEngine::connect(&env)
@@ -56,7 +62,7 @@ impl Drop for Cleanup {
                 for c in e.list_containers(&project).await.unwrap_or_default() {
                     let _ = e.remove_container(&c.id, true).await;
                 }
-                for n in e.list_networks(&project).await.unwrap_or_default() {
+                for n in project_networks(&e, &project).await {
                     let _ = e.remove_network(&n.name).await;
                 }
                 for v in e.list_volumes(&project).await.unwrap_or_default() {
@@ -134,7 +140,7 @@ async fn networks_and_volumes_are_created_listed_and_removed() {
     e.create_volume(&resource(&p, "data", &vol, labels::VOLUME))
         .await
         .unwrap();
-    let networks = e.list_networks(&name).await.unwrap();
+    let networks = project_networks(&e, &name).await;
     assert_eq!(
         networks.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
         [net.as_str()]
@@ -155,7 +161,7 @@ async fn networks_and_volumes_are_created_listed_and_removed() {
     e.remove_volume(&vol).await.unwrap();
     assert!(!e.network_exists(&net).await.unwrap());
     assert!(!e.volume_exists(&vol).await.unwrap());
-    assert!(e.list_networks(&name).await.unwrap().is_empty());
+    assert!(project_networks(&e, &name).await.is_empty());
     let missing = e.remove_volume(&vol).await.unwrap_err();
     assert_eq!(missing.kind, Kind::NotFound, "{missing}");
 }

@@ -1,5 +1,6 @@
 //! The lifecycle commands against the real engine: stop/start/restart/kill/pause/unpause/rm
-//! change what the engine holds, in dependency order, and fail clearly on unknown services.
+//! change what the engine holds, in dependency order, and treat unknown services as the
+//! reference does.
 
 mod common;
 
@@ -46,9 +47,18 @@ fn stop_start_pause_unpause_kill() {
     p.dockhand(&["kill", "-s", "SIGKILL", "db"]).assert_success();
     assert_eq!(status(&p, "db"), "exited");
     assert_eq!(inspect(&format!("{}-db-1", p.name))["State"]["ExitCode"], 137);
-    let unknown = p.dockhand(&["stop", "nope"]);
-    unknown.assert_failure();
-    assert!(unknown.stderr.contains("no such service: nope"), "{}", unknown.describe());
+    // As with the reference: starting a name that is no service fails, the other actions
+    // find nothing to act on and succeed.
+    p.dockhand(&["start", "db"]).assert_success();
+    for action in ["stop", "kill", "pause", "unpause"] {
+        p.dockhand(&[action, "nope"]).assert_success();
+        assert_eq!(status(&p, "db"), "running", "{action} nope must leave db alone");
+    }
+    for action in ["start", "restart"] {
+        let unknown = p.dockhand(&[action, "nope"]);
+        unknown.assert_failure();
+        assert!(unknown.stderr.contains("no such service: nope"), "{}", unknown.describe());
+    }
 }
 
 #[test]

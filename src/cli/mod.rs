@@ -1087,8 +1087,9 @@ fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {
     Invocation::Ps(opts, cmd)
 }
 
-fn logs_invocation(mut opts: Options, a: LogsArgs, engine: EngineOptions) -> Invocation {
-    opts.services = a.names.clone();
+/// The services named do not narrow the load: like the reference, a name that is no service
+/// of the project just has no logs to show.
+fn logs_invocation(opts: Options, a: LogsArgs, engine: EngineOptions) -> Invocation {
     let cmd = LogsCommand {
         services: a.names,
         follow: a.follow,

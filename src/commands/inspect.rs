@@ -16,13 +16,11 @@ use crate::timespec;
 pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCode {
     engine_session::block_on(async {
         let Some(mut s) = Session::open_target(opts, engine_opts).await else { return ExitCode::FAILURE };
+        // `top` and `images` of a name that is no service show nothing, as the reference's do.
         let named: Vec<String> = match cmd {
-            Inspect::Top { services }
-            | Inspect::Images { services, .. }
-            | Inspect::Events { services, .. }
-            | Inspect::Wait { services, .. } => services.clone(),
+            Inspect::Events { services, .. } | Inspect::Wait { services, .. } => services.clone(),
             Inspect::Port { service, .. } => vec![service.clone()],
-            Inspect::Cp { .. } => vec![],
+            Inspect::Top { .. } | Inspect::Images { .. } | Inspect::Cp { .. } => vec![],
         };
         let unknown = s.unknown_services(&named);
         if !unknown.is_empty() {

@@ -13,8 +13,10 @@ use crate::plan::{lifecycle, teardown, Op, Plan};
 pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
     engine_session::block_on(async {
         let Some(mut s) = Session::open_target(opts, &cmd.engine).await else { return ExitCode::FAILURE };
+        // As with the reference, only starting asks for services that exist; the other
+        // actions find no container of a name that is no service and have nothing to do.
         let unknown = s.unknown_services(&cmd.services);
-        if !unknown.is_empty() {
+        if matches!(cmd.action, Lifecycle::Start | Lifecycle::Restart { .. }) && !unknown.is_empty() {
             return engine_session::fail(&unknown);
         }
         let plan = match plan(&s, cmd) {
