@@ -148,7 +148,10 @@ impl<'a> Reconciler<'a> {
                 }
             } else if let Some(found) = observed.networks.iter().find(|o| o.name == n.name) {
                 if diverged(n, found) {
-                    self.recreate_network(n, found);
+                    match self.outside_this_run(found) {
+                        Some(e) => errors.push(e),
+                        None => self.recreate_network(n, found),
+                    }
                 }
             } else if let Some(owner) = observed.foreign_networks.get(&n.name) {
                 let made_by = match owner {
@@ -197,6 +200,28 @@ impl<'a> Reconciler<'a> {
         let create = self.plan.push(&resource, op, reason, vec![remove]);
         self.networks.insert(n.key.clone(), create);
         self.network_names.insert(found.name.clone(), create);
+    }
+
+    /// A network can only be made anew once every container on it is off it; the containers of
+    /// services this run leaves alone (named services only) would stay off it, stopped.
+    fn outside_this_run(&self, found: &ObservedNetwork) -> Option<String> {
+        let mut services: Vec<&str> = self
+            .observed
+            .containers
+            .iter()
+            .filter(|c| c.networks.contains(&found.name) && !c.oneoff)
+            .filter(|c| self.desired.known_services.contains(&c.service) && self.desired.service(&c.service).is_none())
+            .map(|c| c.service.as_str())
+            .collect();
+        services.dedup();
+        (!services.is_empty()).then(|| {
+            format!(
+                "network {} changed and must be made anew, but services this up leaves alone use it ({}): \
+                 name them too, or run up for the whole project",
+                found.name,
+                services.join(", ")
+            )
+        })
     }
 
     fn running(&self, c: &ObservedContainer) -> bool {

@@ -480,3 +480,16 @@ fn a_network_of_the_same_name_made_by_hand_is_used_with_a_warning() {
     assert!(plan.is_empty(), "{plan}");
     assert!(plan.warnings[0].starts_with("a network with name p_default exists but was not created by compose"));
 }
+
+#[test]
+fn a_changed_network_used_by_services_left_out_of_the_run_is_an_error_before_anything_runs() {
+    let before = project(NETS);
+    let mut after = project(&NETS.replace("tier: one", "tier: two"));
+    after.services.retain(|s| s.name == "web");
+    let errors = containers(&after, &running(&before), &UpOptions::default()).unwrap_err();
+    assert_eq!(
+        errors,
+        vec!["network p_back changed and must be made anew, but services this up leaves alone use it (api): \
+              name them too, or run up for the whole project"]
+    );
+}
