@@ -148,7 +148,7 @@ impl<'a> Reconciler<'a> {
                 }
             } else if let Some(found) = observed.networks.iter().find(|o| o.name == n.name) {
                 if diverged(n, found) {
-                    match self.outside_this_run(found) {
+                    match self.left_out(|c| c.networks.contains(&found.name), &format!("network {}", found.name)) {
                         Some(e) => errors.push(e),
                         None => self.recreate_network(n, found),
                     }
@@ -202,23 +202,23 @@ impl<'a> Reconciler<'a> {
         self.network_names.insert(found.name.clone(), create);
     }
 
-    /// A network can only be made anew once every container on it is off it; the containers of
+    /// A network or volume can only be made anew once every container is off it; those of
     /// services this run leaves alone (named services only) would stay off it, stopped.
-    fn outside_this_run(&self, found: &ObservedNetwork) -> Option<String> {
+    fn left_out(&self, uses: impl Fn(&ObservedContainer) -> bool, what: &str) -> Option<String> {
         let mut services: Vec<&str> = self
             .observed
             .containers
             .iter()
-            .filter(|c| c.networks.contains(&found.name) && !c.oneoff)
+            .filter(|c| uses(c) && !c.oneoff)
             .filter(|c| self.desired.known_services.contains(&c.service) && self.desired.service(&c.service).is_none())
             .map(|c| c.service.as_str())
             .collect();
+        services.sort();
         services.dedup();
         (!services.is_empty()).then(|| {
             format!(
-                "network {} changed and must be made anew, but services this up leaves alone use it ({}): \
+                "{what} changed and must be made anew, but services this up leaves alone use it ({}): \
                  name them too, or run up for the whole project",
-                found.name,
                 services.join(", ")
             )
         })
@@ -238,8 +238,12 @@ impl<'a> Reconciler<'a> {
                 }
             } else if let Some(found) = observed.volumes.iter().find(|o| o.name == v.name) {
                 let diverged = found.labels.get(labels::CONFIG_HASH).is_some_and(|h| !h.is_empty() && *h != v.hash);
+                let left_out = || self.left_out(|c| c.named_volumes.contains(&v.name), &format!("volume {}", v.name));
                 if diverged && self.opts.recreate_volumes {
-                    self.recreate_volume(v);
+                    match left_out() {
+                        Some(e) => errors.push(e),
+                        None => self.recreate_volume(v),
+                    }
                 } else if diverged {
                     self.plan.warnings.push(format!(
                         "volume \"{}\" exists but doesn't match the configuration in the compose file; it is kept \
