@@ -330,3 +330,17 @@ fn a_changed_volume_is_kept_unless_up_is_told_yes() {
     assert!(!exec(&format!("{n}-a-1"), &["test", "-e", "/data/f"]).0, "the volume should be new");
     assert_eq!(inspect(&format!("{n}-a-1"))["State"]["Running"], true);
 }
+
+#[test]
+fn a_container_taken_off_its_network_is_recreated_on_it() {
+    let p = EngineProject::new("up-netoff", &[("compose.yaml", NETS)]);
+    up(&p, &[]);
+    let n = &p.name;
+    let web = container_id(&format!("{n}-web-1"));
+    docker(&["network", "disconnect", "-f", &format!("{n}_back"), &format!("{n}-web-1")]);
+    let dry = p.dockhand(&["--dry-run", "up", "-d"]).assert_success().stdout.clone();
+    assert!(dry.contains("network back not attached"), "{dry}");
+    up(&p, &[]);
+    assert_ne!(container_id(&format!("{n}-web-1")), web);
+    assert!(exec(&format!("{n}-web-1"), &["ping", "-c", "1", "-W", "2", "backend"]).0, "back again");
+}

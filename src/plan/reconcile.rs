@@ -426,7 +426,14 @@ impl<'a> Reconciler<'a> {
         if self.observed.images.get(&s.image).is_some_and(|id| *id != c.image_id) {
             return Some(format!("image {} changed", s.image));
         }
-        None
+        self.missing_network(s, c).map(|key| format!("network {key} not attached"))
+    }
+
+    /// A network of the service the container is not on: disconnected by hand, or left off
+    /// by an interrupted network recreation.
+    fn missing_network<'s>(&self, s: &'s DesiredService, c: &ObservedContainer) -> Option<&'s str> {
+        let name_of = |key: &str| self.desired.networks.iter().find(|n| n.key == key).map(|n| &n.name);
+        s.networks.iter().map(String::as_str).find(|key| name_of(key).is_some_and(|name| !c.networks.contains(name)))
     }
 
     fn shared_made_anew<'s>(&self, s: &'s DesiredService) -> Option<&'s str> {

@@ -493,3 +493,13 @@ fn a_changed_network_used_by_services_left_out_of_the_run_is_an_error_before_any
               name them too, or run up for the whole project"]
     );
 }
+
+#[test]
+fn a_container_off_one_of_its_networks_is_recreated_and_says_which() {
+    let d = project(NETS);
+    let mut o = running(&d);
+    let web = o.containers.iter_mut().find(|c| c.service == "web").unwrap();
+    web.networks.retain(|n| n != "p_back");
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    assert_eq!(lines(&plan), vec!["0 recreate container:web:1 network back not attached", "1 start container:web:1 recreated (after 0)"]);
+}
