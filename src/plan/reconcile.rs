@@ -178,16 +178,17 @@ impl<'a> Reconciler<'a> {
     fn recreate_network(&mut self, n: &DesiredResource, found: &ObservedNetwork) {
         let resource = format!("network:{}", n.key);
         let changes = n.network.as_ref().map(|w| diff::network_changes(found, w)).unwrap_or_default();
-        let reason = match changes.is_empty() {
-            true => "configuration changed (its config hash differs)".to_string(),
-            false => diff::summary(&changes),
+        let reason = if changes.is_empty() {
+            "configuration changed (its config hash differs)".to_string()
+        } else {
+            diff::summary(&changes)
         };
         let mut detached = Vec::new();
         let observed = self.observed;
         for c in observed.containers.iter().filter(|c| c.networks.contains(&found.name)) {
             let container = format!("container:{}:{}", c.service, c.number);
             let why = format!("network {} is recreated", n.key);
-            let stop = self.running(c).then(|| {
+            let stop = is_running(c).then(|| {
                 let timeout = self.opts.timeout.or_else(|| self.desired.service(&c.service).and_then(|s| s.stop_timeout));
                 self.plan.push(&container, Op::StopContainer { name: c.name.clone(), timeout }, &why, vec![])
             });
@@ -222,10 +223,6 @@ impl<'a> Reconciler<'a> {
                 services.join(", ")
             )
         })
-    }
-
-    fn running(&self, c: &ObservedContainer) -> bool {
-        matches!(c.state, RunState::Running | RunState::Paused | RunState::Restarting)
     }
 
     fn volumes(&mut self) -> Vec<String> {
@@ -516,6 +513,10 @@ impl<'a> Reconciler<'a> {
             ));
         }
     }
+}
+
+fn is_running(c: &ObservedContainer) -> bool {
+    matches!(c.state, RunState::Running | RunState::Paused | RunState::Restarting)
 }
 
 /// A network made by compose whose config hash differs from its definition's. One without
