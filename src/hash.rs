@@ -33,7 +33,8 @@ pub fn referenced_services(service: &Service) -> Vec<String> {
     out
 }
 
-fn volumes_from_service(entry: &str) -> Option<&str> {
+/// The service a `volumes_from` entry names, unless it names a container.
+pub fn volumes_from_service(entry: &str) -> Option<&str> {
     entry.split(':').next().filter(|first| *first != "container")
 }
 

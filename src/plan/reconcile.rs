@@ -109,7 +109,11 @@ pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> R
         return Err(errors);
     }
     for s in &desired.services {
+        errors.extend(r.missing_shared(s));
         r.service(s);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     r.orphans();
     Ok(r.plan)
@@ -341,6 +345,28 @@ impl<'a> Reconciler<'a> {
                 Some(self.plan.push(resource, op, reason, vec![create]))
             })
             .collect()
+    }
+
+    /// A service joining another's namespace or taking its volumes needs a container of it,
+    /// there already or made by this run (`--no-deps` makes none): the reference's errors.
+    fn missing_shared(&self, s: &DesiredService) -> Vec<String> {
+        let Some(shares) = &s.shares else { return Vec::new() };
+        let m = &shares.model;
+        let modes = [(&m.network_mode, "network namespace"), (&m.ipc, "IPC namespace"), (&m.pid, "PID namespace")];
+        let joined = modes.into_iter().filter_map(|(mode, what)| Some((mode.as_deref()?.strip_prefix("service:")?, what)));
+        let from = m.volumes_from.iter().filter_map(|v| Some((crate::hash::volumes_from_service(v)?, "volume")));
+        let mut missing: Vec<String> = joined
+            .chain(from)
+            .filter(|(d, _)| !self.has_container(d))
+            .map(|(d, what)| format!("cannot share {what} with service {d}: container missing"))
+            .collect();
+        missing.dedup();
+        missing
+    }
+
+    fn has_container(&self, service: &str) -> bool {
+        self.made.get(service).is_some_and(|m| !m.is_empty())
+            || self.observed.containers.iter().any(|c| c.service == service && !c.oneoff && !self.removed.contains(&c.id))
     }
 
     fn prerequisites(&self, s: &DesiredService) -> Vec<ActionId> {

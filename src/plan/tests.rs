@@ -503,3 +503,18 @@ fn a_container_off_one_of_its_networks_is_recreated_and_says_which() {
     let plan = containers(&d, &o, &UpOptions::default()).unwrap();
     assert_eq!(lines(&plan), vec!["0 recreate container:web:1 network back not attached", "1 start container:web:1 recreated (after 0)"]);
 }
+
+#[test]
+fn sharing_with_a_service_that_has_no_container_is_an_error_before_anything_runs() {
+    let mut d = project(SHARED);
+    let mut o = running(&d);
+    o.containers.retain(|c| c.service != "base");
+    d.services.retain(|s| s.name == "follower");
+    assert_eq!(
+        containers(&d, &o, &UpOptions::default()).unwrap_err(),
+        vec![
+            "cannot share network namespace with service base: container missing",
+            "cannot share volume with service base: container missing"
+        ]
+    );
+}
