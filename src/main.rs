@@ -1,12 +1,13 @@
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use dockhand::cli::Cli;
 use dockhand::load::Env;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args = dockhand::cli::bool_flags::normalize(&Cli::command(), std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             // A usage error exits 1, as with the reference (clap's own is 2); help and

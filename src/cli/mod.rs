@@ -1,6 +1,8 @@
 //! Command-line arguments (clap), turned into option structs before any work starts.
 //! clap stays in this module.
 
+pub mod bool_flags;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
