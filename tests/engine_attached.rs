@@ -145,3 +145,13 @@ fn the_ci_example_passes_and_fails_with_its_test_runner() {
     let down = common::dockhand(&root).args(["-p", name.as_str(), "down", "-v"]).run();
     down.assert_success();
 }
+
+#[test]
+fn up_of_a_named_service_returns_when_it_exits_leaving_attached_dependencies_running() {
+    let p = EngineProject::new("attach-deps", &[("compose.yaml", CI)]);
+    let out = p.cmd(&["up", "--attach-dependencies", "--menu=false", "tests"]).env("TESTS_EXIT", "0").run();
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stdout.contains("server-1  | server ready"), "the dependency is attached: {}", out.describe());
+    assert!(out.stdout.contains("tests-1 exited with code 0"), "{}", out.describe());
+    assert_eq!(state(&p, "server").0, "running", "the dependency is left running");
+}

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::engine_session::Session;
-use crate::cli::{Abort, AttachOptions, UpCommand};
+use crate::cli::{Abort, UpCommand};
+use crate::observe::RunState;
 use crate::engine::{Engine, LogRequest};
 use crate::exec;
 use crate::follow::{Ended, Follow, Selector};
@@ -47,7 +48,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     names.sort_unstable();
     println!("Attaching to {}", names.join(", "));
     follow.add_existing(&containers, &LogRequest { since: Some(started), ..request });
-    let end = watch(&mut follow, s, &cmd.attach).await;
+    let end = watch(&mut follow, s, cmd).await;
     match end {
         End::AllExited => ExitCode::SUCCESS,
         End::Interrupted => {
@@ -68,7 +69,8 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     }
 }
 
-async fn watch(follow: &mut Follow, s: &Session, opts: &AttachOptions) -> End {
+async fn watch(follow: &mut Follow, s: &Session, cmd: &UpCommand) -> End {
+    let opts = &cmd.attach;
     let interrupted = s.interrupted();
     loop {
         tokio::select! {
@@ -87,9 +89,23 @@ async fn watch(follow: &mut Follow, s: &Session, opts: &AttachOptions) -> End {
                 if abort {
                     return End::Abort(ended);
                 }
+                if named_services_exited(s, &cmd.services).await {
+                    return End::AllExited;
+                }
             }
         }
     }
+}
+
+/// Like the reference, `up SERVICE…` returns once the services named have exited, whatever
+/// the dependencies attached with them still do; they are left running.
+async fn named_services_exited(s: &Session, named: &[String]) -> bool {
+    if named.is_empty() {
+        return false;
+    }
+    let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return false };
+    let mut theirs = containers.iter().filter(|c| !c.oneoff && named.contains(&c.service)).peekable();
+    theirs.peek().is_some() && theirs.all(|c| !matches!(c.state, RunState::Running | RunState::Restarting | RunState::Paused))
 }
 
 /// The services whose output is shown, as the reference chooses them.
@@ -130,7 +146,7 @@ async fn stop_all(s: &mut Session, cmd: &UpCommand) {
 
 async fn kill_all(s: &Session) {
     let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return };
-    for c in containers.iter().filter(|c| c.state == crate::observe::RunState::Running) {
+    for c in containers.iter().filter(|c| c.state == RunState::Running) {
         if let Err(e) = s.engine.kill_container(&c.id, "SIGKILL").await {
             eprintln!("error: killing {}: {e}", c.name);
         }
