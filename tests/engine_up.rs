@@ -344,3 +344,15 @@ fn a_container_taken_off_its_network_is_recreated_on_it() {
     assert_ne!(container_id(&format!("{n}-web-1")), web);
     assert!(exec(&format!("{n}-web-1"), &["ping", "-c", "1", "-W", "2", "backend"]).0, "back again");
 }
+
+#[test]
+fn remove_orphans_set_in_the_env_file_removes_exited_one_offs() {
+    let yaml = "services:\n  test: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s}\n  job: {image: busybox:latest, command: echo hello, profiles: [run]}\n";
+    let p = EngineProject::new("up-orphan-env", &[("compose.yaml", yaml), (".env", "COMPOSE_REMOVE_ORPHANS=true\n")]);
+    p.dockhand(&["run", "job"]).assert_success();
+    let one_offs = || docker(&["ps", "-aq", "--filter", &p.label(), "--filter", "label=com.docker.compose.oneoff=True"]);
+    assert!(!one_offs().trim().is_empty(), "run leaves its exited container");
+    up(&p, &[]);
+    assert!(one_offs().trim().is_empty(), "up removes it: {}", one_offs());
+    assert_eq!(inspect(&format!("{}-test-1", p.name))["State"]["Running"], true);
+}

@@ -1209,7 +1209,8 @@ fn create_invocation(opts: Options, a: CreateArgs, engine: EngineOptions) -> Inv
     up_invocation(opts, up, engine)
 }
 
-fn env_flag(env: &Env, key: &str) -> bool {
+/// A `COMPOSE_*` switch set in an environment: `1`, `true` or `yes`.
+pub fn env_flag(env: &Env, key: &str) -> bool {
     env.get(key).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
 }
 

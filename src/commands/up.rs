@@ -17,6 +17,8 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
             return engine_session::fail(&[format!("no such service: {svc} (--exit-code-from)")]);
         }
         let started = crate::follow::now_nanos() / 1_000_000_000;
+        let plan_opts = with_project_env(&cmd.plan, &s);
+        let cmd = &UpCommand { plan: plan_opts, ..cmd.clone() };
         let images = match reconcile::images(&s.desired, &s.observed, &cmd.plan) {
             Ok(p) => p,
             Err(errors) => return engine_session::fail(&errors),
@@ -49,6 +51,12 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
         }
         super::attached::follow(&mut s, cmd, &opts.shell_env, started).await
     })
+}
+
+/// `COMPOSE_REMOVE_ORPHANS` may also come from the project's `.env`, as with the reference.
+fn with_project_env(opts: &reconcile::UpOptions, s: &Session) -> reconcile::UpOptions {
+    let from_env_file = s.loaded.as_ref().is_some_and(|l| crate::cli::env_flag(&l.env, "COMPOSE_REMOVE_ORPHANS"));
+    reconcile::UpOptions { remove_orphans: opts.remove_orphans || from_env_file, ..opts.clone() }
 }
 
 /// Images, then containers planned against the images as they now are. False when planning

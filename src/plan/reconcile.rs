@@ -516,19 +516,30 @@ impl<'a> Reconciler<'a> {
         self.plan.push(&resource, op, reason, vec![stop])
     }
 
+    /// As the reference counts them: containers of services no longer in the files, and
+    /// one-off containers that have exited.
+    fn is_orphan(&self, c: &ObservedContainer) -> bool {
+        if c.oneoff {
+            matches!(c.state, RunState::Exited | RunState::Dead)
+        } else {
+            !self.desired.known_services.contains(&c.service)
+        }
+    }
+
     fn orphans(&mut self) {
         let orphans: Vec<&ObservedContainer> = self
             .observed
             .containers
             .iter()
-            .filter(|c| !c.oneoff && !self.desired.known_services.contains(&c.service) && !self.removed.contains(&c.id))
+            .filter(|c| !self.removed.contains(&c.id) && self.is_orphan(c))
             .collect();
         if orphans.is_empty() {
             return;
         }
         if self.opts.remove_orphans {
             for c in orphans {
-                self.remove(c, "orphan: its service is no longer in the project", self.opts.timeout);
+                let reason = if c.oneoff { "orphan: an exited one-off container" } else { "orphan: its service is no longer in the project" };
+                self.remove(c, reason, self.opts.timeout);
             }
         } else {
             let names: Vec<&str> = orphans.iter().map(|c| c.name.as_str()).collect();

@@ -178,6 +178,23 @@ fn orphans_are_reported_and_removed_only_when_asked() {
 }
 
 #[test]
+fn exited_one_off_containers_are_orphans_and_running_ones_are_not() {
+    let d = project("services: {a: {image: busybox}}");
+    let mut o = running(&d);
+    for (slug, state) in [("1", RunState::Exited), ("2", RunState::Running)] {
+        let mut one = container("a", 1, &format!("p-a-run-{slug}"), BTreeMap::new());
+        one.oneoff = true;
+        one.state = state;
+        o.containers.push(one);
+    }
+    let opts = UpOptions { remove_orphans: true, ..UpOptions::default() };
+    assert_eq!(lines(&containers(&d, &o, &opts).unwrap()), vec![
+        "0 stop container:a:1 orphan: an exited one-off container",
+        "1 remove container:a:1 orphan: an exited one-off container (after 0)",
+    ]);
+}
+
+#[test]
 fn missing_external_network_is_an_error_before_anything_runs() {
     let d = project("services: {a: {image: busybox, networks: {ext: null}}}\nnetworks: {ext: {external: true, name: ext}}");
     let err = containers(&d, &Observed::default(), &UpOptions::default()).unwrap_err();
