@@ -356,3 +356,18 @@ fn remove_orphans_set_in_the_env_file_removes_exited_one_offs() {
     assert!(one_offs().trim().is_empty(), "up removes it: {}", one_offs());
     assert_eq!(inspect(&format!("{}-test-1", p.name))["State"]["Running"], true);
 }
+
+#[test]
+fn all_resources_makes_networks_and_volumes_no_service_uses() {
+    let yaml = "services:\n  a: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s}\nnetworks:\n  spare: {}\nvolumes:\n  spare: {}\n";
+    let p = EngineProject::new("up-allres", &[("compose.yaml", yaml)]);
+    up(&p, &[]);
+    let spare = || docker(&["network", "ls", "-q", "--filter", &format!("name={}_spare", p.name)]);
+    assert!(spare().trim().is_empty(), "unused networks are not made by default");
+    p.dockhand(&["--all-resources", "up", "-d"]).assert_success();
+    assert!(!spare().trim().is_empty(), "--all-resources makes the unused network");
+    let volume = docker(&["volume", "inspect", "-f", "{{.Name}}", &format!("{}_spare", p.name)]);
+    assert_eq!(volume.trim(), format!("{}_spare", p.name), "and the unused volume");
+    p.dockhand(&["--all-resources", "down", "-v"]).assert_success();
+    assert!(spare().trim().is_empty());
+}

@@ -48,6 +48,9 @@ pub struct Global {
     /// Show what would be done, change nothing
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// Include all resources, even those not used by services
+    #[arg(long)]
+    pub all_resources: bool,
     /// Progress output
     #[arg(long, value_enum, default_value = "auto", global = true, env = "COMPOSE_PROGRESS")]
     pub progress: ProgressMode,
@@ -940,6 +943,7 @@ impl Cli {
         }
         opts.files = g.files;
         opts.project_name = g.project_name;
+        opts.all_resources = g.all_resources;
         opts.project_directory = g.project_directory;
         opts.env_files = g.env_files;
         opts.profiles = g.profiles;

@@ -46,7 +46,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
         if cmd.watch {
             return with_watch(&mut s, opts, cmd, started).await;
         }
-        if cmd.detach || cmd.wait || cmd.plan.no_start {
+        if cmd.detach || cmd.wait || cmd.plan.no_start || s.desired.services.is_empty() {
             return ExitCode::SUCCESS;
         }
         super::attached::follow(&mut s, cmd, &opts.shell_env, started).await

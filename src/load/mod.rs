@@ -47,6 +47,8 @@ pub struct Options {
     pub resolve_paths: bool,
     pub normalize: bool,
     pub consistency: bool,
+    /// `--all-resources`: networks and volumes no service uses are kept.
+    pub all_resources: bool,
     pub working_dir: PathBuf,
     /// The process environment, read once by the caller.
     pub shell_env: Env,
@@ -69,6 +71,7 @@ impl Options {
             resolve_paths: true,
             normalize: true,
             consistency: true,
+            all_resources: false,
             working_dir,
             shell_env,
             stdin: None,

@@ -232,7 +232,7 @@ impl<'o> Session<'o> {
         self.extend(problems)?;
         let problems = profiles::select(&mut merged, &opts.services);
         self.extend(problems)?;
-        if opts.normalize {
+        if opts.normalize && !opts.all_resources {
             profiles::remove_unused_resources(&mut merged);
         }
         let kept = service_names(&merged);
