@@ -371,3 +371,15 @@ fn all_resources_makes_networks_and_volumes_no_service_uses() {
     p.dockhand(&["--all-resources", "down", "-v"]).assert_success();
     assert!(spare().trim().is_empty());
 }
+
+#[test]
+fn compatibility_names_containers_the_v1_way() {
+    let yaml = "services:\n  simple: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s}\n";
+    let p = EngineProject::new("up-compat", &[("compose.yaml", yaml)]);
+    p.dockhand(&["--compatibility", "up", "-d"]).assert_success();
+    assert_eq!(p.containers(), vec![format!("{}_simple_1", p.name)]);
+    let again = p.dockhand(&["--compatibility", "--dry-run", "up", "-d"]).assert_success().stdout.clone();
+    assert!(again.contains("nothing to do"), "{again}");
+    let env = p.cmd(&["--dry-run", "up", "-d"]).env("COMPOSE_COMPATIBILITY", "true").run();
+    assert!(env.stdout.contains("nothing to do"), "{}", env.describe());
+}

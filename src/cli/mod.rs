@@ -51,6 +51,9 @@ pub struct Global {
     /// Include all resources, even those not used by services
     #[arg(long)]
     pub all_resources: bool,
+    /// Run compose in backward compatibility mode
+    #[arg(long)]
+    pub compatibility: bool,
     /// Progress output
     #[arg(long, value_enum, default_value = "auto", global = true, env = "COMPOSE_PROGRESS")]
     pub progress: ProgressMode,
@@ -944,6 +947,7 @@ impl Cli {
         opts.files = g.files;
         opts.project_name = g.project_name;
         opts.all_resources = g.all_resources;
+        opts.compatibility = g.compatibility;
         opts.project_directory = g.project_directory;
         opts.env_files = g.env_files;
         opts.profiles = g.profiles;

@@ -111,7 +111,7 @@ async fn await_dependencies(s: &Session, service: &str) -> bool {
 fn spec(s: &Session, cmd: &RunCommand) -> Option<ContainerSpec> {
     let desired = s.desired.service(&cmd.service)?;
     let base = s.project.services.get(&cmd.service)?;
-    let one = one_off(&s.project.name, base, desired, &cmd.overrides, &slug());
+    let one = one_off(&s.project.name, s.project.separator(), base, desired, &cmd.overrides, &slug());
     let mut project = (*s.project).clone();
     project.services.insert(cmd.service.clone(), one.service);
     Some(ContainerSpec {

@@ -46,7 +46,8 @@ impl Ctx<'_> {
             .services
             .get(service)
             .and_then(|s| s.container_name.clone());
-        declared.unwrap_or_else(|| format!("{}-{service}-{number}", self.project.name))
+        let sep = self.project.separator();
+        declared.unwrap_or_else(|| format!("{}{sep}{service}{sep}{number}", self.project.name))
     }
 
     /// `service:x` names a service's container; the engine knows only `container:<name>`.

@@ -49,6 +49,8 @@ pub struct Options {
     pub consistency: bool,
     /// `--all-resources`: networks and volumes no service uses are kept.
     pub all_resources: bool,
+    /// `--compatibility` (or `COMPOSE_COMPATIBILITY`): v1 container names.
+    pub compatibility: bool,
     pub working_dir: PathBuf,
     /// The process environment, read once by the caller.
     pub shell_env: Env,
@@ -72,6 +74,7 @@ impl Options {
             normalize: true,
             consistency: true,
             all_resources: false,
+            compatibility: false,
             working_dir,
             shell_env,
             stdin: None,

@@ -76,7 +76,8 @@ struct Session<'o> {
 pub fn load(opts: &Options) -> Result<Loaded, Failure> {
     let mut s = Session::new(opts);
     match s.run() {
-        Some((project, files, project_dir)) if !s.has_errors() => {
+        Some((mut project, files, project_dir)) if !s.has_errors() => {
+            project.compatibility = opts.compatibility || crate::cli::env_flag(&s.env, "COMPOSE_COMPATIBILITY");
             let warnings = s.render();
             let env_files = used_env_files(opts, &project_dir);
             let disabled_services = s.disabled_services;

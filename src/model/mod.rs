@@ -52,6 +52,10 @@ pub struct Project {
     pub models: BTreeMap<String, Model>,
     #[serde(default)]
     pub name: String,
+    /// `--compatibility`: container names joined with `_`, as compose v1 named them. Not part
+    /// of the file.
+    #[serde(skip)]
+    pub compatibility: bool,
     #[serde(
         default,
         deserialize_with = "entries",
@@ -88,6 +92,15 @@ where
 
 impl Project {
     /// The project as `config --format json` prints it: extensions below the top level dropped.
+    /// What joins the project, service and number in a container name.
+    pub fn separator(&self) -> char {
+        if self.compatibility {
+            '_'
+        } else {
+            '-'
+        }
+    }
+
     pub fn json_view(&self) -> Project {
         let mut p = self.clone();
         json::strip_nested_extensions(&mut p);

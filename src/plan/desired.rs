@@ -89,6 +89,8 @@ pub struct DesiredResource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Desired {
     pub project: String,
+    /// Joins the parts of a container name (`_` with `--compatibility`).
+    pub separator: char,
     pub networks: Vec<DesiredResource>,
     pub volumes: Vec<DesiredResource>,
     /// Dependencies first.
@@ -107,7 +109,8 @@ impl Desired {
 
     /// The container name of one replica.
     pub fn container_name(&self, s: &DesiredService, number: u32) -> String {
-        s.container_name.clone().unwrap_or_else(|| format!("{}-{}-{number}", self.project, s.name))
+        let sep = self.separator;
+        s.container_name.clone().unwrap_or_else(|| format!("{}{sep}{}{sep}{number}", self.project, s.name))
     }
 
     /// The container another service shares with: the first of the service's by name, as
@@ -130,6 +133,7 @@ pub fn desired(project: &Project, origin: &Origin, scale: &BTreeMap<String, u32>
     known_services.extend(origin.disabled_services.iter().cloned());
     Desired {
         project: project.name.clone(),
+        separator: project.separator(),
         networks: project.networks.iter().map(|(k, n)| network(&project.name, k, n)).collect(),
         volumes: project.volumes.iter().map(|(k, v)| volume(&project.name, k, v)).collect(),
         services,

@@ -35,9 +35,9 @@ pub struct OneOff {
     pub labels: BTreeMap<String, String>,
 }
 
-/// `slug`: 64 hex digits; the name is `<project>-<service>-run-<first 12>` as the
+/// `slug`: 64 hex digits; the name is `<project>-<service>-run-<first 12>` (with `sep`) as the
 /// reference's, so that `docker compose ps -a` and `down --remove-orphans` treat it alike.
-pub fn one_off(project: &str, base: &Service, desired: &DesiredService, o: &RunOverrides, slug: &str) -> OneOff {
+pub fn one_off(project: &str, sep: char, base: &Service, desired: &DesiredService, o: &RunOverrides, slug: &str) -> OneOff {
     let mut s = base.clone();
     if !o.command.is_empty() {
         s.command = Some(o.command.clone());
@@ -72,7 +72,7 @@ pub fn one_off(project: &str, base: &Service, desired: &DesiredService, o: &RunO
     });
     s.container_name = None;
     let short: String = slug.chars().take(12).collect();
-    let name = o.name.clone().unwrap_or_else(|| format!("{project}-{}-run-{short}", desired.name));
+    let name = o.name.clone().unwrap_or_else(|| format!("{project}{sep}{}{sep}run{sep}{short}", desired.name));
     let mut labels = desired.labels.clone();
     labels.remove(labels::CONTAINER_NUMBER);
     labels.remove(APPLIED_LABEL);
@@ -117,7 +117,7 @@ mod tests {
             ..RunOverrides::default()
         };
         let slug = "0123456789abcdef".repeat(4);
-        let one = one_off("shop", &base, &desired(), &o, &slug);
+        let one = one_off("shop", '-', &base, &desired(), &o, &slug);
         assert_eq!(one.name, "shop-web-run-0123456789ab");
         assert_eq!(one.labels[labels::ONEOFF], "True");
         assert_eq!(one.labels[labels::SLUG], slug);
@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(one.service.container_name, None);
 
         let keep = RunOverrides { service_ports: true, entrypoint: Some(vec!["env".into()]), ..RunOverrides::default() };
-        let one = one_off("shop", &base, &desired(), &keep, &slug);
+        let one = one_off("shop", '-', &base, &desired(), &keep, &slug);
         assert_eq!(one.service.ports.len(), 1);
         assert_eq!(one.service.command, None, "a new entrypoint drops the service's command");
     }
