@@ -383,3 +383,31 @@ fn compatibility_names_containers_the_v1_way() {
     let env = p.cmd(&["--dry-run", "up", "-d"]).env("COMPOSE_COMPATIBILITY", "true").run();
     assert!(env.stdout.contains("nothing to do"), "{}", env.describe());
 }
+
+#[test]
+fn switching_an_external_volume_recreates_the_container_on_the_new_one() {
+    let yaml = "services:\n  app: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s, volumes: [\"data:/v\"]}\nvolumes:\n  data: {external: true, name: \"${VOL}\"}\n";
+    let p = EngineProject::new("up-volswitch", &[("compose.yaml", yaml)]);
+    let (one, two) = (format!("{}-one", p.name), format!("{}-two", p.name));
+    let _volumes = ExternalVolumes(p.name.clone(), vec![one.clone(), two.clone()]);
+    docker(&["volume", "create", &one]);
+    docker(&["volume", "create", &two]);
+    let mounted = || inspect(&format!("{}-app-1", p.name))["Mounts"][0]["Name"].as_str().unwrap_or_default().to_string();
+    p.cmd(&["up", "-d"]).env("VOL", &one).run().assert_success();
+    assert_eq!(mounted(), one);
+    p.cmd(&["up", "-d"]).env("VOL", &two).run().assert_success();
+    assert_eq!(mounted(), two);
+}
+
+/// Volumes a test made outside the project: removed after the project's containers, even
+/// when the test fails.
+struct ExternalVolumes(String, Vec<String>);
+
+impl Drop for ExternalVolumes {
+    fn drop(&mut self) {
+        common::engine::remove_project(&self.0);
+        for v in &self.1 {
+            docker(&["volume", "rm", "-f", v]);
+        }
+    }
+}

@@ -449,7 +449,20 @@ impl<'a> Reconciler<'a> {
         if self.observed.images.get(&s.image).is_some_and(|id| *id != c.image_id) {
             return Some(format!("image {} changed", s.image));
         }
-        self.missing_network(s, c).map(|key| format!("network {key} not attached"))
+        if let Some(key) = self.missing_network(s, c) {
+            return Some(format!("network {key} not attached"));
+        }
+        self.missing_volume(s, c).map(|(key, name)| format!("volume {key} ({name}) not mounted"))
+    }
+
+    /// A named volume of the service the container does not mount: an external volume's
+    /// `name:` changed, say, which the config hash does not cover.
+    fn missing_volume<'s>(&'s self, s: &'s DesiredService, c: &ObservedContainer) -> Option<(&'s str, &'s str)> {
+        let name_of = |key: &str| self.desired.volumes.iter().find(|v| v.key == key).map(|v| v.name.as_str());
+        s.volumes
+            .iter()
+            .filter_map(|key| Some((key.as_str(), name_of(key)?)))
+            .find(|(_, name)| !c.named_volumes.iter().any(|n| n == name))
     }
 
     /// A network of the service the container is not on: disconnected by hand, or left off

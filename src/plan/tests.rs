@@ -535,3 +535,12 @@ fn sharing_with_a_service_that_has_no_container_is_an_error_before_anything_runs
         ]
     );
 }
+
+#[test]
+fn a_container_without_one_of_its_named_volumes_is_recreated_and_says_which() {
+    let d = project(VOLUME);
+    let mut o = with_volume(&d);
+    o.containers.iter_mut().filter(|c| c.service == "a").for_each(|c| c.named_volumes = vec!["other".into()]);
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    assert_eq!(lines(&plan), vec!["0 recreate container:a:1 volume data (p_data) not mounted", "1 start container:a:1 recreated (after 0)"]);
+}
