@@ -411,3 +411,16 @@ impl Drop for ExternalVolumes {
         }
     }
 }
+
+#[test]
+fn scale_sets_replicas_of_the_services_named_and_resets_their_dependencies() {
+    let yaml = "services:\n  back: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s, depends_on: [db]}\n  db: {image: busybox:latest, command: sleep 3600, stop_grace_period: 1s}\n";
+    let p = EngineProject::new("up-scalecmd", &[("compose.yaml", yaml)]);
+    up(&p, &["--scale", "db=2"]);
+    let count = |s: &str| p.containers().iter().filter(|c| c.contains(&format!("-{s}-"))).count();
+    p.dockhand(&["scale", "--no-deps", "back=3"]).assert_success();
+    assert_eq!((count("back"), count("db")), (3, 2), "--no-deps leaves db alone");
+    p.dockhand(&["scale", "back=1"]).assert_success();
+    assert_eq!((count("back"), count("db")), (1, 1), "db goes back to the file's count");
+    assert_eq!(p.containers().iter().filter(|c| c.ends_with("-back-1")).count(), 1, "the lowest number stays");
+}

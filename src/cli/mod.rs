@@ -101,6 +101,8 @@ pub enum Command {
     Create(CreateArgs),
     /// Start services
     Start(ServicesArgs),
+    /// Scale services
+    Scale(ScaleArgs),
     /// Stop services
     Stop(StopArgs),
     /// Restart service containers
@@ -617,6 +619,16 @@ pub struct UpArgs {
     pub watch: bool,
 }
 
+/// `scale`: `up -d` of the services named, with these replica counts.
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+    #[arg(value_name = "SERVICE=REPLICAS", value_parser = parse_scale, required = true)]
+    pub scale: Vec<(String, u32)>,
+}
+
 fn parse_scale(s: &str) -> Result<(String, u32), String> {
     let (svc, n) = s.split_once('=').ok_or_else(|| format!("invalid --scale {s:?}: expected SERVICE=NUM"))?;
     let n = n.parse::<u32>().map_err(|_| format!("invalid --scale {s:?}: {n:?} is not a number of replicas"))?;
@@ -963,6 +975,7 @@ impl Cli {
         match self.command {
             Command::Config(a) => config_invocation(opts, a),
             Command::Up(a) => up_invocation(opts, a, engine),
+            Command::Scale(a) => scale_invocation(opts, a, engine),
             Command::Down(a) => down_invocation(opts, a, engine),
             Command::Ps(a) => ps_invocation(opts, a),
             Command::Logs(a) => logs_invocation(opts, a, engine),
@@ -1065,6 +1078,33 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
             log: LogStyle { no_color: a.no_color, no_prefix: a.no_log_prefix, timestamps: a.timestamps },
         },
         watch: a.watch,
+        engine,
+    };
+    Invocation::Up(opts, cmd)
+}
+
+/// As the reference's `scale`: the services named converge, with their dependencies unless
+/// `--no-deps`, detached, their replicas set as asked.
+fn scale_invocation(mut opts: Options, a: ScaleArgs, engine: EngineOptions) -> Invocation {
+    let names: Vec<String> = a.scale.iter().map(|(s, _)| s.clone()).collect();
+    opts.services = names.clone();
+    let cmd = UpCommand {
+        plan: UpOptions { targets: names.clone(), ..UpOptions::default() },
+        detach: true,
+        no_deps: a.no_deps,
+        services: names,
+        scale: a.scale.into_iter().collect(),
+        wait: false,
+        wait_timeout: None,
+        attach: AttachOptions {
+            attach: Vec::new(),
+            no_attach: Vec::new(),
+            dependencies: false,
+            abort: Abort::Never,
+            exit_code_from: None,
+            log: LogStyle { no_color: false, no_prefix: false, timestamps: false },
+        },
+        watch: false,
         engine,
     };
     Invocation::Up(opts, cmd)

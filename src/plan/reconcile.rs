@@ -292,7 +292,8 @@ impl<'a> Reconciler<'a> {
         let mut starts = Vec::new();
         let mut made = Vec::new();
         let mut recreated = false;
-        for n in 1..=s.replicas {
+        let numbers = self.replica_numbers(s, &replicas);
+        for &n in &numbers {
             let resource = format!("container:{}:{n}", s.name);
             let name = self.desired.container_name(s, n);
             match replicas.get(&n) {
@@ -328,7 +329,7 @@ impl<'a> Reconciler<'a> {
                 },
             }
         }
-        self.surplus(s, &existing, &replicas);
+        self.surplus(s, &existing, &replicas, &numbers);
         self.starts.insert(s.name.clone(), starts.into_iter().flatten().collect());
         self.recreated.insert(s.name.clone(), recreated);
         self.made.insert(s.name.clone(), made);
@@ -507,12 +508,34 @@ impl<'a> Reconciler<'a> {
 
     /// Replicas beyond the wanted number go, the highest numbers first; so do second
     /// containers of a replica, which an interrupted recreate leaves.
-    fn surplus(&mut self, s: &DesiredService, existing: &[&ObservedContainer], kept: &BTreeMap<u32, &ObservedContainer>) {
-        let is_extra = |c: &&ObservedContainer| c.number > s.replicas || kept.get(&c.number).is_none_or(|k| k.id != c.id);
+    /// The replica numbers the service runs after this `up`: those of its containers, and the
+    /// lowest free numbers for the ones missing. Scaling down keeps, as the reference does,
+    /// the containers that are up to date first, then the lowest numbers.
+    fn replica_numbers(&self, s: &DesiredService, replicas: &BTreeMap<u32, &ObservedContainer>) -> Vec<u32> {
+        let wanted = usize::try_from(s.replicas).unwrap_or(usize::MAX);
+        let mut numbers: Vec<u32> = replicas.keys().copied().collect();
+        if numbers.len() > wanted {
+            let outdated = |n: &u32| {
+                replicas.get(n).is_some_and(|c| self.recreate_reason(s, c, &self.desired.container_name(s, *n)).is_some())
+            };
+            numbers.sort_by_key(|n| (outdated(n), *n));
+            numbers.truncate(wanted);
+        }
+        let mut free = (1..).filter(|n| !replicas.contains_key(n));
+        while numbers.len() < wanted {
+            numbers.extend(free.next());
+        }
+        numbers.sort_unstable();
+        numbers
+    }
+
+    fn surplus(&mut self, s: &DesiredService, existing: &[&ObservedContainer], kept: &BTreeMap<u32, &ObservedContainer>, numbers: &[u32]) {
+        let scaled_away = |c: &ObservedContainer| !numbers.contains(&c.number);
+        let is_extra = |c: &&ObservedContainer| scaled_away(c) || kept.get(&c.number).is_none_or(|k| k.id != c.id);
         let mut extra: Vec<&ObservedContainer> = existing.iter().copied().filter(is_extra).collect();
         extra.sort_by_key(|c| std::cmp::Reverse(c.number));
         for c in extra {
-            let reason = if c.number > s.replicas {
+            let reason = if scaled_away(c) {
                 format!("scaled to {}", s.replicas)
             } else {
                 format!("a second container for replica {} (left by an interrupted recreate)", c.number)

@@ -544,3 +544,20 @@ fn a_container_without_one_of_its_named_volumes_is_recreated_and_says_which() {
     let plan = containers(&d, &o, &UpOptions::default()).unwrap();
     assert_eq!(lines(&plan), vec!["0 recreate container:a:1 volume data (p_data) not mounted", "1 start container:a:1 recreated (after 0)"]);
 }
+
+#[test]
+fn scaling_down_drops_outdated_replicas_before_up_to_date_ones() {
+    let before = project("services: {w: {image: busybox, scale: 4}}");
+    let mut o = running(&before);
+    for c in o.containers.iter_mut().filter(|c| c.number <= 2) {
+        c.image_id = "sha256:old".into();
+    }
+    let after = project("services: {w: {image: busybox, scale: 2}}");
+    let plan = containers(&after, &o, &UpOptions::default()).unwrap();
+    assert_eq!(lines(&plan), vec![
+        "0 stop container:w:2 scaled to 2",
+        "1 remove container:w:2 scaled to 2 (after 0)",
+        "2 stop container:w:1 scaled to 2",
+        "3 remove container:w:1 scaled to 2 (after 2)",
+    ]);
+}
