@@ -32,8 +32,7 @@ networks:
 
 /// What the engine would hold after a successful `up` of `d`.
 fn running(d: &Desired) -> Observed {
-    let mut o = Observed::default();
-    o.networks = d.networks.iter().map(made_network).collect();
+    let mut o = Observed { networks: d.networks.iter().map(made_network).collect(), ..Observed::default() };
     let network_name = |key: &String| d.networks.iter().find(|n| n.key == *key).map(|n| n.name.clone());
     for s in &d.services {
         o.images.insert(s.image.clone(), "sha256:img".into());
