@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use super::engine_session::Session;
 use crate::cli::{Abort, UpCommand};
-use crate::observe::RunState;
 use crate::engine::{Engine, LogRequest};
 use crate::exec;
 use crate::follow::{Ended, Follow, Selector};
 use crate::logprint::{short_name, Printer};
+use crate::observe::RunState;
 use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown;
 
