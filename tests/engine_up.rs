@@ -181,6 +181,14 @@ fn ps_lists_the_projects_containers() {
     assert!(rows.iter().any(|r| r["Service"] == "web" && r["State"] == "running"), "{json}");
     assert_eq!(p.dockhand(&["ps", "--services"]).assert_success().stdout.lines().count(), 2);
     assert_eq!(p.dockhand(&["ps", "-q"]).assert_success().stdout.lines().count(), 2);
+    let custom = p.dockhand(&["ps", "--format", "{{.Service}} {{.State}}"]).assert_success().stdout.clone();
+    assert_eq!(custom, "db running\nweb running\n");
+    let columns = p.dockhand(&["ps", "--format", "table {{.Name}}\\t{{.State}}"]).assert_success().stdout.clone();
+    assert_eq!(columns.lines().next(), Some(format!("{:<w$}STATE", "NAME", w = n.len() + 9).as_str()), "{columns}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.json"), r#"{"psFormat":"table {{.Name}}"}"#).unwrap();
+    let configured = p.cmd(&["ps"]).env("DOCKER_CONFIG", &dir.path().to_string_lossy()).run();
+    assert_eq!(configured.stdout, format!("NAME\n{n}-db-1\n{n}-web-1\n"), "{}", configured.describe());
 }
 
 #[test]

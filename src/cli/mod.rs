@@ -686,9 +686,9 @@ pub struct PsArgs {
     /// Filter services by a property (`status=running`)
     #[arg(long, value_name = "FILTER")]
     pub filter: Vec<String>,
-    /// Output format
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: PsFormat,
+    /// Format the output: table, json, or a Go-style template (`table {{.Name}}\t{{.State}}`)
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -827,7 +827,8 @@ pub struct PsCommand {
     pub list_services: bool,
     /// Wanted states (`running`, `exited`, …); empty means any.
     pub status: Vec<String>,
-    pub format: PsFormat,
+    /// `--format` as given; without it, the Docker CLI's `psFormat`, else the table.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ pub mod logs;
 pub mod ls;
 mod engine_session;
 pub mod ps;
+mod ps_format;
 pub mod run;
 mod table;
 pub mod up;

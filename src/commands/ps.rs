@@ -6,7 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use super::engine_session;
-use crate::cli::{PsCommand, PsFormat};
+use super::ps_format::{self, PsOutput};
+use crate::cli::PsCommand;
 use crate::engine::{Engine, PsEntry, Publisher};
 use crate::load::Options;
 use crate::observe::RunState;
@@ -19,8 +20,14 @@ pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
         match engine.ps(target.name()).await {
             Ok(entries) => {
                 let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-                print!("{}", render(&select(entries, cmd), cmd, now));
-                ExitCode::SUCCESS
+                let output = ps_format::output(cmd.format.as_deref(), &opts.shell_env);
+                match render(&select(entries, cmd), cmd, &output, now) {
+                    Ok(text) => {
+                        print!("{text}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => engine_session::fail(&[e]),
+                }
             }
             Err(e) => engine_session::fail(&[e.to_string()]),
         }
@@ -42,19 +49,23 @@ fn select(mut entries: Vec<PsEntry>, cmd: &PsCommand) -> Vec<PsEntry> {
     entries
 }
 
-pub fn render(entries: &[PsEntry], cmd: &PsCommand, now: i64) -> String {
+pub fn render(entries: &[PsEntry], cmd: &PsCommand, output: &PsOutput, now: i64) -> Result<String, String> {
     if cmd.quiet {
-        return entries.iter().map(|e| format!("{}\n", e.id)).collect();
+        return Ok(entries.iter().map(|e| format!("{}\n", e.id)).collect());
     }
     if cmd.list_services {
         let mut services: Vec<&str> = entries.iter().map(|e| e.service.as_str()).collect();
         services.sort_unstable();
         services.dedup();
-        return services.iter().map(|s| format!("{s}\n")).collect();
+        return Ok(services.iter().map(|s| format!("{s}\n")).collect());
     }
-    match cmd.format {
-        PsFormat::Json => entries.iter().map(|e| format!("{}\n", json_line(e, now))).collect(),
-        PsFormat::Table => table(entries, now),
+    match output {
+        PsOutput::Json => Ok(entries.iter().map(|e| format!("{}\n", json_line(e, now))).collect()),
+        PsOutput::Table => Ok(table(entries, now)),
+        PsOutput::Template { text, table } => {
+            let rows: Vec<serde_json::Value> = entries.iter().map(|e| json_line(e, now)).collect();
+            ps_format::render(text, *table, &rows)
+        }
     }
 }
 

@@ -8,9 +8,9 @@ pub struct Layout {
 
 /// The reference's `ls` and `images` tables.
 pub const WIDE: Layout = Layout { min_width: 20, padding: 3 };
-/// The reference's `ps` table: cells padded to the column's longest plus three, trailing
-/// spaces included when the last cell is empty.
-pub const PS: Layout = Layout { min_width: 0, padding: 3 };
+/// The reference's `ps` table: cells padded to the column's longest plus three, at least ten,
+/// trailing spaces included when the last cell is empty.
+pub const PS: Layout = Layout { min_width: 10, padding: 3 };
 /// The reference's `top` table.
 pub const NARROW: Layout = Layout { min_width: 4, padding: 2 };
 
