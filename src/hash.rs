@@ -24,17 +24,23 @@ pub fn config_hash(service: &Service) -> String {
 /// The services whose containers a service's hash names once resolved: those whose network,
 /// IPC or PID namespace it joins, and those it takes volumes from.
 pub fn referenced_services(service: &Service) -> Vec<String> {
-    let modes = [&service.network_mode, &service.ipc, &service.pid];
-    let joined = modes.into_iter().filter_map(|m| m.as_deref()?.strip_prefix("service:"));
-    let from = service.volumes_from.iter().filter_map(|v| volumes_from_service(v));
-    let mut out: Vec<String> = joined.chain(from).map(str::to_string).collect();
+    let mut out: Vec<String> = shared_references(service).into_iter().map(|(s, _)| s.to_string()).collect();
     out.sort();
     out.dedup();
     out
 }
 
+/// Each service another shares with, and what it shares: `network namespace`, `IPC namespace`,
+/// `PID namespace` or `volume`.
+pub fn shared_references(service: &Service) -> Vec<(&str, &'static str)> {
+    let modes = [(&service.network_mode, "network namespace"), (&service.ipc, "IPC namespace"), (&service.pid, "PID namespace")];
+    let joined = modes.into_iter().filter_map(|(mode, what)| Some((mode.as_deref()?.strip_prefix("service:")?, what)));
+    let from = service.volumes_from.iter().filter_map(|v| Some((volumes_from_service(v)?, "volume")));
+    joined.chain(from).collect()
+}
+
 /// The service a `volumes_from` entry names, unless it names a container.
-pub fn volumes_from_service(entry: &str) -> Option<&str> {
+fn volumes_from_service(entry: &str) -> Option<&str> {
     entry.split(':').next().filter(|first| *first != "container")
 }
 

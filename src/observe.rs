@@ -33,6 +33,13 @@ pub enum RunState {
     Dead,
 }
 
+impl RunState {
+    /// Running, paused or restarting: what `docker ps` lists without `-a`, and what a stop acts on.
+    pub fn is_running(self) -> bool {
+        matches!(self, RunState::Running | RunState::Restarting | RunState::Paused)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Health {
     Starting,

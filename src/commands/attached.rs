@@ -105,7 +105,7 @@ async fn named_services_exited(s: &Session, named: &[String]) -> bool {
     }
     let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return false };
     let mut theirs = containers.iter().filter(|c| !c.oneoff && named.contains(&c.service)).peekable();
-    theirs.peek().is_some() && theirs.all(|c| !matches!(c.state, RunState::Running | RunState::Restarting | RunState::Paused))
+    theirs.peek().is_some() && theirs.all(|c| !c.state.is_running())
 }
 
 /// The services whose output is shown, as the reference chooses them.

@@ -10,7 +10,6 @@ use super::ps_format::{self, PsOutput};
 use crate::cli::PsCommand;
 use crate::engine::{Engine, PsEntry, Publisher};
 use crate::load::Options;
-use crate::observe::RunState;
 use crate::plan::reconcile::state_name;
 
 pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
@@ -40,7 +39,7 @@ fn select(mut entries: Vec<PsEntry>, cmd: &PsCommand) -> Vec<PsEntry> {
     entries.retain(|e| cmd.services.is_empty() || cmd.services.contains(&e.service));
     entries.retain(|e| {
         if cmd.status.is_empty() {
-            cmd.all || matches!(e.state, RunState::Running | RunState::Paused | RunState::Restarting)
+            cmd.all || e.state.is_running()
         } else {
             cmd.status.iter().any(|s| s == state_name(e.state))
         }

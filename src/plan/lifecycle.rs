@@ -16,10 +16,6 @@ fn resource(c: &ObservedContainer) -> String {
     format!("container:{}:{}", c.service, c.number)
 }
 
-fn is_running(c: &ObservedContainer) -> bool {
-    matches!(c.state, RunState::Running | RunState::Restarting | RunState::Paused)
-}
-
 /// `start`: stopped containers started, each after the starts of its service's dependencies.
 /// A project without containers, or a named service without any, is an error, as in the
 /// reference.
@@ -38,7 +34,7 @@ pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Res
             continue;
         }
         let after: Vec<ActionId> = s.depends_on.iter().filter_map(|d| starts.get(d.service.as_str())).flatten().copied().collect();
-        for c in containers.into_iter().filter(|c| !is_running(c)) {
+        for c in containers.into_iter().filter(|c| !c.state.is_running()) {
             let op = Op::StartContainer { service: c.service.clone(), number: c.number, name: c.name.clone() };
             let id = plan.push(resource(c), op, "start", after.clone());
             starts.entry(s.name.as_str()).or_default().push(id);
@@ -74,7 +70,7 @@ pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_d
 /// `kill`: a signal to every running container of the services.
 pub fn kill(observed: &Observed, services: &[String], signal: &str) -> Plan {
     let mut plan = Plan::default();
-    for c in selected(observed, services).filter(|c| is_running(c)) {
+    for c in selected(observed, services).filter(|c| c.state.is_running()) {
         let op = Op::KillContainer { name: c.name.clone(), signal: signal.to_string() };
         plan.push(resource(c), op, format!("kill -s {signal}"), vec![]);
     }
@@ -100,7 +96,7 @@ pub fn remove(observed: &Observed, services: &[String], stop_first: bool, volume
     let mut plan = Plan::default();
     for c in selected(observed, services) {
         let mut after = vec![];
-        if is_running(c) {
+        if c.state.is_running() {
             if !stop_first {
                 continue;
             }

@@ -192,7 +192,7 @@ impl<'a> Reconciler<'a> {
         for c in observed.containers.iter().filter(|c| c.networks.contains(&found.name)) {
             let container = format!("container:{}:{}", c.service, c.number);
             let why = format!("network {} is recreated", n.key);
-            let stop = is_running(c).then(|| {
+            let stop = c.state.is_running().then(|| {
                 let timeout = self.opts.timeout.or_else(|| self.desired.service(&c.service).and_then(|s| s.stop_timeout));
                 self.plan.push(&container, Op::StopContainer { name: c.name.clone(), timeout }, &why, vec![])
             });
@@ -352,12 +352,8 @@ impl<'a> Reconciler<'a> {
     /// there already or made by this run (`--no-deps` makes none): the reference's errors.
     fn missing_shared(&self, s: &DesiredService) -> Vec<String> {
         let Some(shares) = &s.shares else { return Vec::new() };
-        let m = &shares.model;
-        let modes = [(&m.network_mode, "network namespace"), (&m.ipc, "IPC namespace"), (&m.pid, "PID namespace")];
-        let joined = modes.into_iter().filter_map(|(mode, what)| Some((mode.as_deref()?.strip_prefix("service:")?, what)));
-        let from = m.volumes_from.iter().filter_map(|v| Some((crate::hash::volumes_from_service(v)?, "volume")));
-        let mut missing: Vec<String> = joined
-            .chain(from)
+        let mut missing: Vec<String> = crate::hash::shared_references(&shares.model)
+            .into_iter()
             .filter(|(d, _)| !self.has_container(d))
             .map(|(d, what)| format!("cannot share {what} with service {d}: container missing"))
             .collect();
@@ -586,10 +582,6 @@ impl<'a> Reconciler<'a> {
             ));
         }
     }
-}
-
-fn is_running(c: &ObservedContainer) -> bool {
-    matches!(c.state, RunState::Running | RunState::Paused | RunState::Restarting)
 }
 
 /// A network made by compose whose config hash differs from its definition's. One without

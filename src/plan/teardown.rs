@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::desired::Desired;
 use super::{ActionId, Op, Plan};
 use crate::labels;
-use crate::observe::{Observed, ObservedContainer, RunState};
+use crate::observe::{Observed, ObservedContainer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RemoveImages {
@@ -68,7 +68,7 @@ pub fn stop(desired: Option<&Desired>, observed: &Observed, services: &[String],
     let running: Vec<&ObservedContainer> = observed
         .containers
         .iter()
-        .filter(|c| !c.oneoff && matches!(c.state, RunState::Running | RunState::Restarting | RunState::Paused))
+        .filter(|c| !c.oneoff && c.state.is_running())
         .filter(|c| services.is_empty() || services.contains(&c.service))
         .collect();
     stop_in_order(&mut plan, desired, &running, timeout, reason);
