@@ -3,6 +3,8 @@
 pub mod archive;
 pub mod cli;
 pub mod commands;
+#[cfg(test)]
+mod conformance;
 pub mod diag;
 pub mod engine;
 pub mod exec;

@@ -85,7 +85,8 @@ fn config_json_matches_the_reference() {
 
 fn all_cases() -> Vec<Case> {
     let mut cases = example_cases();
-    let fixtures = common::conformance_dir().join("fixtures");
+    let Some(dir) = common::conformance_dir() else { return cases };
+    let fixtures = dir.join("fixtures");
     for root in FIXTURE_ROOTS {
         let mut files = Vec::new();
         collect_compose_files(&fixtures.join(root), &mut files);

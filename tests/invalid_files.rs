@@ -39,7 +39,7 @@ struct Row {
 
 #[test]
 fn every_invalid_file_is_rejected() {
-    let rows = index();
+    let Some(rows) = index() else { return };
     assert!(rows.len() > 50, "INDEX.tsv looks truncated: {} rows", rows.len());
     let mut failures = Vec::new();
     let mut hints = Vec::new();
@@ -76,12 +76,11 @@ fn every_invalid_file_is_rejected() {
 /// dockhand to reject, and accepts the runtime-only ones at `config` level.
 #[test]
 fn the_reference_agrees_on_which_files_are_invalid() {
-    if common::reference_binary().is_none() {
+    let (Some(reference), Some(rows)) = (common::reference_binary(), index()) else {
         return;
-    }
-    let reference = common::reference_binary().expect("checked above");
+    };
     let mut surprises = Vec::new();
-    for row in index() {
+    for row in rows {
         // The reference needs minutes and tens of GB on these; the memory cap kills it.
         if NOT_PLACED.contains(&row.file.as_str()) {
             continue;
@@ -163,7 +162,7 @@ fn invocation(row: &Row) -> (Option<tempfile::TempDir>, Run) {
 /// directory with a `testdata` link to it keeps the shared material untouched.
 fn loader_dir_copy(file: &Path) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let testdata = common::conformance_dir().join("fixtures/compose-go/loader/testdata");
+    let testdata = conformance().join("fixtures/compose-go/loader/testdata");
     std::os::unix::fs::symlink(testdata, tmp.path().join("testdata")).expect("symlink testdata");
     let name = file.file_name().expect("file name");
     std::fs::copy(file, tmp.path().join(name)).expect("copy fixture");
@@ -171,16 +170,24 @@ fn loader_dir_copy(file: &Path) -> tempfile::TempDir {
 }
 
 fn invalid_dir() -> PathBuf {
-    common::conformance_dir().join("invalid")
+    conformance().join("invalid")
+}
+
+/// Only reached once `index()` found the material.
+fn conformance() -> PathBuf {
+    common::conformance_dir().expect("checked by index()")
 }
 
 fn base_name(rel: &str) -> String {
     rel.rsplit('/').next().unwrap_or(rel).to_string()
 }
 
-fn index() -> Vec<Row> {
-    let text = std::fs::read_to_string(invalid_dir().join("INDEX.tsv")).expect("read invalid/INDEX.tsv");
-    text.lines()
+/// The rows of invalid/INDEX.tsv, or None when the conformance material is absent.
+fn index() -> Option<Vec<Row>> {
+    let dir = common::conformance_dir()?.join("invalid");
+    let text = std::fs::read_to_string(dir.join("INDEX.tsv")).expect("read invalid/INDEX.tsv");
+    let rows = text
+        .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let mut cols = l.split('\t');
@@ -188,5 +195,6 @@ fn index() -> Vec<Row> {
             let expected = cols.next().unwrap_or_default().to_string();
             Row { file, expected }
         })
-        .collect()
+        .collect();
+    Some(rows)
 }

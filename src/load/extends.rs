@@ -506,13 +506,8 @@ mod tests {
         }
     }
 
-    const TESTDATA: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/conformance/fixtures/compose-go/loader/testdata"
-    );
-
-    fn fixture(relative: &str) -> (Value, Vec<Problem>) {
-        let path = PathBuf::from(TESTDATA).join(relative);
+    fn fixture(testdata: &Path, relative: &str) -> (Value, Vec<Problem>) {
+        let path = testdata.join(relative);
         let mut project = Disk.load(&path).unwrap();
         let problems = apply_tagged(&mut project, &path, &[], &[], &mut Disk);
         (project, problems)
@@ -520,6 +515,10 @@ mod tests {
 
     #[test]
     fn conformance_extends_fixtures() {
+        let Some(testdata) = crate::conformance::path("fixtures/compose-go/loader/testdata") else {
+            return;
+        };
+        let fixture = |relative| fixture(&testdata, relative);
         let (got, problems) = fixture("extends/base.yaml");
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(got["services"]["another"], y("{image: base}"));

@@ -36,10 +36,21 @@ const KEPT_ENV: &[&str] = &[
     "DOCKER_CONTEXT",
 ];
 
-pub fn conformance_dir() -> PathBuf {
+/// The shared conformance material, or None (after saying so) on a clone without it beside the
+/// project; under CI, where it must be present, its absence fails the test.
+pub fn conformance_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
     // Canonical, so that reports show a path one can paste.
-    std::fs::canonicalize(&dir).unwrap_or(dir)
+    if let Ok(dir) = std::fs::canonicalize(&dir) {
+        return Some(dir);
+    }
+    assert!(!in_ci(), "{} is missing (CI is set, so this is an error)", dir.display());
+    eprintln!("NOTICE: {} is missing; skipping the tests that read it", dir.display());
+    None
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 pub fn examples_dir() -> PathBuf {
@@ -289,11 +300,8 @@ pub fn reference_binary() -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
-    let ci = std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "false" && v != "0")
-        .unwrap_or(false);
     assert!(
-        !ci,
+        !in_ci(),
         "reference docker-compose not found at {} (CI is set, so this is an error)",
         path.display()
     );

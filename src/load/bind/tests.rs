@@ -5,10 +5,6 @@ use serde_json::Value as Json;
 use super::*;
 use crate::load::{canonical, yaml};
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/conformance/fixtures/compose-go-full-example"
-);
 
 fn load(text: &str) -> Result<Project, Vec<Problem>> {
     let parsed = yaml::parse(Path::new("compose.yaml"), text).unwrap();
@@ -45,12 +41,15 @@ fn diff(path: &str, a: &Json, e: &Json, out: &mut Vec<String>) {
 /// build context of `bar` (normalisation).
 #[test]
 fn full_example_round_trips() {
-    let text = std::fs::read_to_string(format!("{FIXTURE}/full-example.yml"))
+    let Some(fixture) = crate::conformance::path("fixtures/compose-go-full-example") else {
+        return;
+    };
+    let text = std::fs::read_to_string(fixture.join("full-example.yml"))
         .unwrap()
         .replace("${COMPOSE_PROJECT_NAME}", "full_example_project_name");
     let project = load(&text).unwrap();
     let mut ours = serde_json::to_value(project.json_view()).unwrap();
-    let golden = std::fs::read_to_string(format!("{FIXTURE}/expected-config.json"))
+    let golden = std::fs::read_to_string(fixture.join("expected-config.json"))
         .unwrap()
         .replace("__WORKDIR__/", "./")
         .replace("__WORKDIR__", ".")
