@@ -499,3 +499,23 @@ fn yaml_to_json(text: &str) -> Value {
         serde_yaml::from_str(text).unwrap_or_else(|e| panic!("not YAML ({e}):\n{text}"));
     serde_json::to_value(v).expect("YAML value as JSON")
 }
+
+/// `dockhand config | head -1`: when the reader goes away the process ends by SIGPIPE, as the
+/// reference does, instead of panicking with exit 101.
+#[test]
+fn a_closed_output_pipe_ends_by_sigpipe_without_a_panic() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = common::project(&[("compose.yaml", COMPOSE)]);
+    let mut child = std::process::Command::new(common::DOCKHAND)
+        .args(["-p", "pipe", "config"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start dockhand");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for dockhand");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?} {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

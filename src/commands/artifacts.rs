@@ -28,7 +28,7 @@ pub fn run(opts: &Options, cmd: &ArtifactsCommand) -> ExitCode {
             Artifacts::Push { ignore_failures } => (artifacts::pushes(&s.desired, &cmd.services), *ignore_failures),
         };
         if cmd.engine.dry_run {
-            print!("{plan}");
+            out!("{plan}");
             return ExitCode::SUCCESS;
         }
         if s.execute(&plan, &UpOptions::default()).await || (ignore_failures && !s.interrupted().is_cancelled()) {

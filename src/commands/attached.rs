@@ -46,7 +46,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
         .map(|c| short_name(&s.project.name, &c.name))
         .collect();
     names.sort_unstable();
-    println!("Attaching to {}", names.join(", "));
+    outln!("Attaching to {}", names.join(", "));
     follow.add_existing(&containers, &LogRequest { since: Some(started), ..request });
     let end = watch(&mut follow, s, cmd).await;
     match end {

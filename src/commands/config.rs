@@ -39,7 +39,7 @@ pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
             }
         },
         None => {
-            print!("{text}");
+            out!("{text}");
             ExitCode::SUCCESS
         }
     }

@@ -21,7 +21,7 @@ pub fn run(opts: &Options, cmd: &DownCommand) -> ExitCode {
         let plan = teardown(desired, &s.observed, &cmd.plan);
         super::print_plan_warnings(&plan);
         if cmd.engine.dry_run {
-            print!("{plan}");
+            out!("{plan}");
             return ExitCode::SUCCESS;
         }
         if s.execute(&plan, &UpOptions::default()).await {

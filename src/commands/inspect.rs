@@ -60,7 +60,7 @@ async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
     }
     if !rows.is_empty() {
         let header: Vec<&str> = ["SERVICE", "#"].into_iter().chain(titles.iter().map(String::as_str)).collect();
-        print!("{}", table::render(&NARROW, &header, &rows));
+        out!("{}", table::render(&NARROW, &header, &rows));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -79,7 +79,7 @@ async fn port_of(s: &Session, service: &str, port: u16, protocol: &str, index: u
             let known: Vec<String> = e.publishers.iter().map(|p| format!("{}/{}", p.target_port, p.protocol)).collect();
             format!("no port {port}/{protocol} for container {}: {}", e.name, known.join(", "))
         })?;
-    println!("{}:{}", published.url, published.published_port);
+    outln!("{}:{}", published.url, published.published_port);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -90,7 +90,7 @@ async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool)
     for e in entries(s, services).await? {
         let Some(info) = s.engine.image_info(&e.image).await.map_err(|err| err.to_string())? else { continue };
         if quiet {
-            println!("{}", info.id);
+            outln!("{}", info.id);
             continue;
         }
         let (repo, tag) = split_reference(&e.image);
@@ -114,10 +114,10 @@ async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool)
         return Ok(ExitCode::SUCCESS);
     }
     match format {
-        PsFormat::Json => println!("{}", serde_json::Value::Array(json)),
+        PsFormat::Json => outln!("{}", serde_json::Value::Array(json)),
         PsFormat::Table => {
             let header = ["CONTAINER", "REPOSITORY", "TAG", "PLATFORM", "IMAGE ID", "SIZE", "CREATED"];
-            print!("{}", table::render(&WIDE, &header, &rows));
+            out!("{}", table::render(&WIDE, &header, &rows));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -160,9 +160,9 @@ async fn events(s: &Session, services: &[String], json: bool) -> Result<ExitCode
             continue;
         }
         if json {
-            println!("{}", e.json());
+            outln!("{}", e.json());
         } else {
-            println!("{}\n", e.text());
+            outln!("{}\n", e.text());
         }
     }
 }
@@ -216,7 +216,7 @@ async fn wait(s: &mut Session, services: &[String], down: bool) -> Result<ExitCo
     let mut first = None;
     while let Some(code) = waits.next().await {
         let code = code.map_err(|e| e.to_string())?;
-        println!("{code}");
+        outln!("{code}");
         first.get_or_insert(code);
         if down {
             break;

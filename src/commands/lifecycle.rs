@@ -28,7 +28,7 @@ pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         if cmd.engine.dry_run {
-            print!("{plan}");
+            out!("{plan}");
             return ExitCode::SUCCESS;
         }
         if let Lifecycle::Rm { force, .. } = cmd.action {
@@ -80,11 +80,11 @@ fn confirm_removal(plan: &Plan, force: bool) -> bool {
             _ => None,
         })
         .collect();
-    println!("Going to remove {}", names.join(", "));
+    outln!("Going to remove {}", names.join(", "));
     if force {
         return true;
     }
-    print!("Are you sure? [yN] ");
+    out!("Are you sure? [yN] ");
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {

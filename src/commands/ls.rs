@@ -31,7 +31,7 @@ pub fn run(env: &Env, cmd: &LsCommand) -> ExitCode {
             .filter(|p| cmd.all || p.status.contains("running"))
             .filter(|p| cmd.names.is_empty() || cmd.names.iter().any(|n| p.name.contains(n.as_str())))
             .collect();
-        print!("{}", render(&listed, cmd));
+        out!("{}", render(&listed, cmd));
         ExitCode::SUCCESS
     })
 }

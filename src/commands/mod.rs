@@ -1,5 +1,13 @@
 //! One module per command. Each returns the process exit code.
 
+/// `print!` and `println!` for the commands' output: see `stdout`.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::commands::stdout::print(format_args!($($arg)*)) };
+}
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::commands::stdout::print(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod artifacts;
 mod attached;
 pub mod config;
@@ -14,6 +22,7 @@ mod engine_session;
 pub mod ps;
 mod ps_format;
 pub mod run;
+mod stdout;
 mod table;
 pub mod up;
 pub mod version;

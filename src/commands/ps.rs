@@ -22,7 +22,7 @@ pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
                 let output = ps_format::output(cmd.format.as_deref(), &opts.shell_env);
                 match render(&select(entries, cmd), cmd, &output, now) {
                     Ok(text) => {
-                        print!("{text}");
+                        out!("{text}");
                         ExitCode::SUCCESS
                     }
                     Err(e) => engine_session::fail(&[e]),

@@ -34,7 +34,7 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
         if cmd.detach {
             return match s.engine.start_container(&id).await {
                 Ok(()) => {
-                    println!("{id}");
+                    outln!("{id}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => engine_session::fail(&[e.to_string()]),

@@ -34,7 +34,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
                 a.after.iter_mut().for_each(|i| *i += offset);
                 a
             }));
-            print!("{plan}");
+            out!("{plan}");
             return ExitCode::SUCCESS;
         }
         if !converge_planned(&mut s, &images, &cmd.plan, false).await {

@@ -9,11 +9,11 @@ use crate::cli::{Cli, VersionFormat};
 pub fn version(format: VersionFormat, short: bool) -> ExitCode {
     let v = env!("CARGO_PKG_VERSION");
     if short {
-        println!("{v}");
+        outln!("{v}");
     } else if format == VersionFormat::Json {
-        println!("{}", serde_json::json!({ "version": format!("v{v}") }));
+        outln!("{}", serde_json::json!({ "version": format!("v{v}") }));
     } else {
-        println!("dockhand version v{v} (follows Docker Compose v{})", crate::labels::COMPOSE_VERSION);
+        outln!("dockhand version v{v} (follows Docker Compose v{})", crate::labels::COMPOSE_VERSION);
     }
     ExitCode::SUCCESS
 }
