@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::EngineOptions;
-use crate::engine::docker::DockerEngine;
+use crate::engine::docker::{BuildStyle, DockerEngine};
 use crate::exec::{self, CancellationSignal, ExecContext, Limits, Outcome};
 use crate::load::{self, Loaded, Options};
 use crate::model::Project;
@@ -165,6 +165,7 @@ impl Session {
         engine_opts: &EngineOptions,
     ) -> Session {
         let cancel = on_interrupt();
+        let engine = Arc::new((*engine).clone().with_build_style(build_style(engine_opts.progress)));
         Session { project, loaded, desired, observed, engine, engine_opts: engine_opts.clone(), cancel, no_cache: false, pull: false }
     }
 
@@ -283,6 +284,15 @@ fn report(outcome: &Outcome) -> bool {
         eprintln!("interrupted: {} action(s) not done; run the command again to converge", outcome.unfinished.len());
     }
     outcome.succeeded()
+}
+
+/// BuildKit's progress as `--progress` asks: step lines on a terminal, `#N` blocks otherwise.
+fn build_style(mode: progress::Mode) -> BuildStyle {
+    match mode.resolve(std::io::IsTerminal::is_terminal(&std::io::stderr())) {
+        progress::Mode::Tty => BuildStyle::Steps,
+        progress::Mode::Quiet => BuildStyle::Quiet,
+        _ => BuildStyle::Plain,
+    }
 }
 
 pub async fn connect(env: &load::Env) -> Option<Arc<DockerEngine>> {
