@@ -68,6 +68,10 @@ impl DockerEngine {
         DockerEngine { output, ..self }
     }
 
+    pub fn output(&self) -> Output {
+        self.output.clone()
+    }
+
     /// How BuildKit's progress is shown (`--progress`).
     pub fn with_build_style(self, style: BuildStyle) -> DockerEngine {
         DockerEngine { builder: self.builder.with_style(style), ..self }
