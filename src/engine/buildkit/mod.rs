@@ -415,7 +415,7 @@ fn hint(error: &str) -> &'static str {
         || error.contains("Unknown flag: parents")
         || error.contains("Unknown flag: exclude")
     {
-        "\nhelp: the engine's built-in Dockerfile frontend is older than this flag; a newer engine (23+) or buildx builds it"
+        "; the engine's built-in Dockerfile frontend predates this flag (Docker Engine 23+ or buildx build it)"
     } else {
         ""
     }
