@@ -66,6 +66,11 @@ pub trait Progress: Send + Sync {
     fn event(&self, event: &Event);
     /// The operation is over: a live display draws its final state.
     fn finish(&self) {}
+    /// Runs `write`, which prints lines of its own (build output), where they do not collide
+    /// with the display: a live display is cleared first and drawn again below them.
+    fn around(&self, write: &dyn Fn()) {
+        write()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,12 +94,12 @@ impl Mode {
 }
 
 /// The renderer for a `--progress` mode, writing to stderr.
-pub fn for_mode(mode: Mode) -> Box<dyn Progress> {
+pub fn for_mode(mode: Mode) -> std::sync::Arc<dyn Progress> {
     match mode.resolve(io::stderr().is_terminal()) {
-        Mode::Tty => Box::new(Tty::new(io::stderr())),
-        Mode::Json => Box::new(Json::new(io::stderr())),
-        Mode::Quiet => Box::new(Quiet),
-        Mode::Plain | Mode::Auto => Box::new(Plain::new(io::stderr())),
+        Mode::Tty => std::sync::Arc::new(Tty::new(io::stderr())),
+        Mode::Json => std::sync::Arc::new(Json::new(io::stderr())),
+        Mode::Quiet => std::sync::Arc::new(Quiet),
+        Mode::Plain | Mode::Auto => std::sync::Arc::new(Plain::new(io::stderr())),
     }
 }
 
@@ -240,6 +245,20 @@ impl<W: Write + Send> Progress for Tty<W> {
 
     fn finish(&self) {
         let mut st = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !st.lines.is_empty() {
+            st.redraw();
+        }
+    }
+
+    fn around(&self, write: &dyn Fn()) {
+        let mut st = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if st.drawn > 0 {
+            let clear = format!("\x1b[{}A\x1b[J", st.drawn);
+            let _ = st.out.write_all(clear.as_bytes());
+            let _ = st.out.flush();
+            st.drawn = 0;
+        }
+        write();
         if !st.lines.is_empty() {
             st.redraw();
         }

@@ -345,7 +345,8 @@ async fn a_failing_build_says_which_image_and_why() {
             .contains(&format!("building image \"{image}\" for service \"bad\"")),
         "{err}"
     );
-    assert!(err.message.contains("returned a non-zero code: 3"), "{err}");
+    // BuildKit's words for the failed step (the classic builder said "returned a non-zero code").
+    assert!(err.message.contains("exit code: 3"), "{err}");
 }
 
 #[tokio::test]

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::EngineOptions;
-use crate::engine::docker::DockerEngine;
+use crate::engine::build::Output;
+use crate::engine::docker::{BuildStyle, DockerEngine};
 use crate::exec::{self, CancellationSignal, ExecContext, Limits, Outcome};
 use crate::load::{self, Loaded, Options};
 use crate::model::Project;
@@ -165,6 +166,7 @@ impl Session {
         engine_opts: &EngineOptions,
     ) -> Session {
         let cancel = on_interrupt();
+        let engine = Arc::new((*engine).clone().with_build_style(build_style(engine_opts.progress)));
         Session { project, loaded, desired, observed, engine, engine_opts: engine_opts.clone(), cancel, no_cache: false, pull: false }
     }
 
@@ -190,7 +192,8 @@ impl Session {
         };
         let limits = Limits::from_setting(self.engine_opts.parallel);
         let progress = progress::for_mode(self.engine_opts.progress);
-        let outcome = exec::execute(self.engine.clone(), plan, &ctx, limits, progress.as_ref(), cancel).await;
+        let engine = Arc::new((*self.engine).clone().with_output(around(&progress, self.engine.output())));
+        let outcome = exec::execute(engine, plan, &ctx, limits, progress.as_ref(), cancel).await;
         progress.finish();
         report(&outcome)
     }
@@ -283,6 +286,21 @@ fn report(outcome: &Outcome) -> bool {
         eprintln!("interrupted: {} action(s) not done; run the command again to converge", outcome.unfinished.len());
     }
     outcome.succeeded()
+}
+
+/// Build output written around the live display, not over it.
+fn around(progress: &Arc<dyn progress::Progress>, output: Output) -> Output {
+    let progress = progress.clone();
+    Arc::new(move |text: &str| progress.around(&|| output(text)))
+}
+
+/// BuildKit's progress as `--progress` asks: step lines on a terminal, `#N` blocks otherwise.
+fn build_style(mode: progress::Mode) -> BuildStyle {
+    match mode.resolve(std::io::IsTerminal::is_terminal(&std::io::stderr())) {
+        progress::Mode::Tty => BuildStyle::Steps,
+        progress::Mode::Quiet => BuildStyle::Quiet,
+        _ => BuildStyle::Plain,
+    }
 }
 
 pub async fn connect(env: &load::Env) -> Option<Arc<DockerEngine>> {

@@ -1,5 +1,7 @@
-//! Image builds with the engine's classic builder (API 1.41): the build context is sent as a
-//! tar that honours `.dockerignore`, the way the docker CLI sends it.
+//! Image builds: with the engine's built-in BuildKit by default, as `docker compose` builds
+//! (see `buildkit`), or with the classic builder (API 1.41) when `DOCKER_BUILDKIT=0` or the
+//! engine has no BuildKit. Both send the context as a tar that honours `.dockerignore`, the
+//! way the docker CLI sends it.
 
 use std::collections::HashMap;
 use std::fs;
@@ -8,11 +10,13 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use bollard::query_parameters::{BuildImageOptions, TagImageOptions};
-use bollard::Docker;
+use bollard::{ClientVersion, Docker};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use super::buildkit;
 use super::{BuildSpec, EngineError, Kind, Result};
+use crate::load::Env;
 use crate::model::Build;
 
 /// Where build output goes, chunk by chunk as the engine streams it.
@@ -21,8 +25,65 @@ pub type Output = Arc<dyn Fn(&str) + Send + Sync>;
 /// The label the reference puts on images built without BuildKit.
 const BUILDER_LABEL: &str = "com.docker.compose.image.builder";
 
+/// The first API version of engines with BuildKit built in (18.09).
+const BUILDKIT_API: (usize, usize) = (1, 39);
+
+/// Which builder builds, decided once per engine connection.
+#[derive(Clone)]
+pub enum Builder {
+    BuildKit(buildkit::Setup),
+    /// The classic builder, and why: said when a Dockerfile needs BuildKit.
+    Classic(String),
+    /// `DOCKER_BUILDKIT` holds no boolean: every build fails with this.
+    Invalid(String),
+}
+
+impl Builder {
+    /// BuildKit unless `DOCKER_BUILDKIT` is false or the engine predates it, as the reference.
+    pub fn choose(env: &Env, version: ClientVersion, style: buildkit::trace::Style) -> Builder {
+        let wanted = match env.get("DOCKER_BUILDKIT").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => true,
+            Some(v) => match parse_bool(v) {
+                Some(b) => b,
+                None => {
+                    return Builder::Invalid(format!("DOCKER_BUILDKIT environment variable expects boolean value: \"{v}\""))
+                }
+            },
+        };
+        if !wanted {
+            return Builder::Classic("DOCKER_BUILDKIT=0 selects the classic builder".to_string());
+        }
+        if (version.major_version, version.minor_version) < BUILDKIT_API {
+            return Builder::Classic(format!(
+                "the engine (API {}.{}) has no BuildKit",
+                version.major_version, version.minor_version
+            ));
+        }
+        match buildkit::conn::Host::parse(env.get("DOCKER_HOST").map(String::as_str)) {
+            Ok(host) => Builder::BuildKit(buildkit::Setup { host, version, env: env.clone(), style }),
+            Err(why) => Builder::Classic(why),
+        }
+    }
+
+    pub fn with_style(self, style: buildkit::trace::Style) -> Builder {
+        match self {
+            Builder::BuildKit(setup) => Builder::BuildKit(buildkit::Setup { style, ..setup }),
+            other => other,
+        }
+    }
+}
+
+/// Go's `strconv.ParseBool`, which the docker CLI reads `DOCKER_BUILDKIT` with.
+fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
 /// Builds the service's image and tags it with `spec.image` and every `build.tags` entry.
-pub async fn build(docker: &Docker, spec: &BuildSpec, output: &Output) -> Result<()> {
+pub async fn build(docker: &Docker, builder: &Builder, spec: &BuildSpec, output: &Output) -> Result<()> {
     let doing = format!(
         "building image \"{}\" for service \"{}\"",
         spec.image, spec.service
@@ -38,9 +99,23 @@ pub async fn build(docker: &Docker, spec: &BuildSpec, output: &Output) -> Result
                 format!("{doing}: the service has no build section"),
             )
         })?;
+    match builder {
+        Builder::BuildKit(setup) => buildkit::build(setup, spec, &build, output).await,
+        Builder::Invalid(message) => Err(EngineError::new(Kind::Invalid, format!("{doing}: {message}"))),
+        Builder::Classic(why) => {
+            if let Some(need) = needs_buildkit(&build) {
+                let message = format!("{doing}: {need}, which needs BuildKit, but {why}");
+                return Err(EngineError::new(Kind::Invalid, message));
+            }
+            classic(docker, spec, &build, &doing, output).await
+        }
+    }
+}
+
+async fn classic(docker: &Docker, spec: &BuildSpec, build: &Build, doing: &str, output: &Output) -> Result<()> {
     let options =
-        options(spec, &build).map_err(|m| EngineError::new(Kind::Invalid, format!("{doing}: {m}")))?;
-    let source = Source::of(&build);
+        options(spec, build).map_err(|m| EngineError::new(Kind::Invalid, format!("{doing}: {m}")))?;
+    let source = Source::of(build);
     let context = tokio::task::spawn_blocking(move || source.tar())
         .await
         .map_err(|e| EngineError::new(Kind::Other, format!("{doing}: {e}")))?
@@ -51,7 +126,7 @@ pub async fn build(docker: &Docker, spec: &BuildSpec, output: &Output) -> Result
     };
     let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.tar.into())));
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| EngineError::from(e).context(&doing))?;
+        let info = item.map_err(|e| EngineError::from(e).context(doing))?;
         if let Some(text) = info.stream.as_deref() {
             output(text);
         }
@@ -62,6 +137,44 @@ pub async fn build(docker: &Docker, spec: &BuildSpec, output: &Output) -> Result
             .map_err(|e| e.context(format!("tagging {tag}")))?;
     }
     Ok(())
+}
+
+/// What in the service's build the classic builder cannot do, named for the user.
+fn needs_buildkit(build: &Build) -> Option<String> {
+    let set = [
+        (!build.secrets.is_empty(), "build.secrets"),
+        (!build.ssh.is_empty(), "build.ssh"),
+        (!build.additional_contexts.is_empty(), "build.additional_contexts"),
+    ];
+    if let Some((_, key)) = set.iter().find(|(on, _)| *on) {
+        return Some(format!("{key} is set"));
+    }
+    let text = Source::of(build).dockerfile_text().ok()?;
+    buildkit_syntax(&text)
+}
+
+/// The first Dockerfile instruction only BuildKit understands: `RUN --mount` and the like.
+pub fn buildkit_syntax(dockerfile: &str) -> Option<String> {
+    const FLAGS: [(&str, &str); 7] = [
+        ("RUN", "--mount"),
+        ("RUN", "--network"),
+        ("RUN", "--security"),
+        ("COPY", "--chmod"),
+        ("COPY", "--link"),
+        ("ADD", "--chmod"),
+        ("ADD", "--link"),
+    ];
+    for (number, line) in dockerfile.lines().enumerate() {
+        let mut words = line.split_whitespace();
+        let Some(instruction) = words.next().map(str::to_ascii_uppercase) else { continue };
+        for word in words.take_while(|w| w.starts_with("--")) {
+            let flag = word.split('=').next().unwrap_or(word);
+            if FLAGS.contains(&(instruction.as_str(), flag)) {
+                return Some(format!("the Dockerfile uses `{instruction} {flag}` (line {})", number + 1));
+            }
+        }
+    }
+    None
 }
 
 async fn tag_image(docker: &Docker, image: &str, tag: &str) -> Result<()> {
@@ -172,6 +285,15 @@ impl Source {
         Source {
             dir: (!is_remote(&context)).then(|| PathBuf::from(context)),
             dockerfile,
+        }
+    }
+
+    /// The Dockerfile's text, read from the context directory unless given inline.
+    pub fn dockerfile_text(&self) -> io::Result<String> {
+        match (&self.dockerfile, &self.dir) {
+            (Dockerfile::Inline(text), _) => Ok(text.clone()),
+            (Dockerfile::Path(p), Some(dir)) => fs::read_to_string(dir.join(p)),
+            (Dockerfile::Path(_), None) => Err(io::Error::other("the Dockerfile is in a remote context")),
         }
     }
 
@@ -647,6 +769,30 @@ mod tests {
             .unwrap_err()
             .contains("illegal exclusion pattern"));
         assert!(IgnoreRules::parse("a[b\n").unwrap_err().contains("unterminated"));
+    }
+
+    #[test]
+    fn buildkit_only_instructions_are_named_with_their_line() {
+        let text = "FROM busybox:latest\nRUN echo --mount=x\ncopy --chown=1 --chmod=755 a /a\n";
+        assert_eq!(buildkit_syntax(text).unwrap(), "the Dockerfile uses `COPY --chmod` (line 3)");
+        assert_eq!(
+            buildkit_syntax("RUN --mount=type=cache,target=/c true").unwrap(),
+            "the Dockerfile uses `RUN --mount` (line 1)"
+        );
+        assert_eq!(buildkit_syntax("FROM busybox\nRUN echo hi --link\n"), None);
+    }
+
+    #[test]
+    fn docker_buildkit_picks_the_builder() {
+        let v = |minor| ClientVersion { major_version: 1, minor_version: minor };
+        let env = |value: &str| -> Env { [("DOCKER_BUILDKIT".to_string(), value.to_string())].into_iter().collect() };
+        let style = buildkit::trace::Style::Plain;
+        assert!(matches!(Builder::choose(&Env::default(), v(41), style), Builder::BuildKit(_)));
+        assert!(matches!(Builder::choose(&env("1"), v(41), style), Builder::BuildKit(_)));
+        assert!(matches!(Builder::choose(&env("0"), v(41), style), Builder::Classic(w) if w.contains("DOCKER_BUILDKIT=0")));
+        assert!(matches!(Builder::choose(&env("false"), v(41), style), Builder::Classic(_)));
+        assert!(matches!(Builder::choose(&Env::default(), v(38), style), Builder::Classic(w) if w.contains("no BuildKit")));
+        assert!(matches!(Builder::choose(&env("maybe"), v(41), style), Builder::Invalid(m) if m.contains("maybe")));
     }
 
     #[test]

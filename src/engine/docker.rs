@@ -1,7 +1,7 @@
 //! The engine seam on a real Docker Engine, through bollard.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +18,7 @@ use bollard::Docker;
 use futures_util::TryStreamExt;
 
 use super::build::{self, Output};
+pub use super::buildkit::trace::Style as BuildStyle;
 use super::{
     BuildSpec, ContainerSpec, ContainerStatus, Engine, EngineError, Kind, PsEntry, Publisher, ResourceSpec,
     Result,
@@ -43,25 +44,37 @@ const NETWORK_REMOVE_PAUSE: Duration = Duration::from_millis(300);
 pub struct DockerEngine {
     docker: Docker,
     output: Output,
+    builder: build::Builder,
 }
 
 impl DockerEngine {
-    pub fn new(docker: Docker) -> DockerEngine {
+    pub fn new(docker: Docker, env: &Env) -> DockerEngine {
+        let style = if std::io::stderr().is_terminal() { BuildStyle::Steps } else { BuildStyle::Plain };
+        let builder = build::Builder::choose(env, docker.client_version(), style);
         let output: Output = Arc::new(|text: &str| {
             let mut err = std::io::stderr().lock();
             // Build output is informative; a closed stderr must not fail the build.
             let _ = err.write_all(text.as_bytes());
         });
-        DockerEngine { docker, output }
+        DockerEngine { docker, output, builder }
     }
 
     /// Connects to the engine `DOCKER_HOST` names (see `connect::connect`).
     pub async fn connect(env: &Env) -> Result<DockerEngine> {
-        Ok(DockerEngine::new(super::connect::connect(env).await?))
+        Ok(DockerEngine::new(super::connect::connect(env).await?, env))
     }
 
     pub fn with_output(self, output: Output) -> DockerEngine {
         DockerEngine { output, ..self }
+    }
+
+    pub fn output(&self) -> Output {
+        self.output.clone()
+    }
+
+    /// How BuildKit's progress is shown (`--progress`).
+    pub fn with_build_style(self, style: BuildStyle) -> DockerEngine {
+        DockerEngine { builder: self.builder.with_style(style), ..self }
     }
 
     async fn project_containers(&self, filters: Vec<String>) -> Result<Vec<ContainerSummary>> {
@@ -202,7 +215,7 @@ impl Engine for DockerEngine {
     }
 
     async fn build_image(&self, spec: &BuildSpec) -> Result<()> {
-        build::build(&self.docker, spec, &self.output).await
+        build::build(&self.docker, &self.builder, spec, &self.output).await
     }
 
     async fn remove_image(&self, reference: &str) -> Result<()> {

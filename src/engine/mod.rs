@@ -2,6 +2,7 @@
 //! else; the rest of dockhand sees the `Engine` trait and plain types.
 
 pub mod build;
+pub mod buildkit;
 pub mod connect;
 pub mod convert;
 pub mod docker;
