@@ -30,10 +30,10 @@ pub(super) fn mounts(ctx: &Ctx) -> (Vec<String>, Vec<Mount>) {
     mounts.extend(file_mounts(
         &s.secrets,
         &ctx.project.secrets,
-        secret_target,
+        ServiceFileRef::secret_target,
         empty,
     ));
-    mounts.extend(file_mounts(&s.configs, &ctx.project.configs, config_target, None));
+    mounts.extend(file_mounts(&s.configs, &ctx.project.configs, ServiceFileRef::config_target, None));
     (binds, mounts)
 }
 
@@ -169,22 +169,6 @@ fn file_mounts(
             })
         })
         .collect()
-}
-
-fn secret_target(r: &ServiceFileRef) -> String {
-    match r.target.as_deref() {
-        None => format!("/run/secrets/{}", r.source),
-        Some(t) if t.starts_with('/') => t.to_string(),
-        Some(t) => format!("/run/secrets/{t}"),
-    }
-}
-
-fn config_target(r: &ServiceFileRef) -> String {
-    match r.target.as_deref() {
-        None => format!("/{}", r.source),
-        Some(t) if t.starts_with('/') => t.to_string(),
-        Some(t) => format!("/{t}"),
-    }
 }
 
 /// `service[:mode]` names the service's first container, by id once known;
