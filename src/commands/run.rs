@@ -22,23 +22,9 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
         let Some(mut s) = Session::open(opts, &cmd.engine, &Default::default(), None).await else {
             return ExitCode::FAILURE;
         };
-        let files = match s
-            .desired
-            .service(&cmd.service)
-            .map(|d| (&d.files, &d.file_warnings))
-        {
-            Some((Err(errors), _)) => {
-                let errors: Vec<String> = errors
-                    .iter()
-                    .map(|e| format!("service {:?}: {e}", cmd.service))
-                    .collect();
-                return engine_session::fail(&errors);
-            }
-            Some((Ok(files), warnings)) => {
-                warnings.iter().for_each(|w| eprintln!("WARN {w}"));
-                files.clone()
-            }
-            None => return engine_session::fail(&[format!("no such service: {}", cmd.service)]),
+        let files = match one_off_files(&s, &cmd.service) {
+            Ok(files) => files,
+            Err(errors) => return engine_session::fail(&errors),
         };
         if !prepare(&mut s, cmd).await {
             return s.failure();
@@ -124,6 +110,13 @@ async fn await_dependencies(s: &Session, service: &str) -> bool {
         }
     }
     true
+}
+
+/// The one-off's secrets and configs, checked before anything runs, as `up` checks them.
+fn one_off_files(s: &Session, service: &str) -> Result<Files, Vec<String>> {
+    let d = s.desired.service(service).ok_or_else(|| vec![format!("no such service: {service}")])?;
+    d.file_warnings.iter().for_each(|w| eprintln!("WARN {w}"));
+    d.files.clone()
 }
 
 /// The one-off's container: the service's configuration with the command line's overrides.

@@ -193,7 +193,7 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         applied,
         labels,
         shares,
-        files: super::files::injected(project, s).map(Files::from),
+        files: super::files::injected(project, name, s).map(Files::from),
         file_warnings: super::files::ignored_overrides(project, name, s),
     }
 }

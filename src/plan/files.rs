@@ -10,9 +10,13 @@ use crate::model::{FileObject, InjectedFile, Project, Service, ServiceFileRef};
 /// Mode of an injected file when the reference gives none: readable by all, as the reference's.
 const DEFAULT_MODE: u32 = 0o444;
 
-/// The files, or every reason they cannot be made (an unset variable, an external object,
-/// an owner that is not a number).
-pub fn injected(project: &Project, s: &Service) -> Result<Vec<InjectedFile>, Vec<String>> {
+/// The files of service `name`, or every reason they cannot be made (an unset variable, an
+/// external object, an owner that is not a number).
+pub fn injected(
+    project: &Project,
+    name: &str,
+    s: &Service,
+) -> Result<Vec<InjectedFile>, Vec<String>> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let kinds = [
@@ -24,7 +28,7 @@ pub fn injected(project: &Project, s: &Service) -> Result<Vec<InjectedFile>, Vec
             match file(kind, r, objects) {
                 Ok(Some(f)) => files.push(f),
                 Ok(None) => {}
-                Err(e) => errors.extend(e),
+                Err(e) => errors.extend(e.into_iter().map(|e| format!("service {name:?}: {e}"))),
             }
         }
     }
@@ -197,7 +201,7 @@ configs:
     #[test]
     fn environment_and_content_sources_land_where_the_reference_puts_them() {
         let p = project(FILE, &[("SEC", "s3cret"), ("CFG", "")]);
-        let files = injected(&p, &p.services["app"]).unwrap();
+        let files = injected(&p, "app", &p.services["app"]).unwrap();
         assert_eq!(
             files,
             [
@@ -213,11 +217,11 @@ configs:
     fn unset_variables_external_objects_and_bad_owners_are_errors() {
         let p = project(FILE, &[]);
         assert_eq!(
-            injected(&p, &p.services["app"]).unwrap_err(),
+            injected(&p, "app", &p.services["app"]).unwrap_err(),
             [
-                "environment variable \"SEC\" required by secret \"p_se\" is not set",
-                "environment variable \"SEC\" required by secret \"p_se\" is not set",
-                "environment variable \"CFG\" required by config \"p_ce\" is not set",
+                "service \"app\": environment variable \"SEC\" required by secret \"p_se\" is not set",
+                "service \"app\": environment variable \"SEC\" required by secret \"p_se\" is not set",
+                "service \"app\": environment variable \"CFG\" required by config \"p_ce\" is not set",
             ]
         );
         let p = project(
@@ -227,10 +231,10 @@ configs: {c: {content: x}}",
             &[],
         );
         assert_eq!(
-            injected(&p, &p.services["a"]).unwrap_err(),
+            injected(&p, "a", &p.services["a"]).unwrap_err(),
             [
-                "unsupported external secret vault",
-                "config \"c\": uid \"abc\" is not a number"
+                "service \"a\": unsupported external secret vault",
+                "service \"a\": config \"c\": uid \"abc\" is not a number",
             ]
         );
     }
@@ -238,7 +242,7 @@ configs: {c: {content: x}}",
     #[test]
     fn debug_output_never_shows_a_value() {
         let p = project(FILE, &[("SEC", "s3cret"), ("CFG", "")]);
-        let files = injected(&p, &p.services["app"]).unwrap();
+        let files = injected(&p, "app", &p.services["app"]).unwrap();
         let printed = format!("{files:?} {p:?}");
         assert!(
             !printed.contains("s3cret") && !printed.contains("inline"),

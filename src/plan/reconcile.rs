@@ -391,9 +391,9 @@ impl<'a> Reconciler<'a> {
         match &s.files {
             Ok(files) => files.clone(),
             Err(errors) => {
-                for e in errors.iter().map(|e| format!("service {:?}: {e}", s.name)) {
-                    if !self.file_errors.contains(&e) {
-                        self.file_errors.push(e);
+                for e in errors {
+                    if !self.file_errors.contains(e) {
+                        self.file_errors.push(e.clone());
                     }
                 }
                 Files::default()

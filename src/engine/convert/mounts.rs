@@ -148,8 +148,8 @@ fn volume_options(o: &VolumeOptions) -> Option<MountVolumeOptions> {
 }
 
 /// Outside swarm, secrets and configs from files are read-only binds of the file.
-/// Secrets and configs from the environment or inline content are not mounts; they are not
-/// converted here.
+/// Those from the environment or inline content are no mounts: they are written into the
+/// container once it exists (`plan::files`).
 fn file_mounts(
     refs: &[ServiceFileRef],
     objects: &BTreeMap<String, FileObject>,
