@@ -1,8 +1,11 @@
 //! Tar archives between the host and the engine's archive API: host paths packed under the
 //! names they get in a container (`cp`, `watch` sync), and a container path's archive
-//! unpacked on the host (`cp`).
+//! unpacked on the host (`cp`); secrets and configs packed from their content.
 
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::model::InjectedFile;
 
 /// One archive of each host path (file or directory, symlinks kept as links) under its name.
 /// `skip_vanished`: a path gone since it was listed is left out instead of failing (a watched
@@ -22,6 +25,30 @@ pub fn pack(entries: &[(&Path, &str)], skip_vanished: bool) -> Result<Vec<u8>, S
                 return Err(format!("{}: {e}", host.display()));
             }
         }
+    }
+    builder.into_inner().map_err(|e| e.to_string())
+}
+
+/// One archive of files made from their content, each with its owner and mode, to unpack at
+/// `/`. The engine makes missing parent directories (root's, mode 755).
+pub fn pack_files(files: &[InjectedFile]) -> Result<Vec<u8>, String> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut builder = tar::Builder::new(Vec::new());
+    for f in files {
+        let content = f.content.expose().as_bytes();
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_size(content.len() as u64);
+        header.set_mode(f.mode);
+        header.set_uid(u64::from(f.uid));
+        header.set_gid(u64::from(f.gid));
+        header.set_mtime(now);
+        // The target alone names the file: no error here may repeat the content.
+        builder
+            .append_data(&mut header, f.target.trim_start_matches('/'), content)
+            .map_err(|e| format!("{}: {e}", f.target))?;
     }
     builder.into_inner().map_err(|e| e.to_string())
 }
@@ -63,6 +90,32 @@ mod tests {
         let dest = dir.path().join("copy");
         unpack(&archive, &dest).unwrap();
         assert_eq!(std::fs::read_to_string(dest.join("sub/a.txt")).unwrap(), "hello");
+    }
+
+    #[test]
+    fn files_are_packed_with_their_owner_and_mode() {
+        let file = InjectedFile {
+            target: "/run/secrets/token".into(),
+            content: crate::model::Sensitive::new("s3cret"),
+            uid: 101,
+            gid: 102,
+            mode: 0o600,
+            owned: true,
+        };
+        let archive = pack_files(&[file]).unwrap();
+        let mut archive = tar::Archive::new(archive.as_slice());
+        let mut entries = archive.entries().unwrap();
+        let mut entry = entries.next().unwrap().unwrap();
+        let h = entry.header();
+        assert_eq!(entry.path().unwrap().to_str(), Some("run/secrets/token"));
+        assert_eq!(
+            (h.mode().unwrap(), h.uid().unwrap(), h.gid().unwrap()),
+            (0o600, 101, 102)
+        );
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+        assert_eq!(text, "s3cret");
+        assert!(entries.next().is_none());
     }
 
     #[test]

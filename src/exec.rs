@@ -13,7 +13,7 @@ use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, Kind, Resourc
 use crate::labels;
 use crate::model::Project;
 use crate::observe::{Observed, ObservedContainer};
-use crate::plan::desired::{Desired, APPLIED_LABEL};
+use crate::plan::desired::{Desired, Files, APPLIED_LABEL};
 use crate::plan::{Action, ActionId, Op, Plan};
 use crate::progress::{Event, Progress, Status};
 use crate::wait::{self, WaitError};
@@ -490,8 +490,9 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
             service,
             number,
             name,
+            files,
         } => {
-            let mut spec = container_spec(ctx, service, *number, name, BTreeMap::new())?;
+            let mut spec = container_spec(ctx, service, *number, name, BTreeMap::new(), files)?;
             resolve_shared_hash(engine, ctx, &mut spec).await?;
             engine.create_container(&spec).await.map(drop)?
         }
@@ -500,9 +501,15 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
             number,
             name,
             old_id,
-        } => recreate(engine, ctx, service, *number, name, old_id).await?,
+            files,
+        } => recreate(engine, ctx, service, *number, name, old_id, files).await?,
         Op::PushImage { image } => engine.push_image(image).await?,
-        Op::StartContainer { name, .. } => engine.start_container(name).await?,
+        Op::StartContainer { name, files, .. } => {
+            if !files.is_empty() {
+                engine.write_files(name, files).await?;
+            }
+            engine.start_container(name).await?
+        }
         Op::RestartContainer { service, name } => {
             gone_ok(engine.stop_container(name, stop_timeout(ctx, service)).await)?;
             engine.start_container(name).await?
@@ -518,7 +525,7 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
         },
         Op::DisconnectNetwork { container, network } => gone_ok(engine.disconnect_network(network, container).await)?,
         Op::ConnectNetwork { service, number, name, network } => {
-            let spec = container_spec(ctx, service, *number, name, BTreeMap::new())?;
+            let spec = container_spec(ctx, service, *number, name, BTreeMap::new(), &Files::default())?;
             engine.connect_network(&spec, network).await?
         }
         Op::RemoveVolume { name } => gone_ok(engine.remove_volume(name).await)?,
@@ -551,14 +558,15 @@ fn stop_timeout(ctx: &ExecContext, service: &str) -> Option<i64> {
         .or_else(|| ctx.desired.service(service).and_then(|s| s.stop_timeout))
 }
 
-/// The container of replica `number`: the service's labels, its number, and the applied
-/// configuration that explains a later recreate.
+/// The container of replica `number`: the service's labels, its number, the applied
+/// configuration that explains a later recreate, and the files written into it.
 fn container_spec(
     ctx: &ExecContext,
     service: &str,
     number: u32,
     name: &str,
     anonymous_volumes: BTreeMap<String, String>,
+    files: &Files,
 ) -> Result<ContainerSpec, ActionError> {
     let s = ctx
         .desired
@@ -577,6 +585,7 @@ fn container_spec(
         service_aliases: true,
         stdin_once: false,
         shared_ids: BTreeMap::new(),
+        files: files.clone(),
     })
 }
 
@@ -625,6 +634,7 @@ async fn recreate<E: Engine>(
     number: u32,
     name: &str,
     old_id: &str,
+    files: &Files,
 ) -> Result<(), ActionError> {
     let old = ctx.observed.containers.iter().find(|c| c.id == old_id);
     let aside = format!("{}_{name}", old_id.chars().take(12).collect::<String>());
@@ -640,7 +650,7 @@ async fn recreate<E: Engine>(
         Some(c) if !ctx.renew_anon_volumes => c.anonymous_volumes.clone(),
         _ => BTreeMap::new(),
     };
-    let mut spec = container_spec(ctx, service, number, name, volumes)?;
+    let mut spec = container_spec(ctx, service, number, name, volumes, files)?;
     resolve_shared_hash(engine, ctx, &mut spec).await?;
     // The reference marks a replacement with the replica it replaces: `web-1`, or the
     // container name when one is set.

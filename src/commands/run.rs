@@ -12,6 +12,7 @@ use crate::cli::RunCommand;
 use crate::engine::docker::Resized;
 use crate::engine::{ContainerSpec, Engine};
 use crate::load::Options;
+use crate::plan::desired::Files;
 use crate::plan::oneoff::one_off;
 use crate::plan::reconcile;
 use crate::{progress, terminal, wait};
@@ -21,10 +22,14 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
         let Some(mut s) = Session::open(opts, &cmd.engine, &Default::default(), None).await else {
             return ExitCode::FAILURE;
         };
+        let files = match one_off_files(&s, &cmd.service) {
+            Ok(files) => files,
+            Err(errors) => return engine_session::fail(&errors),
+        };
         if !prepare(&mut s, cmd).await {
             return s.failure();
         }
-        let Some(spec) = spec(&s, cmd) else {
+        let Some(spec) = spec(&s, cmd, files) else {
             return engine_session::fail(&[format!("no such service: {}", cmd.service)]);
         };
         let id = match s.engine.create_container(&spec).await {
@@ -107,8 +112,15 @@ async fn await_dependencies(s: &Session, service: &str) -> bool {
     true
 }
 
+/// The one-off's secrets and configs, checked before anything runs, as `up` checks them.
+fn one_off_files(s: &Session, service: &str) -> Result<Files, Vec<String>> {
+    let d = s.desired.service(service).ok_or_else(|| vec![format!("no such service: {service}")])?;
+    d.file_warnings.iter().for_each(|w| eprintln!("WARN {w}"));
+    d.files.clone()
+}
+
 /// The one-off's container: the service's configuration with the command line's overrides.
-fn spec(s: &Session, cmd: &RunCommand) -> Option<ContainerSpec> {
+fn spec(s: &Session, cmd: &RunCommand, files: Files) -> Option<ContainerSpec> {
     let desired = s.desired.service(&cmd.service)?;
     let base = s.project.services.get(&cmd.service)?;
     let one = one_off(&s.project.name, s.project.separator(), base, desired, &cmd.overrides, &slug());
@@ -124,6 +136,7 @@ fn spec(s: &Session, cmd: &RunCommand) -> Option<ContainerSpec> {
         service_aliases: cmd.use_aliases,
         stdin_once: cmd.overrides.interactive,
         shared_ids: Default::default(),
+        files,
     })
 }
 

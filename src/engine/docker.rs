@@ -25,6 +25,7 @@ use super::{
 };
 use crate::labels;
 use crate::load::Env;
+use crate::model::InjectedFile;
 use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 use super::convert;
 
@@ -275,12 +276,35 @@ impl Engine for DockerEngine {
             .create_container(Some(options), create.body)
             .await
             .map_err(|e| EngineError::from(e).context(format!("creating container {}", spec.name)))?;
-        if let Err(e) = self.connect_networks(&created.id, create.extra_networks).await {
-            // A container missing a network would pass for a correct one on the next `up`.
+        let mut finished = self.connect_networks(&created.id, create.extra_networks).await;
+        if finished.is_ok() && !spec.files.is_empty() {
+            finished = self.write_files(&created.id, &spec.files).await;
+        }
+        if let Err(e) = finished {
+            // A container missing a network or a secret would pass for a correct one on the
+            // next `up`.
             let _ = self.remove_container(&created.id, true).await;
             return Err(e.context(format!("creating container {}", spec.name)));
         }
         Ok(created.id)
+    }
+
+    /// One archive of the files with an owner given, one of those without (they belong to
+    /// the container's root, as the engine maps it), as the reference copies them.
+    async fn write_files(&self, id: &str, files: &[InjectedFile]) -> Result<()> {
+        let (owned, unowned): (Vec<InjectedFile>, Vec<InjectedFile>) =
+            files.iter().cloned().partition(|f| f.owned);
+        for (files, copy_owner) in [(unowned, false), (owned, true)] {
+            if files.is_empty() {
+                continue;
+            }
+            let archive =
+                crate::archive::pack_files(&files).map_err(|e| EngineError::new(Kind::Other, e))?;
+            self.put_archive(id, "/", archive, copy_owner)
+                .await
+                .map_err(|e| e.context("writing secrets and configs"))?;
+        }
+        Ok(())
     }
 
     async fn start_container(&self, id: &str) -> Result<()> {

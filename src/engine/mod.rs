@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 pub use error::{EngineError, Kind};
 
-use crate::model::Project;
+use crate::model::{InjectedFile, Project};
 use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 
 pub type Result<T> = std::result::Result<T, EngineError>;
@@ -37,6 +37,8 @@ pub struct ContainerSpec {
     pub stdin_once: bool,
     /// The id of the first container of each service this one takes volumes from.
     pub shared_ids: BTreeMap<String, String>,
+    /// Secrets and configs written into it once created, before anything starts it.
+    pub files: Arc<[InjectedFile]>,
 }
 
 /// A network or volume to create, by its key in the project.
@@ -231,8 +233,10 @@ pub trait Engine: Send + Sync + 'static {
     fn create_volume(&self, spec: &ResourceSpec) -> impl Future<Output = Result<()>> + Send;
     fn remove_volume(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
 
-    /// Creates the container and returns its id.
+    /// Creates the container, writes its files, and returns its id.
     fn create_container(&self, spec: &ContainerSpec) -> impl Future<Output = Result<String>> + Send;
+    /// Writes files into a container (replacing those there), with their owner and mode.
+    fn write_files(&self, id: &str, files: &[InjectedFile]) -> impl Future<Output = Result<()>> + Send;
     fn start_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     /// Stops with the given grace period in seconds (engine default when `None`).
     fn stop_container(&self, id: &str, timeout: Option<i64>) -> impl Future<Output = Result<()>> + Send;

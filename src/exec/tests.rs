@@ -130,6 +130,10 @@ impl Engine for Fake {
     async fn start_container(&self, id: &str) -> Result<()> {
         self.call(format!("start {id}")).await
     }
+    async fn write_files(&self, id: &str, files: &[crate::model::InjectedFile]) -> Result<()> {
+        let targets: Vec<&str> = files.iter().map(|f| f.target.as_str()).collect();
+        self.call(format!("write {id} {}", targets.join(","))).await
+    }
     async fn stop_container(&self, id: &str, timeout: Option<i64>) -> Result<()> {
         self.call(format!("stop {id} {timeout:?}")).await
     }
@@ -206,6 +210,7 @@ fn create(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
         service: service.into(),
         number: 1,
         name,
+        files: Files::default(),
     };
     plan.push(format!("container:{service}:1"), op, "no container", after)
 }
@@ -215,6 +220,7 @@ fn start(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
         service: service.into(),
         number: 1,
         name: format!("p-{service}-1"),
+        files: Files::default(),
     };
     plan.push(format!("container:{service}:1"), op, "created", after)
 }
@@ -355,6 +361,7 @@ async fn a_failure_skips_what_waits_on_it_transitively_and_nothing_else() {
             service: "extra".into(),
             number: 1,
             name: "my-extra".into(),
+            files: Files::default(),
         },
         "exited",
         vec![],
@@ -541,6 +548,7 @@ fn recreate_plan() -> Plan {
         number: 1,
         name: "p-db-1".into(),
         old_id: "0123456789abcdef".into(),
+        files: Files::default(),
     };
     plan.push("container:db:1", op, "environment changed", vec![]);
     plan
@@ -1018,4 +1026,51 @@ async fn a_network_still_in_use_is_left_in_place_without_failing() {
     assert!(outcome.succeeded(), "{outcome:?}");
     let out = String::from_utf8(progress.into_inner()).unwrap();
     assert_eq!(out, " Network p_default Removing \n Network p_default Resource is still in use \n");
+}
+
+fn secret(target: &str) -> crate::model::InjectedFile {
+    crate::model::InjectedFile {
+        target: target.into(),
+        content: crate::model::Sensitive::new("s3cret"),
+        uid: 0,
+        gid: 0,
+        mode: 0o444,
+        owned: false,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn files_go_to_the_new_container_and_into_an_existing_one_before_it_starts() {
+    let mut plan = Plan::default();
+    let files: Files = vec![secret("/run/secrets/token")].into();
+    let op = Op::CreateContainer {
+        service: "db".into(),
+        number: 1,
+        name: "p-db-1".into(),
+        files: files.clone(),
+    };
+    plan.push("container:db:1", op, "no container", vec![]);
+    let op = Op::StartContainer {
+        service: "extra".into(),
+        number: 1,
+        name: "my-extra".into(),
+        files,
+    };
+    plan.push("container:extra:1", op, "container is exited", vec![]);
+    let fake = Arc::new(Fake::default());
+    let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
+    assert!(outcome.succeeded());
+    let created = fake.created.lock().unwrap().clone();
+    assert_eq!(
+        created[0]
+            .files
+            .iter()
+            .map(|f| f.target.as_str())
+            .collect::<Vec<_>>(),
+        ["/run/secrets/token"]
+    );
+    assert!(
+        fake.position("end write my-extra /run/secrets/token")
+            < fake.position("begin start my-extra")
+    );
 }

@@ -7,6 +7,24 @@ use crate::diag::{Problem, Span};
 use crate::load::dotenv::{self, DotenvError, Entries};
 use crate::load::path::YamlPath;
 use crate::load::{Env, Mapping, Value};
+use crate::model::{Project, Sensitive};
+
+/// Secrets and configs from `environment:` take the variable's value from the project's
+/// environment (the shell, then the env files), as the reference reads it when it copies them
+/// into a container. An unset variable is an error only for a container that needs it.
+pub fn read_file_values(project: &mut Project, env: &Env) {
+    for object in project
+        .secrets
+        .values_mut()
+        .chain(project.configs.values_mut())
+    {
+        object.value = object
+            .environment
+            .as_ref()
+            .and_then(|var| env.get(var))
+            .map(Sensitive::new);
+    }
+}
 
 /// Reads a file; the loader passes the real filesystem, tests pass a map.
 pub type ReadFile<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;

@@ -78,6 +78,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Failure> {
     match s.run() {
         Some((mut project, files, project_dir)) if !s.has_errors() => {
             project.compatibility = opts.compatibility || crate::cli::env_flag(&s.env, "COMPOSE_COMPATIBILITY");
+            environment::read_file_values(&mut project, &s.env);
             let warnings = s.render();
             let env_files = used_env_files(opts, &project_dir);
             let disabled_services = s.disabled_services;

@@ -29,7 +29,7 @@ pub use models::{Model, ServiceModel};
 pub use mounts::{BindOptions, MountType, ServiceVolume, TmpfsOptions, VolumeOptions};
 pub use network::{Ipam, IpamPool, Network, ServiceNetwork};
 pub use ports::Port;
-pub use resource::{FileObject, ServiceFileRef};
+pub use resource::{FileObject, InjectedFile, Sensitive, ServiceFileRef};
 pub use service::{
     Condition, DependsOn, Device, EnvFile, ExtraHosts, Hook, PreStartHook, Provider, Restart, Service, Ulimit,
 };

@@ -1,4 +1,6 @@
 //! Top-level secrets and configs, and the service-side references to them.
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::types::{is_false, lenient_opt_string, lenient_string_map, Extensions, FileMode, StringMap};
@@ -14,7 +16,7 @@ pub struct FileObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
+    pub content: Option<Sensitive>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub external: bool,
     #[serde(
@@ -35,6 +37,10 @@ pub struct FileObject {
     pub template_driver: Option<String>,
     #[serde(flatten)]
     pub extensions: Extensions,
+    /// The value of the `environment` variable, read by the loader from the project's
+    /// environment (`None` when unset). Never part of what `config` prints.
+    #[serde(skip)]
+    pub value: Option<Sensitive>,
 }
 
 /// A service's use of a secret or config.
@@ -59,4 +65,62 @@ pub struct ServiceFileRef {
     pub mode: Option<FileMode>,
     #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+impl ServiceFileRef {
+    /// Where a secret lands: `/run/secrets/<source>` by default, a relative target under
+    /// `/run/secrets`.
+    pub fn secret_target(&self) -> String {
+        self.target_under("/run/secrets")
+    }
+
+    /// Where a config lands: `/<source>` by default, a relative target under `/`.
+    pub fn config_target(&self) -> String {
+        self.target_under("")
+    }
+
+    fn target_under(&self, dir: &str) -> String {
+        match self.target.as_deref() {
+            None => format!("{dir}/{}", self.source),
+            Some(t) if t.starts_with('/') => t.to_string(),
+            Some(t) => format!("{dir}/{t}"),
+        }
+    }
+}
+
+/// Text that must never reach the user's screen or a log unasked: a secret's or config's
+/// content. `Debug` shows its length only; the text itself is reached through `expose`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Sensitive(String);
+
+impl Sensitive {
+    pub fn new(text: impl Into<String>) -> Sensitive {
+        Sensitive(text.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<redacted, {} bytes>", self.0.len())
+    }
+}
+
+/// A secret or config written into a container's filesystem (those from `environment` or
+/// `content`; those from a `file` are bind mounts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InjectedFile {
+    /// Absolute path in the container.
+    pub target: String,
+    pub content: Sensitive,
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
+    /// `uid` or `gid` was given: the file gets them. Otherwise it belongs to the container's
+    /// root, as with the reference.
+    pub owned: bool,
 }

@@ -2,11 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::graph::Graph;
 use crate::labels;
 use crate::hash::resource;
-use crate::model::{Condition, Network, Project, Service, Volume};
+use crate::model::{Condition, InjectedFile, Network, Project, Service, Volume};
 
 /// Where the project came from, written on every container as the reference does.
 #[derive(Debug, Clone, Default)]
@@ -54,7 +55,14 @@ pub struct DesiredService {
     pub labels: BTreeMap<String, String>,
     /// Set when the service joins other services' namespaces or takes their volumes.
     pub shares: Option<Shares>,
+    /// The secrets and configs written into its containers, or why they cannot be.
+    pub files: Result<Files, Vec<String>>,
+    /// What the user should know about how it uses secrets and configs.
+    pub file_warnings: Vec<String>,
 }
+
+/// Files written into a container before it starts.
+pub type Files = Arc<[InjectedFile]>;
 
 /// What the hash of a service sharing with others is made from: the reference hashes it with
 /// the ids of the containers it shares with, so it changes when they are replaced.
@@ -185,6 +193,8 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         applied,
         labels,
         shares,
+        files: super::files::injected(project, name, s).map(Files::from),
+        file_warnings: super::files::ignored_overrides(project, name, s),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::desired::Desired;
+use super::desired::{Desired, Files};
 use super::{ActionId, Op, Plan};
 use crate::observe::{Observed, ObservedContainer, RunState};
 
@@ -35,7 +35,9 @@ pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Res
         }
         let after: Vec<ActionId> = s.depends_on.iter().filter_map(|d| starts.get(d.service.as_str())).flatten().copied().collect();
         for c in containers.into_iter().filter(|c| !c.state.is_running()) {
-            let op = Op::StartContainer { service: c.service.clone(), number: c.number, name: c.name.clone() };
+            // As with the reference's `start`: the files written at create stay as they are.
+            let files = Files::default();
+            let op = Op::StartContainer { service: c.service.clone(), number: c.number, name: c.name.clone(), files };
             let id = plan.push(resource(c), op, "start", after.clone());
             starts.entry(s.name.as_str()).or_default().push(id);
         }

@@ -4,6 +4,7 @@
 pub mod artifacts;
 pub mod desired;
 pub mod diff;
+pub mod files;
 pub mod lifecycle;
 pub mod oneoff;
 pub mod reconcile;
@@ -12,6 +13,7 @@ pub mod teardown;
 use std::fmt;
 
 use crate::model::Condition;
+use desired::Files;
 
 /// Index of an action in its plan.
 pub type ActionId = usize;
@@ -23,10 +25,12 @@ pub enum Op {
     PullImage { service: String, image: String },
     BuildImage { service: String, image: String },
     PushImage { image: String },
-    CreateContainer { service: String, number: u32, name: String },
+    /// `files` are written into it once created.
+    CreateContainer { service: String, number: u32, name: String, files: Files },
     /// Replace `old` (renamed aside first, removed once the new one exists).
-    RecreateContainer { service: String, number: u32, name: String, old_id: String },
-    StartContainer { service: String, number: u32, name: String },
+    RecreateContainer { service: String, number: u32, name: String, old_id: String, files: Files },
+    /// `files` are written (again) into it before it starts.
+    StartContainer { service: String, number: u32, name: String, files: Files },
     /// Stop then start, for dependents that declared `restart: true` on a recreated dependency.
     RestartContainer { service: String, name: String },
     /// A gate: done when the service's containers meet the condition.

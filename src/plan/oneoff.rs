@@ -104,6 +104,8 @@ mod tests {
                 (labels::SERVICE.to_string(), "web".to_string()),
             ]),
             shares: None,
+            files: Ok(Vec::new().into()),
+            file_warnings: vec![],
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::desired::{condition_name, Desired, DesiredResource, DesiredService, PullPolicy, APPLIED_LABEL};
+use super::desired::{condition_name, Desired, DesiredResource, DesiredService, Files, PullPolicy, APPLIED_LABEL};
 use super::diff;
 use super::{ActionId, Op, Plan};
 use crate::labels;
@@ -102,6 +102,7 @@ pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> R
         recreated: BTreeMap::new(),
         made: BTreeMap::new(),
         gates: BTreeMap::new(),
+        file_errors: Vec::new(),
     };
     let mut errors = r.networks();
     errors.extend(r.volumes());
@@ -111,7 +112,9 @@ pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> R
     for s in &desired.services {
         errors.extend(r.missing_shared(s));
         r.service(s);
+        r.plan.warnings.extend(s.file_warnings.iter().cloned());
     }
+    errors.append(&mut r.file_errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -139,6 +142,8 @@ struct Reconciler<'a> {
     /// network namespace or mounts its volumes can only be made once that one exists.
     made: BTreeMap<String, Vec<ActionId>>,
     gates: BTreeMap<(String, &'static str), ActionId>,
+    /// Why secrets or configs of containers this plan makes or starts cannot be written.
+    file_errors: Vec<String>,
 }
 
 impl<'a> Reconciler<'a> {
@@ -298,10 +303,12 @@ impl<'a> Reconciler<'a> {
             let name = self.desired.container_name(s, n);
             match replicas.get(&n) {
                 None => {
-                    let op = Op::CreateContainer { service: s.name.clone(), number: n, name: name.clone() };
+                    let files = self.files(s);
+                    let op = Op::CreateContainer { service: s.name.clone(), number: n, name: name.clone(), files };
                     let c = self.plan.push(&resource, op, "no container", prereqs.clone());
                     made.push(c);
-                    starts.push(self.start(s, n, &name, &resource, "created", vec![c]));
+                    // Written at create: the start has nothing to add.
+                    starts.push(self.start(s, n, &name, &resource, "created", vec![c], Files::default()));
                 }
                 Some(c) => match self.recreate_reason(s, c, &name) {
                     Some(reason) => {
@@ -311,19 +318,25 @@ impl<'a> Reconciler<'a> {
                             number: n,
                             name: name.clone(),
                             old_id: c.id.clone(),
+                            files: self.files(s),
                         };
                         let r = self.plan.push(&resource, op, reason, prereqs.clone());
                         made.push(r);
-                        starts.push(self.start(s, n, &name, &resource, "recreated", vec![r]));
+                        // Written at create: the start has nothing to add.
+                        starts.push(self.start(s, n, &name, &resource, "recreated", vec![r], Files::default()));
                     }
+                    // An existing container gets its files again before it starts, with the
+                    // values of now, as the reference does.
                     None if self.reattach.contains_key(&c.id) => {
                         let connects = self.reconnect(s, n, &name, c, &resource);
                         let reason = "reconnected to a recreated network";
-                        starts.push(self.start(s, n, &name, &resource, reason, connects));
+                        let files = self.files(s);
+                        starts.push(self.start(s, n, &name, &resource, reason, connects, files));
                     }
                     None if c.state != RunState::Running => {
                         let reason = format!("container is {}", state_name(c.state));
-                        starts.push(self.start(s, n, &name, &resource, &reason, vec![]));
+                        let files = self.files(s);
+                        starts.push(self.start(s, n, &name, &resource, &reason, vec![], files));
                     }
                     None => self.restart_for_dependencies(s, c, &resource),
                 },
@@ -373,13 +386,38 @@ impl<'a> Reconciler<'a> {
         nets.chain(vols).chain(deps).copied().collect()
     }
 
+    /// The files a container of `s` gets; when they cannot be made, the plan fails.
+    fn files(&mut self, s: &DesiredService) -> Files {
+        match &s.files {
+            Ok(files) => files.clone(),
+            Err(errors) => {
+                for e in errors {
+                    if !self.file_errors.contains(e) {
+                        self.file_errors.push(e.clone());
+                    }
+                }
+                Files::default()
+            }
+        }
+    }
+
     /// Starts a replica once `after` and the service's dependency gates are done.
-    fn start(&mut self, s: &DesiredService, n: u32, name: &str, resource: &str, reason: &str, mut after: Vec<ActionId>) -> Option<ActionId> {
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        &mut self,
+        s: &DesiredService,
+        n: u32,
+        name: &str,
+        resource: &str,
+        reason: &str,
+        mut after: Vec<ActionId>,
+        files: Files,
+    ) -> Option<ActionId> {
         if self.opts.no_start {
             return None;
         }
         after.extend(self.gates_for(s));
-        let op = Op::StartContainer { service: s.name.clone(), number: n, name: name.to_string() };
+        let op = Op::StartContainer { service: s.name.clone(), number: n, name: name.to_string(), files };
         Some(self.plan.push(resource, op, reason, after))
     }
 

@@ -560,3 +560,72 @@ fn scaling_down_drops_outdated_replicas_before_up_to_date_ones() {
         "3 remove container:w:1 scaled to 2 (after 2)",
     ]);
 }
+
+/// `SECRETS` with the variables set as given.
+fn with_values(values: &[(&str, &str)]) -> Desired {
+    let mut value: serde_yaml::Value = serde_yaml::from_str(SECRETS).unwrap();
+    value["name"] = "p".into();
+    let mut project = crate::load::bind::bind(value).unwrap();
+    let env = values
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    crate::load::environment::read_file_values(&mut project, &env);
+    desired(&project, &Origin::default(), &BTreeMap::new())
+}
+
+const SECRETS: &str = r#"
+services:
+  app:
+    image: busybox
+    secrets: [{source: token, target: /run/secrets/token}]
+secrets:
+  token: {name: p_token, environment: TOKEN}
+"#;
+
+fn files_of(plan: &Plan, verb: &str) -> Vec<String> {
+    let files = plan
+        .actions
+        .iter()
+        .filter(|a| a.op.verb() == verb)
+        .flat_map(|a| match &a.op {
+            Op::CreateContainer { files, .. }
+            | Op::RecreateContainer { files, .. }
+            | Op::StartContainer { files, .. } => files
+                .iter()
+                .map(|f| format!("{} {}", f.target, f.content.expose()))
+                .collect(),
+            _ => Vec::new(),
+        });
+    files.collect()
+}
+
+#[test]
+fn a_new_container_gets_its_secrets_at_create_and_a_stopped_one_again_before_its_start() {
+    let d = with_values(&[("TOKEN", "s3cret")]);
+    let plan = containers(&d, &Observed::default(), &UpOptions::default()).unwrap();
+    assert_eq!(files_of(&plan, "create"), ["/run/secrets/token s3cret"]);
+    assert!(
+        files_of(&plan, "start").is_empty(),
+        "written once, at create"
+    );
+    assert!(!plan.to_string().contains("s3cret"), "{plan}");
+
+    let mut o = running(&d);
+    o.containers[0].state = RunState::Exited;
+    let plan = containers(&with_values(&[("TOKEN", "new")]), &o, &UpOptions::default()).unwrap();
+    assert_eq!(files_of(&plan, "start"), ["/run/secrets/token new"]);
+}
+
+#[test]
+fn an_unset_variable_fails_the_plan_only_when_a_container_needs_it() {
+    let d = with_values(&[]);
+    let errors = containers(&d, &Observed::default(), &UpOptions::default()).unwrap_err();
+    assert_eq!(
+        errors,
+        [r#"service "app": environment variable "TOKEN" required by secret "p_token" is not set"#]
+    );
+    assert!(containers(&d, &running(&d), &UpOptions::default())
+        .unwrap()
+        .is_empty());
+}

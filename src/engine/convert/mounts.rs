@@ -30,10 +30,10 @@ pub(super) fn mounts(ctx: &Ctx) -> (Vec<String>, Vec<Mount>) {
     mounts.extend(file_mounts(
         &s.secrets,
         &ctx.project.secrets,
-        secret_target,
+        ServiceFileRef::secret_target,
         empty,
     ));
-    mounts.extend(file_mounts(&s.configs, &ctx.project.configs, config_target, None));
+    mounts.extend(file_mounts(&s.configs, &ctx.project.configs, ServiceFileRef::config_target, None));
     (binds, mounts)
 }
 
@@ -148,8 +148,8 @@ fn volume_options(o: &VolumeOptions) -> Option<MountVolumeOptions> {
 }
 
 /// Outside swarm, secrets and configs from files are read-only binds of the file.
-/// Secrets and configs from the environment or inline content are not mounts; they are not
-/// converted here.
+/// Those from the environment or inline content are no mounts: they are written into the
+/// container once it exists (`plan::files`).
 fn file_mounts(
     refs: &[ServiceFileRef],
     objects: &BTreeMap<String, FileObject>,
@@ -169,22 +169,6 @@ fn file_mounts(
             })
         })
         .collect()
-}
-
-fn secret_target(r: &ServiceFileRef) -> String {
-    match r.target.as_deref() {
-        None => format!("/run/secrets/{}", r.source),
-        Some(t) if t.starts_with('/') => t.to_string(),
-        Some(t) => format!("/run/secrets/{t}"),
-    }
-}
-
-fn config_target(r: &ServiceFileRef) -> String {
-    match r.target.as_deref() {
-        None => format!("/{}", r.source),
-        Some(t) if t.starts_with('/') => t.to_string(),
-        Some(t) => format!("/{t}"),
-    }
 }
 
 /// `service[:mode]` names the service's first container, by id once known;

@@ -104,6 +104,7 @@ fn spec(service: &str, number: u32) -> ContainerSpec {
         service_aliases: true,
         stdin_once: false,
         shared_ids: BTreeMap::new(),
+        files: Vec::new().into(),
     }
 }
 

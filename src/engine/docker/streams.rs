@@ -168,8 +168,19 @@ impl DockerEngine {
 
     /// Extracts a tar archive into `path` in the container.
     pub async fn upload(&self, id: &str, path: &str, archive: Vec<u8>) -> Result<()> {
-        let options = UploadToContainerOptions { path: path.to_string(), ..Default::default() };
-        Ok(self.docker.upload_to_container(id, Some(options), bollard::body_full(archive.into())).await?)
+        self.put_archive(id, path, archive, false).await
+    }
+
+    /// `copy_owner`: the files get the archive's uid and gid instead of the container's root.
+    /// Sent as a stream: bollard traces a whole request body, and this one may hold secrets.
+    pub(super) async fn put_archive(&self, id: &str, path: &str, archive: Vec<u8>, copy_owner: bool) -> Result<()> {
+        let options = UploadToContainerOptions {
+            path: path.to_string(),
+            copy_uidgid: copy_owner.then(|| "true".to_string()),
+            ..Default::default()
+        };
+        let body = bollard::body_stream(futures_util::stream::once(std::future::ready(archive.into())));
+        Ok(self.docker.upload_to_container(id, Some(options), body).await?)
     }
 
     /// Keeps the TTY of an exec session or a container the size of the user's terminal, now
