@@ -120,6 +120,11 @@ secrets:
     let missing = p.dockhand(&["build"]);
     missing.assert_failure();
     assert!(missing.stderr.contains("DOCKHAND_TEST_BUILD_TOKEN is not set"), "{}", missing.describe());
+    // As every variable of the project, the value may come from its `.env`.
+    std::fs::write(p.path().join(".env"), "DOCKHAND_TEST_BUILD_TOKEN=dotenv-t0ken\n").expect("write .env");
+    p.dockhand(&["build", "--no-cache"]).assert_success();
+    let seen = docker(&["run", "--rm", &image, "cat", "/seen"]);
+    assert_eq!(seen, "file-s3cret\ndotenv-t0ken");
 }
 
 /// Several `extra_hosts`, `network: none` and the ssh agent of `SSH_AUTH_SOCK` reach the

@@ -36,7 +36,7 @@ const BUILDER_LABEL: &str = "com.docker.compose.image.builder";
 pub struct Setup {
     pub host: Host,
     pub version: ClientVersion,
-    /// The environment of dockhand: `SSH_AUTH_SOCK`, and build secrets taken from variables.
+    /// The environment of dockhand, for `SSH_AUTH_SOCK`.
     pub env: Env,
     pub style: Style,
 }
@@ -94,16 +94,20 @@ fn providers(spec: &BuildSpec, build: &Build, env: &Env) -> std::result::Result<
             .unwrap_or_else(|| secret.source.clone());
         let source = match (&defined.file, &defined.environment) {
             (Some(file), _) => SecretSource::File(PathBuf::from(file)),
+            // The loader read the value from the project's environment (`.env` included).
             (None, Some(var)) => SecretSource::Value(
-                env.get(var)
+                defined
+                    .value
+                    .as_ref()
                     .ok_or_else(|| {
                         format!(
                             "build secret \"{}\": environment variable {var} is not set",
                             secret.source
                         )
                     })?
-                    .clone()
-                    .into_bytes(),
+                    .expose()
+                    .as_bytes()
+                    .to_vec(),
             ),
             (None, None) => {
                 return Err(format!(
