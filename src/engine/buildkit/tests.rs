@@ -5,8 +5,14 @@ use super::*;
 use crate::model::Project;
 
 fn spec(yaml: &str) -> (BuildSpec, Build) {
+    spec_in(yaml, &Env::default())
+}
+
+/// The project loaded in `env`, which gives the values of `environment:` secrets.
+fn spec_in(yaml: &str, env: &Env) -> (BuildSpec, Build) {
     let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
-    let project: Project = crate::load::bind::bind(value).unwrap();
+    let mut project: Project = crate::load::bind::bind(value).unwrap();
+    crate::load::environment::read_file_values(&mut project, env);
     let build = project.services["app"].build.clone().unwrap();
     let spec = BuildSpec {
         project: Arc::new(project),
@@ -69,8 +75,7 @@ services:
 
 #[test]
 fn secrets_come_from_files_and_the_environment() {
-    let (spec, build) = spec(
-        r#"
+    let yaml = r#"
 name: p
 services:
   app:
@@ -80,14 +85,15 @@ services:
 secrets:
   from_file: {file: /run/x}
   from_env: {environment: TOKEN}
-"#,
-    );
+"#;
     let env: Env = [("TOKEN".to_string(), "t0k".to_string())]
         .into_iter()
         .collect();
+    let (spec, build) = spec_in(yaml, &env);
     let p = providers(&spec, &build, &env).unwrap();
     assert_eq!(p.secrets["from_file"], SecretSource::File("/run/x".into()));
     assert_eq!(p.secrets["token"], SecretSource::Value(b"t0k".to_vec()));
+    let (spec, build) = spec_in(yaml, &Env::default());
     let missing = providers(&spec, &build, &Env::default()).unwrap_err();
     assert!(missing.contains("TOKEN is not set"), "{missing}");
 }
