@@ -519,3 +519,52 @@ fn a_closed_output_pipe_ends_by_sigpipe_without_a_panic() {
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?} {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+const VARIABLES: &str = r#"
+services:
+  app:
+    image: busybox:${TAG:-latest}
+    environment:
+      A: ${REQ?must be set}
+      B: ${ALT:+yes}
+      C: $PLAIN
+"#;
+
+/// `--variables` lists what the files use, also when a required variable is unset; the table
+/// rows come in Go map order from the reference, so they are compared as a set.
+#[test]
+fn variables_lists_each_variable_with_its_default() {
+    let dir = common::project(&[("compose.yaml", VARIABLES)]);
+    let out = same_lines(&common::dockhand(dir.path()).args(["config", "--variables"]));
+    let rows: Vec<Vec<&str>> = lines(&out).iter().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0], ["NAME", "REQUIRED", "DEFAULT", "VALUE", "ALTERNATE", "VALUE"]);
+    assert!(rows.contains(&vec!["TAG", "false", "latest"]), "{}", out.describe());
+    assert!(rows.contains(&vec!["REQ", "true"]), "{}", out.describe());
+    let json = same_json(&common::dockhand(dir.path()).args(["config", "--variables", "--format", "json"]));
+    assert_eq!(json["ALT"]["PresenceValue"], "yes");
+    let (ours, theirs) = both(&common::dockhand(dir.path()).args(["config", "--variables", "--format", "yaml"]));
+    assert!(ours.stdout.contains("    presencevalue: 'yes'\n"), "{}", ours.describe());
+    if let Some(theirs) = theirs {
+        assert_eq!(ours.stdout, theirs.stdout);
+    }
+}
+
+/// `--environment` prints what interpolation reads: the shell, the `.env` and the project name.
+#[test]
+fn environment_prints_what_interpolation_reads() {
+    let dir = common::project(&[("compose.yaml", VARIABLES), (".env", "TAG=1.2\n")]);
+    let run = common::dockhand(dir.path()).args(["-p", "envp", "config", "--environment"]).env("REQ", "x");
+    let out = same_lines(&run);
+    for line in ["TAG=1.2", "REQ=x", "COMPOSE_PROJECT_NAME=envp"] {
+        assert!(lines(&out).contains(&line), "{line}: {}", out.describe());
+    }
+}
+
+/// `--models` prints the models services use, not the unused ones.
+#[test]
+fn models_lists_the_models_services_use() {
+    let file = "services:\n  app:\n    image: busybox\n    models: [used]\nmodels:\n  used: {model: ai/used}\n  idle: {model: ai/idle}\n";
+    let dir = common::project(&[("compose.yaml", file)]);
+    let out = same_lines(&common::dockhand(dir.path()).args(["config", "--models"]));
+    assert_eq!(lines(&out), ["ai/used"]);
+}

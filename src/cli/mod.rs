@@ -702,9 +702,9 @@ pub struct ConfigArgs {
     /// Services to render (with their dependencies)
     #[arg(value_name = "SERVICE")]
     pub names: Vec<String>,
-    /// Output format
-    #[arg(long, value_enum, default_value = "yaml")]
-    pub format: Format,
+    /// Output format (default: yaml; a table for --variables)
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Print the service names, one per line
     #[arg(long = "services")]
     pub services_only: bool,
@@ -723,6 +723,15 @@ pub struct ConfigArgs {
     /// Print the service config hash, one per line (`*` for all services)
     #[arg(long, value_name = "SERVICES")]
     pub hash: Option<String>,
+    /// Print the model names, one per line
+    #[arg(long)]
+    pub models: bool,
+    /// Print model variables and default values
+    #[arg(long)]
+    pub variables: bool,
+    /// Print environment used for interpolation
+    #[arg(long)]
+    pub environment: bool,
     /// Only validate the configuration, print nothing
     #[arg(short, long)]
     pub quiet: bool,
@@ -753,6 +762,11 @@ pub enum ConfigView {
     Profiles,
     Images,
     Hash(Vec<String>),
+    Models,
+    /// The variables the files use, with their defaults: a table unless `--format` says.
+    Variables(Option<Format>),
+    /// The environment interpolation reads, `NAME=value` sorted.
+    Environment,
     Quiet,
 }
 
@@ -1285,8 +1299,14 @@ fn config_invocation(mut opts: Options, a: ConfigArgs) -> Invocation {
         ConfigView::Images
     } else if let Some(h) = a.hash {
         ConfigView::Hash(h.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+    } else if a.models {
+        ConfigView::Models
+    } else if a.variables {
+        ConfigView::Variables(a.format)
+    } else if a.environment {
+        ConfigView::Environment
     } else {
-        ConfigView::Model(a.format)
+        ConfigView::Model(a.format.unwrap_or(Format::Yaml))
     };
     Invocation::Config(opts, ConfigOptions { view, output: a.output })
 }

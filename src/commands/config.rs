@@ -8,10 +8,18 @@ use crate::load::{self, profiles, Options, Value};
 use crate::model::Project;
 
 pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
-    let rendered = if !opts.interpolate && model_view(&c.view) {
+    let rendered = if let ConfigView::Variables(format) = c.view {
+        // The variables as written, so that an unset required one does not stop the listing.
+        load::load_model(opts).map(|l| render_variables(&l.model, format))
+    } else if !opts.interpolate && model_view(&c.view) {
         load::load_model(opts).map(|l| {
             super::print_warnings(&l.warnings);
             render_model(&l.model, &c.view)
+        })
+    } else if c.view == ConfigView::Environment {
+        load::load(opts).map(|l| {
+            super::print_warnings(&l.warnings);
+            Ok(render_environment(&l.env))
         })
     } else {
         load::load(opts).map(|l| {
@@ -74,7 +82,85 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
             let wanted = p.services.iter().filter(|(n, _)| all || names.contains(n));
             lines(wanted.map(|(n, s)| format!("{n} {}", crate::hash::config_hash(s))))
         }
+        ConfigView::Models => {
+            // As the reference: the models some service uses.
+            let used = |name: &&String| p.services.values().any(|s| s.models.contains_key(*name));
+            lines(p.models.iter().filter(|(name, _)| used(name)).map(|(_, m)| m.model.clone()))
+        }
+        ConfigView::Variables(_) | ConfigView::Environment => String::new(),
     })
+}
+
+/// `config --variables`: every variable the files use, by name, with what the reference shows
+/// of it (its table, or its JSON and YAML field names).
+fn render_variables(model: &Value, format: Option<Format>) -> Result<String, String> {
+    let vars = load::interpolate::variables(model);
+    match format {
+        None => {
+            let rows: Vec<Vec<String>> = vars
+                .values()
+                .map(|v| vec![v.name.clone(), v.required.to_string(), v.default_value.clone(), v.presence_value.clone()])
+                .collect();
+            let header = ["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"];
+            Ok(super::table::render(&super::table::WIDE, &header, &rows))
+        }
+        Some(Format::Json) => {
+            let json: serde_json::Map<String, serde_json::Value> = vars
+                .values()
+                .map(|v| {
+                    let fields = serde_json::json!({
+                        "Name": v.name, "DefaultValue": v.default_value,
+                        "PresenceValue": v.presence_value, "Required": v.required,
+                    });
+                    (v.name.clone(), fields)
+                })
+                .collect();
+            go_json(&serde_json::Value::Object(json))
+        }
+        Some(Format::Yaml) => Ok(vars
+            .values()
+            .map(|v| {
+                format!(
+                    "{}:\n    name: {}\n    defaultvalue: {}\n    presencevalue: {}\n    required: {}\n",
+                    go_yaml_scalar(&v.name),
+                    go_yaml_scalar(&v.name),
+                    go_yaml_scalar(&v.default_value),
+                    go_yaml_scalar(&v.presence_value),
+                    v.required
+                )
+            })
+            .collect()),
+    }
+}
+
+/// JSON indented by four spaces and followed by a blank line, as the reference prints it.
+fn go_json(v: &serde_json::Value) -> Result<String, String> {
+    use serde::Serialize;
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, serde_json::ser::PrettyFormatter::with_indent(b"    "));
+    v.serialize(&mut ser).map_err(|e| e.to_string())?;
+    String::from_utf8(buf).map(|t| t + "\n\n").map_err(|e| e.to_string())
+}
+
+/// A string as the reference's YAML writer puts it: `""` when empty, single-quoted when a
+/// YAML 1.1 reader would take it for something else, plain otherwise.
+fn go_yaml_scalar(s: &str) -> String {
+    let plain = serde_yaml::to_string(s).map(|t| t.trim_end().to_string()).unwrap_or_default();
+    if s.is_empty() {
+        "\"\"".to_string()
+    } else if plain == s && load::yaml::is_yaml11_special(s) {
+        format!("'{s}'")
+    } else {
+        plain
+    }
+}
+
+/// `config --environment`: what interpolation reads (the shell, then the env files, then
+/// the project name), `NAME=value` by name.
+fn render_environment(env: &load::Env) -> String {
+    let mut pairs: Vec<(&String, &String)> = env.iter().collect();
+    pairs.sort();
+    lines(pairs.into_iter().map(|(k, v)| format!("{k}={v}")))
 }
 
 /// Views the reference renders from the uninterpolated tree when asked not to interpolate;
