@@ -38,6 +38,16 @@ pub fn apply(project: &mut Value, active: &[String], requested: &[String]) -> Ve
     problems
 }
 
+/// The services that the `active` profiles leave out, before any are requested by name: the
+/// set the project-wide checks do not look at.
+pub fn disabled_by_profiles(project: &Value, active: &[String]) -> HashSet<String> {
+    let services = project.get("services").and_then(Value::as_mapping).into_iter().flatten();
+    services
+        .filter(|(k, s)| !is_enabled(k.as_str().unwrap_or_default(), s, active, &[]))
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect()
+}
+
 fn is_enabled(name: &str, service: &Value, active: &[String], requested: &[String]) -> bool {
     let profiles: Vec<&str> = service
         .get("profiles")

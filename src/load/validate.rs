@@ -13,11 +13,11 @@ const OBSOLETE_VERSION: &str =
     "the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion";
 
 /// Validates a file's value in place: strings where the format wants numbers or booleans
-/// become numbers or booleans. A null document is the caller's business and passes.
+/// become numbers or booleans. A file without any document arrives as an empty mapping; a
+/// null document (`---` alone) is no mapping, as the reference says.
 pub fn validate(value: &mut Value, file: &Path) -> Vec<Problem> {
     let mut out = Vec::new();
     match value {
-        Value::Null => {}
         Value::Mapping(m) => {
             if let Some(k) = m.keys().find(|k| k.as_str() == Some("version")) {
                 let path = YamlPath::root().key(key_str(k));

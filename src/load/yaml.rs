@@ -20,6 +20,9 @@ pub struct Parsed {
     pub value: Value,
     pub resets: Vec<YamlPath>,
     pub overrides: Vec<YamlPath>,
+    /// The text holds no YAML document at all (nothing, or only comments); `value` is then an
+    /// empty mapping. One of several compose files may be such, as with the reference.
+    pub empty: bool,
 }
 
 /// Spans of keys and values by path, for each document of a file.
@@ -61,6 +64,9 @@ impl SpanIndex {
 /// Parses a whole file. A syntax error comes back as a problem with a span.
 pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
     let docs = parse_documents(file, text)?;
+    // serde_yaml reads a text without any document as one null document; `---` or `null`
+    // is a document, which the reference rejects as not a mapping.
+    let empty = text.lines().map(str::trim).all(|l| l.is_empty() || l.starts_with('#'));
     let mut resets = Vec::new();
     let mut overrides = Vec::new();
     let mut merged: Option<Value> = None;
@@ -72,7 +78,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
             if let Some(p) = bad_merge_key(&doc, &YamlPath::root()) {
                 return Err(p.in_file(file));
             }
-            doc.apply_merge().map_err(|e| yaml_error(file, text, &e))?;
+            resolve_merge_keys(&mut doc);
         }
         if tags {
             doc = strip_tags(doc, &YamlPath::root(), &mut resets, &mut overrides, file)?;
@@ -86,9 +92,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
         });
     }
     Ok(Parsed {
-        value: merged.unwrap_or(Value::Null),
+        value: if empty { Value::Mapping(serde_yaml::Mapping::new()) } else { merged.unwrap_or(Value::Null) },
         resets,
         overrides,
+        empty,
     })
 }
 
@@ -145,6 +152,39 @@ fn bad_merge_key(v: &Value, path: &YamlPath) -> Option<Problem> {
     }
 }
 
+/// Applies the `<<` merge keys, innermost first, so that a merged mapping that itself merges
+/// others brings their keys along (serde_yaml's own `apply_merge` leaves such a nested `<<`
+/// in place). Keys written in the mapping win over merged ones; in a list of mappings, the
+/// earlier one wins. `bad_merge_key` has checked the shape of every `<<` value before.
+fn resolve_merge_keys(v: &mut Value) {
+    match v {
+        Value::Mapping(m) => {
+            for child in m.values_mut() {
+                resolve_merge_keys(child);
+            }
+            let sources = match m.remove("<<") {
+                Some(Value::Mapping(one)) => vec![one],
+                Some(Value::Sequence(items)) => items
+                    .into_iter()
+                    .filter_map(|x| match x {
+                        Value::Mapping(one) => Some(one),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (k, val) in sources.into_iter().flatten() {
+                if !m.contains_key(&k) {
+                    m.insert(k, val);
+                }
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(resolve_merge_keys),
+        Value::Tagged(t) => resolve_merge_keys(&mut t.value),
+        _ => {}
+    }
+}
+
 /// Later documents of a multi-document file override earlier ones key by key.
 fn merge_documents(base: Value, over: Value) -> Value {
     match (base, over) {
@@ -195,7 +235,13 @@ fn strip_tags(
                     Value::String(s) => path.key(s.clone()),
                     other => path.key(scalar_text(other)),
                 };
-                out.insert(k, strip_tags(v, &p, resets, overrides, file)?);
+                let reset = matches!(&v, Value::Tagged(t) if t.tag == "!reset");
+                let v = strip_tags(v, &p, resets, overrides, file)?;
+                // `!reset` takes the key away whatever value it carries, in this file too;
+                // the recorded path removes it from the files before at merge time.
+                if !reset {
+                    out.insert(k, v);
+                }
             }
             Ok(Value::Mapping(out))
         }
