@@ -712,6 +712,42 @@ services:
         assert_eq!(p[0].path.to_string(), "services.myservice2.container_name");
     }
 
+    /// As the reference: services that the active profiles disable are not checked, and do
+    /// not count for the project-wide ones (container names, cycles); a required dependency
+    /// on one is a dependency on an undefined service, an optional one is fine.
+    #[test]
+    fn only_enabled_services_are_checked() {
+        let v: Value = serde_yaml::from_str(
+            "services:
+  a: {image: s, container_name: same, profiles: [p1]}
+  b: {image: s, container_name: same, profiles: [p2]}
+  c: {image: s, profiles: [p2], depends_on: {d: {condition: service_started}}, networks: {nope: {}}}
+  d: {image: s, profiles: [p2], depends_on: {c: {condition: service_started}}}
+  e: {image: s, depends_on: {a: {condition: service_started, required: false}}}",
+        )
+        .unwrap();
+        let disabled = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<HashSet<_>>();
+        assert!(check(&v, &disabled(&["a", "b", "c", "d"])).is_empty());
+        let msgs = |d: &[&str]| check(&v, &disabled(d)).into_iter().map(|p| p.message).collect::<Vec<_>>();
+        assert_eq!(
+            msgs(&["b", "c", "d"]),
+            Vec::<String>::new(),
+            "one service of the shared name enabled"
+        );
+        let both = msgs(&["c", "d"]);
+        assert_eq!(both.len(), 1, "{both:?}");
+        assert!(both[0].contains("container name \"same\" is already in use"));
+        let p2 = msgs(&["a", "b"]);
+        assert!(p2.iter().any(|m| m.contains("undefined network nope")), "{p2:?}");
+        assert!(p2.iter().any(|m| m.starts_with("dependency cycle")), "{p2:?}");
+        let required: Value = serde_yaml::from_str(
+            "services: {e: {image: s, depends_on: {a: {condition: service_started, required: true}}}, a: {image: s}}",
+        )
+        .unwrap();
+        let m: Vec<_> = check(&required, &disabled(&["a"])).into_iter().map(|p| p.message).collect();
+        assert_eq!(m, ["service \"e\" depends on undefined service \"a\": invalid compose project"]);
+    }
+
     #[test]
     fn top_level_resources() {
         // TestInvalidExternalAndDriverCombination / DirverOpts / Labels

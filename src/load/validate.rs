@@ -558,6 +558,65 @@ mod tests {
         );
     }
 
+    /// Observed with the reference: `validating …: services.s.container_name 'a' does not
+    /// match pattern '[a-zA-Z0-9][a-zA-Z0-9_.-]+'`. The pattern is not anchored.
+    #[test]
+    fn container_name_needs_two_name_characters_somewhere() {
+        let msg = |n: &str| errors(&format!("services:\n  s:\n    container_name: '{n}'\n"));
+        assert_eq!(msg("a"), ["services.s.container_name 'a' does not match pattern '[a-zA-Z0-9][a-zA-Z0-9_.-]+'"]);
+        for bad in ["a b", "/x", "-!", ""] {
+            assert_eq!(msg(bad).len(), 1, "{bad:?}");
+        }
+        for good in ["ab", "web-1", "/web", "12", "my.app_2"] {
+            assert!(msg(good).is_empty(), "{good:?}");
+        }
+    }
+
+    /// The lists the reference rejects with repeated items; those it merges first (ports,
+    /// volumes, cap_add, dns, environment, labels, ...) keep accepting them.
+    #[test]
+    fn repeated_items_where_the_reference_rejects_them() {
+        let (_, ps) = run("services:\n  s:\n    security_opt: [a, b, a]\n");
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_eq!(ps[0].message, "services.s.security_opt items at 0 and 2 are equal");
+        assert_eq!(ps[0].path.to_string(), "services.s.security_opt[2]");
+        for rejected in [
+            "    group_add: [a, a]",
+            "    volumes_from: [a, a]",
+            "    external_links: [a, a]",
+            "    depends_on: [a, a]",
+            "    networks: [n, n]",
+            "    extra_hosts: ['a=1.1.1.1', 'a=1.1.1.1']",
+            "    device_cgroup_rules: [r, r]",
+            "    post_start: [{command: x, environment: [A=1, A=1]}]",
+            "    develop: {watch: [{path: ., action: rebuild, ignore: [a, a]}]}",
+        ] {
+            assert_eq!(errors(&format!("services:\n  s:\n{rejected}\n")).len(), 1, "{rejected}");
+        }
+        assert_eq!(errors("volumes:\n  v:\n    labels: [a=1, a=1]\n").len(), 1);
+        for accepted in [
+            "    ports: ['80', '80']",
+            "    cap_add: [A, A]",
+            "    dns: [1.1.1.1, 1.1.1.1]",
+            "    environment: [A=1, A=1]",
+            "    labels: [a=1, a=1]",
+            "    profiles: [p, p]",
+            "    build: {context: ., tags: [a, a], args: [A=1, A=1]}",
+        ] {
+            assert!(errors(&format!("services:\n  s:\n{accepted}\n")).is_empty(), "{accepted}");
+        }
+        assert!(errors("networks:\n  n:\n    labels: [a=1, a=1]\n").is_empty());
+    }
+
+    #[test]
+    fn list_or_dict_keys_must_not_be_empty() {
+        assert_eq!(
+            errors("services:\n  s:\n    environment: {'': x}\n"),
+            ["services.s.environment additional properties '' not allowed"]
+        );
+        assert!(errors("services:\n  s:\n    logging: {options: {'': x}}\n").is_empty());
+    }
+
     #[test]
     fn wrong_types_use_the_reference_wording() {
         assert_eq!(errors("services: []\n"), ["services must be a mapping"]);

@@ -481,6 +481,63 @@ mod tests {
         assert_eq!(p.value["services"]["web"]["tty"], Value::Bool(true));
     }
 
+    /// As the reference resolves them: an anchored mapping that merges others brings their
+    /// keys along wherever it is merged, also in `x-` fields and in list items; written keys
+    /// win over merged ones, and in a list of mappings the earlier one wins.
+    #[test]
+    fn merge_keys_resolve_at_every_depth() {
+        let text = "\
+x-a: &a {image: a, environment: {A: '1'}}
+x-b: &b
+  <<: *a
+  tty: true
+x-c: &c
+  <<: [*b, {image: other, init: true}]
+  stdin_open: true
+x-ext:
+  <<: *c
+services:
+  one:
+    <<: *c
+  two:
+    image: mine
+    <<: [*b, *c]
+  three:
+    volumes:
+      - <<: {type: bind, source: /x}
+        target: /y
+";
+        let v = parse(Path::new("c.yaml"), text).unwrap().value;
+        let want = |yaml: &str| serde_yaml::from_str::<Value>(yaml).unwrap();
+        let one = want("{image: a, environment: {A: '1'}, tty: true, init: true, stdin_open: true}");
+        assert_eq!(v["services"]["one"], one);
+        assert_eq!(v["x-ext"], one);
+        assert_eq!(v["services"]["two"], want("{image: mine, environment: {A: '1'}, tty: true, init: true, stdin_open: true}"));
+        assert_eq!(v["services"]["three"]["volumes"][0], want("{type: bind, source: /x, target: /y}"));
+        assert!(!serde_yaml::to_string(&v).unwrap().contains("<<"));
+    }
+
+    /// The reference drops a key tagged `!reset` whatever its value, in the file itself too.
+    #[test]
+    fn reset_removes_the_key_whatever_its_value() {
+        let text = "services:\n  web:\n    image: a\n    ports: !reset []\n    environment: !reset {A: b}\n    user: !reset root\n    labels: !reset\n    command: !reset null\n  gone: !reset {}\n";
+        let p = parse(Path::new("c.yaml"), text).unwrap();
+        assert_eq!(p.value, serde_yaml::from_str::<Value>("services: {web: {image: a}}").unwrap());
+        assert_eq!(p.resets.len(), 6);
+    }
+
+    #[test]
+    fn a_text_without_documents_is_empty() {
+        for text in ["", "# only a comment\n", "\n  \n# x\n"] {
+            let p = parse(Path::new("c.yaml"), text).unwrap();
+            assert!(p.empty, "{text:?}");
+            assert_eq!(p.value, Value::Mapping(Default::default()));
+        }
+        for text in ["---\n", "null\n", "services: {}\n"] {
+            assert!(!parse(Path::new("c.yaml"), text).unwrap().empty, "{text:?}");
+        }
+    }
+
     #[test]
     fn syntax_error_has_a_position() {
         let text = "services:\n\tweb: {}\n";
