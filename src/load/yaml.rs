@@ -235,24 +235,34 @@ fn strip_tags(
                     Value::String(s) => path.key(s.clone()),
                     other => path.key(scalar_text(other)),
                 };
-                let reset = matches!(&v, Value::Tagged(t) if t.tag == "!reset");
+                let reset = is_reset(&v);
                 let v = strip_tags(v, &p, resets, overrides, file)?;
-                // `!reset` takes the key away whatever value it carries, in this file too;
-                // the recorded path removes it from the files before at merge time.
+                // `!reset` takes the key (or below, the item) away whatever value it carries,
+                // in this file too; the recorded path removes the key from the files before
+                // at merge time.
                 if !reset {
                     out.insert(k, v);
                 }
             }
             Ok(Value::Mapping(out))
         }
-        Value::Sequence(s) => s
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| strip_tags(v, &path.index(i), resets, overrides, file))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Sequence),
+        Value::Sequence(s) => {
+            let mut out = Vec::with_capacity(s.len());
+            for (i, v) in s.into_iter().enumerate() {
+                let reset = is_reset(&v);
+                let v = strip_tags(v, &path.index(i), resets, overrides, file)?;
+                if !reset {
+                    out.push(v);
+                }
+            }
+            Ok(Value::Sequence(out))
+        }
         other => Ok(other),
     }
+}
+
+fn is_reset(v: &Value) -> bool {
+    matches!(v, Value::Tagged(t) if t.tag == "!reset")
 }
 
 /// Text of a scalar as YAML wrote it, for messages about keys.
@@ -520,10 +530,10 @@ services:
     /// The reference drops a key tagged `!reset` whatever its value, in the file itself too.
     #[test]
     fn reset_removes_the_key_whatever_its_value() {
-        let text = "services:\n  web:\n    image: a\n    ports: !reset []\n    environment: !reset {A: b}\n    user: !reset root\n    labels: !reset\n    command: !reset null\n  gone: !reset {}\n";
+        let text = "services:\n  web:\n    image: a\n    ports: !reset []\n    environment: !reset {A: b}\n    user: !reset root\n    labels: !reset\n    command: !reset null\n    dns: [!reset 1.1.1.1, 2.2.2.2]\n  gone: !reset {}\n";
         let p = parse(Path::new("c.yaml"), text).unwrap();
-        assert_eq!(p.value, serde_yaml::from_str::<Value>("services: {web: {image: a}}").unwrap());
-        assert_eq!(p.resets.len(), 6);
+        assert_eq!(p.value, serde_yaml::from_str::<Value>("services: {web: {image: a, dns: [2.2.2.2]}}").unwrap());
+        assert_eq!(p.resets.len(), 7);
     }
 
     #[test]
