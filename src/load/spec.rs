@@ -352,7 +352,7 @@ const BLKIO_CONFIG: Shape = strict(&[
 
 const DEPENDS_ON: Shape = Shape::OneOf(&[
     UNIQUE_STRINGS,
-    Shape::Map(&req(
+    Shape::Names(&req(
         obj(&[
             ("restart", BOOL),
             ("required", BOOL),
@@ -385,7 +385,7 @@ const ENV_FILE: Shape = Shape::Def(
 
 const SERVICE_NETWORKS: Shape = Shape::OneOf(&[
     UNIQUE_STRINGS,
-    Shape::Map(&Shape::OneOf(&[
+    Shape::Names(&Shape::OneOf(&[
         Shape::Null,
         obj(&[
             ("aliases", LIST_OF_STRINGS),
@@ -403,7 +403,7 @@ const SERVICE_NETWORKS: Shape = Shape::OneOf(&[
 
 const SERVICE_MODELS: Shape = Shape::OneOf(&[
     UNIQUE_STRINGS,
-    Shape::Map(&Shape::OneOf(&[
+    Shape::Names(&Shape::OneOf(&[
         Shape::Null,
         obj(&[("endpoint_var", STR), ("model_var", STR)]),
     ])),

@@ -609,6 +609,18 @@ mod tests {
     }
 
     #[test]
+    fn a_services_dependencies_and_networks_are_resource_names() {
+        assert_eq!(
+            errors("services:\n  s:\n    depends_on: {'a b': {condition: service_started}}\n"),
+            ["services.s.depends_on additional properties 'a b' not allowed"]
+        );
+        assert_eq!(
+            errors("services:\n  s:\n    networks: {'a b': {}}\n"),
+            ["services.s.networks additional properties 'a b' not allowed"]
+        );
+    }
+
+    #[test]
     fn list_or_dict_keys_must_not_be_empty() {
         assert_eq!(
             errors("services:\n  s:\n    environment: {'': x}\n"),
