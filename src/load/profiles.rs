@@ -288,6 +288,25 @@ services:
         assert!(v["services"]["opt"]["depends_on"].get("db").is_some());
     }
 
+    /// With no profile given the active one is "" (as the reference splits an empty
+    /// COMPOSE_PROFILES), which enables a service that lists the empty profile.
+    #[test]
+    fn the_empty_profile_is_a_profile() {
+        let v: Value = serde_yaml::from_str(
+            "services: {a: {profiles: ['']}, b: {profiles: ['', x]}, c: {profiles: [x]}, d: {}}",
+        )
+        .unwrap();
+        let disabled = |active: &[&str]| {
+            let active: Vec<String> = active.iter().map(|a| a.to_string()).collect();
+            let mut d: Vec<String> = disabled_by_profiles(&v, &active).into_iter().collect();
+            d.sort();
+            d
+        };
+        assert_eq!(disabled(&[""]), ["c"]);
+        assert_eq!(disabled(&["x"]), ["a"]);
+        assert_eq!(disabled(&["x", ""]), Vec::<String>::new());
+    }
+
     #[test]
     fn requested_services_are_enabled_but_not_their_dependencies() {
         let (names, problems, _) = applied(&[], &["tool"]);
