@@ -74,6 +74,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
     // holds one at all.
     let (merge_keys, tags) = (text.contains("<<"), text.contains('!'));
     for mut doc in docs {
+        let tagged_before = (resets.len(), overrides.len());
         if merge_keys {
             if let Some(p) = bad_merge_key(&doc, &YamlPath::root()) {
                 return Err(p.in_file(file));
@@ -88,7 +89,12 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
         }
         merged = Some(match merged {
             None => doc,
-            Some(base) => merge_documents(base, doc),
+            Some(mut base) => {
+                // A later document's tags act on the earlier ones as a later file's do.
+                let tagged = resets[tagged_before.0..].iter().chain(&overrides[tagged_before.1..]);
+                tagged.for_each(|p| remove_key_path(&mut base, p));
+                merge_documents(base, doc)
+            }
         });
     }
     Ok(Parsed {
@@ -182,6 +188,25 @@ fn resolve_merge_keys(v: &mut Value) {
         Value::Sequence(items) => items.iter_mut().for_each(resolve_merge_keys),
         Value::Tagged(t) => resolve_merge_keys(&mut t.value),
         _ => {}
+    }
+}
+
+/// Removes the value at a path of mapping keys. A path through a list changes nothing: a
+/// later document's list replaces the earlier one whole.
+fn remove_key_path(v: &mut Value, path: &YamlPath) {
+    let Some((last, parents)) = path.0.split_last() else { return };
+    let mut cur = v;
+    for seg in parents {
+        match (seg, cur) {
+            (Seg::Key(k), Value::Mapping(m)) => match m.get_mut(k.as_str()) {
+                Some(next) => cur = next,
+                None => return,
+            },
+            _ => return,
+        }
+    }
+    if let (Seg::Key(k), Value::Mapping(m)) = (last, cur) {
+        m.remove(k.as_str());
     }
 }
 
@@ -534,6 +559,15 @@ services:
         let p = parse(Path::new("c.yaml"), text).unwrap();
         assert_eq!(p.value, serde_yaml::from_str::<Value>("services: {web: {image: a, dns: [2.2.2.2]}}").unwrap());
         assert_eq!(p.resets.len(), 7);
+    }
+
+    /// Observed with the reference: tags in a later document of the same file act on the
+    /// earlier documents.
+    #[test]
+    fn tags_in_a_later_document_act_on_the_earlier_ones() {
+        let text = "services:\n  s:\n    image: a\n    ports: ['80:80']\n    environment: {A: '1'}\n---\nservices:\n  s:\n    ports: !reset []\n    environment: !override {B: '2'}\n";
+        let p = parse(Path::new("c.yaml"), text).unwrap();
+        assert_eq!(p.value, serde_yaml::from_str::<Value>("services: {s: {image: a, environment: {B: '2'}}}").unwrap());
     }
 
     #[test]
