@@ -24,7 +24,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let env: Env = std::env::vars().collect();
+    let mut env: Env = std::env::vars().collect();
+    // As with the reference, `${PWD}` is the working directory also when no shell set PWD.
+    env.entry("PWD".to_string()).or_insert_with(|| working_dir.to_string_lossy().into_owned());
     let inv = cli.into_invocation(working_dir, env, &read_stdin);
     dockhand::commands::run(inv)
 }

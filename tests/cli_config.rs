@@ -567,4 +567,173 @@ fn models_lists_the_models_services_use() {
     let dir = common::project(&[("compose.yaml", file)]);
     let out = same_lines(&common::dockhand(dir.path()).args(["config", "--models"]));
     assert_eq!(lines(&out), ["ai/used"]);
+
+/// Both tools fail (the reference only where it is installed); dockhand's message holds
+/// `gist` and points at `file:line:col`.
+#[track_caller]
+fn both_reject(run: &Run, gist: &str, at: &str) {
+    let (ours, theirs) = both(run);
+    ours.assert_failure();
+    assert!(ours.stderr.contains(gist), "expected {gist:?}: {}", ours.describe());
+    assert!(ours.stderr.contains(at), "expected a location {at:?}: {}", ours.describe());
+    if let Some(theirs) = theirs {
+        theirs.assert_failure();
+    }
+}
+
+#[test]
+fn merge_keys_resolve_at_every_depth_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "x-a: &a\n  image: busybox\n  environment: {A: '1'}\n\
+         x-b: &b\n  <<: *a\n  tty: true\n\
+         x-c: &c\n  <<: [*b, {image: other, init: true}]\n  stdin_open: true\n\
+         x-ext:\n  <<: *c\n\
+         services:\n  one:\n    <<: *c\n  two:\n    image: mine\n    <<: [*b, *c]\n\
+         \x20 three:\n    image: busybox\n    volumes:\n      - <<: {type: bind, source: /x}\n        target: /y\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(got["services"]["one"]["image"], "busybox");
+    assert_eq!(got["services"]["one"]["tty"], true);
+    assert_eq!(got["services"]["two"]["image"], "mine");
+    assert_eq!(got["x-ext"]["init"], true);
+    assert_eq!(got["services"]["three"]["volumes"][0]["source"], "/x");
+}
+
+#[test]
+fn reset_removes_the_key_whatever_its_value_as_the_reference() {
+    let base = "services:\n  web:\n    image: busybox\n    ports: ['80:80']\n    environment: {A: '1'}\n\
+                \x20   command: echo hi\n    user: root\n    dns: 8.8.8.8\n  gone:\n    image: busybox\n";
+    let over = "services:\n  web:\n    ports: !reset ['90:90']\n    environment: !reset {B: '2'}\n\
+                \x20   command: !reset null\n    user: !reset nobody\n    dns: !reset []\n  gone: !reset {}\n";
+    let single = format!("{base}{}", "  other:\n    image: busybox\n    ports: !reset []\n    labels: !reset {}\n    user: !reset root\n");
+    let dir = common::project(&[("compose.yaml", &single), ("base.yaml", base), ("over.yaml", over)]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(got["services"]["other"].get("ports"), None);
+    assert_eq!(got["services"]["other"].get("user"), None);
+    let got = same_json(&common::dockhand(dir.path()).args(["-f", "base.yaml", "-f", "over.yaml", "config", "--format", "json"]));
+    let web = &got["services"]["web"];
+    for key in ["ports", "environment", "command", "user", "dns"] {
+        assert!(web.get(key).is_none_or(Value::is_null), "{key}: {web}");
+    }
+    assert_eq!(got["services"].get("gone"), None);
+}
+
+#[test]
+fn container_names_are_unique_among_enabled_services_only() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: busybox\n    container_name: same\n    profiles: [p1]\n\
+         \x20 b:\n    image: busybox\n    container_name: same\n    profiles: [p2]\n\
+         \x20 c:\n    image: busybox\n    profiles: [p3]\n    depends_on: [nothere]\n",
+    )]);
+    same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    same_json(&common::dockhand(dir.path()).args(["--profile", "p1", "config", "--format", "json"]));
+    both_reject(
+        &common::dockhand(dir.path()).args(["--profile", "p1", "--profile", "p2", "config"]),
+        "container name \"same\" is already in use",
+        "compose.yaml:8:",
+    );
+    both_reject(
+        &common::dockhand(dir.path()).args(["--profile", "p3", "config"]),
+        "depends on undefined service \"nothere\"",
+        "compose.yaml:",
+    );
+}
+
+#[test]
+fn an_empty_file_is_rejected_only_alone() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  a:\n    image: busybox\n"),
+        ("comments.yaml", "# nothing here yet\n\n"),
+        ("blank.yaml", ""),
+        ("dashes.yaml", "---\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["-f", "compose.yaml", "-f", "comments.yaml", "config", "--format", "json"]));
+    assert_eq!(got["services"]["a"]["image"], "busybox");
+    same_json(&common::dockhand(dir.path()).args(["-f", "blank.yaml", "-f", "compose.yaml", "config", "--format", "json"]));
+    for alone in [&["-f", "comments.yaml"][..], &["-f", "comments.yaml", "-f", "blank.yaml"]] {
+        let run = common::dockhand(dir.path()).args(alone).arg("config");
+        both_reject(&run, "empty compose file", "comments.yaml");
+        if let Some(theirs) = common::reference_binary().map(|r| run.with_program(r).run()) {
+            assert!(theirs.stderr.contains("empty compose file"), "{}", theirs.describe());
+        }
+    }
+    both_reject(
+        &common::dockhand(dir.path()).args(["-f", "compose.yaml", "-f", "dashes.yaml", "config"]),
+        "top-level object must be a mapping",
+        "dashes.yaml",
+    );
+}
+
+#[test]
+fn an_empty_profile_is_the_one_active_without_profiles() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: busybox\n    profiles: ['']\n  b:\n    image: busybox\n    profiles: ['', x]\n\
+         \x20 c:\n    image: busybox\n",
+    )]);
+    let out = same_lines(&common::dockhand(dir.path()).args(["config", "--services"]));
+    assert_eq!(sorted_lines(&out), ["a", "b", "c"]);
+    let out = same_lines(&common::dockhand(dir.path()).args(["--profile", "x", "config", "--services"]));
+    assert_eq!(sorted_lines(&out), ["b", "c"]);
+    let out = same_lines(&common::dockhand(dir.path()).env("COMPOSE_PROFILES", "x,").args(["config", "--services"]));
+    assert_eq!(sorted_lines(&out), ["a", "b", "c"]);
+}
+
+/// The harness clears the environment, so PWD is unset here as with `env -u PWD`.
+#[test]
+fn pwd_is_the_working_directory_when_the_shell_did_not_set_it() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  a:\n    image: busybox\n    working_dir: ${PWD}\n    environment:\n      - P=${PWD:-unset}\n"),
+        ("sub/.keep", ""),
+    ]);
+    let sub = dir.path().join("sub");
+    let got = same_json(&common::dockhand(&sub).args(["-f", "../compose.yaml", "config", "--format", "json"]));
+    let cwd = sub.canonicalize().expect("canonical dir");
+    assert_eq!(got["services"]["a"]["working_dir"], cwd.to_str().expect("utf-8 path"));
+    assert_eq!(got["services"]["a"]["environment"]["P"], cwd.to_str().expect("utf-8 path"));
+    // `-f ../compose.yaml`: the project is named after the parent directory, not `..`.
+    assert_ne!(got["name"], "");
+}
+
+#[test]
+fn command_strings_split_as_the_reference_with_a_warning_at_shell_operators() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: busybox\n    command: echo a && echo b\n\
+         \x20 b:\n    image: busybox\n    command: \"echo 'x;y' \\\"a|b\\\" c\\\\;d 2>&1\"\n\
+         \x20 c:\n    image: busybox\n    entrypoint: sh -c 'echo hi' > /f\n\
+         \x20 d:\n    image: busybox\n    command: echo \"a\\tb\" $$(pwd) `id -u`\n",
+    )]);
+    let run = common::dockhand(dir.path()).args(["config", "--format", "json"]);
+    let got = same_json(&run);
+    assert_eq!(got["services"]["a"]["command"], serde_json::json!(["echo", "a"]));
+    assert_eq!(got["services"]["b"]["command"], serde_json::json!(["echo", "x;y", "a|b", "c;d"]));
+    assert_eq!(got["services"]["c"]["entrypoint"], serde_json::json!(["sh", "-c", "echo hi"]));
+    let out = run.run();
+    for (at, dropped) in [("services.a.command", "&& echo b"), ("services.b.command", "2>&1"), ("services.c.entrypoint", "> /f")] {
+        assert!(
+            out.stderr.contains(&format!("{at}: \"{dropped}\" is not run")),
+            "no warning for {at}: {}",
+            out.describe()
+        );
+    }
+    assert!(!out.stderr.contains("services.d"), "{}", out.describe());
+}
+
+#[test]
+fn schema_limits_are_enforced_as_the_reference() {
+    let cases = [
+        ("container_name: a", "services.s.container_name 'a' does not match pattern"),
+        ("group_add: [a, a]", "services.s.group_add items at 0 and 1 are equal"),
+        ("security_opt: [x, x]", "services.s.security_opt items at 0 and 1 are equal"),
+        ("environment: {'': x}", "services.s.environment additional properties '' not allowed"),
+    ];
+    for (line, gist) in cases {
+        let dir = common::project(&[("compose.yaml", &format!("services:\n  s:\n    image: busybox\n    {line}\n"))]);
+        both_reject(&common::dockhand(dir.path()).arg("config"), gist, "compose.yaml:4:");
+    }
+    let dir = common::project(&[("compose.yaml", "services:\n  s:\n    image: busybox\n    container_name: /web\n    cap_add: [A, A]\n")]);
+    same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
 }

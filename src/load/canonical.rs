@@ -15,7 +15,6 @@ pub mod volumes;
 
 pub use model::canonicalize_model;
 pub use ports::parse_port;
-pub use shell::split as shell_split;
 pub use volumes::{is_file_path, parse_volume};
 
 pub fn canonicalize(value: Value, file: &Path) -> (Value, Vec<Problem>) {
@@ -360,7 +359,12 @@ fn gpus(v: Value) -> Value {
 fn command(v: Value, path: &YamlPath, problems: &mut Vec<Problem>) -> Value {
     match v {
         Value::String(s) => match shell::split(&s) {
-            Ok(words) => Value::Sequence(words.into_iter().map(Value::from).collect()),
+            Ok(split) => {
+                if let Some(dropped) = &split.dropped {
+                    problems.push(dropped_by_split(path, &s, dropped));
+                }
+                Value::Sequence(split.words.into_iter().map(Value::from).collect())
+            }
             Err(e) => {
                 problems.push(
                     Problem::error("dockhand::invalid_command", path.clone(), e)
@@ -372,6 +376,20 @@ fn command(v: Value, path: &YamlPath, problems: &mut Vec<Problem>) -> Value {
         Value::Sequence(items) => Value::Sequence(items.iter().map(stringify).collect()),
         other => other,
     }
+}
+
+/// The reference silently runs only the words before an unquoted shell operator; the user
+/// most likely meant a shell to run the whole line.
+fn dropped_by_split(path: &YamlPath, line: &str, dropped: &str) -> Problem {
+    Problem::warning(
+        "dockhand::shell_operator",
+        path.clone(),
+        format!(
+            "{path}: {dropped:?} is not run: the command ends at the unquoted shell operator, as with docker compose; \
+             for a shell to run the whole line, write [\"sh\", \"-c\", {line:?}]"
+        ),
+    )
+    .with_help("a command string is split into words, it is not given to a shell")
 }
 
 fn hooks(v: Value, cx: &mut Ctx) -> Value {

@@ -27,7 +27,7 @@ pub fn volume(spec: &str, base: &Path) -> Result<ServiceVolume, String> {
 
 /// A command written as one string (`--entrypoint "sh -c"`), split like a shell would.
 pub fn words(text: &str) -> Result<Vec<String>, String> {
-    shell::split(text)
+    shell::split(text).map(|s| s.words)
 }
 
 #[cfg(test)]

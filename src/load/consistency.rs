@@ -1,15 +1,15 @@
 //! Checks across the whole merged project: references, cycles, conflicts.
 //!
-//! Runs on the normalised long form after profiles are applied, so a dependency on a service
-//! disabled by profiles reads as one on an undefined service, as in the reference. Every problem
-//! found is reported, not only the first.
+//! Runs on the normalised long form and, as in the reference, looks only at the services the
+//! active profiles enable: a disabled service is neither checked nor counted (two services of
+//! different profiles may share a `container_name`), and a required dependency on one reads as
+//! one on an undefined service. Every problem found is reported, not only the first.
 use std::collections::{HashMap, HashSet};
 
 use crate::diag::Problem;
-use crate::graph::cycle_message;
+use crate::graph::{cycle_message, Graph};
 use crate::load::normalize::implicit_dependencies;
 use crate::load::path::YamlPath;
-use crate::load::profiles::dependency_graph;
 use crate::load::{Mapping, Value};
 
 const INVALID: &str = "invalid compose project";
@@ -26,7 +26,8 @@ const DEPLOY_TWINS: [(&str, &[&str]); 5] = [
     ("pids_limit", &["deploy", "resources", "limits", "pids"]),
 ];
 
-pub fn check(project: &Value) -> Vec<Problem> {
+/// `disabled`: the services the active profiles leave out.
+pub fn check(project: &Value, disabled: &HashSet<String>) -> Vec<Problem> {
     let empty = Mapping::new();
     let services = project
         .get("services")
@@ -34,19 +35,17 @@ pub fn check(project: &Value) -> Vec<Problem> {
         .unwrap_or(&empty);
     let ctx = Context {
         services,
+        disabled,
         networks: names(project, "networks"),
         volumes: names(project, "volumes"),
         secrets: names(project, "secrets"),
         configs: names(project, "configs"),
     };
     let mut problems = Vec::new();
-    for (name, service) in services {
-        let (Some(name), Some(s)) = (name.as_str(), service.as_mapping()) else {
-            continue;
-        };
+    for (name, s) in ctx.enabled() {
         problems.extend(ctx.service(name, s));
     }
-    problems.extend(container_names(services));
+    problems.extend(container_names(ctx.enabled()));
     problems.extend(external_volumes(project));
     problems.extend(secret_sources(project, "secrets", &["file", "environment"]));
     problems.extend(secret_sources(
@@ -54,12 +53,13 @@ pub fn check(project: &Value) -> Vec<Problem> {
         "configs",
         &["file", "environment", "content"],
     ));
-    problems.extend(dependency_cycle(services));
+    problems.extend(dependency_cycle(ctx.enabled()));
     problems
 }
 
 struct Context<'a> {
     services: &'a Mapping,
+    disabled: &'a HashSet<String>,
     networks: HashSet<&'a str>,
     volumes: HashSet<&'a str>,
     secrets: HashSet<&'a str>,
@@ -80,7 +80,20 @@ fn invalid(path: YamlPath, message: String, help: &str) -> Problem {
     Problem::error("dockhand::invalid_project", path, message).with_help(help.to_string())
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    fn enabled(&self) -> impl Iterator<Item = (&'a str, &'a Mapping)> + '_ {
+        self.services.iter().filter_map(|(name, s)| {
+            let name = name.as_str()?;
+            (!self.disabled.contains(name)).then_some((name, s.as_mapping()?))
+        })
+    }
+
+    /// A service the project defines and the profiles enable; an optional dependency may
+    /// also name a disabled one.
+    fn enabled_service(&self, name: &str) -> Option<&'a Value> {
+        self.services.get(name).filter(|_| !self.disabled.contains(name))
+    }
+
     fn service(&self, name: &str, s: &Mapping) -> Vec<Problem> {
         let path = YamlPath::of(&["services", name]);
         let mut p = Vec::new();
@@ -104,6 +117,10 @@ impl Context<'_> {
             .into_iter()
             .flatten();
         let explicit = explicit
+            .filter(|(k, d)| {
+                let optional = d.get("required") == Some(&Value::Bool(false));
+                !(optional && k.as_str().is_some_and(|k| self.disabled.contains(k)))
+            })
             .filter_map(|(k, _)| k.as_str())
             .map(|d| (d.to_string(), path.key("depends_on").key(d)));
         let implicit = implicit_dependencies(s)
@@ -112,7 +129,7 @@ impl Context<'_> {
         let mut seen = HashSet::new();
         explicit
             .chain(implicit)
-            .filter(|(d, _)| !self.services.contains_key(d.as_str()) && seen.insert(d.clone()))
+            .filter(|(d, _)| self.enabled_service(d).is_none() && seen.insert(d.clone()))
             .map(|(d, at)| {
                 invalid(
                     at,
@@ -189,7 +206,7 @@ impl Context<'_> {
                 continue;
             };
             let at = path.key("build").key("additional_contexts").key(key);
-            match self.services.get(other) {
+            match self.enabled_service(other) {
                 None => p.push(invalid(
                     at,
                     format!("service \"{name}\" declares unknown service \"{other}\" as additional contexts {key}"),
@@ -354,11 +371,11 @@ fn platform(s: &Mapping, path: &YamlPath) -> Option<Problem> {
     })
 }
 
-fn container_names(services: &Mapping) -> Vec<Problem> {
+fn container_names<'a>(services: impl Iterator<Item = (&'a str, &'a Mapping)>) -> Vec<Problem> {
     let mut owners: HashMap<&str, &str> = HashMap::new();
     let mut p = Vec::new();
     for (name, s) in services {
-        let (Some(name), Some(cn)) = (name.as_str(), s.get("container_name").and_then(Value::as_str)) else {
+        let Some(cn) = s.get("container_name").and_then(Value::as_str) else {
             continue;
         };
         match owners.get(cn) {
@@ -439,8 +456,12 @@ fn secret_sources(project: &Value, kind: &str, fields: &[&str]) -> Vec<Problem> 
     p
 }
 
-fn dependency_cycle(services: &Mapping) -> Option<Problem> {
-    let cycle = dependency_graph(services).cycle()?;
+fn dependency_cycle<'a>(services: impl Iterator<Item = (&'a str, &'a Mapping)>) -> Option<Problem> {
+    let graph = Graph::new(services.map(|(name, s)| {
+        let deps = s.get("depends_on").and_then(Value::as_mapping).into_iter().flatten();
+        (name, deps.filter_map(|(d, _)| d.as_str()).collect::<Vec<_>>())
+    }));
+    let cycle = graph.cycle()?;
     let first = cycle.first().cloned().unwrap_or_default();
     let next = cycle.get(1).cloned().unwrap_or_default();
     Some(
@@ -492,7 +513,7 @@ mod tests {
 
     fn messages(yaml: &str) -> Vec<String> {
         let v: Value = serde_yaml::from_str(yaml).unwrap();
-        check(&v).into_iter().map(|p| p.message).collect()
+        check(&v, &HashSet::new()).into_iter().map(|p| p.message).collect()
     }
 
     fn one(yaml: &str) -> String {
@@ -683,12 +704,48 @@ services:
             "services: {myservice: {image: s, container_name: mycontainer}, myservice2: {image: s, container_name: mycontainer}}",
         )
         .unwrap();
-        let p = check(&v);
+        let p = check(&v, &HashSet::new());
         assert_eq!(p.len(), 1);
         assert!(p[0]
             .message
             .contains("container name \"mycontainer\" is already in use by"));
         assert_eq!(p[0].path.to_string(), "services.myservice2.container_name");
+    }
+
+    /// As the reference: services that the active profiles disable are not checked, and do
+    /// not count for the project-wide ones (container names, cycles); a required dependency
+    /// on one is a dependency on an undefined service, an optional one is fine.
+    #[test]
+    fn only_enabled_services_are_checked() {
+        let v: Value = serde_yaml::from_str(
+            "services:
+  a: {image: s, container_name: same, profiles: [p1]}
+  b: {image: s, container_name: same, profiles: [p2]}
+  c: {image: s, profiles: [p2], depends_on: {d: {condition: service_started}}, networks: {nope: {}}}
+  d: {image: s, profiles: [p2], depends_on: {c: {condition: service_started}}}
+  e: {image: s, depends_on: {a: {condition: service_started, required: false}}}",
+        )
+        .unwrap();
+        let disabled = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<HashSet<_>>();
+        assert!(check(&v, &disabled(&["a", "b", "c", "d"])).is_empty());
+        let msgs = |d: &[&str]| check(&v, &disabled(d)).into_iter().map(|p| p.message).collect::<Vec<_>>();
+        assert_eq!(
+            msgs(&["b", "c", "d"]),
+            Vec::<String>::new(),
+            "one service of the shared name enabled"
+        );
+        let both = msgs(&["c", "d"]);
+        assert_eq!(both.len(), 1, "{both:?}");
+        assert!(both[0].contains("container name \"same\" is already in use"));
+        let p2 = msgs(&["a", "b"]);
+        assert!(p2.iter().any(|m| m.contains("undefined network nope")), "{p2:?}");
+        assert!(p2.iter().any(|m| m.starts_with("dependency cycle")), "{p2:?}");
+        let required: Value = serde_yaml::from_str(
+            "services: {e: {image: s, depends_on: {a: {condition: service_started, required: true}}}, a: {image: s}}",
+        )
+        .unwrap();
+        let m: Vec<_> = check(&required, &disabled(&["a"])).into_iter().map(|p| p.message).collect();
+        assert_eq!(m, ["service \"e\" depends on undefined service \"a\": invalid compose project"]);
     }
 
     #[test]
@@ -732,7 +789,7 @@ services:
             "services: {{service1: {{image: a, depends_on: {{service2: {dep}}}}}, service2: {{image: a, depends_on: {{service3: {dep}}}}}, service3: {{image: a, depends_on: {{service1: {dep}}}}}}}"
         ))
         .unwrap();
-        let p = check(&v);
+        let p = check(&v, &HashSet::new());
         assert_eq!(p.len(), 1);
         assert_eq!(
             p[0].message,

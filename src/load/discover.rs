@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::Problem;
 use crate::load::path::YamlPath;
+use crate::load::paths::clean;
 
 pub const DEFAULT_FILES: [&str; 4] =
     ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
@@ -78,11 +79,13 @@ fn defaults_in(dir: &Path, exists: &dyn Fn(&Path) -> bool) -> Option<Found> {
     Some(Found { files, warnings })
 }
 
+/// `f` made absolute and lexically clean, as the reference's `filepath.Abs`: with
+/// `-f ../compose.yaml` the project directory is the parent's name, not `..`.
 fn absolute(dir: &Path, f: &Path) -> PathBuf {
-    if f.as_os_str() == "-" || f.is_absolute() {
+    if f.as_os_str() == "-" {
         f.to_path_buf()
     } else {
-        dir.join(f)
+        clean(&dir.join(f))
     }
 }
 

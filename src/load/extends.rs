@@ -417,7 +417,8 @@ mod tests {
     fn reset_in_the_extending_service_drops_the_inherited_value() {
         let mut project = y("services:
   init: {image: 'alpine:latest', command: [sleep, infinity]}
-  base: {extends: {service: init}, command: null}");
+  base: {extends: {service: init}}");
+        // `command: !reset null`, as the parser leaves it: the key gone, its path recorded.
         let resets = [YamlPath::of(&["services", "base", "command"])];
         let problems = apply_tagged(
             &mut project,

@@ -104,10 +104,9 @@ pub fn merge_under(
     resets: &[YamlPath],
     overrides: &[YamlPath],
 ) -> Value {
+    // The parser already took the tagged keys and items out of the later file.
     let dropped: Vec<&YamlPath> = resets.iter().chain(overrides).collect();
-    let resets: Vec<&YamlPath> = resets.iter().collect();
-    let base = prune(base, at, &dropped, false);
-    let over = prune(over, at, &resets, true);
+    let base = prune(base, at, &dropped);
     let mut keys = key_path(at);
     let mut merged = merge_at(base, over, &mut keys);
     unique_at(&mut merged, &mut keys);
@@ -131,10 +130,8 @@ fn key_path(at: &YamlPath) -> Vec<String> {
         .collect()
 }
 
-/// Removes the values at `paths` below `at`. In the later file (`in_over`) a `!reset` item of
-/// a sequence goes too; the parser left a null in its place, which is how it is found even
-/// when the canonical form has moved the items.
-fn prune(value: Value, at: &YamlPath, paths: &[&YamlPath], in_over: bool) -> Value {
+/// Removes the values at `paths` below `at`.
+fn prune(value: Value, at: &YamlPath, paths: &[&YamlPath]) -> Value {
     let below = |p: &&&YamlPath| p.0.len() > at.0.len() && p.0.starts_with(&at.0);
     if !paths.iter().any(|p| below(&p)) {
         return value;
@@ -150,25 +147,18 @@ fn prune(value: Value, at: &YamlPath, paths: &[&YamlPath], in_over: bool) -> Val
                     if paths.contains(&&p) {
                         None
                     } else {
-                        Some((k, prune(v, &p, paths, in_over)))
+                        Some((k, prune(v, &p, paths)))
                     }
                 })
                 .collect(),
         ),
-        Value::Sequence(items) => {
-            let resets_item = in_over
-                && paths
-                    .iter()
-                    .any(|p| matches!(p.0.last(), Some(Seg::Index(_))) && p.parent().as_ref() == Some(at));
-            Value::Sequence(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(_, v)| !(resets_item && v.is_null()))
-                    .map(|(i, v)| prune(v, &at.index(i), paths, in_over))
-                    .collect(),
-            )
-        }
+        Value::Sequence(items) => Value::Sequence(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| prune(v, &at.index(i), paths))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -679,13 +669,12 @@ x-top: {a: 1, b: [1, 2], c: 1}");
     }
 
     #[test]
-    fn reset_drops_the_earlier_value_and_the_later_null() {
+    fn reset_drops_the_earlier_value() {
         let base = y("services:
   web: {image: a, ports: [{target: 80, published: '8080'}], labels: {a: '1', b: '2'}, healthcheck: {test: [CMD, a], interval: 10s}}
   gone: {image: g}");
         let over = y("services:
-  web: {ports: null, labels: {a: null, c: '3'}, healthcheck: {test: null}}
-  gone: null");
+  web: {labels: {c: '3'}, healthcheck: {}}");
         let resets = [
             p("services.web.ports"),
             p("services.web.labels.a"),
@@ -700,7 +689,7 @@ x-top: {a: 1, b: [1, 2], c: 1}");
     #[test]
     fn reset_of_a_sequence_item_drops_only_that_item() {
         let base = y("services: {web: {dns: [1.1.1.1, 2.2.2.2]}}");
-        let over = y("services: {web: {dns: [null, 3.3.3.3]}}");
+        let over = y("services: {web: {dns: [3.3.3.3]}}");
         let resets = [p("services.web.dns").index(0)];
         assert_eq!(
             merge(base, over, &resets, &[]),
@@ -745,7 +734,8 @@ x-top: {a: 1, b: [1, 2], c: 1}");
     #[test]
     fn merge_under_a_service_applies_that_service_tags() {
         let base = y("{image: alpine, command: [sleep, infinity]}");
-        let over = y("{command: null}");
+        // `command: !reset null`, as the parser leaves it: the key gone, its path recorded.
+        let over = y("{}");
         let at = p("services.base");
         let got = merge_under(&at, base, over, &[p("services.base.command")], &[]);
         assert_eq!(got, y("{image: alpine}"));

@@ -194,7 +194,7 @@ pub fn default_build_context(project: &mut Value, dir: &Path) {
     }
 }
 
-fn clean(p: &Path) -> PathBuf {
+pub(crate) fn clean(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

@@ -38,6 +38,16 @@ pub fn apply(project: &mut Value, active: &[String], requested: &[String]) -> Ve
     problems
 }
 
+/// The services that the `active` profiles leave out, before any are requested by name: the
+/// set the project-wide checks do not look at.
+pub fn disabled_by_profiles(project: &Value, active: &[String]) -> HashSet<String> {
+    let services = project.get("services").and_then(Value::as_mapping).into_iter().flatten();
+    services
+        .filter(|(k, s)| !is_enabled(k.as_str().unwrap_or_default(), s, active, &[]))
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect()
+}
+
 fn is_enabled(name: &str, service: &Value, active: &[String], requested: &[String]) -> bool {
     let profiles: Vec<&str> = service
         .get("profiles")
@@ -276,6 +286,25 @@ services:
         assert_eq!(applied(&["nonexist"], &[]).0, s(&["base", "opt"]));
         let (_, _, v) = applied(&["debug"], &[]);
         assert!(v["services"]["opt"]["depends_on"].get("db").is_some());
+    }
+
+    /// With no profile given the active one is "" (as the reference splits an empty
+    /// COMPOSE_PROFILES), which enables a service that lists the empty profile.
+    #[test]
+    fn the_empty_profile_is_a_profile() {
+        let v: Value = serde_yaml::from_str(
+            "services: {a: {profiles: ['']}, b: {profiles: ['', x]}, c: {profiles: [x]}, d: {}}",
+        )
+        .unwrap();
+        let disabled = |active: &[&str]| {
+            let active: Vec<String> = active.iter().map(|a| a.to_string()).collect();
+            let mut d: Vec<String> = disabled_by_profiles(&v, &active).into_iter().collect();
+            d.sort();
+            d
+        };
+        assert_eq!(disabled(&[""]), ["c"]);
+        assert_eq!(disabled(&["x"]), ["a"]);
+        assert_eq!(disabled(&["x", ""]), Vec::<String>::new());
     }
 
     #[test]

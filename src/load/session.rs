@@ -148,9 +148,19 @@ impl<'o> Session<'o> {
         Some((merged, name, found.files, project_dir))
     }
 
+    /// Every compose file parsed. A file without any YAML document adds nothing; the
+    /// reference rejects it only when every file is such.
     fn parse_all(&mut self, files: &[PathBuf]) -> Option<Vec<(PathBuf, Parsed)>> {
-        let parsed: Vec<_> = files.iter().filter_map(|f| self.parse(f).map(|p| (f.clone(), p))).collect();
+        let mut parsed: Vec<_> = files.iter().filter_map(|f| self.parse(f).map(|p| (f.clone(), p))).collect();
         self.stop_on_errors()?;
+        if let Some((first, _)) = parsed.first().filter(|_| parsed.iter().all(|(_, p)| p.empty)) {
+            let p = Problem::error("dockhand::empty", YamlPath::root(), "empty compose file")
+                .in_file(first)
+                .with_help("a compose file needs at least a `services:` mapping");
+            self.problems.push(p);
+            return None;
+        }
+        parsed.retain(|(_, p)| !p.empty);
         Some(parsed)
     }
 
@@ -223,10 +233,11 @@ impl<'o> Session<'o> {
                 paths::resolve(&mut merged, project_dir, opts.home.as_deref());
             }
         }
-        // Checked before profiles disable services, so that an optional dependency on a
-        // disabled service is not an undefined one.
+        // Checked before profiles remove services: an optional dependency on a disabled
+        // service is not an undefined one.
         if opts.consistency {
-            let problems = consistency::check(&merged);
+            let disabled = profiles::disabled_by_profiles(&merged, &self.active_profiles());
+            let problems = consistency::check(&merged, &disabled);
             self.extend(problems)?;
         }
         let all_services = service_names(&merged);
@@ -275,8 +286,10 @@ impl<'o> Session<'o> {
         if !self.opts.profiles.is_empty() {
             return self.opts.profiles.clone();
         }
+        // Split as the reference splits it, empty parts kept: with no profile given, the one
+        // active profile is "", which a service listing `profiles: [""]` has.
         let var = self.env.get("COMPOSE_PROFILES").map_or("", String::as_str);
-        var.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+        var.split(',').map(|p| p.trim().to_string()).collect()
     }
 
     fn read(&self, file: &Path) -> Result<String, Problem> {
@@ -301,13 +314,6 @@ impl<'o> Session<'o> {
         let parsed = yaml::parse(file, &text);
         self.sources.insert(file.to_path_buf(), Source { text: text.into(), spans: std::sync::OnceLock::new() });
         match parsed {
-            Ok(p) if p.value.is_null() => {
-                let p = Problem::error("dockhand::empty", YamlPath::root(), "empty compose file")
-                    .in_file(file)
-                    .with_help("a compose file needs at least a `services:` mapping");
-                self.problems.push(p);
-                None
-            }
             Ok(p) => Some(p),
             Err(p) => {
                 self.problems.push(p);

@@ -27,9 +27,17 @@ pub enum Shape {
     Enum(&'static [&'static str]),
     /// A string checked by a function, for values richer than an enumeration.
     Check(Check),
+    /// A string that must hold a match of the check's (unanchored) pattern; reported as the
+    /// reference reports a schema `pattern`.
+    Pattern(Check),
     List(&'static Shape),
+    /// A list (the inner shape) whose items must differ, where the reference enforces the
+    /// schema's `uniqueItems` (it does not where it merges repeated items first).
+    Unique(&'static Shape),
     /// A mapping from any key to the shape.
     Map(&'static Shape),
+    /// A mapping from non-empty keys to the shape (`patternProperties: {".+": …}`).
+    Dict(&'static Shape),
     /// A mapping from resource names (`[a-zA-Z0-9._-]+`) to the shape.
     Names(&'static Shape),
     Obj(Obj),
@@ -102,14 +110,23 @@ const STR_OR_NUM: Shape = Shape::OneOf(&[STR, NUM]);
 const STR_OR_INT: Shape = Shape::OneOf(&[STR, INT]);
 const STRINGS: Shape = list(&STR);
 const LIST_OF_STRINGS: Shape = Shape::Def("list_of_strings", &STRINGS);
+/// The reference checks `uniqueItems` only on the lists it does not merge before validating;
+/// which those are was observed, list by list, with its `config`.
+const UNIQUE_STRINGS: Shape = Shape::Def("unique_list_of_strings", &Shape::Unique(&STRINGS));
 const STRING_OR_LIST: Shape = Shape::Def("string_or_list", &Shape::OneOf(&[STR, LIST_OF_STRINGS]));
+const STRING_OR_UNIQUE_LIST: Shape =
+    Shape::Def("string_or_unique_list", &Shape::OneOf(&[STR, UNIQUE_STRINGS]));
 const LIST_OR_DICT: Shape = Shape::Def(
     "list_or_dict",
-    &Shape::OneOf(&[Shape::Map(&Shape::Scalar), LIST_OF_STRINGS]),
+    &Shape::OneOf(&[Shape::Dict(&Shape::Scalar), LIST_OF_STRINGS]),
+);
+const UNIQUE_LIST_OR_DICT: Shape = Shape::Def(
+    "unique_list_or_dict",
+    &Shape::OneOf(&[Shape::Dict(&Shape::Scalar), UNIQUE_STRINGS]),
 );
 const EXTRA_HOSTS: Shape = Shape::Def(
     "extra_hosts",
-    &Shape::OneOf(&[Shape::Map(&Shape::OneOf(&[STR, STRINGS])), LIST_OF_STRINGS]),
+    &Shape::OneOf(&[Shape::Dict(&Shape::OneOf(&[STR, STRINGS])), UNIQUE_STRINGS]),
 );
 const DRIVER_OPTS: Shape = Shape::Map(&STR_OR_NUM);
 const COMMAND: Shape = Shape::Def("command", &Shape::OneOf(&[Shape::Null, STR, STRINGS]));
@@ -132,7 +149,7 @@ const SERVICE_HOOK: Shape = Shape::Def(
             ("user", STR),
             ("privileged", BOOL),
             ("working_dir", STR),
-            ("environment", LIST_OR_DICT),
+            ("environment", UNIQUE_LIST_OR_DICT),
         ]),
         &["command"],
     ),
@@ -146,7 +163,7 @@ const PRE_START_HOOK: Shape = Shape::Def(
         ("user", STR),
         ("privileged", BOOL),
         ("working_dir", STR),
-        ("environment", LIST_OR_DICT),
+        ("environment", UNIQUE_LIST_OR_DICT),
         ("per_replica", BOOL),
     ]),
 );
@@ -175,11 +192,11 @@ const DEVICE_COUNT: Shape = Shape::OneOf(&[
 ]);
 
 const DEVICE_REQUEST: Shape = obj(&[
-    ("capabilities", LIST_OF_STRINGS),
+    ("capabilities", UNIQUE_STRINGS),
     ("count", DEVICE_COUNT),
-    ("device_ids", LIST_OF_STRINGS),
+    ("device_ids", UNIQUE_STRINGS),
     ("driver", STR),
-    ("options", LIST_OR_DICT),
+    ("options", UNIQUE_LIST_OR_DICT),
 ]);
 
 const DEVICES: Shape = Shape::Def("devices", &list(&req(DEVICE_REQUEST, &["capabilities"])));
@@ -263,8 +280,8 @@ const DEVELOPMENT: Shape = Shape::Def(
             "watch",
             list(&req(
                 obj(&[
-                    ("ignore", STRING_OR_LIST),
-                    ("include", STRING_OR_LIST),
+                    ("ignore", STRING_OR_UNIQUE_LIST),
+                    ("include", STRING_OR_UNIQUE_LIST),
                     ("path", STR),
                     ("action", Shape::Enum(WATCH_ACTIONS)),
                     ("target", STR),
@@ -298,12 +315,12 @@ const BUILD: Shape = Shape::OneOf(&[
         ("dockerfile_inline", STR),
         ("entitlements", STRINGS),
         ("args", LIST_OR_DICT),
-        ("ssh", LIST_OR_DICT),
+        ("ssh", UNIQUE_LIST_OR_DICT),
         ("labels", LIST_OR_DICT),
         ("cache_from", STRINGS),
         ("cache_to", STRINGS),
         ("no_cache", BOOL),
-        ("no_cache_filter", STRING_OR_LIST),
+        ("no_cache_filter", STRING_OR_UNIQUE_LIST),
         ("additional_contexts", LIST_OR_DICT),
         ("network", STR),
         ("provenance", Shape::OneOf(&[STR, BOOL])),
@@ -334,8 +351,8 @@ const BLKIO_CONFIG: Shape = strict(&[
 ]);
 
 const DEPENDS_ON: Shape = Shape::OneOf(&[
-    LIST_OF_STRINGS,
-    Shape::Map(&req(
+    UNIQUE_STRINGS,
+    Shape::Names(&req(
         obj(&[
             ("restart", BOOL),
             ("required", BOOL),
@@ -367,8 +384,8 @@ const ENV_FILE: Shape = Shape::Def(
 );
 
 const SERVICE_NETWORKS: Shape = Shape::OneOf(&[
-    LIST_OF_STRINGS,
-    Shape::Map(&Shape::OneOf(&[
+    UNIQUE_STRINGS,
+    Shape::Names(&Shape::OneOf(&[
         Shape::Null,
         obj(&[
             ("aliases", LIST_OF_STRINGS),
@@ -385,8 +402,8 @@ const SERVICE_NETWORKS: Shape = Shape::OneOf(&[
 ]);
 
 const SERVICE_MODELS: Shape = Shape::OneOf(&[
-    LIST_OF_STRINGS,
-    Shape::Map(&Shape::OneOf(&[
+    UNIQUE_STRINGS,
+    Shape::Names(&Shape::OneOf(&[
         Shape::Null,
         obj(&[("endpoint_var", STR), ("model_var", STR)]),
     ])),
@@ -432,7 +449,7 @@ const VOLUME_MOUNT: Shape = Shape::OneOf(&[
             ),
             (
                 "volume",
-                obj(&[("labels", LIST_OR_DICT), ("nocopy", BOOL), ("subpath", STR)]),
+                obj(&[("labels", UNIQUE_LIST_OR_DICT), ("nocopy", BOOL), ("subpath", STR)]),
             ),
             ("tmpfs", obj(&[("size", BYTES), ("mode", STR_OR_NUM)])),
             ("image", obj(&[("subpath", STR)])),
@@ -447,6 +464,12 @@ const RESTART: Shape = Shape::Check(Check {
     expected: "'no', 'always', 'on-failure[:max-retries]', 'unless-stopped'",
     pattern: "^(no|always|unless-stopped|on-failure(:[0-9]+)?)$",
     test: is_restart_policy,
+});
+
+const CONTAINER_NAME: Shape = Shape::Pattern(Check {
+    expected: "a name of at least two letters, digits, `_`, `.` or `-`, starting with a letter or digit",
+    pattern: "[a-zA-Z0-9][a-zA-Z0-9_.-]+",
+    test: holds_container_name,
 });
 
 const PULL_POLICY: Shape = Shape::Check(Check {
@@ -466,7 +489,7 @@ const SERVICE_FIELDS: &[(&str, Shape)] = &[
     ("cgroup_parent", STR),
     ("command", COMMAND),
     ("configs", CONFIG_OR_SECRET_REF),
-    ("container_name", STR),
+    ("container_name", CONTAINER_NAME),
     ("cpu_count", UINT),
     ("cpu_percent", Shape::Int(Some(0), Some(100))),
     ("cpu_period", INT),
@@ -483,7 +506,7 @@ const SERVICE_FIELDS: &[(&str, Shape)] = &[
     ("depends_on", DEPENDS_ON),
     ("deploy", DEPLOYMENT),
     ("develop", DEVELOPMENT),
-    ("device_cgroup_rules", LIST_OF_STRINGS),
+    ("device_cgroup_rules", UNIQUE_STRINGS),
     (
         "devices",
         list(&Shape::OneOf(&[
@@ -506,10 +529,10 @@ const SERVICE_FIELDS: &[(&str, Shape)] = &[
         "extends",
         Shape::OneOf(&[STR, req(strict(&[("service", STR), ("file", STR)]), &["service"])]),
     ),
-    ("external_links", STRINGS),
+    ("external_links", UNIQUE_STRINGS),
     ("extra_hosts", EXTRA_HOSTS),
     ("gpus", GPUS),
-    ("group_add", list(&STR_OR_NUM)),
+    ("group_add", Shape::Unique(&list(&STR_OR_NUM))),
     ("healthcheck", HEALTHCHECK),
     ("hostname", STR),
     ("image", STR),
@@ -560,7 +583,7 @@ const SERVICE_FIELDS: &[(&str, Shape)] = &[
     ("runtime", STR),
     ("scale", UINT),
     ("secrets", CONFIG_OR_SECRET_REF),
-    ("security_opt", STRINGS),
+    ("security_opt", UNIQUE_STRINGS),
     ("shm_size", BYTES),
     ("stdin_open", BOOL),
     ("stop_grace_period", DURATION),
@@ -575,7 +598,7 @@ const SERVICE_FIELDS: &[(&str, Shape)] = &[
     ("userns_mode", STR),
     ("uts", STR),
     ("volumes", list(&VOLUME_MOUNT)),
-    ("volumes_from", STRINGS),
+    ("volumes_from", UNIQUE_STRINGS),
     ("working_dir", STR),
 ];
 
@@ -631,7 +654,7 @@ const VOLUME: Shape = Shape::Def(
             ("driver", STR),
             ("driver_opts", DRIVER_OPTS),
             ("external", EXTERNAL),
-            ("labels", LIST_OR_DICT),
+            ("labels", UNIQUE_LIST_OR_DICT),
         ]),
     ]),
 );
@@ -643,7 +666,7 @@ const SECRET: Shape = Shape::Def(
         ("environment", STR),
         ("file", STR),
         ("external", EXTERNAL),
-        ("labels", LIST_OR_DICT),
+        ("labels", UNIQUE_LIST_OR_DICT),
         ("driver", STR),
         ("driver_opts", DRIVER_OPTS),
         ("template_driver", STR),
@@ -658,7 +681,7 @@ const CONFIG: Shape = Shape::Def(
         ("environment", STR),
         ("file", STR),
         ("external", EXTERNAL),
-        ("labels", LIST_OR_DICT),
+        ("labels", UNIQUE_LIST_OR_DICT),
         ("template_driver", STR),
     ]),
 );
@@ -745,6 +768,13 @@ fn is_interval(s: &str) -> bool {
     !s.is_empty()
 }
 
+/// Whether `s` holds a match of `[a-zA-Z0-9][a-zA-Z0-9_.-]+` anywhere: the schema's pattern
+/// is not anchored, so `/web` passes and `a` or `a b` do not.
+fn holds_container_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.windows(2).any(|w| w[0].is_ascii_alphanumeric() && (w[1].is_ascii_alphanumeric() || b"_.-".contains(&w[1])))
+}
+
 fn is_device_count(s: &str) -> bool {
     s == "all" || is_digits(s)
 }
@@ -781,9 +811,21 @@ fn schema_of(shape: &Shape, defs: &mut JsonMap<String, Json>) -> Json {
         Shape::Scalar => json!({"type": ["string", "number", "boolean", "null"]}),
         Shape::Bytes(min) => bounded(json!({"type": ["integer", "string"]}), Some(*min), None),
         Shape::Enum(values) => json!({"type": "string", "enum": values}),
-        Shape::Check(c) => json!({"type": "string", "pattern": c.pattern}),
+        Shape::Check(c) | Shape::Pattern(c) => json!({"type": "string", "pattern": c.pattern}),
         Shape::List(item) => json!({"type": "array", "items": schema_of(item, defs)}),
+        Shape::Unique(list) => {
+            let mut s = schema_of(list, defs);
+            if let Json::Object(m) = &mut s {
+                m.insert("uniqueItems".into(), json!(true));
+            }
+            s
+        }
         Shape::Map(value) => json!({"type": "object", "additionalProperties": schema_of(value, defs)}),
+        Shape::Dict(value) => json!({
+            "type": "object",
+            "patternProperties": {".+": schema_of(value, defs)},
+            "additionalProperties": false,
+        }),
         Shape::Names(value) => json!({
             "type": "object",
             "patternProperties": {"^[a-zA-Z0-9._-]+$": schema_of(value, defs)},

@@ -13,11 +13,11 @@ const OBSOLETE_VERSION: &str =
     "the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion";
 
 /// Validates a file's value in place: strings where the format wants numbers or booleans
-/// become numbers or booleans. A null document is the caller's business and passes.
+/// become numbers or booleans. A file without any document arrives as an empty mapping; a
+/// null document (`---` alone) is no mapping, as the reference says.
 pub fn validate(value: &mut Value, file: &Path) -> Vec<Problem> {
     let mut out = Vec::new();
     match value {
-        Value::Null => {}
         Value::Mapping(m) => {
             if let Some(k) = m.keys().find(|k| k.as_str() == Some("version")) {
                 let path = YamlPath::root().key(key_str(k));
@@ -51,8 +51,16 @@ fn check(shape: &Shape, v: &mut Value, path: &Trail, out: &mut Vec<Problem>) {
         Shape::Any => {}
         Shape::Def(_, inner) => check(inner, v, path, out),
         Shape::Obj(o) => check_object(o, v, path, out),
-        Shape::Map(inner) => check_mapping(shape, inner, false, v, path, out),
-        Shape::Names(inner) => check_mapping(shape, inner, true, v, path, out),
+        Shape::Map(inner) => check_mapping(shape, inner, Keys::Any, v, path, out),
+        Shape::Dict(inner) => check_mapping(shape, inner, Keys::NonEmpty, v, path, out),
+        Shape::Names(inner) => check_mapping(shape, inner, Keys::Names, v, path, out),
+        Shape::Unique(list) => {
+            let before = out.len();
+            check(list, v, path, out);
+            if out.len() == before {
+                out.extend(repeated_item(v, path));
+            }
+        }
         Shape::List(item) => match v {
             Value::Sequence(items) => {
                 for (i, x) in items.iter_mut().enumerate() {
@@ -97,10 +105,34 @@ fn check_object(o: &Obj, v: &mut Value, path: &Trail, out: &mut Vec<Problem>) {
     }
 }
 
+/// What the keys of a mapping may be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    Any,
+    NonEmpty,
+    /// Resource names: `[a-zA-Z0-9._-]+`.
+    Names,
+}
+
+/// The first item equal to an earlier one, as the reference reports a `uniqueItems` list.
+fn repeated_item(v: &Value, path: &Trail) -> Option<Problem> {
+    let items = v.as_sequence()?;
+    let mut seen = std::collections::HashMap::with_capacity(items.len());
+    let (first, again) = items.iter().enumerate().find_map(|(i, x)| seen.insert(x, i).map(|first| (first, i)))?;
+    Some(
+        Problem::error(
+            "dockhand::repeated_item",
+            path.index(again).path(),
+            format!("{path} items at {first} and {again} are equal"),
+        )
+        .with_help("remove the repeated item"),
+    )
+}
+
 fn check_mapping(
     shape: &Shape,
     inner: &Shape,
-    names: bool,
+    keys: Keys,
     v: &mut Value,
     path: &Trail,
     out: &mut Vec<Problem>,
@@ -111,7 +143,12 @@ fn check_mapping(
     };
     for (k, val) in m.iter_mut() {
         let key = key_str(k);
-        if names && !spec::is_resource_name(&key) {
+        let help = match keys {
+            Keys::Names if !spec::is_resource_name(&key) => "names may only contain letters, digits, `.`, `_` and `-`",
+            Keys::NonEmpty if key.is_empty() => "a key must not be empty",
+            _ => "",
+        };
+        if !help.is_empty() {
             out.push(
                 Problem::error(
                     "dockhand::unknown_key",
@@ -119,7 +156,7 @@ fn check_mapping(
                     additional(path, &key),
                 )
                 .at_key()
-                .with_help("names may only contain letters, digits, `.`, `_` and `-`"),
+                .with_help(help),
             );
             continue;
         }
@@ -205,17 +242,17 @@ fn fit(shape: &Shape, v: &Value) -> Fit {
     let native = match (shape, v) {
         (Shape::Any, _)
         | (Shape::Scalar, Value::Null | Value::String(_) | Value::Number(_) | Value::Bool(_)) => true,
-        (Shape::Def(_, inner), _) => return fit(inner, v),
+        (Shape::Def(_, inner) | Shape::Unique(inner), _) => return fit(inner, v),
         (Shape::OneOf(alts), _) => return alts.iter().map(|a| fit(a, v)).min().unwrap_or(Fit::No),
         (Shape::Null, Value::Null) | (Shape::Bool, Value::Bool(_)) => true,
         (Shape::Int(..) | Shape::Bytes(_), Value::Number(n)) => n.is_i64() || n.is_u64(),
         (Shape::Num, Value::Number(_)) => true,
         (
-            Shape::Str | Shape::Duration | Shape::Bytes(_) | Shape::Enum(_) | Shape::Check(_),
+            Shape::Str | Shape::Duration | Shape::Bytes(_) | Shape::Enum(_) | Shape::Check(_) | Shape::Pattern(_),
             Value::String(_),
         ) => true,
         (Shape::List(_), Value::Sequence(_)) => true,
-        (Shape::Map(_) | Shape::Names(_) | Shape::Obj(_), Value::Mapping(_)) => true,
+        (Shape::Map(_) | Shape::Dict(_) | Shape::Names(_) | Shape::Obj(_), Value::Mapping(_)) => true,
         _ => false,
     };
     let cast = matches!(
@@ -266,6 +303,7 @@ fn check_scalar(shape: &Shape, v: &mut Value, path: &Trail) -> Checked {
         (Shape::Enum(values), Value::String(s)) if values.contains(&s.as_str()) => Ok(()),
         (Shape::Enum(values), Value::String(s)) => Err(Box::new(not_one_of(values, s, path))),
         (Shape::Check(c), Value::String(s)) => check_string(c, s, path),
+        (Shape::Pattern(c), Value::String(s)) => check_pattern(c, s, path),
         _ => Err(Box::new(mismatch(shape, path))),
     }
 }
@@ -283,6 +321,20 @@ fn check_string(c: &Check, s: &str, path: &Trail) -> Checked {
         ),
     )
     .with_help(format!("use {}", c.expected))))
+}
+
+fn check_pattern(c: &Check, s: &str, path: &Trail) -> Checked {
+    if (c.test)(s) {
+        return Ok(());
+    }
+    Err(Box::new(
+        Problem::error(
+            "dockhand::pattern",
+            path.path(),
+            format!("{path} '{s}' does not match pattern '{}'", c.pattern),
+        )
+        .with_help(format!("write {}", c.expected)),
+    ))
 }
 
 fn not_one_of(values: &[&str], s: &str, path: &Trail) -> Problem {
@@ -431,11 +483,11 @@ fn describe(shape: &Shape) -> String {
 
 fn kinds_of(shape: &Shape, out: &mut Vec<&'static str>) {
     let kind = match shape {
-        Shape::Def(_, inner) => return kinds_of(inner, out),
+        Shape::Def(_, inner) | Shape::Unique(inner) => return kinds_of(inner, out),
         Shape::OneOf(alts) => return alts.iter().for_each(|a| kinds_of(a, out)),
         Shape::Any => "a value",
         Shape::Null => "null",
-        Shape::Str | Shape::Enum(_) | Shape::Check(_) => "a string",
+        Shape::Str | Shape::Enum(_) | Shape::Check(_) | Shape::Pattern(_) => "a string",
         Shape::Int(..) => "an integer",
         Shape::Num => "a number",
         Shape::Bool => "a boolean",
@@ -443,7 +495,7 @@ fn kinds_of(shape: &Shape, out: &mut Vec<&'static str>) {
         Shape::Duration => "a duration string",
         Shape::Bytes(_) => "an integer or a byte size string",
         Shape::List(_) => "a list",
-        Shape::Map(_) | Shape::Names(_) | Shape::Obj(_) => "a mapping",
+        Shape::Map(_) | Shape::Dict(_) | Shape::Names(_) | Shape::Obj(_) => "a mapping",
     };
     if !out.contains(&kind) {
         out.push(kind);
@@ -502,6 +554,77 @@ mod tests {
             ps[0].help.as_deref(),
             Some("services are declared under the top-level `services:` key")
         );
+    }
+
+    /// Observed with the reference: `validating …: services.s.container_name 'a' does not
+    /// match pattern '[a-zA-Z0-9][a-zA-Z0-9_.-]+'`. The pattern is not anchored.
+    #[test]
+    fn container_name_needs_two_name_characters_somewhere() {
+        let msg = |n: &str| errors(&format!("services:\n  s:\n    container_name: '{n}'\n"));
+        assert_eq!(msg("a"), ["services.s.container_name 'a' does not match pattern '[a-zA-Z0-9][a-zA-Z0-9_.-]+'"]);
+        for bad in ["a b", "/x", "-!", ""] {
+            assert_eq!(msg(bad).len(), 1, "{bad:?}");
+        }
+        for good in ["ab", "web-1", "/web", "12", "my.app_2"] {
+            assert!(msg(good).is_empty(), "{good:?}");
+        }
+    }
+
+    /// The lists the reference rejects with repeated items; those it merges first (ports,
+    /// volumes, cap_add, dns, environment, labels, ...) keep accepting them.
+    #[test]
+    fn repeated_items_where_the_reference_rejects_them() {
+        let (_, ps) = run("services:\n  s:\n    security_opt: [a, b, a]\n");
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_eq!(ps[0].message, "services.s.security_opt items at 0 and 2 are equal");
+        assert_eq!(ps[0].path.to_string(), "services.s.security_opt[2]");
+        for rejected in [
+            "    group_add: [a, a]",
+            "    volumes_from: [a, a]",
+            "    external_links: [a, a]",
+            "    depends_on: [a, a]",
+            "    networks: [n, n]",
+            "    extra_hosts: ['a=1.1.1.1', 'a=1.1.1.1']",
+            "    device_cgroup_rules: [r, r]",
+            "    post_start: [{command: x, environment: [A=1, A=1]}]",
+            "    develop: {watch: [{path: ., action: rebuild, ignore: [a, a]}]}",
+        ] {
+            assert_eq!(errors(&format!("services:\n  s:\n{rejected}\n")).len(), 1, "{rejected}");
+        }
+        assert_eq!(errors("volumes:\n  v:\n    labels: [a=1, a=1]\n").len(), 1);
+        for accepted in [
+            "    ports: ['80', '80']",
+            "    cap_add: [A, A]",
+            "    dns: [1.1.1.1, 1.1.1.1]",
+            "    environment: [A=1, A=1]",
+            "    labels: [a=1, a=1]",
+            "    profiles: [p, p]",
+            "    build: {context: ., tags: [a, a], args: [A=1, A=1]}",
+        ] {
+            assert!(errors(&format!("services:\n  s:\n{accepted}\n")).is_empty(), "{accepted}");
+        }
+        assert!(errors("networks:\n  n:\n    labels: [a=1, a=1]\n").is_empty());
+    }
+
+    #[test]
+    fn a_services_dependencies_and_networks_are_resource_names() {
+        assert_eq!(
+            errors("services:\n  s:\n    depends_on: {'a b': {condition: service_started}}\n"),
+            ["services.s.depends_on additional properties 'a b' not allowed"]
+        );
+        assert_eq!(
+            errors("services:\n  s:\n    networks: {'a b': {}}\n"),
+            ["services.s.networks additional properties 'a b' not allowed"]
+        );
+    }
+
+    #[test]
+    fn list_or_dict_keys_must_not_be_empty() {
+        assert_eq!(
+            errors("services:\n  s:\n    environment: {'': x}\n"),
+            ["services.s.environment additional properties '' not allowed"]
+        );
+        assert!(errors("services:\n  s:\n    logging: {options: {'': x}}\n").is_empty());
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct Parsed {
     pub value: Value,
     pub resets: Vec<YamlPath>,
     pub overrides: Vec<YamlPath>,
+    /// The text holds no YAML document at all (nothing, or only comments); `value` is then an
+    /// empty mapping. One of several compose files may be such, as with the reference.
+    pub empty: bool,
 }
 
 /// Spans of keys and values by path, for each document of a file.
@@ -61,6 +64,9 @@ impl SpanIndex {
 /// Parses a whole file. A syntax error comes back as a problem with a span.
 pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
     let docs = parse_documents(file, text)?;
+    // serde_yaml reads a text without any document as one null document; `---` or `null`
+    // is a document, which the reference rejects as not a mapping.
+    let empty = text.lines().map(str::trim).all(|l| l.is_empty() || l.starts_with('#'));
     let mut resets = Vec::new();
     let mut overrides = Vec::new();
     let mut merged: Option<Value> = None;
@@ -68,11 +74,12 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
     // holds one at all.
     let (merge_keys, tags) = (text.contains("<<"), text.contains('!'));
     for mut doc in docs {
+        let tagged_before = (resets.len(), overrides.len());
         if merge_keys {
             if let Some(p) = bad_merge_key(&doc, &YamlPath::root()) {
                 return Err(p.in_file(file));
             }
-            doc.apply_merge().map_err(|e| yaml_error(file, text, &e))?;
+            resolve_merge_keys(&mut doc);
         }
         if tags {
             doc = strip_tags(doc, &YamlPath::root(), &mut resets, &mut overrides, file)?;
@@ -82,13 +89,19 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
         }
         merged = Some(match merged {
             None => doc,
-            Some(base) => merge_documents(base, doc),
+            Some(mut base) => {
+                // A later document's tags act on the earlier ones as a later file's do.
+                let tagged = resets[tagged_before.0..].iter().chain(&overrides[tagged_before.1..]);
+                tagged.for_each(|p| remove_key_path(&mut base, p));
+                merge_documents(base, doc)
+            }
         });
     }
     Ok(Parsed {
-        value: merged.unwrap_or(Value::Null),
+        value: if empty { Value::Mapping(serde_yaml::Mapping::new()) } else { merged.unwrap_or(Value::Null) },
         resets,
         overrides,
+        empty,
     })
 }
 
@@ -145,6 +158,58 @@ fn bad_merge_key(v: &Value, path: &YamlPath) -> Option<Problem> {
     }
 }
 
+/// Applies the `<<` merge keys, innermost first, so that a merged mapping that itself merges
+/// others brings their keys along (serde_yaml's own `apply_merge` leaves such a nested `<<`
+/// in place). Keys written in the mapping win over merged ones; in a list of mappings, the
+/// earlier one wins. `bad_merge_key` has checked the shape of every `<<` value before.
+fn resolve_merge_keys(v: &mut Value) {
+    match v {
+        Value::Mapping(m) => {
+            for child in m.values_mut() {
+                resolve_merge_keys(child);
+            }
+            let sources = match m.remove("<<") {
+                Some(Value::Mapping(one)) => vec![one],
+                Some(Value::Sequence(items)) => items
+                    .into_iter()
+                    .filter_map(|x| match x {
+                        Value::Mapping(one) => Some(one),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (k, val) in sources.into_iter().flatten() {
+                if !m.contains_key(&k) {
+                    m.insert(k, val);
+                }
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(resolve_merge_keys),
+        Value::Tagged(t) => resolve_merge_keys(&mut t.value),
+        _ => {}
+    }
+}
+
+/// Removes the value at a path of mapping keys. A path through a list changes nothing: a
+/// later document's list replaces the earlier one whole.
+fn remove_key_path(v: &mut Value, path: &YamlPath) {
+    let Some((last, parents)) = path.0.split_last() else { return };
+    let mut cur = v;
+    for seg in parents {
+        match (seg, cur) {
+            (Seg::Key(k), Value::Mapping(m)) => match m.get_mut(k.as_str()) {
+                Some(next) => cur = next,
+                None => return,
+            },
+            _ => return,
+        }
+    }
+    if let (Seg::Key(k), Value::Mapping(m)) = (last, cur) {
+        m.remove(k.as_str());
+    }
+}
+
 /// Later documents of a multi-document file override earlier ones key by key.
 fn merge_documents(base: Value, over: Value) -> Value {
     match (base, over) {
@@ -195,18 +260,34 @@ fn strip_tags(
                     Value::String(s) => path.key(s.clone()),
                     other => path.key(scalar_text(other)),
                 };
-                out.insert(k, strip_tags(v, &p, resets, overrides, file)?);
+                let reset = is_reset(&v);
+                let v = strip_tags(v, &p, resets, overrides, file)?;
+                // `!reset` takes the key (or below, the item) away whatever value it carries,
+                // in this file too; the recorded path removes the key from the files before
+                // at merge time.
+                if !reset {
+                    out.insert(k, v);
+                }
             }
             Ok(Value::Mapping(out))
         }
-        Value::Sequence(s) => s
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| strip_tags(v, &path.index(i), resets, overrides, file))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Sequence),
+        Value::Sequence(s) => {
+            let mut out = Vec::with_capacity(s.len());
+            for (i, v) in s.into_iter().enumerate() {
+                let reset = is_reset(&v);
+                let v = strip_tags(v, &path.index(i), resets, overrides, file)?;
+                if !reset {
+                    out.push(v);
+                }
+            }
+            Ok(Value::Sequence(out))
+        }
         other => Ok(other),
     }
+}
+
+fn is_reset(v: &Value) -> bool {
+    matches!(v, Value::Tagged(t) if t.tag == "!reset")
 }
 
 /// Text of a scalar as YAML wrote it, for messages about keys.
@@ -433,6 +514,72 @@ mod tests {
         let p = parse(Path::new("c.yaml"), text).unwrap();
         assert_eq!(p.value["services"]["web"]["image"], Value::String("c".into()));
         assert_eq!(p.value["services"]["web"]["tty"], Value::Bool(true));
+    }
+
+    /// As the reference resolves them: an anchored mapping that merges others brings their
+    /// keys along wherever it is merged, also in `x-` fields and in list items; written keys
+    /// win over merged ones, and in a list of mappings the earlier one wins.
+    #[test]
+    fn merge_keys_resolve_at_every_depth() {
+        let text = "\
+x-a: &a {image: a, environment: {A: '1'}}
+x-b: &b
+  <<: *a
+  tty: true
+x-c: &c
+  <<: [*b, {image: other, init: true}]
+  stdin_open: true
+x-ext:
+  <<: *c
+services:
+  one:
+    <<: *c
+  two:
+    image: mine
+    <<: [*b, *c]
+  three:
+    volumes:
+      - <<: {type: bind, source: /x}
+        target: /y
+";
+        let v = parse(Path::new("c.yaml"), text).unwrap().value;
+        let want = |yaml: &str| serde_yaml::from_str::<Value>(yaml).unwrap();
+        let one = want("{image: a, environment: {A: '1'}, tty: true, init: true, stdin_open: true}");
+        assert_eq!(v["services"]["one"], one);
+        assert_eq!(v["x-ext"], one);
+        assert_eq!(v["services"]["two"], want("{image: mine, environment: {A: '1'}, tty: true, init: true, stdin_open: true}"));
+        assert_eq!(v["services"]["three"]["volumes"][0], want("{type: bind, source: /x, target: /y}"));
+        assert!(!serde_yaml::to_string(&v).unwrap().contains("<<"));
+    }
+
+    /// The reference drops a key tagged `!reset` whatever its value, in the file itself too.
+    #[test]
+    fn reset_removes_the_key_whatever_its_value() {
+        let text = "services:\n  web:\n    image: a\n    ports: !reset []\n    environment: !reset {A: b}\n    user: !reset root\n    labels: !reset\n    command: !reset null\n    dns: [!reset 1.1.1.1, 2.2.2.2]\n  gone: !reset {}\n";
+        let p = parse(Path::new("c.yaml"), text).unwrap();
+        assert_eq!(p.value, serde_yaml::from_str::<Value>("services: {web: {image: a, dns: [2.2.2.2]}}").unwrap());
+        assert_eq!(p.resets.len(), 7);
+    }
+
+    /// Observed with the reference: tags in a later document of the same file act on the
+    /// earlier documents.
+    #[test]
+    fn tags_in_a_later_document_act_on_the_earlier_ones() {
+        let text = "services:\n  s:\n    image: a\n    ports: ['80:80']\n    environment: {A: '1'}\n---\nservices:\n  s:\n    ports: !reset []\n    environment: !override {B: '2'}\n";
+        let p = parse(Path::new("c.yaml"), text).unwrap();
+        assert_eq!(p.value, serde_yaml::from_str::<Value>("services: {s: {image: a, environment: {B: '2'}}}").unwrap());
+    }
+
+    #[test]
+    fn a_text_without_documents_is_empty() {
+        for text in ["", "# only a comment\n", "\n  \n# x\n"] {
+            let p = parse(Path::new("c.yaml"), text).unwrap();
+            assert!(p.empty, "{text:?}");
+            assert_eq!(p.value, Value::Mapping(Default::default()));
+        }
+        for text in ["---\n", "null\n", "services: {}\n"] {
+            assert!(!parse(Path::new("c.yaml"), text).unwrap().empty, "{text:?}");
+        }
     }
 
     #[test]

@@ -250,3 +250,21 @@ fn include_short_forms() {
         serde_json::json!([{"path": ["a.yaml"]}, {"path": ["b.yaml"], "env_file": ["b.env"]}])
     );
 }
+
+/// The reference runs only the words before an unquoted shell operator; dockhand runs the
+/// same and says, naming the service and key, what is left out.
+#[test]
+fn a_command_string_ends_at_a_shell_operator_with_a_warning() {
+    let v: Value = serde_yaml::from_str(
+        "services:\n  web:\n    command: echo a && echo b\n    entrypoint: \"sh -c 'x;y'\"\n",
+    )
+    .unwrap();
+    let (v, problems) = canonicalize(v, Path::new("compose.yaml"));
+    assert_eq!(json(&v["services"]["web"]["command"]), serde_json::json!(["echo", "a"]));
+    assert_eq!(json(&v["services"]["web"]["entrypoint"]), serde_json::json!(["sh", "-c", "x;y"]));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(!problems[0].is_error());
+    assert_eq!(problems[0].path.to_string(), "services.web.command");
+    assert!(problems[0].message.starts_with("services.web.command: \"&& echo b\" is not run"), "{}", problems[0].message);
+    assert!(problems[0].message.contains(r#"["sh", "-c", "echo a && echo b"]"#), "{}", problems[0].message);
+}
