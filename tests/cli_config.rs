@@ -567,6 +567,7 @@ fn models_lists_the_models_services_use() {
     let dir = common::project(&[("compose.yaml", file)]);
     let out = same_lines(&common::dockhand(dir.path()).args(["config", "--models"]));
     assert_eq!(lines(&out), ["ai/used"]);
+}
 
 /// Both tools fail (the reference only where it is installed); dockhand's message holds
 /// `gist` and points at `file:line:col`.
