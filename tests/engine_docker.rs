@@ -108,6 +108,7 @@ fn container(project: &Arc<Project>, service: &str, number: u32) -> ContainerSpe
         service_aliases: true,
         stdin_once: false,
         shared_ids: BTreeMap::new(),
+        files: Vec::new().into(),
     }
 }
 
