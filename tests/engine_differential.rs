@@ -487,7 +487,12 @@ fn sort_depends_on(labels: &mut Value) {
 /// An endpoint: what was asked for, and the address when it was asked for.
 fn endpoint_view(e: &Value) -> Value {
     let mut view = pick(e, &["Aliases", "IPAMConfig", "Links", "DriverOpts"]);
-    sort_strings(&mut view["Links"]);
+    // The aliases a link gives; which replica of a scaled service the reference's endpoint
+    // points them at depends on its container listing, in whatever order it comes.
+    if let Some(links) = view.get_mut("Links").and_then(Value::as_array_mut) {
+        let aliases: BTreeSet<&str> = links.iter().filter_map(|l| l.as_str()?.split_once(':').map(|(_, a)| a)).collect();
+        *links = aliases.into_iter().map(|a| json!(a)).collect();
+    }
     if e["IPAMConfig"].get("IPv4Address").is_some() {
         view.insert("IPAddress".into(), e["IPAddress"].clone());
     }
