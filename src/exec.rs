@@ -401,13 +401,14 @@ async fn run<E: Engine>(
         service,
         condition,
         required,
+        containers,
     } = &action.op
     {
         if degraded {
             let warning = format!("optional dependency {service:?} failed to start");
             return (id, Ok(vec![warning]));
         }
-        let targets = wait::targets(&ctx.desired, std::slice::from_ref(service));
+        let targets = wait::targets(service, containers);
         let result =
             wait::await_dependency(engine, service, *condition, *required, &targets, progress, cancel).await;
         return (
