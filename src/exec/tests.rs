@@ -89,6 +89,9 @@ impl Engine for Fake {
     async fn image_id(&self, _: &str) -> Result<Option<String>> {
         Ok(None)
     }
+    async fn dangling_images(&self, _: &str) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
     async fn pull_image(&self, reference: &str, _: Option<&str>) -> Result<()> {
         self.call(format!("pull {reference}")).await
     }

@@ -24,7 +24,8 @@ pub enum Op {
     CreateNetwork { key: String, name: String },
     CreateVolume { key: String, name: String },
     PullImage { service: String, image: String },
-    BuildImage { service: String, image: String },
+    /// `labels`: what the image carries besides the builder's own.
+    BuildImage { service: String, image: String, labels: BTreeMap<String, String> },
     PushImage { image: String },
     /// `files` are written into it once created.
     CreateContainer { service: String, number: u32, name: String, files: Files },

@@ -61,7 +61,7 @@ pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Resul
 }
 
 fn image_op(s: &DesiredService, present: bool, opts: &UpOptions) -> Result<Option<(Op, String)>, String> {
-    let build = || Op::BuildImage { service: s.name.clone(), image: s.image.clone() };
+    let build = || Op::BuildImage { service: s.name.clone(), image: s.image.clone(), labels: s.image_labels.clone() };
     let pull = || Op::PullImage { service: s.name.clone(), image: s.image.clone() };
     if s.has_build && opts.build {
         return Ok(Some((build(), "--build".to_string())));

@@ -12,6 +12,7 @@ fn spec(yaml: &str) -> (BuildSpec, Build) {
         project: Arc::new(project),
         service: "app".into(),
         image: "p-app".into(),
+        labels: build.labels.clone().into_iter().collect(),
         no_cache: false,
         pull: true,
     };
