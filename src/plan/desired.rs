@@ -250,7 +250,7 @@ fn service_labels(
 /// service and the compose version. Images of identical builds in two projects thus differ,
 /// and a project's unused images can be told from everyone else's.
 fn image_labels(project: &Project, name: &str, s: &Service) -> BTreeMap<String, String> {
-    let mut l = s.build.as_ref().map(|b| b.labels.clone().into_iter().collect()).unwrap_or_else(BTreeMap::new);
+    let mut l: BTreeMap<String, String> = s.build.as_ref().map(|b| b.labels.clone().into_iter().collect()).unwrap_or_default();
     l.insert(labels::VERSION.to_string(), crate::labels::COMPOSE_VERSION.to_string());
     l.insert(labels::PROJECT.to_string(), project.name.clone());
     l.insert(labels::SERVICE.to_string(), name.to_string());

@@ -83,6 +83,7 @@ check_down() {
   if [ "$total" -ne 0 ]; then
     leftovers=$((leftovers + total))
     echo "  LEFT cycle $cycle: containers $c, networks $n, volumes $v, images $i, named containers $named"
+    grep -i -m3 -e 'in use' -e 'warn' -e 'error' "$LOG" | sed 's/^/    down said: /'
   fi
 }
 
