@@ -84,6 +84,7 @@ check_down() {
     leftovers=$((leftovers + total))
     echo "  LEFT cycle $cycle: containers $c, networks $n, volumes $v, images $i, named containers $named"
     grep -i -m3 -e 'in use' -e 'warn' -e 'error' "$LOG" | sed 's/^/    down said: /'
+    docker network ls -q --filter "$LABEL" | xargs -r docker network inspect -f '    network {{.Name}}: {{len .Containers}} endpoint(s) now'
   fi
 }
 
