@@ -401,13 +401,14 @@ async fn run<E: Engine>(
         service,
         condition,
         required,
+        containers,
     } = &action.op
     {
         if degraded {
             let warning = format!("optional dependency {service:?} failed to start");
             return (id, Ok(vec![warning]));
         }
-        let targets = wait::targets(&ctx.desired, std::slice::from_ref(service));
+        let targets = wait::targets(service, containers);
         let result =
             wait::await_dependency(engine, service, *condition, *required, &targets, progress, cancel).await;
         return (
@@ -476,11 +477,12 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
                 .and_then(|s| s.platform.as_deref());
             engine.pull_image(image, platform).await?
         }
-        Op::BuildImage { service, image } => {
+        Op::BuildImage { service, image, labels } => {
             let spec = BuildSpec {
                 project: ctx.project.clone(),
                 service: service.clone(),
                 image: image.clone(),
+                labels: labels.clone(),
                 no_cache: ctx.no_cache,
                 pull: ctx.pull,
             };
@@ -528,13 +530,21 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
             let spec = container_spec(ctx, service, *number, name, BTreeMap::new(), &Files::default())?;
             engine.connect_network(&spec, network).await?
         }
-        Op::RemoveVolume { name } => gone_ok(engine.remove_volume(name).await)?,
-        Op::RemoveImage { image } => gone_ok(engine.remove_image(image).await)?,
+        // As the reference: what something else still uses stays, and that is said.
+        Op::RemoveVolume { name } => return in_use_ok(engine.remove_volume(name).await),
+        Op::RemoveImage { image } => return in_use_ok(engine.remove_image(image).await),
         Op::AwaitService { .. } => {
             return Err(ActionError::failed("a dependency gate is not an engine action"))
         }
     }
     Ok(None)
+}
+
+fn in_use_ok(r: Result<(), EngineError>) -> Result<Option<&'static str>, ActionError> {
+    match gone_ok(r) {
+        Err(e) if e.kind == Kind::Conflict => Ok(Some("Resource is still in use")),
+        other => Ok(other.map(|()| None)?),
+    }
 }
 
 fn gone_ok(r: Result<(), EngineError>) -> Result<(), EngineError> {

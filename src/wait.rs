@@ -2,6 +2,7 @@
 //! applied by a single polling loop until every container meets it, one fails it, time runs
 //! out or the user cancels.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -10,7 +11,7 @@ use crate::engine::{ContainerStatus, Engine};
 use crate::exec::CancellationSignal;
 use crate::model::Condition;
 use crate::observe::{Health, RunState};
-use crate::plan::desired::Desired;
+use crate::plan::Replicas;
 use crate::plan::reconcile::state_name;
 use crate::progress::{Event, Progress, Status};
 
@@ -25,19 +26,21 @@ const LOG_TAIL_LINES: usize = 10;
 pub struct Target {
     pub service: String,
     pub container: String,
+    /// For `up --wait`: a one-shot that is done once it exited 0 (see `plan::Replicas`).
+    pub completes: bool,
 }
 
-/// The containers of `services` as the desired state names them, every replica.
-pub fn targets(desired: &Desired, services: &[String]) -> Vec<Target> {
-    services
+/// The containers a plan says `service` has.
+pub fn targets(service: &str, containers: &[String]) -> Vec<Target> {
+    let target = |c: &String| Target { service: service.to_string(), container: c.clone(), completes: false };
+    containers.iter().map(target).collect()
+}
+
+/// What `up --wait` waits on: every service of the plan, all its replicas.
+pub fn application_targets(replicas: &BTreeMap<String, Replicas>) -> Vec<Target> {
+    replicas
         .iter()
-        .filter_map(|name| desired.service(name))
-        .flat_map(|s| {
-            (1..=s.replicas).map(move |n| Target {
-                service: s.name.clone(),
-                container: desired.container_name(s, n),
-            })
-        })
+        .flat_map(|(service, r)| targets(service, &r.containers).into_iter().map(|t| Target { completes: r.completes, ..t }))
         .collect()
 }
 
@@ -87,11 +90,12 @@ pub fn service_completed_successfully(t: &Target, s: &ContainerStatus) -> Verdic
     }
 }
 
-/// `up --wait`: running (and healthy where a healthcheck exists); a one-shot that exited 0
-/// is done.
+/// `up --wait`: running, and healthy where a healthcheck exists; an exit fails, even with 0
+/// and even before a healthcheck passed, unless the container is a one-shot others wait to
+/// complete. As the reference judges it.
 pub fn running_or_healthy(t: &Target, s: &ContainerStatus) -> Verdict {
-    if s.state == RunState::Exited && s.exit_code == Some(0) {
-        return Verdict::Met("Exited");
+    if t.completes {
+        return service_completed_successfully(t, s);
     }
     if let Some(failed) = gone(t, s) {
         return failed;
@@ -329,7 +333,7 @@ fn optional_warning(service: &str, message: &str) -> String {
 }
 
 /// `up --wait`: every container running, and healthy where it has a healthcheck; one-shots
-/// must have exited 0. `timeout` is `--wait-timeout`.
+/// others wait on must have exited 0. `timeout` is `--wait-timeout`.
 pub async fn wait_application<E: Engine>(
     engine: &E,
     targets: &[Target],
@@ -351,9 +355,11 @@ pub async fn wait_application<E: Engine>(
             word,
         ));
     };
+    // Like the reference, which looks first after one tick: a one-shot that exits at once
+    // is judged on its exit, not on its first moment running.
     let opts = Poll {
         timeout,
-        settle: false,
+        settle: true,
         on_met: &mut on_met,
     };
     match poll(engine, targets, running_or_healthy, opts, cancel).await {

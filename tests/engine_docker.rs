@@ -299,6 +299,7 @@ async fn an_image_builds_from_a_filtered_context_and_runs() {
         project: p.clone(),
         service: "app".into(),
         image: image.clone(),
+        labels: [("x.y".to_string(), "z".to_string())].into(),
         no_cache: true,
         pull: false,
     };
@@ -337,6 +338,7 @@ async fn a_failing_build_says_which_image_and_why() {
         project: p,
         service: "bad".into(),
         image: image.clone(),
+        labels: Default::default(),
         no_cache: false,
         pull: false,
     };

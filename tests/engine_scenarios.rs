@@ -150,6 +150,44 @@ services:
     assert_eq!(status(&name(&p, "app")), "running");
 }
 
+#[test]
+fn wait_after_a_scale_down_that_kept_the_higher_replicas_waits_on_those() {
+    let yaml = "services:\n  w:\n    image: busybox:latest\n    command: sleep 3600\n    environment: {V: \"${V}\"}\n";
+    let p = EngineProject::new("wait-scale", &[("compose.yaml", yaml)]);
+    p.cmd(&["up", "-d", "--scale", "w=2"]).env("V", "a").run().assert_success();
+    // Replicas 3 and 4 get the new value, 1 and 2 keep the old one: they are outdated.
+    p.cmd(&["up", "-d", "--scale", "w=4", "--no-recreate"]).env("V", "b").run().assert_success();
+    let out = p.cmd(&["up", "-d", "--wait", "--scale", "w=2"]).env("V", "b").run();
+    out.assert_success();
+    let kept = [format!("{}-w-3", p.name), format!("{}-w-4", p.name)];
+    assert_eq!(p.containers(), kept, "{}", out.describe());
+    assert!(kept.iter().all(|c| status(c) == "running"));
+}
+
+#[test]
+fn wait_fails_when_a_container_exits_unless_a_service_waits_for_it_to_complete() {
+    // As with the reference: an exit fails `--wait`, even with 0 and even before a
+    // healthcheck ever passed; only a one-shot another service waits to complete is done.
+    let yaml = r#"
+services:
+  checked:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 1; exit 0"]
+    healthcheck: {test: ["CMD", "false"], interval: 1s, start_period: 60s}
+"#;
+    let p = EngineProject::new("wait-exit", &[("compose.yaml", yaml)]);
+    let out = up(&p, &["--wait"]);
+    out.assert_failure();
+    let checked = name(&p, "checked");
+    assert!(out.stderr.contains(&format!("container {checked} exited (0)")), "{}", out.describe());
+
+    let yaml = "services:\n  job:\n    image: busybox:latest\n    command: [\"true\"]\n";
+    let p = EngineProject::new("wait-job", &[("compose.yaml", yaml)]);
+    let out = up(&p, &["--wait"]);
+    out.assert_failure();
+    assert!(out.stderr.contains(&format!("container {} exited (0)", name(&p, "job"))), "{}", out.describe());
+}
+
 // --- depends_on conditions ------------------------------------------------------------------
 
 #[test]

@@ -129,6 +129,40 @@ fn restart_and_rebuild_actions() {
     eventually("--prune removed the replaced image", || docker(&["images", "-q", "--no-trunc"]).lines().all(|l| l != image));
 }
 
+/// The same Dockerfile built by a second project (the same image id, when builds carry no
+/// project label), then a tag of another tool on the image about to be replaced: a rebuild
+/// with `--prune` removes neither, nor their tags, and still removes this project's old image.
+#[test]
+fn prune_leaves_the_images_of_other_projects_and_their_tags() {
+    let other = EngineProject::new("watch-other", &[("compose.yaml", FILE), ("Dockerfile", DOCKERFILE), ("src/index.html", "x\n"), ("restart.txt", "0")]);
+    let other_image = format!("{}-web", other.name);
+    let shared_tag = format!("{}-shared:latest", other.name);
+    let _images = common::engine::RemoveImages(vec![other_image.clone(), shared_tag.clone()]);
+    other.dockhand(&["build", "web"]).assert_success();
+    let other_id = inspect(&other_image)["Id"].clone();
+    assert_ne!(other_id, serde_json::Value::Null);
+    let w = start("watch-prune", &["--prune", "--quiet"]);
+    let web = container(&w, "web");
+    let rebuild = |version: &str| {
+        let (id, image) = (inspect(&web)["Id"].clone(), inspect(&web)["Image"].as_str().unwrap_or_default().to_string());
+        w.p.write("Dockerfile", &format!("FROM busybox:latest\nRUN echo {version} > /version\n"));
+        let expected = format!("{version}\n");
+        eventually("web was rebuilt and recreated", || inspect(&web)["Id"] != id && cat(&web, "/version") == Some(expected.clone()));
+        image
+    };
+    let first = rebuild("two");
+    eventually("--prune removed the project's replaced image", || inspect(&first) == serde_json::Value::Null);
+    assert_eq!(inspect(&other_image)["Id"], other_id, "the other project's image and tag survive");
+
+    let tagged = inspect(&web)["Image"].as_str().unwrap_or_default().to_string();
+    docker(&["tag", &tagged, &shared_tag]);
+    rebuild("three");
+    // The prune follows the recreate: give it the time it takes.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(inspect(&shared_tag)["Id"].as_str(), Some(tagged.as_str()), "another tag on the replaced image survives");
+    assert_eq!(inspect(&other_image)["Id"], other_id);
+}
+
 #[test]
 fn project_edits_recreate_exactly_the_changed_service_and_survive_a_broken_save() {
     let w = start("watch-reload", &[]);

@@ -16,7 +16,7 @@ use crate::model::Project;
 use crate::observe::{self, Observed, Wanted};
 use crate::plan::desired::{self, Desired, Origin};
 use crate::plan::reconcile::UpOptions;
-use crate::plan::Plan;
+use crate::plan::{Plan, Replicas};
 use crate::{progress, wait};
 
 /// Runs an engine command on a runtime of its own: only these commands need one.
@@ -229,10 +229,10 @@ impl Session {
         }
     }
 
-    /// `up --wait`: every service running, and healthy where it has a health check.
-    pub async fn wait_healthy(&self, timeout: Option<Duration>) -> bool {
-        let names: Vec<String> = self.desired.services.iter().map(|s| s.name.clone()).collect();
-        let targets = wait::targets(&self.desired, &names);
+    /// `up --wait`: every service of the plan that ran running, and healthy where it has a
+    /// health check.
+    pub async fn wait_healthy(&self, replicas: &BTreeMap<String, Replicas>, timeout: Option<Duration>) -> bool {
+        let targets = wait::application_targets(replicas);
         let progress = progress::for_mode(self.engine_opts.progress);
         let result = wait::wait_application(self.engine.as_ref(), &targets, timeout, progress.as_ref(), &self.cancel).await;
         progress.finish();

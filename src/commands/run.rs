@@ -14,7 +14,7 @@ use crate::engine::{ContainerSpec, Engine};
 use crate::load::Options;
 use crate::plan::desired::Files;
 use crate::plan::oneoff::one_off;
-use crate::plan::reconcile;
+use crate::plan::{reconcile, Plan};
 use crate::{progress, terminal, wait};
 
 pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
@@ -82,14 +82,16 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
     if !s.execute(&plan, &cmd.plan).await {
         return false;
     }
-    cmd.no_deps || await_dependencies(s, &cmd.service).await
+    cmd.no_deps || await_dependencies(s, &cmd.service, &plan).await
 }
 
-async fn await_dependencies(s: &Session, service: &str) -> bool {
+/// `plan`, the dependencies' plan, names the containers they have now.
+async fn await_dependencies(s: &Session, service: &str, plan: &Plan) -> bool {
     let Some(d) = s.desired.service(service) else { return true };
     let progress = progress::for_mode(crate::progress::Mode::Quiet);
     for dep in &d.depends_on {
-        let targets = wait::targets(&s.desired, std::slice::from_ref(&dep.service));
+        let containers = plan.replicas.get(&dep.service).map(|r| r.containers.as_slice()).unwrap_or_default();
+        let targets = wait::targets(&dep.service, containers);
         let waited = wait::await_dependency(
             s.engine.as_ref(),
             &dep.service,

@@ -37,10 +37,10 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
             out!("{plan}");
             return ExitCode::SUCCESS;
         }
-        if !converge_planned(&mut s, &images, &cmd.plan, false).await {
+        let Some(containers) = converge_planned(&mut s, &images, &cmd.plan, false).await else {
             return s.failure();
-        }
-        if cmd.wait && !s.wait_healthy(cmd.wait_timeout).await {
+        };
+        if cmd.wait && !s.wait_healthy(&containers.replicas, cmd.wait_timeout).await {
             return s.failure();
         }
         if cmd.watch {
@@ -63,7 +63,7 @@ fn with_project_env(opts: &reconcile::UpOptions, s: &Session) -> reconcile::UpOp
 /// or any action failed (printed).
 pub async fn converge(s: &mut Session, opts: &reconcile::UpOptions, explain: bool) -> bool {
     match reconcile::images(&s.desired, &s.observed, opts) {
-        Ok(images) => converge_planned(s, &images, opts, explain).await,
+        Ok(images) => converge_planned(s, &images, opts, explain).await.is_some(),
         Err(errors) => {
             engine_session::fail(&errors);
             false
@@ -72,22 +72,28 @@ pub async fn converge(s: &mut Session, opts: &reconcile::UpOptions, explain: boo
 }
 
 /// `explain`: print the container plan, each action with its reason, before running it.
-async fn converge_planned(s: &mut Session, images: &crate::plan::Plan, opts: &reconcile::UpOptions, explain: bool) -> bool {
+/// The container plan once it ran; `None` when planning or any action failed (printed).
+async fn converge_planned(
+    s: &mut Session,
+    images: &crate::plan::Plan,
+    opts: &reconcile::UpOptions,
+    explain: bool,
+) -> Option<crate::plan::Plan> {
     if !s.execute(images, opts).await || (!images.is_empty() && !s.refresh_images().await) {
-        return false;
+        return None;
     }
     let containers = match reconcile::containers(&s.desired, &s.observed, opts) {
         Ok(p) => p,
         Err(errors) => {
             engine_session::fail(&errors);
-            return false;
+            return None;
         }
     };
     super::print_plan_warnings(&containers);
     if explain && !containers.is_empty() {
         eprint!("{containers}");
     }
-    s.execute(&containers, opts).await
+    s.execute(&containers, opts).await.then_some(containers)
 }
 
 /// `up --watch`: the watch loop runs beside the attached output (or, detached, until Ctrl-C).

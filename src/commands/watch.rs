@@ -194,12 +194,10 @@ async fn apply(s: &mut Session, service: &str, work: &ServiceWork, prune: bool) 
     Ok(())
 }
 
-/// Builds the service's image and recreates its containers; with `prune`, the image the
-/// build replaced is removed once nothing uses it.
+/// Builds the service's image and recreates its containers; with `prune`, the project's
+/// images left without a tag are removed once the new containers replaced the old.
 async fn rebuild(s: &mut Session, service: &str, prune: bool) -> crate::engine::Result<()> {
     eprintln!("watch: {service}: rebuilding the image and recreating the service");
-    let image = s.desired.service(service).map(|d| d.image.clone()).unwrap_or_default();
-    let before = s.observed.images.get(&image).cloned();
     let builds = artifacts::builds(&s.desired, &[service.to_string()]);
     let up = UpOptions { targets: vec![service.to_string()], force_recreate: true, ..UpOptions::default() };
     if !(s.execute(&builds, &up).await && s.refresh_images().await) {
@@ -207,11 +205,10 @@ async fn rebuild(s: &mut Session, service: &str, prune: bool) -> crate::engine::
     }
     s.observed.containers = s.engine.list_containers(&s.project.name).await?;
     converge(s, &up, false).await;
-    if let Some(old) = before.filter(|old| prune && s.observed.images.get(&image) != Some(old)) {
-        match s.engine.remove_image(&old).await {
-            Ok(()) => eprintln!("watch: {service}: pruned the replaced image {old}"),
-            Err(e) => eprintln!("WARN watch: {service}: the replaced image {old} stays: {e}"),
-        }
+    if prune {
+        let dangling = s.engine.dangling_images(&s.project.name).await?;
+        let built: BTreeSet<String> = s.observed.images.values().cloned().collect();
+        s.execute(&artifacts::prune(&dangling, &built), &UpOptions::default()).await;
     }
     Ok(())
 }

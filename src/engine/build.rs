@@ -201,7 +201,7 @@ pub fn split_tag(reference: &str) -> (&str, Option<&str>) {
 /// The query of the build request, from the service's `build` section; the Dockerfile's name is
 /// known once the context is packed.
 fn options(spec: &BuildSpec, build: &Build) -> std::result::Result<BuildImageOptions, String> {
-    let mut labels: HashMap<String, String> = build.labels.clone().into_iter().collect();
+    let mut labels: HashMap<String, String> = spec.labels.clone().into_iter().collect();
     labels.insert(BUILDER_LABEL.to_string(), "classic".to_string());
     let args: HashMap<String, String> = build
         .args

@@ -10,7 +10,7 @@ use bollard::models::{
     NetworkConnectRequest, NetworkDisconnectRequest, Port,
 };
 use bollard::query_parameters::{
-    CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListNetworksOptions,
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListImagesOptions, ListNetworksOptions,
     ListVolumesOptions, LogsOptions, RemoveContainerOptions, RemoveImageOptions, RemoveVolumeOptions,
     RenameContainerOptions, StartContainerOptions, StopContainerOptions,
 };
@@ -118,8 +118,11 @@ fn project_label(project: &str) -> String {
 }
 
 impl Engine for DockerEngine {
+    /// Only containers a compose tool made, which all carry the one-off label: a container
+    /// run by hand from an image the project built inherits the image's project label, but
+    /// it is not the project's.
     async fn list_containers(&self, project: &str) -> Result<Vec<ObservedContainer>> {
-        let summaries = self.project_containers(vec![project_label(project)]).await?;
+        let summaries = self.project_containers(vec![project_label(project), labels::ONEOFF.to_string()]).await?;
         Ok(summaries.into_iter().map(observed).collect())
     }
 
@@ -183,6 +186,14 @@ impl Engine for DockerEngine {
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    async fn dangling_images(&self, project: &str) -> Result<Vec<String>> {
+        let mut filters = label_filter(vec![project_label(project)]);
+        filters.insert("dangling".to_string(), vec!["true".to_string()]);
+        let options = ListImagesOptions { filters: Some(filters), ..ListImagesOptions::default() };
+        let images = self.docker.list_images(Some(options)).await?;
+        Ok(images.into_iter().map(|i| i.id).collect())
     }
 
     async fn pull_image(&self, reference: &str, platform: Option<&str>) -> Result<()> {

@@ -57,6 +57,8 @@ pub struct BuildSpec {
     pub service: String,
     /// The tag to give the result.
     pub image: String,
+    /// The labels to give it, `build.labels` included; the builder adds its own name.
+    pub labels: BTreeMap<String, String>,
     pub no_cache: bool,
     pub pull: bool,
 }
@@ -217,6 +219,9 @@ pub trait Engine: Send + Sync + 'static {
     fn network_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     fn volume_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     fn image_id(&self, reference: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// The ids of the images without a tag that carry the project's label: images a build of
+    /// the project replaced.
+    fn dangling_images(&self, project: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
 
     fn pull_image(&self, reference: &str, platform: Option<&str>) -> impl Future<Output = Result<()>> + Send;
     fn build_image(&self, spec: &BuildSpec) -> impl Future<Output = Result<()>> + Send;

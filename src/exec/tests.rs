@@ -89,6 +89,9 @@ impl Engine for Fake {
     async fn image_id(&self, _: &str) -> Result<Option<String>> {
         Ok(None)
     }
+    async fn dangling_images(&self, _: &str) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
     async fn pull_image(&self, reference: &str, _: Option<&str>) -> Result<()> {
         self.call(format!("pull {reference}")).await
     }
@@ -267,6 +270,10 @@ fn exited(code: i64) -> ContainerStatus {
     }
 }
 
+fn exited_with_health(code: i64, health: Health) -> ContainerStatus {
+    ContainerStatus { health: Some(health), ..exited(code) }
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_action_starts_once_its_own_prerequisites_are_done_not_level_by_level() {
     let mut plan = Plan::default();
@@ -349,6 +356,7 @@ async fn a_failure_skips_what_waits_on_it_transitively_and_nothing_else() {
             service: "db".into(),
             condition: Condition::ServiceHealthy,
             required: true,
+            containers: vec!["p-db-1".into()],
         },
         "web depends on it",
         vec![db_start],
@@ -392,6 +400,7 @@ async fn an_optional_dependency_that_fails_to_start_lets_its_dependents_start_wi
             service: "db".into(),
             condition: Condition::ServiceHealthy,
             required: false,
+            containers: vec!["p-db-1".into()],
         },
         "web depends on it",
         vec![db_start],
@@ -448,6 +457,7 @@ async fn cancellation_interrupts_a_wait() {
             service: "db".into(),
             condition: Condition::ServiceHealthy,
             required: true,
+            containers: vec!["p-db-1".into()],
         },
         "web depends on it",
         vec![],
@@ -711,10 +721,7 @@ async fn json_progress_carries_the_reason_and_the_elapsed_time() {
 // ---- waiting ----
 
 fn db_target() -> Vec<Target> {
-    vec![Target {
-        service: "db".into(),
-        container: "p-db-1".into(),
-    }]
+    wait::targets("db", &["p-db-1".into()])
 }
 
 async fn await_db(
@@ -883,10 +890,12 @@ fn app_targets() -> Vec<Target> {
         Target {
             service: "app".into(),
             container: "p-app-1".into(),
+            completes: false,
         },
         Target {
             service: "once".into(),
             container: "p-once-1".into(),
+            completes: true,
         },
     ]
 }
@@ -949,7 +958,7 @@ async fn up_wait_fails_on_a_one_shot_exiting_non_zero_or_an_unhealthy_container(
     assert_eq!(
         r,
         Err(WaitError::Failed {
-            message: "container p-once-1 exited (2)".into(),
+            message: r#"service "once" didn't complete successfully: exit 2"#.into(),
             detail: None
         })
     );
@@ -977,12 +986,25 @@ fn durations_read_as_go_prints_them() {
     assert_eq!(wait::go_duration(Duration::ZERO), "0s");
 }
 
-#[test]
-fn targets_name_every_replica_as_the_desired_state_does() {
-    let c = ctx();
-    let t = wait::targets(&c.desired, &["extra".to_string(), "db".to_string()]);
-    let names: Vec<&str> = t.iter().map(|t| t.container.as_str()).collect();
-    assert_eq!(names, vec!["my-extra", "p-db-1"]);
+/// As the reference: only a one-shot another service waits to complete may be done by
+/// exiting; any other exit fails `--wait`, 0 included, with or without a healthcheck.
+#[tokio::test(start_paused = true)]
+async fn up_wait_fails_on_an_exit_of_a_container_nothing_waits_to_complete() {
+    let plain = |completes| vec![Target { service: "job".into(), container: "p-job-1".into(), completes }];
+    let fake = Fake::default();
+    fake.script("p-job-1", vec![exited(0)]);
+    let r = wait::wait_application(&fake, &plain(false), None, &Quiet, &CancellationSignal::never()).await;
+    assert_eq!(r, Err(WaitError::Failed { message: "container p-job-1 exited (0)".into(), detail: None }));
+
+    let fake = Fake::default();
+    fake.script("p-job-1", vec![running(Some(Health::Starting)), exited_with_health(0, Health::Starting)]);
+    let r = wait::wait_application(&fake, &plain(false), None, &Quiet, &CancellationSignal::never()).await;
+    assert_eq!(r, Err(WaitError::Failed { message: "container p-job-1 exited (0)".into(), detail: None }));
+
+    let fake = Fake::default();
+    fake.script("p-job-1", vec![running(None), exited(0)]);
+    let r = wait::wait_application(&fake, &plain(true), None, &Quiet, &CancellationSignal::never()).await;
+    assert_eq!(r, Ok(()));
 }
 
 /// The lead may spawn a run on the runtime: its future must be `Send`.

@@ -16,9 +16,21 @@ pub fn builds(desired: &Desired, services: &[String]) -> Plan {
     let mut seen = BTreeSet::new();
     for s in chosen(desired, services).filter(|s| s.has_build) {
         if seen.insert(s.image.as_str()) {
-            let op = Op::BuildImage { service: s.name.clone(), image: s.image.clone() };
+            let op = Op::BuildImage { service: s.name.clone(), image: s.image.clone(), labels: s.image_labels.clone() };
             plan.push(format!("image:{}", s.image), op, "build", vec![]);
         }
+    }
+    plan
+}
+
+/// `watch --prune`, as the reference prunes after a rebuild: the project's dangling images
+/// (no tag left, the project's label), except those just built. An image another project
+/// still tags is not dangling, and one without the project's label is not ours: both stay.
+pub fn prune(dangling: &[String], built: &BTreeSet<String>) -> Plan {
+    let mut plan = Plan::default();
+    for id in dangling.iter().filter(|id| !built.contains(*id)) {
+        let reason = "the project's image a rebuild left without a tag (--prune)";
+        plan.push(format!("image:{id}"), Op::RemoveImage { image: id.clone() }, reason, vec![]);
     }
     plan
 }
@@ -86,5 +98,23 @@ services:
         let present = BTreeSet::from(["busybox".to_string()]);
         assert_eq!(images(&pulls(&d, &present, &["db".into()], true)), Vec::<String>::new());
         assert_eq!(images(&pushes(&d, &["named".into()])), ["push image:registry.example/named:1"]);
+    }
+
+    #[test]
+    fn builds_label_images_with_the_project_and_service() {
+        let d = project();
+        let plan = builds(&d, &["app".into()]);
+        let Op::BuildImage { labels, .. } = &plan.actions[0].op else { panic!("{plan}") };
+        assert_eq!(labels.get(crate::labels::PROJECT).map(String::as_str), Some("p"));
+        assert_eq!(labels.get(crate::labels::SERVICE).map(String::as_str), Some("app"));
+        assert_eq!(labels.get(crate::labels::VERSION).map(String::as_str), Some(crate::labels::COMPOSE_VERSION));
+    }
+
+    #[test]
+    fn prune_removes_dangling_images_of_the_project_but_not_those_just_built() {
+        let dangling = ["sha256:old".to_string(), "sha256:new".to_string()];
+        let built = BTreeSet::from(["sha256:new".to_string()]);
+        assert_eq!(images(&prune(&dangling, &built)), ["remove image:sha256:old"]);
+        assert!(prune(&[], &built).is_empty());
     }
 }

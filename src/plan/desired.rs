@@ -53,6 +53,8 @@ pub struct DesiredService {
     pub applied: String,
     /// Labels every replica carries (the container number is added per replica).
     pub labels: BTreeMap<String, String>,
+    /// Labels an image built for it carries: they tell which project may prune it.
+    pub image_labels: BTreeMap<String, String>,
     /// Set when the service joins other services' namespaces or takes their volumes.
     pub shares: Option<Shares>,
     /// The secrets and configs written into its containers, or why they cannot be.
@@ -192,6 +194,7 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         stop_timeout: s.stop_grace_period.as_ref().map(|d| i64::try_from(d.0.as_secs()).unwrap_or(i64::MAX)),
         applied,
         labels,
+        image_labels: image_labels(project, name, s),
         shares,
         files: super::files::injected(project, name, s).map(Files::from),
         file_warnings: super::files::ignored_overrides(project, name, s),
@@ -240,6 +243,17 @@ fn service_labels(
         l.insert(labels::ENVIRONMENT_FILE.to_string(), join(&origin.environment_files));
     }
     l.insert(labels::VERSION.to_string(), crate::labels::COMPOSE_VERSION.to_string());
+    l
+}
+
+/// As the reference's BuildKit builds label them: `build.labels`, then the project, the
+/// service and the compose version. Images of identical builds in two projects thus differ,
+/// and a project's unused images can be told from everyone else's.
+fn image_labels(project: &Project, name: &str, s: &Service) -> BTreeMap<String, String> {
+    let mut l: BTreeMap<String, String> = s.build.as_ref().map(|b| b.labels.clone().into_iter().collect()).unwrap_or_default();
+    l.insert(labels::VERSION.to_string(), crate::labels::COMPOSE_VERSION.to_string());
+    l.insert(labels::PROJECT.to_string(), project.name.clone());
+    l.insert(labels::SERVICE.to_string(), name.to_string());
     l
 }
 

@@ -10,6 +10,7 @@ pub mod oneoff;
 pub mod reconcile;
 pub mod teardown;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::model::Condition;
@@ -23,7 +24,8 @@ pub enum Op {
     CreateNetwork { key: String, name: String },
     CreateVolume { key: String, name: String },
     PullImage { service: String, image: String },
-    BuildImage { service: String, image: String },
+    /// `labels`: what the image carries besides the builder's own.
+    BuildImage { service: String, image: String, labels: BTreeMap<String, String> },
     PushImage { image: String },
     /// `files` are written into it once created.
     CreateContainer { service: String, number: u32, name: String, files: Files },
@@ -33,8 +35,9 @@ pub enum Op {
     StartContainer { service: String, number: u32, name: String, files: Files },
     /// Stop then start, for dependents that declared `restart: true` on a recreated dependency.
     RestartContainer { service: String, name: String },
-    /// A gate: done when the service's containers meet the condition.
-    AwaitService { service: String, condition: Condition, required: bool },
+    /// A gate: done when `containers`, the service's replicas once this plan ran, meet the
+    /// condition.
+    AwaitService { service: String, condition: Condition, required: bool, containers: Vec<String> },
     StopContainer { name: String, timeout: Option<i64> },
     KillContainer { name: String, signal: String },
     PauseContainer { name: String },
@@ -64,6 +67,18 @@ pub struct Action {
 pub struct Plan {
     pub actions: Vec<Action>,
     pub warnings: Vec<String>,
+    /// An `up` plan's services as they are once it ran: what `up --wait` waits on.
+    pub replicas: BTreeMap<String, Replicas>,
+}
+
+/// A service's containers once an `up` plan ran, and what `up --wait` waits for in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replicas {
+    pub containers: Vec<String>,
+    /// A one-shot that another service waits on with `service_completed_successfully`: done
+    /// once it exited 0. Any other container must be running (healthy, with a healthcheck),
+    /// and an exit fails the wait, as the reference decides.
+    pub completes: bool,
 }
 
 impl Plan {

@@ -103,6 +103,7 @@ mod tests {
                 (labels::ONEOFF.to_string(), "False".to_string()),
                 (labels::SERVICE.to_string(), "web".to_string()),
             ]),
+            image_labels: BTreeMap::new(),
             shares: None,
             files: Ok(Vec::new().into()),
             file_warnings: vec![],

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::{condition_name, Desired, DesiredResource, DesiredService, Files, PullPolicy, APPLIED_LABEL};
 use super::diff;
-use super::{ActionId, Op, Plan};
+use super::{ActionId, Op, Plan, Replicas};
 use crate::labels;
 use crate::model::Condition;
 use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
@@ -61,7 +61,7 @@ pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Resul
 }
 
 fn image_op(s: &DesiredService, present: bool, opts: &UpOptions) -> Result<Option<(Op, String)>, String> {
-    let build = || Op::BuildImage { service: s.name.clone(), image: s.image.clone() };
+    let build = || Op::BuildImage { service: s.name.clone(), image: s.image.clone(), labels: s.image_labels.clone() };
     let pull = || Op::PullImage { service: s.name.clone(), image: s.image.clone() };
     if s.has_build && opts.build {
         return Ok(Some((build(), "--build".to_string())));
@@ -298,9 +298,15 @@ impl<'a> Reconciler<'a> {
         let mut made = Vec::new();
         let mut recreated = false;
         let numbers = self.replica_numbers(s, &replicas);
+        let mut containers = Vec::new();
         for &n in &numbers {
             let resource = format!("container:{}:{n}", s.name);
             let name = self.desired.container_name(s, n);
+            let recreate = replicas.get(&n).and_then(|c| self.recreate_reason(s, c, &name));
+            containers.push(match (replicas.get(&n), &recreate) {
+                (Some(c), None) => c.name.clone(),
+                _ => name.clone(),
+            });
             match replicas.get(&n) {
                 None => {
                     let files = self.files(s);
@@ -310,7 +316,7 @@ impl<'a> Reconciler<'a> {
                     // Written at create: the start has nothing to add.
                     starts.push(self.start(s, n, &name, &resource, "created", vec![c], Files::default()));
                 }
-                Some(c) => match self.recreate_reason(s, c, &name) {
+                Some(c) => match recreate {
                     Some(reason) => {
                         recreated = true;
                         let op = Op::RecreateContainer {
@@ -343,6 +349,10 @@ impl<'a> Reconciler<'a> {
             }
         }
         self.surplus(s, &existing, &replicas, &numbers);
+        let completes = self.desired.services.iter().flat_map(|o| &o.depends_on).any(|d| {
+            d.service == s.name && d.condition == Condition::ServiceCompletedSuccessfully
+        });
+        self.plan.replicas.insert(s.name.clone(), Replicas { containers, completes });
         self.starts.insert(s.name.clone(), starts.into_iter().flatten().collect());
         self.recreated.insert(s.name.clone(), recreated);
         self.made.insert(s.name.clone(), made);
@@ -435,7 +445,13 @@ impl<'a> Reconciler<'a> {
             let gate = match self.gates.get(&key) {
                 Some(g) => *g,
                 None => {
-                    let op = Op::AwaitService { service: d.service.clone(), condition: d.condition, required: d.required };
+                    let containers = self.plan.replicas.get(&d.service).map(|r| r.containers.clone()).unwrap_or_default();
+                    let op = Op::AwaitService {
+                        service: d.service.clone(),
+                        condition: d.condition,
+                        required: d.required,
+                        containers,
+                    };
                     let reason = format!("{} depends on it ({})", s.name, condition_name(d.condition));
                     let g = self.plan.push(format!("service:{}", d.service), op, reason, starts);
                     self.gates.insert(key, g);

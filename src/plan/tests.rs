@@ -559,6 +559,37 @@ fn scaling_down_drops_outdated_replicas_before_up_to_date_ones() {
         "2 stop container:w:1 scaled to 2",
         "3 remove container:w:1 scaled to 2 (after 2)",
     ]);
+    // `--wait` and dependency gates wait on the replicas kept, not on 1..=2.
+    assert_eq!(plan.replicas["w"].containers, ["p-w-3", "p-w-4"]);
+}
+
+#[test]
+fn gates_and_up_wait_name_the_replicas_the_service_has_after_the_plan() {
+    let yaml = r#"
+services:
+  db: {image: busybox, scale: 3, healthcheck: {test: ["CMD", "true"]}}
+  init: {image: busybox}
+  web:
+    image: busybox
+    depends_on:
+      db: {condition: service_healthy, required: true}
+      init: {condition: service_completed_successfully, required: true}
+"#;
+    let mut o = running(&project(yaml));
+    o.containers.retain(|c| !(c.service == "db" && c.number == 1));
+    for c in o.containers.iter_mut().filter(|c| c.service == "web") {
+        c.state = RunState::Exited;
+    }
+    let d = project(&yaml.replace("scale: 3", "scale: 2"));
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    let gate = plan.actions.iter().find_map(|a| match &a.op {
+        Op::AwaitService { service, containers, .. } if service == "db" => Some(containers.clone()),
+        _ => None,
+    });
+    assert_eq!(gate, Some(vec!["p-db-2".to_string(), "p-db-3".to_string()]));
+    assert_eq!(plan.replicas["db"].containers, ["p-db-2", "p-db-3"]);
+    assert!(!plan.replicas["db"].completes && !plan.replicas["web"].completes);
+    assert!(plan.replicas["init"].completes, "init is waited on to complete");
 }
 
 /// `SECRETS` with the variables set as given.

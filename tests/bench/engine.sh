@@ -38,22 +38,9 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%8.0f", (b - a) * 1000 }'; }
 
-# compose file: kind (flat|layered), n
-generate() {
-  local kind=$1 n=$2 i l deps
-  echo "services:"
-  for ((i = 0; i < n; i++)); do
-    echo "  s$i:"
-    echo "    image: busybox:latest"
-    echo "    init: true"
-    echo "    command: [\"sleep\", \"3600\"]"
-    if [ "$kind" = layered ] && [ "$i" -ge 10 ]; then
-      l=$(((i / 10) - 1))
-      echo "    depends_on:"
-      for ((deps = l * 10; deps < l * 10 + 10; deps++)); do echo "      - s$deps"; done
-    fi
-  done
-}
+# generate KIND N
+# shellcheck source=tests/bench/projects.sh
+source "$ROOT/tests/bench/projects.sh"
 
 time_cmd() { # label, command...
   local t0 t1

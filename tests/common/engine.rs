@@ -99,6 +99,11 @@ pub fn remove_project(name: &str) {
             docker(&[kind, "rm", id]);
         }
     }
+    // Images the project built carry its label; a rebuild leaves the old one untagged.
+    let images = docker(&["image", "ls", "-q", "--no-trunc", "--filter", &label]);
+    for id in images.split_whitespace() {
+        docker(&["image", "rm", "-f", id]);
+    }
 }
 
 /// Runs the docker CLI and returns its stdout (empty on failure).

@@ -216,7 +216,7 @@ fn query(
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
         .collect();
     add("buildargs", json(&args));
-    let mut labels: HashMap<String, String> = build.labels.clone().into_iter().collect();
+    let mut labels = spec.labels.clone();
     labels.insert(BUILDER_LABEL.to_string(), "default".to_string());
     add("labels", json(&labels));
     for (host, ips) in &build.extra_hosts.0 {

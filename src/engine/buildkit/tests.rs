@@ -18,6 +18,7 @@ fn spec_in(yaml: &str, env: &Env) -> (BuildSpec, Build) {
         project: Arc::new(project),
         service: "app".into(),
         image: "p-app".into(),
+        labels: build.labels.clone().into_iter().collect(),
         no_cache: false,
         pull: true,
     };
