@@ -446,6 +446,24 @@ fn dot_env_supplies_the_project_name() {
     assert_eq!(got["name"], "env_wins");
 }
 
+/// `${COMPOSE_PROJECT_NAME}` is the project's name, whatever chose it: `-p` beats the
+/// `.env` and the shell, and an empty variable yields to the file's `name:`.
+#[test]
+fn compose_project_name_interpolates_as_the_chosen_name() {
+    let dir = common::project(&[
+        ("compose.yaml", "name: from_file\nservices:\n  app:\n    image: busybox\n    environment:\n      P: ${COMPOSE_PROJECT_NAME-unset}\n"),
+        (".env", "COMPOSE_PROJECT_NAME=from_dot_env\n"),
+    ]);
+    let run = common::dockhand(dir.path()).args(["-p", "from_flag", "config", "--format", "json"]);
+    let got = same_json(&run.clone().env("COMPOSE_PROJECT_NAME", "from_shell"));
+    assert_eq!(got["services"]["app"]["environment"]["P"], "from_flag");
+    let got = same_json(&run);
+    assert_eq!(got["services"]["app"]["environment"]["P"], "from_flag");
+    std::fs::write(dir.path().join(".env"), "COMPOSE_PROJECT_NAME=\n").expect("write .env");
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(got["services"]["app"]["environment"]["P"], "from_file");
+}
+
 #[test]
 fn env_file_flag_replaces_dot_env() {
     let dir = common::project(&[

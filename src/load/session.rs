@@ -141,7 +141,8 @@ impl<'o> Session<'o> {
         self.env = self.ok(environment::project_env(&opts.shell_env, &project_dir, &opts.env_files, &read_fs))?;
         let parsed = self.parse_all(&found.files)?;
         let name = self.project_name(&parsed, &project_dir)?;
-        self.env.entry("COMPOSE_PROJECT_NAME".to_string()).or_insert_with(|| name.clone());
+        // Whatever chose the name (`-p` over the shell and `.env`), interpolation sees it.
+        self.env.insert("COMPOSE_PROJECT_NAME".to_string(), name.clone());
         let env = self.env.clone();
         let merged = self.merge_main(parsed, &project_dir, &env)?;
         self.stop_on_errors()?;
