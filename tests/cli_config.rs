@@ -756,3 +756,44 @@ fn schema_limits_are_enforced_as_the_reference() {
     let dir = common::project(&[("compose.yaml", "services:\n  s:\n    image: busybox\n    container_name: /web\n    cap_add: [A, A]\n")]);
     same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
 }
+
+/// An unset `${RESTART}` or `${DNS}` leaves an empty value, which the reference drops (a
+/// later file's empty `restart` still replaces an earlier policy); `dns_search` keeps it.
+#[test]
+fn empty_restart_and_dns_are_dropped_as_the_reference() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    restart: ${RESTART_POLICY}\n    dns: ${DNS_SERVER}\n\
+             \x20   dns_search: ${DNS_SEARCH}\n    mem_swappiness: 101\n\
+             \x20 two:\n    image: busybox\n    restart: always\n    dns: ['', 1.1.1.1]\n",
+        ),
+        ("over.yaml", "services:\n  two:\n    restart: ''\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let app = &got["services"]["app"];
+    assert_eq!(app.get("restart"), None, "{app}");
+    assert_eq!(app.get("dns"), None, "{app}");
+    assert_eq!(app["dns_search"], serde_json::json!([""]));
+    assert_eq!(got["services"]["two"]["dns"], serde_json::json!(["1.1.1.1"]));
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+    let got = same_json(&common::dockhand(dir.path()).args(["-f", "compose.yaml", "-f", "over.yaml", "config", "--format", "json"]));
+    assert_eq!(got["services"]["two"].get("restart"), None);
+}
+
+#[test]
+fn a_healthcheck_test_list_starts_with_its_kind() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    healthcheck:\n      test: [FOO, x]\n\
+         \x20 off:\n    image: busybox\n    profiles: [p]\n    healthcheck:\n      test: [cmd, x]\n",
+    )]);
+    both_reject(
+        &common::dockhand(dir.path()).arg("config"),
+        "healthcheck.test must start either by \"CMD\"",
+        "compose.yaml:5:",
+    );
+    std::fs::write(dir.path().join("compose.yaml"), "services:\n  app:\n    image: busybox\n    healthcheck:\n      test: [NONE]\n\
+         \x20 off:\n    image: busybox\n    profiles: [p]\n    healthcheck:\n      test: [cmd, x]\n").expect("write");
+    same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+}

@@ -103,6 +103,7 @@ impl<'a> Context<'a> {
         p.extend(self.undefined_resources(name, s, &path));
         p.extend(volume_problems(s, &path));
         p.extend(counts(s, &path));
+        p.extend(healthcheck_test(s, &path));
         p.extend(device_requests(s, &path));
         p.extend(watch_targets(s, &path));
         p.extend(platform(s, &path));
@@ -335,6 +336,21 @@ fn counts(s: &Mapping, path: &YamlPath) -> Vec<Problem> {
         }
     }
     p
+}
+
+/// The engine reads the first word of a test list as its kind; the reference refuses any
+/// other first word rather than let the engine guess.
+fn healthcheck_test(s: &Mapping, path: &YamlPath) -> Option<Problem> {
+    let first = at(s, &["healthcheck", "test"])?.as_sequence()?.first()?;
+    if matches!(first.as_str(), Some("CMD" | "CMD-SHELL" | "NONE")) {
+        return None;
+    }
+    let at = path.key("healthcheck").key("test");
+    Some(invalid(
+        at.clone(),
+        format!("{at} must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\""),
+        "write [\"CMD\", program, args...], [\"CMD-SHELL\", \"shell command\"], a plain string, or [\"NONE\"]",
+    ))
 }
 
 fn watch_targets(s: &Mapping, path: &YamlPath) -> Vec<Problem> {
@@ -581,6 +597,17 @@ configs: {c: {name: p_c, content: hi}}
         let with_implicit = "services: {bar: {image: foo, links: [zot], depends_on: {zot: {condition: service_started, required: true}}}}";
         assert_eq!(messages(with_implicit).len(), 1);
         assert!(messages("services: {bar: {image: foo, volumes_from: ['container:zot']}}").is_empty());
+    }
+
+    #[test]
+    fn healthcheck_test_starts_with_its_kind() {
+        assert_eq!(
+            one("services: {a: {image: x, healthcheck: {test: [cmd, x]}}}"),
+            "services.a.healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\""
+        );
+        for ok in ["[CMD, x]", "[CMD-SHELL, x]", "[NONE]", "[]"] {
+            assert!(messages(&format!("services: {{a: {{image: x, healthcheck: {{test: {ok}}}}}}}")).is_empty(), "{ok}");
+        }
     }
 
     #[test]
