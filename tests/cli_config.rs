@@ -797,3 +797,24 @@ fn a_healthcheck_test_list_starts_with_its_kind() {
          \x20 off:\n    image: busybox\n    profiles: [p]\n    healthcheck:\n      test: [cmd, x]\n").expect("write");
     same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
 }
+
+/// A float in a text field is kept as Go prints it (`1.0` → `"1"`, `1e8` → `"1e+08"`), in
+/// every string map, and the config hash agrees.
+#[test]
+fn floats_in_text_fields_read_as_go_prints_them() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    build: {context: ., args: {A: 1.0, B: 1234567.0}}\n\
+         \x20   environment: {VERSION: 1.0, BIG: 100000000.0, SMALL: 0.000001, EXP: 1e3, T: !!float 1}\n\
+         \x20   labels: {ratio: 2.0, g: 0.00012, h: -2.50}\n    sysctls: {net.core.somaxconn: 1024.0}\n\
+         \x20   logging: {driver: json-file, options: {max-file: 3.0}}\n    volumes: [v:/v]\n\
+         volumes:\n  v: {labels: {a: 1.0}, driver_opts: {o: 2.0}}\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let env = &got["services"]["app"]["environment"];
+    assert_eq!(env["VERSION"], "1");
+    assert_eq!(env["BIG"], "1e+08");
+    assert_eq!(env["SMALL"], "1e-06");
+    assert_eq!(env["EXP"], "1000");
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+}

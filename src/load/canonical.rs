@@ -77,9 +77,17 @@ fn key_text(v: &Value) -> String {
 fn scalar_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(number_text(n)),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// A float is kept as Go's `%v` prints it (`1.0` → `"1"`), as the reference does.
+fn number_text(n: &serde_yaml::Number) -> String {
+    match n.as_f64() {
+        Some(f) if n.is_f64() => crate::gofmt::go_float(f),
+        _ => n.to_string(),
     }
 }
 

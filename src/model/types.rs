@@ -111,7 +111,7 @@ impl fmt::Display for Scalar {
         match self {
             Scalar::Bool(b) => write!(f, "{b}"),
             Scalar::Int(n) => write!(f, "{n}"),
-            Scalar::Float(x) => write!(f, "{x}"),
+            Scalar::Float(x) => f.write_str(&crate::gofmt::go_float(*x)),
             Scalar::Str(s) => f.write_str(s),
         }
     }
