@@ -818,3 +818,29 @@ fn floats_in_text_fields_read_as_go_prints_them() {
     assert_eq!(env["EXP"], "1000");
     same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
 }
+
+/// The reference's YAML reader takes plain `0022` for octal, `1_000` for 1000 and
+/// `2001-12-14` for a time, also through an alias; quoted or `!!str` they stay text, a
+/// typed mode means the same either way, and `container_name: 007` is a number.
+#[test]
+fn plain_scalars_are_typed_as_the_reference_reads_them() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  one:\n    image: busybox\n    environment: &env {UMASK: 0022, DAY: &d 2001-12-14}\n\
+             \x20 app:\n    image: busybox\n    environment: *env\n    labels: {a: *d, b: !!str 0022, c: '0022', n: 1_000, t: 2001-12-14T21:59:43.10-05:00}\n\
+             \x20   ulimits: {nofile: 0755, nproc: 1_024}\n    secrets: [{source: s, mode: 0400}]\n\
+             \x20   ports: ['0080:80']\nsecrets:\n  s: {file: ./s.txt}\n",
+        ),
+        ("s.txt", "s\n"),
+        ("bad.yaml", "services:\n  app:\n    image: busybox\n    container_name: 007\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let app = &got["services"]["app"];
+    assert_eq!(app["environment"]["UMASK"], "18");
+    assert_eq!(app["environment"]["DAY"], "2001-12-14 00:00:00 +0000 UTC");
+    assert_eq!(app["labels"]["b"], "0022");
+    assert_eq!(app["ulimits"]["nofile"], 493);
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+    both_reject(&common::dockhand(dir.path()).args(["-f", "bad.yaml", "config"]), "container_name must be a string", "bad.yaml:4:");
+}
