@@ -844,3 +844,22 @@ fn plain_scalars_are_typed_as_the_reference_reads_them() {
     same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
     both_reject(&common::dockhand(dir.path()).args(["-f", "bad.yaml", "config"]), "container_name must be a string", "bad.yaml:4:");
 }
+
+/// `label_file:` labels are the service's labels too, under its own; a missing file fails.
+#[test]
+fn label_files_add_labels_as_the_reference() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    label_file: [./a.labels, ./b.labels]\n    labels: {inline: 'yes', tier: own}\n",
+        ),
+        ("a.labels", "team=core\n# comment\ntier=web\nref=${team}\n"),
+        ("b.labels", "team=platform\n"),
+        ("gone.yaml", "services:\n  app:\n    image: busybox\n    label_file: ./missing.labels\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(got["services"]["app"]["labels"]["team"], "platform");
+    assert_eq!(got["services"]["app"]["labels"]["tier"], "own");
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+    both_reject(&common::dockhand(dir.path()).args(["-f", "gone.yaml", "config"]), "missing.labels not found", "gone.yaml:4:");
+}
