@@ -863,3 +863,24 @@ fn label_files_add_labels_as_the_reference() {
     same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
     both_reject(&common::dockhand(dir.path()).args(["-f", "gone.yaml", "config"]), "missing.labels not found", "gone.yaml:4:");
 }
+
+/// A long-form volume target is path-cleaned as a short one is (`/logs/` → `/logs`), which
+/// the config hash sees.
+#[test]
+fn long_volume_targets_are_cleaned_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    volumes:\n      - {type: bind, source: /srv/logs/, target: /logs/}\n\
+         \x20     - {type: volume, source: data, target: /x//y/../z/.}\n      - {type: tmpfs, target: /tmp/}\n\
+         volumes:\n  data:\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let targets: Vec<&str> = got["services"]["app"]["volumes"]
+        .as_array()
+        .expect("volumes")
+        .iter()
+        .filter_map(|v| v["target"].as_str())
+        .collect();
+    assert_eq!(targets, ["/logs", "/x/z", "/tmp"]);
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+}

@@ -581,6 +581,10 @@ fn service_volumes(items: Vec<Value>, cx: &mut Ctx) -> Vec<Value> {
             if let Some(Value::Mapping(t)) = m.get_mut("tmpfs") {
                 size_at(t, "size", &mut cx.at("tmpfs"));
             }
+            // The reference cleans a long-form target as it cleans a short one (`/logs/` → `/logs`).
+            if let Some(Value::String(t)) = m.get_mut("target").filter(|t| t.as_str().is_some_and(|t| !t.is_empty())) {
+                *t = volumes::clean(t);
+            }
             Value::Mapping(m)
         }
         other => other,
