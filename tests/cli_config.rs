@@ -884,3 +884,17 @@ fn long_volume_targets_are_cleaned_as_the_reference() {
     assert_eq!(targets, ["/logs", "/x/z", "/tmp"]);
     same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
 }
+
+/// `DEBUG = true` in the list form of `environment` or `build.args` is refused as the
+/// reference refuses it, rather than read as the variable `"DEBUG "`; labels take it as is.
+#[test]
+fn a_variable_name_with_a_trailing_space_is_refused() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    environment: [\"DEBUG = true\"]\n"),
+        ("args.yaml", "services:\n  app:\n    image: busybox\n    build:\n      context: .\n      args: [\"V =1\"]\n"),
+        ("labels.yaml", "services:\n  app:\n    image: busybox\n    labels: [\"a = b\"]\n    environment: [\"X=y \", \"BARE\"]\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "environment variable DEBUG  is declared with a trailing space", "compose.yaml:4:");
+    both_reject(&common::dockhand(dir.path()).args(["-f", "args.yaml", "config"]), "variable V  is declared", "args.yaml:6:");
+    same_json(&common::dockhand(dir.path()).args(["-f", "labels.yaml", "config", "--format", "json"]));
+}

@@ -104,6 +104,7 @@ fn with(m: &mut Mapping, key: &str, f: impl FnOnce(Value) -> Value) {
 
 fn service(m: &mut Mapping, cx: &mut Ctx) {
     promote_x_develop(m, &cx.path);
+    no_trailing_space_names(m.get("environment"), &mut cx.at("environment"));
     for key in ["environment", "labels", "annotations", "sysctls", "storage_opt"] {
         let null = if key == "environment" {
             Null::Keep
@@ -200,6 +201,23 @@ fn to_map(v: Value, null: Null) -> Value {
             Value::Mapping(m)
         }
         other => other,
+    }
+}
+
+/// `["DEBUG = true"]`: the reference refuses a variable name that ends in a space in the
+/// list form of `environment` and `build.args`, which would otherwise be `"DEBUG "`.
+fn no_trailing_space_names(v: Option<&Value>, cx: &mut Ctx) {
+    let Some(Value::Sequence(items)) = v else { return };
+    for (i, item) in items.iter().enumerate() {
+        let Some(name) = item.as_str().map(|s| s.split_once('=').map_or(s, |(k, _)| k)) else { continue };
+        if name.ends_with(char::is_whitespace) {
+            cx.error(
+                "dockhand::invalid_variable",
+                cx.path.index(i),
+                format!("environment variable {name} is declared with a trailing space"),
+                "write NAME=value without spaces around `=`",
+            );
+        }
     }
 }
 
@@ -503,6 +521,7 @@ fn short_build(v: &mut Value) -> &mut Value {
 }
 
 fn build(b: &mut Mapping, cx: &mut Ctx) {
+    no_trailing_space_names(b.get("args"), &mut cx.at("args"));
     with(b, "args", |v| to_map(v, Null::Keep));
     with(b, "labels", |v| to_map(v, Null::Empty));
     with(b, "extra_hosts", extra_hosts);
