@@ -898,3 +898,15 @@ fn a_variable_name_with_a_trailing_space_is_refused() {
     both_reject(&common::dockhand(dir.path()).args(["-f", "args.yaml", "config"]), "variable V  is declared", "args.yaml:6:");
     same_json(&common::dockhand(dir.path()).args(["-f", "labels.yaml", "config", "--format", "json"]));
 }
+
+/// `mem_limit: 1g` beside a `deploy.resources.limits` block that only sets cpus conflicts
+/// with its unset (zero) memory limit for the reference; a `reservations` block does not.
+#[test]
+fn service_limits_conflict_with_a_partial_deploy_limits_block() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    mem_limit: 1g\n    deploy: {resources: {limits: {cpus: '0.5'}}}\n"),
+        ("ok.yaml", "services:\n  app:\n    image: busybox\n    mem_limit: 1g\n    deploy: {resources: {reservations: {cpus: '0.5'}}}\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "can't set distinct values on 'mem_limit'", "compose.yaml:4:");
+    same_json(&common::dockhand(dir.path()).args(["-f", "ok.yaml", "config", "--format", "json"]));
+}

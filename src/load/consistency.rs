@@ -321,8 +321,13 @@ fn counts(s: &Mapping, path: &YamlPath) -> Vec<Problem> {
         }
     }
     for (field, twin) in DEPLOY_TWINS {
-        let (Some(a), Some(b)) = (s.get(field).and_then(number), at(s, twin).and_then(number)) else {
-            continue;
+        let Some(a) = s.get(field).and_then(number) else { continue };
+        // A resource twin is unset (zero) wherever its `limits` or `reservations` block is
+        // written, as the reference compares them; `replicas` only when it is set.
+        let b = match at(s, twin).and_then(number) {
+            Some(b) => b,
+            None if field != "scale" && at(s, &twin[..twin.len() - 1]).is_some() => 0.0,
+            None => continue,
         };
         if a != b {
             p.push(invalid(
@@ -597,6 +602,25 @@ configs: {c: {name: p_c, content: hi}}
         let with_implicit = "services: {bar: {image: foo, links: [zot], depends_on: {zot: {condition: service_started, required: true}}}}";
         assert_eq!(messages(with_implicit).len(), 1);
         assert!(messages("services: {bar: {image: foo, volumes_from: ['container:zot']}}").is_empty());
+    }
+
+    /// Observed with the reference: a `limits` block without the twin sets it to zero.
+    #[test]
+    fn service_limits_agree_with_a_partial_deploy_block() {
+        let conflict = |yaml: &str| messages(&format!("services: {{a: {{image: x, {yaml}}}}}"));
+        assert_eq!(
+            conflict("mem_limit: '1073741824', deploy: {resources: {limits: {cpus: '0.5'}}}"),
+            ["services.a: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory': invalid compose project"]
+        );
+        assert_eq!(conflict("pids_limit: 10, deploy: {resources: {limits: {}}}").len(), 1);
+        assert_eq!(conflict("mem_reservation: '1', deploy: {resources: {reservations: {cpus: '1'}}}").len(), 1);
+        for ok in [
+            "mem_limit: '1', deploy: {resources: {reservations: {cpus: '1'}}}",
+            "mem_limit: '0', deploy: {resources: {limits: {cpus: '1'}}}",
+            "scale: 2, deploy: {mode: replicated}",
+        ] {
+            assert!(conflict(ok).is_empty(), "{ok}");
+        }
     }
 
     #[test]
