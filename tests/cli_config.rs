@@ -910,3 +910,16 @@ fn service_limits_conflict_with_a_partial_deploy_limits_block() {
     both_reject(&common::dockhand(dir.path()).arg("config"), "can't set distinct values on 'mem_limit'", "compose.yaml:4:");
     same_json(&common::dockhand(dir.path()).args(["-f", "ok.yaml", "config", "--format", "json"]));
 }
+
+/// A fixed `container_name` with more than one replica is refused, as the reference does,
+/// also when the count comes from a variable; a disabled service is not checked.
+#[test]
+fn a_container_name_with_replicas_is_refused() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    container_name: fixed\n    deploy:\n      replicas: ${N:-2}\n"),
+        ("ok.yaml", "services:\n  app:\n    image: busybox\n    container_name: fixed\n    scale: 3\n    profiles: [x]\n  b:\n    image: busybox\n    container_name: bee\n    scale: 1\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "can't set container_name and app", "compose.yaml:6:");
+    same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]).env("N", "1"));
+    same_json(&common::dockhand(dir.path()).args(["-f", "ok.yaml", "config", "--format", "json"]));
+}

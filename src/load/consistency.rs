@@ -104,6 +104,7 @@ impl<'a> Context<'a> {
         p.extend(volume_problems(s, &path));
         p.extend(counts(s, &path));
         p.extend(healthcheck_test(s, &path));
+        p.extend(unique_container_name(name, s, &path));
         p.extend(device_requests(s, &path));
         p.extend(watch_targets(s, &path));
         p.extend(platform(s, &path));
@@ -341,6 +342,23 @@ fn counts(s: &Mapping, path: &YamlPath) -> Vec<Problem> {
         }
     }
     p
+}
+
+/// A fixed `container_name` names one container: the reference refuses more replicas.
+fn unique_container_name(name: &str, s: &Mapping, path: &YamlPath) -> Option<Problem> {
+    s.get("container_name")?;
+    let (count, at) = match s.get("scale") {
+        Some(n) => (n, path.key("scale")),
+        None => (self::at(s, &["deploy", "replicas"])?, path.key("deploy").key("replicas")),
+    };
+    if number(count)? <= 1.0 {
+        return None;
+    }
+    Some(invalid(
+        at.clone(),
+        format!("{at}: can't set container_name and {name} as container name must be unique: {INVALID}"),
+        "remove container_name, or run a single replica",
+    ))
 }
 
 /// The engine reads the first word of a test list as its kind; the reference refuses any
@@ -620,6 +638,18 @@ configs: {c: {name: p_c, content: hi}}
             "scale: 2, deploy: {mode: replicated}",
         ] {
             assert!(conflict(ok).is_empty(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn a_container_name_allows_one_replica() {
+        assert_eq!(
+            one("services: {app: {image: x, container_name: c, deploy: {replicas: 2}}}"),
+            "services.app.deploy.replicas: can't set container_name and app as container name must be unique: invalid compose project"
+        );
+        assert_eq!(messages("services: {app: {image: x, container_name: c, scale: 3}}").len(), 1);
+        for ok in ["scale: 1", "scale: 0", "deploy: {replicas: 1}"] {
+            assert!(messages(&format!("services: {{app: {{image: x, container_name: c, {ok}}}}}")).is_empty(), "{ok}");
         }
     }
 
