@@ -923,3 +923,24 @@ fn a_container_name_with_replicas_is_refused() {
     same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]).env("N", "1"));
     same_json(&common::dockhand(dir.path()).args(["-f", "ok.yaml", "config", "--format", "json"]));
 }
+
+/// Zero sizes and limits, an empty healthcheck test and a zero ulimit are left out (or
+/// emptied) as the reference's Go `omitempty` leaves them out, and the hash agrees.
+#[test]
+fn zero_values_are_left_out_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    build: {context: ., shm_size: 0}\n    mem_limit: 0\n    memswap_limit: 0\n\
+         \x20   mem_reservation: 0\n    shm_size: 0\n    dns: ''\n    healthcheck: {test: [], interval: 0s}\n\
+         \x20   deploy: {resources: {limits: {memory: '0', cpus: 0}, reservations: {memory: '0'}}}\n\
+         \x20   volumes: [{type: tmpfs, target: /t, tmpfs: {size: 0}}]\n    ulimits: {nofile: 0, nproc: {soft: 0, hard: 5}}\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let app = &got["services"]["app"];
+    for key in ["mem_limit", "memswap_limit", "mem_reservation", "shm_size", "dns"] {
+        assert_eq!(app.get(key), None, "{key}: {app}");
+    }
+    assert_eq!(app["healthcheck"], serde_json::json!({"interval": "0s"}));
+    assert_eq!(app["ulimits"], serde_json::json!({"nofile": {}, "nproc": {"hard": 5}}));
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+}

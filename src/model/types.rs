@@ -187,6 +187,11 @@ pub fn is_zero_i64(n: &Option<i64>) -> bool {
     matches!(n, None | Some(0))
 }
 
+/// The reference leaves out a zero byte size (Go's `omitempty`): `mem_limit: 0` is no limit.
+pub fn is_zero_size(n: &Option<ByteSize>) -> bool {
+    matches!(n, None | Some(ByteSize(0)))
+}
+
 pub fn is_zero_f64(n: &Option<f64>) -> bool {
     n.is_none() || *n == Some(0.0)
 }
