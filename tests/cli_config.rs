@@ -446,6 +446,24 @@ fn dot_env_supplies_the_project_name() {
     assert_eq!(got["name"], "env_wins");
 }
 
+/// `${COMPOSE_PROJECT_NAME}` is the project's name, whatever chose it: `-p` beats the
+/// `.env` and the shell, and an empty variable yields to the file's `name:`.
+#[test]
+fn compose_project_name_interpolates_as_the_chosen_name() {
+    let dir = common::project(&[
+        ("compose.yaml", "name: from_file\nservices:\n  app:\n    image: busybox\n    environment:\n      P: ${COMPOSE_PROJECT_NAME-unset}\n"),
+        (".env", "COMPOSE_PROJECT_NAME=from_dot_env\n"),
+    ]);
+    let run = common::dockhand(dir.path()).args(["-p", "from_flag", "config", "--format", "json"]);
+    let got = same_json(&run.clone().env("COMPOSE_PROJECT_NAME", "from_shell"));
+    assert_eq!(got["services"]["app"]["environment"]["P"], "from_flag");
+    let got = same_json(&run);
+    assert_eq!(got["services"]["app"]["environment"]["P"], "from_flag");
+    std::fs::write(dir.path().join(".env"), "COMPOSE_PROJECT_NAME=\n").expect("write .env");
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(got["services"]["app"]["environment"]["P"], "from_file");
+}
+
 #[test]
 fn env_file_flag_replaces_dot_env() {
     let dir = common::project(&[
@@ -737,4 +755,206 @@ fn schema_limits_are_enforced_as_the_reference() {
     }
     let dir = common::project(&[("compose.yaml", "services:\n  s:\n    image: busybox\n    container_name: /web\n    cap_add: [A, A]\n")]);
     same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+}
+
+/// An unset `${RESTART}` or `${DNS}` leaves an empty value, which the reference drops (a
+/// later file's empty `restart` still replaces an earlier policy); `dns_search` keeps it.
+#[test]
+fn empty_restart_and_dns_are_dropped_as_the_reference() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    restart: ${RESTART_POLICY}\n    dns: ${DNS_SERVER}\n\
+             \x20   dns_search: ${DNS_SEARCH}\n    mem_swappiness: 101\n\
+             \x20 two:\n    image: busybox\n    restart: always\n    dns: ['', 1.1.1.1]\n",
+        ),
+        ("over.yaml", "services:\n  two:\n    restart: ''\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let app = &got["services"]["app"];
+    assert_eq!(app.get("restart"), None, "{app}");
+    assert_eq!(app.get("dns"), None, "{app}");
+    assert_eq!(app["dns_search"], serde_json::json!([""]));
+    assert_eq!(got["services"]["two"]["dns"], serde_json::json!(["1.1.1.1"]));
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+    let got = same_json(&common::dockhand(dir.path()).args(["-f", "compose.yaml", "-f", "over.yaml", "config", "--format", "json"]));
+    assert_eq!(got["services"]["two"].get("restart"), None);
+}
+
+#[test]
+fn a_healthcheck_test_list_starts_with_its_kind() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    healthcheck:\n      test: [FOO, x]\n\
+         \x20 off:\n    image: busybox\n    profiles: [p]\n    healthcheck:\n      test: [cmd, x]\n",
+    )]);
+    both_reject(
+        &common::dockhand(dir.path()).arg("config"),
+        "healthcheck.test must start either by \"CMD\"",
+        "compose.yaml:5:",
+    );
+    std::fs::write(dir.path().join("compose.yaml"), "services:\n  app:\n    image: busybox\n    healthcheck:\n      test: [NONE]\n\
+         \x20 off:\n    image: busybox\n    profiles: [p]\n    healthcheck:\n      test: [cmd, x]\n").expect("write");
+    same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+}
+
+/// A float in a text field is kept as Go prints it (`1.0` → `"1"`, `1e8` → `"1e+08"`), in
+/// every string map, and the config hash agrees.
+#[test]
+fn floats_in_text_fields_read_as_go_prints_them() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    build: {context: ., args: {A: 1.0, B: 1234567.0}}\n\
+         \x20   environment: {VERSION: 1.0, BIG: 100000000.0, SMALL: 0.000001, EXP: 1e3, T: !!float 1}\n\
+         \x20   labels: {ratio: 2.0, g: 0.00012, h: -2.50}\n    sysctls: {net.core.somaxconn: 1024.0}\n\
+         \x20   logging: {driver: json-file, options: {max-file: 3.0}}\n    volumes: [v:/v]\n\
+         volumes:\n  v: {labels: {a: 1.0}, driver_opts: {o: 2.0}}\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let env = &got["services"]["app"]["environment"];
+    assert_eq!(env["VERSION"], "1");
+    assert_eq!(env["BIG"], "1e+08");
+    assert_eq!(env["SMALL"], "1e-06");
+    assert_eq!(env["EXP"], "1000");
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+}
+
+/// The reference's YAML reader takes plain `0022` for octal, `1_000` for 1000 and
+/// `2001-12-14` for a time, also through an alias; quoted or `!!str` they stay text, a
+/// typed mode means the same either way, and `container_name: 007` is a number.
+#[test]
+fn plain_scalars_are_typed_as_the_reference_reads_them() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  one:\n    image: busybox\n    environment: &env {UMASK: 0022, DAY: &d 2001-12-14}\n\
+             \x20 app:\n    image: busybox\n    environment: *env\n    labels: {a: *d, b: !!str 0022, c: '0022', n: 1_000, t: 2001-12-14T21:59:43.10-05:00}\n\
+             \x20   ulimits: {nofile: 0755, nproc: 1_024}\n    secrets: [{source: s, mode: 0400}]\n\
+             \x20   ports: ['0080:80']\nsecrets:\n  s: {file: ./s.txt}\n",
+        ),
+        ("s.txt", "s\n"),
+        ("bad.yaml", "services:\n  app:\n    image: busybox\n    container_name: 007\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let app = &got["services"]["app"];
+    assert_eq!(app["environment"]["UMASK"], "18");
+    assert_eq!(app["environment"]["DAY"], "2001-12-14 00:00:00 +0000 UTC");
+    assert_eq!(app["labels"]["b"], "0022");
+    assert_eq!(app["ulimits"]["nofile"], 493);
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+    both_reject(&common::dockhand(dir.path()).args(["-f", "bad.yaml", "config"]), "container_name must be a string", "bad.yaml:4:");
+}
+
+/// `label_file:` labels are the service's labels too, under its own; a missing file fails.
+#[test]
+fn label_files_add_labels_as_the_reference() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    label_file: [./a.labels, ./b.labels]\n    labels: {inline: 'yes', tier: own}\n",
+        ),
+        ("a.labels", "team=core\n# comment\ntier=web\nref=${team}\n"),
+        ("b.labels", "team=platform\n"),
+        ("gone.yaml", "services:\n  app:\n    image: busybox\n    label_file: ./missing.labels\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(got["services"]["app"]["labels"]["team"], "platform");
+    assert_eq!(got["services"]["app"]["labels"]["tier"], "own");
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+    both_reject(&common::dockhand(dir.path()).args(["-f", "gone.yaml", "config"]), "missing.labels not found", "gone.yaml:4:");
+}
+
+/// A long-form volume target is path-cleaned as a short one is (`/logs/` → `/logs`), which
+/// the config hash sees.
+#[test]
+fn long_volume_targets_are_cleaned_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    volumes:\n      - {type: bind, source: /srv/logs/, target: /logs/}\n\
+         \x20     - {type: volume, source: data, target: /x//y/../z/.}\n      - {type: tmpfs, target: /tmp/}\n\
+         volumes:\n  data:\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let targets: Vec<&str> = got["services"]["app"]["volumes"]
+        .as_array()
+        .expect("volumes")
+        .iter()
+        .filter_map(|v| v["target"].as_str())
+        .collect();
+    assert_eq!(targets, ["/logs", "/x/z", "/tmp"]);
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+}
+
+/// `DEBUG = true` in the list form of `environment` or `build.args` is refused as the
+/// reference refuses it, rather than read as the variable `"DEBUG "`; labels take it as is.
+#[test]
+fn a_variable_name_with_a_trailing_space_is_refused() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    environment: [\"DEBUG = true\"]\n"),
+        ("args.yaml", "services:\n  app:\n    image: busybox\n    build:\n      context: .\n      args: [\"V =1\"]\n"),
+        ("labels.yaml", "services:\n  app:\n    image: busybox\n    labels: [\"a = b\"]\n    environment: [\"X=y \", \"BARE\"]\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "environment variable DEBUG  is declared with a trailing space", "compose.yaml:4:");
+    both_reject(&common::dockhand(dir.path()).args(["-f", "args.yaml", "config"]), "variable V  is declared", "args.yaml:6:");
+    same_json(&common::dockhand(dir.path()).args(["-f", "labels.yaml", "config", "--format", "json"]));
+}
+
+/// `mem_limit: 1g` beside a `deploy.resources.limits` block that only sets cpus conflicts
+/// with its unset (zero) memory limit for the reference; a `reservations` block does not.
+#[test]
+fn service_limits_conflict_with_a_partial_deploy_limits_block() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    mem_limit: 1g\n    deploy: {resources: {limits: {cpus: '0.5'}}}\n"),
+        ("ok.yaml", "services:\n  app:\n    image: busybox\n    mem_limit: 1g\n    deploy: {resources: {reservations: {cpus: '0.5'}}}\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "can't set distinct values on 'mem_limit'", "compose.yaml:4:");
+    same_json(&common::dockhand(dir.path()).args(["-f", "ok.yaml", "config", "--format", "json"]));
+}
+
+/// A fixed `container_name` with more than one replica is refused, as the reference does,
+/// also when the count comes from a variable; a disabled service is not checked.
+#[test]
+fn a_container_name_with_replicas_is_refused() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    container_name: fixed\n    deploy:\n      replicas: ${N:-2}\n"),
+        ("ok.yaml", "services:\n  app:\n    image: busybox\n    container_name: fixed\n    scale: 3\n    profiles: [x]\n  b:\n    image: busybox\n    container_name: bee\n    scale: 1\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "can't set container_name and app", "compose.yaml:6:");
+    same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]).env("N", "1"));
+    same_json(&common::dockhand(dir.path()).args(["-f", "ok.yaml", "config", "--format", "json"]));
+}
+
+/// Zero sizes and limits, an empty healthcheck test and a zero ulimit are left out (or
+/// emptied) as the reference's Go `omitempty` leaves them out, and the hash agrees.
+#[test]
+fn zero_values_are_left_out_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    build: {context: ., shm_size: 0}\n    mem_limit: 0\n    memswap_limit: 0\n\
+         \x20   mem_reservation: 0\n    shm_size: 0\n    dns: ''\n    healthcheck: {test: [], interval: 0s}\n\
+         \x20   deploy: {resources: {limits: {memory: '0', cpus: 0}, reservations: {memory: '0'}}}\n\
+         \x20   volumes: [{type: tmpfs, target: /t, tmpfs: {size: 0}}]\n    ulimits: {nofile: 0, nproc: {soft: 0, hard: 5}}\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--format", "json"]));
+    let app = &got["services"]["app"];
+    for key in ["mem_limit", "memswap_limit", "mem_reservation", "shm_size", "dns"] {
+        assert_eq!(app.get(key), None, "{key}: {app}");
+    }
+    assert_eq!(app["healthcheck"], serde_json::json!({"interval": "0s"}));
+    assert_eq!(app["ulimits"], serde_json::json!({"nofile": {}, "nproc": {"hard": 5}}));
+    same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
+}
+
+/// With `--no-path-resolution` an extended file's relative paths are still rebased onto the
+/// project directory, as the reference does: its env file is read and its bind is `lib/conf`.
+#[test]
+fn no_path_resolution_rebases_an_extended_files_paths() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  web:\n    extends: {file: lib/base.yaml, service: base}\n"),
+        ("lib/base.yaml", "services:\n  base:\n    image: busybox\n    env_file: ./base.env\n    volumes: [./conf:/conf]\n"),
+        ("lib/base.env", "FROM_BASE=1\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-path-resolution", "--format", "json"]));
+    assert_eq!(got["services"]["web"]["environment"]["FROM_BASE"], "1");
+    assert_eq!(got["services"]["web"]["volumes"][0]["source"], "lib/conf");
 }

@@ -61,6 +61,11 @@ fn drop_empty_strings(v: &mut Value, free_text: bool) {
             }
             for (k, v) in m.iter_mut() {
                 let key = k.as_str().unwrap_or_default();
+                // The reference's `dns` list leaves out empty servers (an unset `${DNS}`);
+                // `dns_search` and `dns_opt` keep them.
+                if let (true, Value::Sequence(items)) = (key == "dns", &mut *v) {
+                    items.retain(|i| i.as_str() != Some(""));
+                }
                 if !key.starts_with("x-") {
                     drop_empty_strings(v, FREE_TEXT_MAPS.contains(&key));
                 }

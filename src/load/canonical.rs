@@ -77,9 +77,17 @@ fn key_text(v: &Value) -> String {
 fn scalar_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(number_text(n)),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// A float is kept as Go's `%v` prints it (`1.0` → `"1"`), as the reference does.
+fn number_text(n: &serde_yaml::Number) -> String {
+    match n.as_f64() {
+        Some(f) if n.is_f64() => crate::gofmt::go_float(f),
+        _ => n.to_string(),
     }
 }
 
@@ -96,6 +104,7 @@ fn with(m: &mut Mapping, key: &str, f: impl FnOnce(Value) -> Value) {
 
 fn service(m: &mut Mapping, cx: &mut Ctx) {
     promote_x_develop(m, &cx.path);
+    no_trailing_space_names(m.get("environment"), &mut cx.at("environment"));
     for key in ["environment", "labels", "annotations", "sysctls", "storage_opt"] {
         let null = if key == "environment" {
             Null::Keep
@@ -192,6 +201,23 @@ fn to_map(v: Value, null: Null) -> Value {
             Value::Mapping(m)
         }
         other => other,
+    }
+}
+
+/// `["DEBUG = true"]`: the reference refuses a variable name that ends in a space in the
+/// list form of `environment` and `build.args`, which would otherwise be `"DEBUG "`.
+fn no_trailing_space_names(v: Option<&Value>, cx: &mut Ctx) {
+    let Some(Value::Sequence(items)) = v else { return };
+    for (i, item) in items.iter().enumerate() {
+        let Some(name) = item.as_str().map(|s| s.split_once('=').map_or(s, |(k, _)| k)) else { continue };
+        if name.ends_with(char::is_whitespace) {
+            cx.error(
+                "dockhand::invalid_variable",
+                cx.path.index(i),
+                format!("environment variable {name} is declared with a trailing space"),
+                "write NAME=value without spaces around `=`",
+            );
+        }
     }
 }
 
@@ -495,6 +521,7 @@ fn short_build(v: &mut Value) -> &mut Value {
 }
 
 fn build(b: &mut Mapping, cx: &mut Ctx) {
+    no_trailing_space_names(b.get("args"), &mut cx.at("args"));
     with(b, "args", |v| to_map(v, Null::Keep));
     with(b, "labels", |v| to_map(v, Null::Empty));
     with(b, "extra_hosts", extra_hosts);
@@ -572,6 +599,10 @@ fn service_volumes(items: Vec<Value>, cx: &mut Ctx) -> Vec<Value> {
         Value::Mapping(mut m) => {
             if let Some(Value::Mapping(t)) = m.get_mut("tmpfs") {
                 size_at(t, "size", &mut cx.at("tmpfs"));
+            }
+            // The reference cleans a long-form target as it cleans a short one (`/logs/` → `/logs`).
+            if let Some(Value::String(t)) = m.get_mut("target").filter(|t| t.as_str().is_some_and(|t| !t.is_empty())) {
+                *t = volumes::clean(t);
             }
             Value::Mapping(m)
         }

@@ -103,6 +103,8 @@ impl<'a> Context<'a> {
         p.extend(self.undefined_resources(name, s, &path));
         p.extend(volume_problems(s, &path));
         p.extend(counts(s, &path));
+        p.extend(healthcheck_test(s, &path));
+        p.extend(unique_container_name(name, s, &path));
         p.extend(device_requests(s, &path));
         p.extend(watch_targets(s, &path));
         p.extend(platform(s, &path));
@@ -320,8 +322,13 @@ fn counts(s: &Mapping, path: &YamlPath) -> Vec<Problem> {
         }
     }
     for (field, twin) in DEPLOY_TWINS {
-        let (Some(a), Some(b)) = (s.get(field).and_then(number), at(s, twin).and_then(number)) else {
-            continue;
+        let Some(a) = s.get(field).and_then(number) else { continue };
+        // A resource twin is unset (zero) wherever its `limits` or `reservations` block is
+        // written, as the reference compares them; `replicas` only when it is set.
+        let b = match at(s, twin).and_then(number) {
+            Some(b) => b,
+            None if field != "scale" && at(s, &twin[..twin.len() - 1]).is_some() => 0.0,
+            None => continue,
         };
         if a != b {
             p.push(invalid(
@@ -335,6 +342,38 @@ fn counts(s: &Mapping, path: &YamlPath) -> Vec<Problem> {
         }
     }
     p
+}
+
+/// A fixed `container_name` names one container: the reference refuses more replicas.
+fn unique_container_name(name: &str, s: &Mapping, path: &YamlPath) -> Option<Problem> {
+    s.get("container_name")?;
+    let (count, at) = match s.get("scale") {
+        Some(n) => (n, path.key("scale")),
+        None => (self::at(s, &["deploy", "replicas"])?, path.key("deploy").key("replicas")),
+    };
+    if number(count)? <= 1.0 {
+        return None;
+    }
+    Some(invalid(
+        at.clone(),
+        format!("{at}: can't set container_name and {name} as container name must be unique: {INVALID}"),
+        "remove container_name, or run a single replica",
+    ))
+}
+
+/// The engine reads the first word of a test list as its kind; the reference refuses any
+/// other first word rather than let the engine guess.
+fn healthcheck_test(s: &Mapping, path: &YamlPath) -> Option<Problem> {
+    let first = at(s, &["healthcheck", "test"])?.as_sequence()?.first()?;
+    if matches!(first.as_str(), Some("CMD" | "CMD-SHELL" | "NONE")) {
+        return None;
+    }
+    let at = path.key("healthcheck").key("test");
+    Some(invalid(
+        at.clone(),
+        format!("{at} must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\""),
+        "write [\"CMD\", program, args...], [\"CMD-SHELL\", \"shell command\"], a plain string, or [\"NONE\"]",
+    ))
 }
 
 fn watch_targets(s: &Mapping, path: &YamlPath) -> Vec<Problem> {
@@ -581,6 +620,48 @@ configs: {c: {name: p_c, content: hi}}
         let with_implicit = "services: {bar: {image: foo, links: [zot], depends_on: {zot: {condition: service_started, required: true}}}}";
         assert_eq!(messages(with_implicit).len(), 1);
         assert!(messages("services: {bar: {image: foo, volumes_from: ['container:zot']}}").is_empty());
+    }
+
+    /// Observed with the reference: a `limits` block without the twin sets it to zero.
+    #[test]
+    fn service_limits_agree_with_a_partial_deploy_block() {
+        let conflict = |yaml: &str| messages(&format!("services: {{a: {{image: x, {yaml}}}}}"));
+        assert_eq!(
+            conflict("mem_limit: '1073741824', deploy: {resources: {limits: {cpus: '0.5'}}}"),
+            ["services.a: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory': invalid compose project"]
+        );
+        assert_eq!(conflict("pids_limit: 10, deploy: {resources: {limits: {}}}").len(), 1);
+        assert_eq!(conflict("mem_reservation: '1', deploy: {resources: {reservations: {cpus: '1'}}}").len(), 1);
+        for ok in [
+            "mem_limit: '1', deploy: {resources: {reservations: {cpus: '1'}}}",
+            "mem_limit: '0', deploy: {resources: {limits: {cpus: '1'}}}",
+            "scale: 2, deploy: {mode: replicated}",
+        ] {
+            assert!(conflict(ok).is_empty(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn a_container_name_allows_one_replica() {
+        assert_eq!(
+            one("services: {app: {image: x, container_name: c, deploy: {replicas: 2}}}"),
+            "services.app.deploy.replicas: can't set container_name and app as container name must be unique: invalid compose project"
+        );
+        assert_eq!(messages("services: {app: {image: x, container_name: c, scale: 3}}").len(), 1);
+        for ok in ["scale: 1", "scale: 0", "deploy: {replicas: 1}"] {
+            assert!(messages(&format!("services: {{app: {{image: x, container_name: c, {ok}}}}}")).is_empty(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn healthcheck_test_starts_with_its_kind() {
+        assert_eq!(
+            one("services: {a: {image: x, healthcheck: {test: [cmd, x]}}}"),
+            "services.a.healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\""
+        );
+        for ok in ["[CMD, x]", "[CMD-SHELL, x]", "[NONE]", "[]"] {
+            assert!(messages(&format!("services: {{a: {{image: x, healthcheck: {{test: {ok}}}}}}}")).is_empty(), "{ok}");
+        }
     }
 
     #[test]

@@ -137,7 +137,7 @@ pub fn resolve_services(project: &mut Value, env: &Env, read: ReadFile) -> Vec<P
 }
 
 fn resolve_service(service: &mut Mapping, at: &YamlPath, env: &Env, read: ReadFile) -> Vec<Problem> {
-    let (from_files, problems) = match service.remove("env_file") {
+    let (from_files, mut problems) = match service.remove("env_file") {
         Some(Value::Sequence(files)) => load_env_files(&files, &at.key("env_file"), env, read),
         _ => (Entries::new(), Vec::new()),
     };
@@ -158,6 +158,55 @@ fn resolve_service(service: &mut Mapping, at: &YamlPath, env: &Env, read: ReadFi
     }
     if !merged.is_empty() {
         service.insert(Value::String("environment".into()), Value::Mapping(merged));
+    }
+    problems.extend(resolve_label_files(service, &at.key("label_file"), read));
+    problems
+}
+
+/// `label_file:` entries (paths already absolute) under the service's own `labels:`, which
+/// win; a later file wins over an earlier one. As with the reference, the files see only
+/// each other's labels, not the environment, and `label_file:` itself stays in the model.
+fn resolve_label_files(service: &mut Mapping, at: &YamlPath, read: ReadFile) -> Vec<Problem> {
+    let Some(Value::Sequence(files)) = service.get("label_file") else {
+        return Vec::new();
+    };
+    let mut from_files = Entries::new();
+    let mut problems = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let Some(path) = path.as_str().map(Path::new) else { continue };
+        let at = at.index(i);
+        let text = match read(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let p = path.display();
+                problems.push(
+                    Problem::error(
+                        "dockhand::label_file_missing",
+                        at,
+                        format!("label file {p} not found: stat {p}: no such file or directory"),
+                    )
+                    .with_help("create the file, or remove it from `label_file`"),
+                );
+                continue;
+            }
+            Err(e) => {
+                problems.push(read_problem(path, &e.to_string(), at));
+                continue;
+            }
+        };
+        let fallback = |k: &str| from_files.get(k).cloned().flatten();
+        match dotenv::parse_layered(&text, &|_| None, &fallback) {
+            Ok(entries) => from_files.extend(entries),
+            Err(e) => problems.push(dotenv_problem(path, &text, &e, at)),
+        }
+    }
+    let mut labels: Mapping =
+        from_files.into_iter().filter_map(|(k, v)| Some((Value::String(k), Value::String(v?)))).collect();
+    if let Some(Value::Mapping(own)) = service.get("labels") {
+        labels.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    if !labels.is_empty() {
+        service.insert(Value::String("labels".into()), Value::Mapping(labels));
     }
     problems
 }
@@ -361,6 +410,23 @@ services:
         );
         assert!(web.get("env_file").is_none());
         assert!(project["services"]["db"].get("environment").is_none());
+    }
+
+    /// Observed with the reference: label files see each other's labels but not the
+    /// environment; the service's own labels win, a missing file is an error.
+    #[test]
+    fn label_files_go_under_the_services_own_labels() {
+        let read = files(&[("/p/a.labels", "A=1\nB=${A}\nC=${PORT:-none}\nBARE\n"), ("/p/b.labels", "A=2\nD=${B}\nL=file\n")]);
+        let mut project = yaml("services: {web: {label_file: [/p/a.labels, /p/b.labels], labels: {L: own}}}");
+        let problems = resolve_services(&mut project, &env(&[("PORT", "80")]), &read);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(project["services"]["web"]["labels"], yaml("{A: '2', B: '1', C: none, D: '1', L: own}"));
+        assert_eq!(project["services"]["web"]["label_file"], yaml("[/p/a.labels, /p/b.labels]"));
+        let mut project = yaml("services: {web: {label_file: [/p/gone.labels]}}");
+        let problems = resolve_services(&mut project, &env(&[]), &read);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].path.to_string(), "services.web.label_file[0]");
+        assert!(problems[0].message.starts_with("label file /p/gone.labels not found"), "{}", problems[0].message);
     }
 
     #[test]

@@ -71,6 +71,8 @@ struct Session<'o> {
     problems: Vec<Problem>,
     env: Env,
     disabled_services: Vec<String>,
+    /// Known once the files are found; extended files' paths are relative to it.
+    project_dir: PathBuf,
 }
 
 pub fn load(opts: &Options) -> Result<Loaded, Failure> {
@@ -108,7 +110,14 @@ fn read_fs(p: &Path) -> std::io::Result<String> {
 
 impl<'o> Session<'o> {
     fn new(opts: &'o Options) -> Self {
-        Session { opts, sources: IndexMap::new(), problems: Vec::new(), env: Env::new(), disabled_services: Vec::new() }
+        Session {
+            opts,
+            sources: IndexMap::new(),
+            problems: Vec::new(),
+            env: Env::new(),
+            disabled_services: Vec::new(),
+            project_dir: PathBuf::new(),
+        }
     }
 
     fn run(&mut self) -> Option<(Project, Vec<PathBuf>, PathBuf)> {
@@ -138,10 +147,12 @@ impl<'o> Session<'o> {
             self.problems.push(Problem::warning("dockhand::discover", YamlPath::root(), w.clone()));
         }
         let project_dir = discover::project_dir(opts.project_directory.as_deref(), &found.files, wd);
+        self.project_dir.clone_from(&project_dir);
         self.env = self.ok(environment::project_env(&opts.shell_env, &project_dir, &opts.env_files, &read_fs))?;
         let parsed = self.parse_all(&found.files)?;
         let name = self.project_name(&parsed, &project_dir)?;
-        self.env.entry("COMPOSE_PROJECT_NAME".to_string()).or_insert_with(|| name.clone());
+        // Whatever chose the name (`-p` over the shell and `.env`), interpolation sees it.
+        self.env.insert("COMPOSE_PROJECT_NAME".to_string(), name.clone());
         let env = self.env.clone();
         let merged = self.merge_main(parsed, &project_dir, &env)?;
         self.stop_on_errors()?;
@@ -471,7 +482,16 @@ impl FileSource for Session<'_> {
     fn load(&mut self, path: &Path) -> Result<Value, Vec<Problem>> {
         let base = path.parent().map_or_else(|| self.opts.working_dir.clone(), Path::to_path_buf);
         let env = self.env.clone();
-        self.load_processed(path, &base, &env).map(|l| l.value)
+        let mut value = self.load_processed(path, &base, &env)?.value;
+        // Without path resolution the reference still rebases an extended file's relative
+        // paths onto the project directory (`./conf` in `lib/base.yaml` is `lib/conf`).
+        if !self.opts.resolve_paths {
+            let rel = base.strip_prefix(&self.project_dir).unwrap_or(&base);
+            if !rel.as_os_str().is_empty() {
+                paths::resolve(&mut value, rel, None);
+            }
+        }
+        Ok(value)
     }
 }
 

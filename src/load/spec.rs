@@ -462,7 +462,7 @@ const PROVIDER_OPTION: Shape = Shape::OneOf(&[STR, NUM, BOOL, list(&Shape::OneOf
 
 const RESTART: Shape = Shape::Check(Check {
     expected: "'no', 'always', 'on-failure[:max-retries]', 'unless-stopped'",
-    pattern: "^(no|always|unless-stopped|on-failure(:[0-9]+)?)$",
+    pattern: "^(|no|always|unless-stopped|on-failure(:[0-9]+)?)$",
     test: is_restart_policy,
 });
 
@@ -552,7 +552,8 @@ const SERVICE_FIELDS: &[(&str, Shape)] = &[
     ("mac_address", STR),
     ("mem_limit", BYTES),
     ("mem_reservation", BYTES),
-    ("mem_swappiness", Shape::Int(Some(0), Some(100))),
+    // Unbounded, as the reference: the engine checks the range when it creates the container.
+    ("mem_swappiness", INT),
     // -1 means unlimited swap.
     ("memswap_limit", Shape::Bytes(-1)),
     ("models", SERVICE_MODELS),
@@ -736,11 +737,12 @@ pub fn is_resource_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// "" is no policy: what an unset `${RESTART}` leaves, which the reference drops.
 fn is_restart_policy(s: &str) -> bool {
     match s.strip_prefix("on-failure") {
         Some("") => true,
         Some(rest) => rest.strip_prefix(':').is_some_and(is_digits),
-        None => matches!(s, "no" | "always" | "unless-stopped"),
+        None => matches!(s, "" | "no" | "always" | "unless-stopped"),
     }
 }
 
@@ -878,11 +880,10 @@ mod tests {
 
     #[test]
     fn restart_policies() {
-        for ok in ["no", "always", "unless-stopped", "on-failure", "on-failure:3"] {
+        for ok in ["", "no", "always", "unless-stopped", "on-failure", "on-failure:3"] {
             assert!(is_restart_policy(ok), "{ok}");
         }
         for bad in [
-            "",
             "never",
             "on-failure:",
             "on-failure:x",

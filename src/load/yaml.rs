@@ -12,6 +12,8 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use crate::diag::{Problem, Span};
 use crate::load::path::{Seg, YamlPath};
 
+mod yaml11;
+
 /// One parsed compose file: its documents merged in order, and the paths tagged `!reset` and
 /// `!override` (tags removed from the value). Its span index is built apart, by
 /// `index_spans`, and only when a problem needs a location.
@@ -112,7 +114,32 @@ fn parse_documents(file: &Path, text: &str) -> Result<Vec<Value>, Problem> {
         let v = Value::deserialize(de).map_err(|e| yaml_error(file, text, &e))?;
         out.push(v);
     }
+    if yaml11::may_hold_any(text) {
+        retype_yaml11_scalars(text, &mut out);
+    }
     Ok(out)
+}
+
+/// The plain scalars the reference reads as numbers or times where serde_yaml reads text
+/// (`0022`, `1_000`, `2001-12-14`) get the reference's value. Only the event pass knows
+/// which scalars were plain, so it runs here, for texts that may hold one.
+fn retype_yaml11_scalars(text: &str, docs: &mut [Value]) {
+    let mut b = SpanBuilder::new(text);
+    b.retyped = Some(Retyped::default());
+    let _ = Parser::new_from_str(text).load(&mut b, true);
+    for (doc, path, written, value) in b.retyped.map(|r| r.found).unwrap_or_default() {
+        let at = docs.get_mut(doc).and_then(|d| value_at_mut(d, &path));
+        if let Some(v) = at.filter(|v| v.as_str() == Some(written.as_str())) {
+            *v = value;
+        }
+    }
+}
+
+fn value_at_mut<'v>(v: &'v mut Value, path: &YamlPath) -> Option<&'v mut Value> {
+    path.0.iter().try_fold(v, |v, seg| match seg {
+        Seg::Key(k) => v.as_mapping_mut()?.get_mut(k.as_str()),
+        Seg::Index(i) => v.as_sequence_mut()?.get_mut(*i),
+    })
 }
 
 fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Problem {
@@ -375,6 +402,45 @@ struct SpanBuilder<'a> {
     char_to_byte: Option<Vec<usize>>,
     stack: Vec<Frame>,
     docs: Vec<HashMap<YamlPath, Entry>>,
+    /// Collected only by `retype_yaml11_scalars`.
+    retyped: Option<Retyped>,
+}
+
+/// Plain scalars to retype: (document, path, text, value), also where an alias repeats them.
+#[derive(Default)]
+struct Retyped {
+    found: Vec<(usize, YamlPath, String, Value)>,
+    anchors: HashMap<usize, YamlPath>,
+}
+
+impl Retyped {
+    fn scalar(&mut self, doc: usize, path: &YamlPath, anchor: usize, s: &str, style: TScalarStyle, tagged: bool) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, path.clone());
+        }
+        if style != TScalarStyle::Plain || tagged {
+            return;
+        }
+        if let Some(v) = yaml11::resolve(s) {
+            self.found.push((doc, path.clone(), s.to_string(), v));
+        }
+    }
+
+    /// serde_yaml copies an alias's node: what was found under the anchor is found here too.
+    fn alias(&mut self, doc: usize, path: &YamlPath, anchor: usize) {
+        let Some(from) = self.anchors.get(&anchor) else { return };
+        let copies: Vec<_> = self
+            .found
+            .iter()
+            .filter(|(d, p, ..)| *d == doc && p.0.starts_with(&from.0))
+            .map(|(d, p, s, v)| {
+                let mut segs = path.0.clone();
+                segs.extend_from_slice(&p.0[from.0.len()..]);
+                (*d, YamlPath(segs), s.clone(), v.clone())
+            })
+            .collect();
+        self.found.extend(copies);
+    }
 }
 
 impl<'a> SpanBuilder<'a> {
@@ -384,7 +450,7 @@ impl<'a> SpanBuilder<'a> {
         } else {
             Some(text.char_indices().map(|(b, _)| b).chain(std::iter::once(text.len())).collect())
         };
-        SpanBuilder { text, char_to_byte, stack: Vec::new(), docs: Vec::new() }
+        SpanBuilder { text, char_to_byte, stack: Vec::new(), docs: Vec::new(), retyped: None }
     }
 
     fn finish(self) -> SpanIndex {
@@ -448,26 +514,40 @@ impl MarkedEventReceiver for SpanBuilder<'_> {
                 self.docs.push(HashMap::new());
                 self.stack.clear();
             }
-            Event::Scalar(s, style, _, _) => {
+            Event::Scalar(s, style, anchor, tag) => {
                 let span = self.span_at(start, Some((&s, style)));
-                self.place(span, Some(&s), false);
+                let path = self.place(span, Some(&s), false);
+                let doc = self.docs.len().saturating_sub(1);
+                if let (Some(r), Some(path)) = (&mut self.retyped, path) {
+                    r.scalar(doc, &path, anchor, &s, style, tag.is_some());
+                }
             }
-            Event::Alias(_) => {
+            Event::Alias(anchor) => {
                 let span = self.span_at(start, None);
-                self.place(span, None, false);
+                let path = self.place(span, None, false);
+                let doc = self.docs.len().saturating_sub(1);
+                if let (Some(r), Some(path)) = (&mut self.retyped, path) {
+                    r.alias(doc, &path, anchor);
+                }
             }
-            Event::MappingStart(..) => {
+            Event::MappingStart(anchor, _) => {
                 let span = self.span_at(start, None);
                 if let Some(path) = self.place(span, None, true) {
+                    if let (Some(r), true) = (&mut self.retyped, anchor > 0) {
+                        r.anchors.insert(anchor, path.clone());
+                    }
                     self.stack.push(Frame::Map { path, key: None, key_span: None });
                 } else {
                     // A complex mapping key: keep the nesting balanced under a placeholder path.
                     self.stack.push(Frame::Map { path: YamlPath(vec![Seg::Key("?".into())]), key: None, key_span: None });
                 }
             }
-            Event::SequenceStart(..) => {
+            Event::SequenceStart(anchor, _) => {
                 let span = self.span_at(start, None);
                 let path = self.place(span, None, true).unwrap_or_else(|| YamlPath(vec![Seg::Key("?".into())]));
+                if let (Some(r), true) = (&mut self.retyped, anchor > 0) {
+                    r.anchors.insert(anchor, path.clone());
+                }
                 self.stack.push(Frame::Seq { path, next: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {

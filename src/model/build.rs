@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use super::resource::ServiceFileRef;
 use super::service::ExtraHosts;
-use super::types::{is_false, lenient_string_map, ByteSize, Extensions, StringMap};
+use super::types::{is_false, is_zero_size, lenient_string_map, ByteSize, Extensions, StringMap};
 use crate::load::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -47,7 +47,7 @@ pub struct Build {
     pub pull: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_zero_size")]
     pub shm_size: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "ExtraHosts::is_empty")]
     pub extra_hosts: ExtraHosts,

@@ -1,7 +1,7 @@
 //! `deploy`: replicas, resources, restart and update policies.
 use serde::{Deserialize, Serialize};
 
-use super::types::{is_zero_i64, lenient_string_map, ByteSize, Extensions, GoDuration, StringMap};
+use super::types::{is_zero_f64, is_zero_i64, is_zero_size, lenient_string_map, ByteSize, Extensions, GoDuration, StringMap};
 use crate::load::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -64,9 +64,9 @@ pub struct Resources {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
-    #[serde(default, deserialize_with = "cpus", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "cpus", skip_serializing_if = "is_zero_f64")]
     pub cpus: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_zero_size")]
     pub memory: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub pids: Option<i64>,

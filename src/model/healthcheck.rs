@@ -6,7 +6,8 @@ use super::types::{is_false, Extensions, GoDuration};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Healthcheck {
     /// `["CMD", ...]`, `["CMD-SHELL", cmd]` or `["NONE"]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// An empty test is no test (the image's), which the reference leaves out.
+    #[serde(default, skip_serializing_if = "no_test")]
     pub test: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<GoDuration>,
@@ -22,4 +23,8 @@ pub struct Healthcheck {
     pub disable: bool,
     #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+fn no_test(t: &Option<Vec<String>>) -> bool {
+    t.as_ref().is_none_or(Vec::is_empty)
 }

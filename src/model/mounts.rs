@@ -1,7 +1,7 @@
 //! Service volumes (mounts) in long form.
 use serde::{Deserialize, Serialize};
 
-use super::types::{is_false, is_true, yes, ByteSize, Extensions};
+use super::types::{is_false, is_true, is_zero_size, yes, ByteSize, Extensions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -78,7 +78,7 @@ pub struct VolumeOptions {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TmpfsOptions {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_zero_size")]
     pub size: Option<ByteSize>,
     /// Written in octal (`0755`), printed as a decimal integer as the reference does.
     #[serde(

@@ -138,9 +138,9 @@ pub struct Service {
     pub logging: Option<Logging>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_zero_size")]
     pub mem_limit: Option<ByteSize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_zero_size")]
     pub mem_reservation: Option<ByteSize>,
     /// Printed as text, as the reference does (`"60"`).
     #[serde(
@@ -150,7 +150,7 @@ pub struct Service {
         skip_serializing_if = "is_zero_i64"
     )]
     pub mem_swappiness: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_zero_size")]
     pub memswap_limit: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub models: BTreeMap<String, Option<ServiceModel>>,
@@ -196,7 +196,7 @@ pub struct Service {
     pub secrets: Vec<ServiceFileRef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub security_opt: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_zero_size")]
     pub shm_size: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub stdin_open: bool,
@@ -302,11 +302,30 @@ pub struct Logging {
 }
 
 /// A ulimit: one number for both limits, or soft and hard apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum Ulimit {
     Single(i64),
     Pair { soft: i64, hard: i64 },
+}
+
+/// As the reference writes it: a single number unless it is zero, else `{soft, hard}`
+/// without its zero fields (`nofile: 0` is `{}`).
+impl Serialize for Ulimit {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (soft, hard) = match *self {
+            Ulimit::Single(n) if n != 0 => return s.serialize_i64(n),
+            Ulimit::Single(_) => (0, 0),
+            Ulimit::Pair { soft, hard } => (soft, hard),
+        };
+        let fields = [("soft", soft), ("hard", hard)];
+        let mut m = s.serialize_map(Some(fields.iter().filter(|(_, n)| *n != 0).count()))?;
+        for (k, n) in fields.iter().filter(|(_, n)| *n != 0) {
+            m.serialize_entry(k, n)?;
+        }
+        m.end()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -111,7 +111,7 @@ impl fmt::Display for Scalar {
         match self {
             Scalar::Bool(b) => write!(f, "{b}"),
             Scalar::Int(n) => write!(f, "{n}"),
-            Scalar::Float(x) => write!(f, "{x}"),
+            Scalar::Float(x) => f.write_str(&crate::gofmt::go_float(*x)),
             Scalar::Str(s) => f.write_str(s),
         }
     }
@@ -185,6 +185,11 @@ pub fn is_true(b: &bool) -> bool {
 
 pub fn is_zero_i64(n: &Option<i64>) -> bool {
     matches!(n, None | Some(0))
+}
+
+/// The reference leaves out a zero byte size (Go's `omitempty`): `mem_limit: 0` is no limit.
+pub fn is_zero_size(n: &Option<ByteSize>) -> bool {
+    matches!(n, None | Some(ByteSize(0)))
 }
 
 pub fn is_zero_f64(n: &Option<f64>) -> bool {
