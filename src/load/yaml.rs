@@ -12,6 +12,8 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use crate::diag::{Problem, Span};
 use crate::load::path::{Seg, YamlPath};
 
+mod aliases;
+
 /// One parsed compose file: its documents merged in order, and the paths tagged `!reset` and
 /// `!override` (tags removed from the value). Its span index is built apart, by
 /// `index_spans`, and only when a problem needs a location.
@@ -94,6 +96,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
 
 fn parse_documents(file: &Path, text: &str) -> Result<Vec<Value>, Problem> {
     use serde::Deserialize;
+    aliases::check(file, text)?;
     let mut out = Vec::new();
     for de in serde_yaml::Deserializer::from_str(text) {
         let v = Value::deserialize(de).map_err(|e| yaml_error(file, text, &e))?;
