@@ -96,7 +96,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
 
 fn parse_documents(file: &Path, text: &str) -> Result<Vec<Value>, Problem> {
     use serde::Deserialize;
-    aliases::check(file, text)?;
+    if let Some(p) = aliases::excess(file, text) {
+        return Err(p);
+    }
     let mut out = Vec::new();
     for de in serde_yaml::Deserializer::from_str(text) {
         let v = Value::deserialize(de).map_err(|e| yaml_error(file, text, &e))?;

@@ -15,13 +15,14 @@ use crate::load::path::YamlPath;
 /// loaded in a fraction of a second.
 pub const LIMIT: u64 = 200_000;
 
-/// Rejects a file whose aliases stand for more than `LIMIT` nodes, at the alias that passes it.
-pub fn check(file: &Path, text: &str) -> Result<(), Problem> {
+/// The error for a file whose aliases stand for more than `LIMIT` nodes, at the alias that
+/// passes it.
+pub fn excess(file: &Path, text: &str) -> Option<Problem> {
     // An alias needs an anchor; most files have neither.
     if !(text.contains('&') && text.contains('*')) {
-        return Ok(());
+        return None;
     }
-    let (_, Some(at)) = expanded(text) else { return Ok(()) };
+    let (_, Some(at)) = expanded(text) else { return None };
     let mut p = Problem::error(
         "dockhand::yaml",
         YamlPath::root(),
@@ -31,7 +32,7 @@ pub fn check(file: &Path, text: &str) -> Result<(), Problem> {
     .with_help("each `*alias` repeats its anchor's whole value: repeat large anchors less, or nest them less");
     let offset = text.char_indices().nth(at).map_or(0, |(i, _)| i);
     p.span = Some(Span { offset, len: 1 });
-    Err(p)
+    Some(p)
 }
 
 /// The nodes the aliases of `text` stand for, counted until they pass `LIMIT`, and then the
@@ -89,7 +90,7 @@ mod tests {
     #[test]
     fn a_wide_alias_bomb_is_rejected_before_it_is_built() {
         // 1500 aliases of a 1501-node list: 2.25 million nodes from 6 kB of text.
-        let err = check(Path::new("compose.yaml"), &wide_bomb(1500)).unwrap_err();
+        let err = excess(Path::new("compose.yaml"), &wide_bomb(1500)).unwrap();
         assert_eq!(err.message, "invalid YAML: aliases expand to more than 200000 nodes");
     }
 
@@ -100,7 +101,7 @@ mod tests {
             let refs = vec![format!("*a{}", i - 1); 10].join(", ");
             text += &format!("a{i}: &a{i} [{refs}]\n");
         }
-        assert!(check(Path::new("compose.yaml"), &text).is_err());
+        assert!(excess(Path::new("compose.yaml"), &text).is_some());
         assert!(expanded(&text).0 > LIMIT);
     }
 
@@ -108,7 +109,7 @@ mod tests {
     fn ordinary_anchors_pass() {
         let text = "x-env: &env {A: '1', B: '2'}\nservices:\n  a: {image: x, environment: *env}\n  b: {image: x, environment: *env}\n";
         assert_eq!(expanded(text), (10, None));
-        assert!(check(Path::new("compose.yaml"), text).is_ok());
-        assert!(check(Path::new("compose.yaml"), &wide_bomb(400)).is_ok());
+        assert!(excess(Path::new("compose.yaml"), text).is_none());
+        assert!(excess(Path::new("compose.yaml"), &wide_bomb(400)).is_none());
     }
 }
