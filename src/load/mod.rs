@@ -11,6 +11,7 @@ pub mod discover;
 pub mod dotenv;
 pub mod environment;
 pub mod extends;
+pub mod files;
 pub mod include;
 pub mod interpolate;
 pub mod merge;
@@ -27,7 +28,7 @@ pub mod yaml;
 use std::path::PathBuf;
 
 pub use serde_yaml::{Mapping, Value};
-pub use session::{load, load_model, Failure, Loaded, LoadedModel};
+pub use session::{load, load_from, load_model, load_model_from, Failure, Loaded, LoadedModel};
 
 /// Variables visible to interpolation, in the precedence the reference uses.
 pub type Env = indexmap::IndexMap<String, String>;

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use super::discover::{self, NameSource};
 use super::environment;
 use super::extends::{self, FileSource};
+use super::files::{Disk, Files};
 use super::include::{self, IncludeSpec, ProjectSource};
 use super::path::YamlPath;
 use super::yaml::{self, Parsed, SpanIndex};
@@ -67,6 +68,7 @@ struct Layer {
 
 struct Session<'o> {
     opts: &'o Options,
+    files: &'o dyn Files,
     sources: IndexMap<PathBuf, Source>,
     problems: Vec<Problem>,
     env: Env,
@@ -76,13 +78,18 @@ struct Session<'o> {
 }
 
 pub fn load(opts: &Options) -> Result<Loaded, Failure> {
-    let mut s = Session::new(opts);
+    load_from(opts, &Disk)
+}
+
+/// `load`, reading every file (compose files, `.env`, `env_file`) from `fs`.
+pub fn load_from(opts: &Options, fs: &dyn Files) -> Result<Loaded, Failure> {
+    let mut s = Session::new(opts, fs);
     match s.run() {
         Some((mut project, files, project_dir)) if !s.has_errors() => {
             project.compatibility = opts.compatibility || crate::cli::env_flag(&s.env, "COMPOSE_COMPATIBILITY");
             environment::read_file_values(&mut project, &s.env);
             let warnings = s.render();
-            let env_files = used_env_files(opts, &project_dir);
+            let env_files = used_env_files(opts, &project_dir, fs);
             let disabled_services = s.disabled_services;
             Ok(Loaded { project, files, project_dir, env: s.env, env_files, disabled_services, warnings })
         }
@@ -93,8 +100,13 @@ pub fn load(opts: &Options) -> Result<Loaded, Failure> {
 /// Loads the project without interpolating it, as a tree rather than the typed model: a
 /// `${VAR}` may stand where the model wants a number or a list, so it cannot be typed.
 pub fn load_model(opts: &Options) -> Result<LoadedModel, Failure> {
+    load_model_from(opts, &Disk)
+}
+
+/// `load_model`, reading every file from `fs`.
+pub fn load_model_from(opts: &Options, fs: &dyn Files) -> Result<LoadedModel, Failure> {
     let opts = Options { interpolate: false, ..opts.clone() };
-    let mut s = Session::new(&opts);
+    let mut s = Session::new(&opts, fs);
     match s.merged() {
         Some((merged, name, _, project_dir)) if !s.has_errors() => {
             let model = s.finish_model(merged, &name, &project_dir);
@@ -104,14 +116,11 @@ pub fn load_model(opts: &Options) -> Result<LoadedModel, Failure> {
     }
 }
 
-fn read_fs(p: &Path) -> std::io::Result<String> {
-    std::fs::read_to_string(p)
-}
-
 impl<'o> Session<'o> {
-    fn new(opts: &'o Options) -> Self {
+    fn new(opts: &'o Options, files: &'o dyn Files) -> Self {
         Session {
             opts,
+            files,
             sources: IndexMap::new(),
             problems: Vec::new(),
             env: Env::new(),
@@ -129,11 +138,12 @@ impl<'o> Session<'o> {
     /// Every file read, processed and merged: the project before the project-wide phases,
     /// with its name, files and directory.
     fn merged(&mut self) -> Option<(Value, String, Vec<PathBuf>, PathBuf)> {
-        let opts = self.opts;
+        let (opts, files) = (self.opts, self.files);
+        let read = |p: &Path| files.read(p);
         let wd = &opts.working_dir;
         let dir_for_env = opts.project_directory.as_deref().map_or_else(|| wd.clone(), |d| wd.join(d));
         // COMPOSE_* variables may come from the `.env` of the working (or project) directory.
-        let pre_env = self.ok(environment::project_env(&opts.shell_env, &dir_for_env, &opts.env_files, &read_fs))?;
+        let pre_env = self.ok(environment::project_env(&opts.shell_env, &dir_for_env, &opts.env_files, &read))?;
         let var = |k: &str| pre_env.get(k).map(String::as_str);
         let found = self.ok1(discover::compose_files(
             &opts.files,
@@ -141,14 +151,14 @@ impl<'o> Session<'o> {
             var("COMPOSE_PATH_SEPARATOR"),
             wd,
             &dir_for_env,
-            &|p: &Path| p.is_file(),
+            &|p: &Path| files.is_file(p),
         ))?;
         for w in &found.warnings {
             self.problems.push(Problem::warning("dockhand::discover", YamlPath::root(), w.clone()));
         }
         let project_dir = discover::project_dir(opts.project_directory.as_deref(), &found.files, wd);
         self.project_dir.clone_from(&project_dir);
-        self.env = self.ok(environment::project_env(&opts.shell_env, &project_dir, &opts.env_files, &read_fs))?;
+        self.env = self.ok(environment::project_env(&opts.shell_env, &project_dir, &opts.env_files, &read))?;
         let parsed = self.parse_all(&found.files)?;
         let name = self.project_name(&parsed, &project_dir)?;
         // Whatever chose the name (`-p` over the shell and `.env`), interpolation sees it.
@@ -235,7 +245,7 @@ impl<'o> Session<'o> {
     fn finish(&mut self, mut merged: Value, name: &str, project_dir: &Path) -> Option<Project> {
         let opts = self.opts;
         let env = self.env.clone();
-        let problems = environment::resolve_services(&mut merged, &env, &read_fs);
+        let problems = environment::resolve_services(&mut merged, &env, &|p: &Path| self.files.read(p));
         self.extend(problems)?;
         if opts.normalize {
             normalize::normalize(&mut merged, name, &env);
@@ -307,7 +317,7 @@ impl<'o> Session<'o> {
         if file.as_os_str() == "-" {
             return Ok(self.opts.stdin.clone().unwrap_or_default());
         }
-        std::fs::read_to_string(file).map_err(|e| {
+        self.files.read(file).map_err(|e| {
             Problem::error("dockhand::read", YamlPath::root(), format!("cannot read {}: {e}", file.display()))
                 .with_help("check the path given with -f, COMPOSE_FILE or include/extends")
         })
@@ -442,12 +452,12 @@ fn service_names(project: &Value) -> Vec<String> {
     services.filter_map(|(k, _)| k.as_str().map(str::to_string)).collect()
 }
 
-fn used_env_files(opts: &Options, project_dir: &Path) -> Vec<PathBuf> {
+fn used_env_files(opts: &Options, project_dir: &Path, files: &dyn Files) -> Vec<PathBuf> {
     if !opts.env_files.is_empty() {
         return opts.env_files.iter().map(|f| opts.working_dir.join(f)).collect();
     }
     let dot_env = project_dir.join(".env");
-    if dot_env.is_file() {
+    if files.is_file(&dot_env) {
         vec![dot_env]
     } else {
         Vec::new()
@@ -504,7 +514,8 @@ impl ProjectSource for Session<'_> {
             .or_else(|| first.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| self.opts.working_dir.clone());
         // The including project's variables win over the included project's own env files.
-        let env = environment::project_env(&self.env, &dir, &spec.env_files, &read_fs)?;
+        let files = self.files;
+        let env = environment::project_env(&self.env, &dir, &spec.env_files, &|p: &Path| files.read(p))?;
         let mut merged: Option<Value> = None;
         for file in &spec.paths {
             let mut layer = self.load_processed(file, &dir, &env)?;
@@ -520,3 +531,6 @@ impl ProjectSource for Session<'_> {
         Ok(merged)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,6 +12,7 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use crate::diag::{Problem, Span};
 use crate::load::path::{Seg, YamlPath};
 
+mod aliases;
 mod yaml11;
 
 /// One parsed compose file: its documents merged in order, and the paths tagged `!reset` and
@@ -109,6 +110,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
 
 fn parse_documents(file: &Path, text: &str) -> Result<Vec<Value>, Problem> {
     use serde::Deserialize;
+    if let Some(p) = aliases::excess(file, text) {
+        return Err(p);
+    }
     let mut out = Vec::new();
     for de in serde_yaml::Deserializer::from_str(text) {
         let v = Value::deserialize(de).map_err(|e| yaml_error(file, text, &e))?;
