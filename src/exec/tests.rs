@@ -986,15 +986,21 @@ fn durations_read_as_go_prints_them() {
     assert_eq!(wait::go_duration(Duration::ZERO), "0s");
 }
 
-/// As the reference: only a one-shot another service waits to complete may be done by
-/// exiting; any other exit fails `--wait`, 0 included, with or without a healthcheck.
+/// A one-shot without a healthcheck is done by exiting 0 (the reference fails it unless
+/// another service waits for it to complete); a container with a healthcheck that exits
+/// before it was healthy fails, 0 included; a one-shot others wait on must exit 0.
 #[tokio::test(start_paused = true)]
-async fn up_wait_fails_on_an_exit_of_a_container_nothing_waits_to_complete() {
+async fn up_wait_takes_a_finished_job_as_done_and_fails_a_checked_container_that_exits() {
     let plain = |completes| vec![Target { service: "job".into(), container: "p-job-1".into(), completes }];
     let fake = Fake::default();
     fake.script("p-job-1", vec![exited(0)]);
     let r = wait::wait_application(&fake, &plain(false), None, &Quiet, &CancellationSignal::never()).await;
-    assert_eq!(r, Err(WaitError::Failed { message: "container p-job-1 exited (0)".into(), detail: None }));
+    assert_eq!(r, Ok(()));
+
+    let fake = Fake::default();
+    fake.script("p-job-1", vec![exited(2)]);
+    let r = wait::wait_application(&fake, &plain(false), None, &Quiet, &CancellationSignal::never()).await;
+    assert_eq!(r, Err(WaitError::Failed { message: "container p-job-1 exited (2)".into(), detail: None }));
 
     let fake = Fake::default();
     fake.script("p-job-1", vec![running(Some(Health::Starting)), exited_with_health(0, Health::Starting)]);
