@@ -958,3 +958,24 @@ fn no_path_resolution_rebases_an_extended_files_paths() {
     assert_eq!(got["services"]["web"]["environment"]["FROM_BASE"], "1");
     assert_eq!(got["services"]["web"]["volumes"][0]["source"], "lib/conf");
 }
+
+/// `config`'s YAML quotes text a YAML 1.1 reader would take for a boolean, number or date,
+/// as the reference's does, so that such tools read back the same strings.
+#[test]
+fn yaml_output_quotes_what_yaml11_readers_would_retype() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    user: '1000:0'\n    command: [redis-server, --appendonly, 'yes']\n\
+         \x20   tty: true\n    environment: {KONG_DATABASE: 'off', FLAG: 'no', DATE: '2001-12-14', TILDE: '~'}\n",
+    )]);
+    let run = common::dockhand(dir.path()).arg("config");
+    let (ours, theirs) = both(&run);
+    ours.assert_success();
+    for line in ["user: '1000:0'", "- 'yes'", "KONG_DATABASE: 'off'", "FLAG: 'no'", "DATE: '2001-12-14'", "tty: true"] {
+        assert!(ours.stdout.contains(line), "{line}: {}", ours.describe());
+    }
+    if let Some(theirs) = theirs {
+        let diff = json_diff(&yaml_to_json(&theirs.stdout), &yaml_to_json(&ours.stdout));
+        assert!(diff.is_empty(), "YAML output differs from the reference:\n{}", diff.join("\n"));
+    }
+}

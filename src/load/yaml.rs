@@ -368,7 +368,60 @@ fn non_string_key_problem(path: YamlPath) -> Problem {
 
 /// Serialises a value as YAML text; the one writer of YAML, beside the one reader above.
 pub fn to_yaml_string<T: serde::Serialize>(v: &T) -> Result<String, String> {
-    serde_yaml::to_string(v).map_err(|e| e.to_string())
+    serde_yaml::to_string(v).map(|t| quote_yaml11_strings(&t)).map_err(|e| e.to_string())
+}
+
+/// serde_yaml writes YAML 1.2, where `yes`, `off`, `1000:0` and `2001-12-14` are plain text;
+/// a YAML 1.1 reader takes them for booleans, numbers or dates. The reference's writer
+/// quotes them, and so does this pass over serde_yaml's output: each plain value that
+/// serde_yaml reads back as a string but YAML 1.1 does not gets single quotes. Block scalar
+/// lines and keys are left alone.
+fn quote_yaml11_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    // The indentation of a line that opened a block scalar (`key: |-`): deeper lines are text.
+    let mut block: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let body = line.trim_end_matches('\n');
+        if block.is_some_and(|b| indent > b || body.trim().is_empty()) {
+            out.push_str(line);
+            continue;
+        }
+        block = None;
+        let mut value_at = indent;
+        while body[value_at..].starts_with("- ") {
+            value_at += 2;
+        }
+        if let Some(colon) = body[value_at..].find(": ") {
+            let key = &body[value_at..value_at + colon];
+            if key.starts_with(['\'', '"', '?']) {
+                out.push_str(line);
+                continue;
+            }
+            value_at += colon + 2;
+        }
+        let value = &body[value_at..];
+        if value.starts_with(['|', '>']) {
+            block = Some(indent);
+        }
+        if needs_yaml11_quotes(value) {
+            out.push_str(&body[..value_at]);
+            out.push('\'');
+            out.push_str(value);
+            out.push('\'');
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+fn needs_yaml11_quotes(value: &str) -> bool {
+    !value.is_empty()
+        && !value.starts_with(['\'', '"', '|', '>', '[', '{', '&', '*', '!', '#'])
+        && is_yaml11_special(value)
+        && matches!(serde_yaml::from_str::<Value>(value), Ok(Value::String(_)))
 }
 
 /// Converts any serialisable value to the loader's YAML value type.
@@ -660,6 +713,22 @@ services:
         for text in ["---\n", "null\n", "services: {}\n"] {
             assert!(!parse(Path::new("c.yaml"), text).unwrap().empty, "{text:?}");
         }
+    }
+
+    /// What a YAML 1.1 reader would retype is quoted; real booleans, numbers and nulls, keys
+    /// and block scalar text are not.
+    #[test]
+    fn output_quotes_what_yaml11_would_retype() {
+        let v: Value = serde_yaml::from_str(
+            "a: {user: '1000:0', flag: 'no', off: 'off', day: '2001-12-14', tty: true, n: 5, x: null, s: plain}\n\
+             l: ['yes', '--appendonly']\nt: \"line one\\nyes\\n\"\n",
+        )
+        .unwrap();
+        let text = to_yaml_string(&v).unwrap();
+        for want in ["user: '1000:0'", "flag: 'no'", "off: 'off'", "day: '2001-12-14'", "tty: true", "n: 5", "x: null", "s: plain", "- 'yes'", "- --appendonly", "\n  yes\n"] {
+            assert!(text.contains(want), "{want:?} in:\n{text}");
+        }
+        assert_eq!(serde_yaml::from_str::<Value>(&text).unwrap(), v);
     }
 
     #[test]
