@@ -979,3 +979,16 @@ fn yaml_output_quotes_what_yaml11_readers_would_retype() {
         assert!(diff.is_empty(), "YAML output differs from the reference:\n{}", diff.join("\n"));
     }
 }
+
+/// In the uninterpolated tree `gpus: all` is `count: all`, and a short volume's `:Z` option
+/// gets `create_host_path: true` beside it, as the reference prints them.
+#[test]
+fn no_interpolate_tree_keeps_gpus_all_and_selinux_binds_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    gpus: all\n    volumes: ['${CONFIG}/web:/config:Z', './h:/h:z']\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--format", "json"]));
+    assert_eq!(got["services"]["app"]["gpus"], serde_json::json!([{"count": "all"}]));
+    assert_eq!(got["services"]["app"]["volumes"][0]["bind"]["create_host_path"], true);
+}
