@@ -992,3 +992,10 @@ fn no_interpolate_tree_keeps_gpus_all_and_selinux_binds_as_the_reference() {
     assert_eq!(got["services"]["app"]["gpus"], serde_json::json!([{"count": "all"}]));
     assert_eq!(got["services"]["app"]["volumes"][0]["bind"]["create_host_path"], true);
 }
+
+/// `.inf` and `.nan` are refused, as the reference refuses them, rather than printed as null.
+#[test]
+fn infinite_numbers_are_refused() {
+    let dir = common::project(&[("compose.yaml", "services:\n  app:\n    image: busybox\n    cpus: .inf\n")]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "unsupported value: +Inf", "compose.yaml:4:");
+}

@@ -75,6 +75,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
     // Merge keys and tags are rare: their walks over the whole tree run only when the text
     // holds one at all.
     let (merge_keys, tags) = (text.contains("<<"), text.contains('!'));
+    let non_finite = text.contains(".inf") || text.contains(".Inf") || text.contains(".INF") || text.to_ascii_lowercase().contains(".nan");
     for mut doc in docs {
         let tagged_before = (resets.len(), overrides.len());
         if merge_keys {
@@ -88,6 +89,11 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
         }
         if let Some(path) = non_string_key(&doc) {
             return Err(non_string_key_problem(YamlPath(path.into_iter().rev().collect())).in_file(file));
+        }
+        if non_finite {
+            if let Some((path, f)) = non_finite_number(&doc, &YamlPath::root()) {
+                return Err(non_finite_problem(path, f).in_file(file));
+            }
         }
         merged = Some(match merged {
             None => doc,
@@ -355,6 +361,23 @@ fn non_string_key(v: &Value) -> Option<Vec<Seg>> {
         }),
         _ => None,
     }
+}
+
+/// `.inf` and `.nan` parse, but the reference cannot turn them into the JSON it validates.
+fn non_finite_number(v: &Value, path: &YamlPath) -> Option<(YamlPath, f64)> {
+    match v {
+        Value::Number(n) => n.as_f64().filter(|f| !f.is_finite()).map(|f| (path.clone(), f)),
+        Value::Mapping(m) => m.iter().find_map(|(k, v)| non_finite_number(v, &path.key(key_str(k)))),
+        Value::Sequence(items) => items.iter().enumerate().find_map(|(i, v)| non_finite_number(v, &path.index(i))),
+        Value::Tagged(t) => non_finite_number(&t.value, path),
+        _ => None,
+    }
+}
+
+fn non_finite_problem(path: YamlPath, f: f64) -> Problem {
+    let message = format!("{path}: unsupported value: {}", crate::gofmt::go_float(f));
+    Problem::error("dockhand::unsupported_value", path, message)
+        .with_help("quote it to make it a string, or write a finite number")
 }
 
 fn non_string_key_problem(path: YamlPath) -> Problem {
@@ -729,6 +752,15 @@ services:
             assert!(text.contains(want), "{want:?} in:\n{text}");
         }
         assert_eq!(serde_yaml::from_str::<Value>(&text).unwrap(), v);
+    }
+
+    #[test]
+    fn infinities_and_nans_are_refused_where_they_are() {
+        let e = parse(Path::new("c.yaml"), "services:\n  a:\n    cpus: .inf\n").unwrap_err();
+        assert_eq!(e.message, "services.a.cpus: unsupported value: +Inf");
+        let e = parse(Path::new("c.yaml"), "x-a: [1, .NaN]\n").unwrap_err();
+        assert_eq!(e.path.to_string(), "x-a[1]");
+        assert!(parse(Path::new("c.yaml"), "a: '.inf'\nb: x.inf\n").is_ok());
     }
 
     #[test]
