@@ -1017,3 +1017,13 @@ fn no_normalize_prints_as_the_reference() {
     assert_eq!(got["volumes"].get("unused"), None, "{got}");
     assert!(got["services"]["b"]["build"]["context"].is_string(), "{got}");
 }
+
+/// A repeated key is shown where it repeats, the line the reference names.
+#[test]
+fn a_duplicate_key_points_at_its_repetition() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    environment:\n      - A=1\n    environment:\n      - B=2\n",
+    )]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "duplicate entry with key \"environment\"", "compose.yaml:6:5");
+}

@@ -154,11 +154,48 @@ fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Problem {
     if let Some(i) = msg.find(" at line ") {
         msg.truncate(i);
     }
+    let repeated = msg.split_once("duplicate entry with key \"").and_then(|(_, k)| k.split_once('"')).map(|(k, _)| k);
+    let span = match (span, repeated) {
+        (Some(s), Some(key)) => repeated_key(text, s.offset, key).or(span),
+        _ => span,
+    };
     let mut p = Problem::error("dockhand::yaml", YamlPath::root(), format!("invalid YAML: {msg}"))
         .in_file(file)
         .with_help("fix the YAML syntax; indent with spaces, not tabs");
     p.span = span;
     p
+}
+
+/// serde_yaml places a duplicate key at the start of its mapping; the reference, and the
+/// user, want the repeated key: the second line of the block mapping that starts with it.
+fn repeated_key(text: &str, mapping_at: usize, key: &str) -> Option<Span> {
+    let line_start = text[..mapping_at].rfind('\n').map_or(0, |i| i + 1);
+    let column = mapping_at - line_start;
+    let mut offset = line_start;
+    let mut seen = 0;
+    for line in text[line_start..].split_inclusive('\n') {
+        let body = line.trim_end();
+        let indent = body.len() - body.trim_start().len();
+        let at = offset + indent;
+        offset += line.len();
+        if body.trim_start().is_empty() || body.trim_start().starts_with('#') || indent > column {
+            continue;
+        }
+        if indent < column {
+            return None;
+        }
+        let rest = &body[indent..];
+        let named = [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+            .iter()
+            .any(|k| rest.strip_prefix(k.as_str()).is_some_and(|r| r.trim_start().starts_with(':')));
+        if named {
+            seen += 1;
+            if seen == 2 {
+                return Some(Span { offset: at, len: key.len() });
+            }
+        }
+    }
+    None
 }
 
 const BAD_MERGE_KEY: &str =
@@ -761,6 +798,13 @@ services:
         let e = parse(Path::new("c.yaml"), "x-a: [1, .NaN]\n").unwrap_err();
         assert_eq!(e.path.to_string(), "x-a[1]");
         assert!(parse(Path::new("c.yaml"), "a: '.inf'\nb: x.inf\n").is_ok());
+    }
+
+    #[test]
+    fn a_duplicate_key_is_shown_where_it_repeats() {
+        let text = "services:\n  app:\n    image: a\n    environment: [A=1]\n    # note\n    environment: [B=2]\n";
+        let e = parse(Path::new("c.yaml"), text).unwrap_err();
+        assert_eq!(line_col(text, e.span.unwrap()), (6, 5), "{}", e.message);
     }
 
     #[test]
