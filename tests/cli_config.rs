@@ -958,3 +958,72 @@ fn no_path_resolution_rebases_an_extended_files_paths() {
     assert_eq!(got["services"]["web"]["environment"]["FROM_BASE"], "1");
     assert_eq!(got["services"]["web"]["volumes"][0]["source"], "lib/conf");
 }
+
+/// `config`'s YAML quotes text a YAML 1.1 reader would take for a boolean, number or date,
+/// as the reference's does, so that such tools read back the same strings.
+#[test]
+fn yaml_output_quotes_what_yaml11_readers_would_retype() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    user: '1000:0'\n    command: [redis-server, --appendonly, 'yes']\n\
+         \x20   tty: true\n    environment: {KONG_DATABASE: 'off', FLAG: 'no', DATE: '2001-12-14', TILDE: '~'}\n",
+    )]);
+    let run = common::dockhand(dir.path()).arg("config");
+    let (ours, theirs) = both(&run);
+    ours.assert_success();
+    for line in ["user: '1000:0'", "- 'yes'", "KONG_DATABASE: 'off'", "FLAG: 'no'", "DATE: '2001-12-14'", "tty: true"] {
+        assert!(ours.stdout.contains(line), "{line}: {}", ours.describe());
+    }
+    if let Some(theirs) = theirs {
+        let diff = json_diff(&yaml_to_json(&theirs.stdout), &yaml_to_json(&ours.stdout));
+        assert!(diff.is_empty(), "YAML output differs from the reference:\n{}", diff.join("\n"));
+    }
+}
+
+/// In the uninterpolated tree `gpus: all` is `count: all`, and a short volume's `:Z` option
+/// gets `create_host_path: true` beside it, as the reference prints them.
+#[test]
+fn no_interpolate_tree_keeps_gpus_all_and_selinux_binds_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    gpus: all\n    volumes: ['${CONFIG}/web:/config:Z', './h:/h:z']\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--format", "json"]));
+    assert_eq!(got["services"]["app"]["gpus"], serde_json::json!([{"count": "all"}]));
+    assert_eq!(got["services"]["app"]["volumes"][0]["bind"]["create_host_path"], true);
+}
+
+/// `.inf` and `.nan` are refused, as the reference refuses them, rather than printed as null.
+#[test]
+fn infinite_numbers_are_refused() {
+    let dir = common::project(&[("compose.yaml", "services:\n  app:\n    image: busybox\n    cpus: .inf\n")]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "unsupported value: +Inf", "compose.yaml:4:");
+}
+
+/// `--no-normalize` as the reference: the file's `name:` as written, unused networks and
+/// volumes left out (the default network too, which no service names yet), and a build
+/// without a context builds from the project directory.
+#[test]
+fn no_normalize_prints_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "name: My.App\nservices:\n  app:\n    image: busybox\n    volumes: [used:/u]\n\
+         \x20 b:\n    build:\n      dockerfile_inline: FROM busybox\n\
+         networks:\n  default:\n    name: custom\nvolumes:\n  used:\n  unused:\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-normalize", "--format", "json"]));
+    assert_eq!(got["name"], "My.App");
+    assert_eq!(got.get("networks"), None, "{got}");
+    assert_eq!(got["volumes"].get("unused"), None, "{got}");
+    assert!(got["services"]["b"]["build"]["context"].is_string(), "{got}");
+}
+
+/// A repeated key is shown where it repeats, the line the reference names.
+#[test]
+fn a_duplicate_key_points_at_its_repetition() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    environment:\n      - A=1\n    environment:\n      - B=2\n",
+    )]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "duplicate entry with key \"environment\"", "compose.yaml:6:5");
+}

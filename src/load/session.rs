@@ -75,6 +75,8 @@ struct Session<'o> {
     disabled_services: Vec<String>,
     /// Known once the files are found; extended files' paths are relative to it.
     project_dir: PathBuf,
+    /// The files' `name:` as written (interpolated), when it named the project.
+    file_name: Option<String>,
 }
 
 pub fn load(opts: &Options) -> Result<Loaded, Failure> {
@@ -126,6 +128,7 @@ impl<'o> Session<'o> {
             env: Env::new(),
             disabled_services: Vec::new(),
             project_dir: PathBuf::new(),
+            file_name: None,
         }
     }
 
@@ -192,6 +195,7 @@ impl<'o> Session<'o> {
         } else if let Some(n) = self.env.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()) {
             (n.clone(), NameSource::EnvVar)
         } else if let Some(n) = self.name_from_files(parsed) {
+            self.file_name = Some(n.clone());
             (n, NameSource::File)
         } else {
             let dir = project_dir.file_name().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
@@ -253,6 +257,9 @@ impl<'o> Session<'o> {
                 // Normalisation adds defaults such as `build.context: .`, relative to the project.
                 paths::resolve(&mut merged, project_dir, opts.home.as_deref());
             }
+        } else if opts.resolve_paths {
+            // The reference resolves a missing build context with the paths, not the defaults.
+            paths::default_build_context(&mut merged, project_dir);
         }
         // Checked before profiles remove services: an optional dependency on a disabled
         // service is not an undefined one.
@@ -266,7 +273,8 @@ impl<'o> Session<'o> {
         self.extend(problems)?;
         let problems = profiles::select(&mut merged, &opts.services);
         self.extend(problems)?;
-        if opts.normalize && !opts.all_resources {
+        // Also without normalisation, where no service uses the default network yet.
+        if !opts.all_resources {
             profiles::remove_unused_resources(&mut merged);
         }
         let kept = service_names(&merged);
@@ -274,7 +282,9 @@ impl<'o> Session<'o> {
         if let Value::Mapping(m) = &mut merged {
             // `version` is obsolete (validation warned about it); the reference drops it.
             m.remove("version");
-            m.insert(Value::String("name".into()), Value::String(name.to_string()));
+            // Without normalisation the reference prints a file's `name:` as written.
+            let name = self.file_name.clone().filter(|_| !opts.normalize).unwrap_or_else(|| name.to_string());
+            m.insert(Value::String("name".into()), Value::String(name));
         }
         match bind::bind(merged) {
             Ok(p) => Some(p),

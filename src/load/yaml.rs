@@ -76,6 +76,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
     // Merge keys and tags are rare: their walks over the whole tree run only when the text
     // holds one at all.
     let (merge_keys, tags) = (text.contains("<<"), text.contains('!'));
+    let non_finite = text.contains(".inf") || text.contains(".Inf") || text.contains(".INF") || text.to_ascii_lowercase().contains(".nan");
     for mut doc in docs {
         let tagged_before = (resets.len(), overrides.len());
         if merge_keys {
@@ -89,6 +90,11 @@ pub fn parse(file: &Path, text: &str) -> Result<Parsed, Problem> {
         }
         if let Some(path) = non_string_key(&doc) {
             return Err(non_string_key_problem(YamlPath(path.into_iter().rev().collect())).in_file(file));
+        }
+        if non_finite {
+            if let Some((path, f)) = non_finite_number(&doc, &YamlPath::root()) {
+                return Err(non_finite_problem(path, f).in_file(file));
+            }
         }
         merged = Some(match merged {
             None => doc,
@@ -152,11 +158,48 @@ fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Problem {
     if let Some(i) = msg.find(" at line ") {
         msg.truncate(i);
     }
+    let repeated = msg.split_once("duplicate entry with key \"").and_then(|(_, k)| k.split_once('"')).map(|(k, _)| k);
+    let span = match (span, repeated) {
+        (Some(s), Some(key)) => repeated_key(text, s.offset, key).or(span),
+        _ => span,
+    };
     let mut p = Problem::error("dockhand::yaml", YamlPath::root(), format!("invalid YAML: {msg}"))
         .in_file(file)
         .with_help("fix the YAML syntax; indent with spaces, not tabs");
     p.span = span;
     p
+}
+
+/// serde_yaml places a duplicate key at the start of its mapping; the reference, and the
+/// user, want the repeated key: the second line of the block mapping that starts with it.
+fn repeated_key(text: &str, mapping_at: usize, key: &str) -> Option<Span> {
+    let line_start = text[..mapping_at].rfind('\n').map_or(0, |i| i + 1);
+    let column = mapping_at - line_start;
+    let mut offset = line_start;
+    let mut seen = 0;
+    for line in text[line_start..].split_inclusive('\n') {
+        let body = line.trim_end();
+        let indent = body.len() - body.trim_start().len();
+        let at = offset + indent;
+        offset += line.len();
+        if body.trim_start().is_empty() || body.trim_start().starts_with('#') || indent > column {
+            continue;
+        }
+        if indent < column {
+            return None;
+        }
+        let rest = &body[indent..];
+        let named = [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+            .iter()
+            .any(|k| rest.strip_prefix(k.as_str()).is_some_and(|r| r.trim_start().starts_with(':')));
+        if named {
+            seen += 1;
+            if seen == 2 {
+                return Some(Span { offset: at, len: key.len() });
+            }
+        }
+    }
+    None
 }
 
 const BAD_MERGE_KEY: &str =
@@ -361,6 +404,23 @@ fn non_string_key(v: &Value) -> Option<Vec<Seg>> {
     }
 }
 
+/// `.inf` and `.nan` parse, but the reference cannot turn them into the JSON it validates.
+fn non_finite_number(v: &Value, path: &YamlPath) -> Option<(YamlPath, f64)> {
+    match v {
+        Value::Number(n) => n.as_f64().filter(|f| !f.is_finite()).map(|f| (path.clone(), f)),
+        Value::Mapping(m) => m.iter().find_map(|(k, v)| non_finite_number(v, &path.key(key_str(k)))),
+        Value::Sequence(items) => items.iter().enumerate().find_map(|(i, v)| non_finite_number(v, &path.index(i))),
+        Value::Tagged(t) => non_finite_number(&t.value, path),
+        _ => None,
+    }
+}
+
+fn non_finite_problem(path: YamlPath, f: f64) -> Problem {
+    let message = format!("{path}: unsupported value: {}", crate::gofmt::go_float(f));
+    Problem::error("dockhand::unsupported_value", path, message)
+        .with_help("quote it to make it a string, or write a finite number")
+}
+
 fn non_string_key_problem(path: YamlPath) -> Problem {
     let key = path.last_key().unwrap_or_default().to_string();
     let parent = path.parent().unwrap_or_default();
@@ -372,7 +432,60 @@ fn non_string_key_problem(path: YamlPath) -> Problem {
 
 /// Serialises a value as YAML text; the one writer of YAML, beside the one reader above.
 pub fn to_yaml_string<T: serde::Serialize>(v: &T) -> Result<String, String> {
-    serde_yaml::to_string(v).map_err(|e| e.to_string())
+    serde_yaml::to_string(v).map(|t| quote_yaml11_strings(&t)).map_err(|e| e.to_string())
+}
+
+/// serde_yaml writes YAML 1.2, where `yes`, `off`, `1000:0` and `2001-12-14` are plain text;
+/// a YAML 1.1 reader takes them for booleans, numbers or dates. The reference's writer
+/// quotes them, and so does this pass over serde_yaml's output: each plain value that
+/// serde_yaml reads back as a string but YAML 1.1 does not gets single quotes. Block scalar
+/// lines and keys are left alone.
+fn quote_yaml11_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    // The indentation of a line that opened a block scalar (`key: |-`): deeper lines are text.
+    let mut block: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let body = line.trim_end_matches('\n');
+        if block.is_some_and(|b| indent > b || body.trim().is_empty()) {
+            out.push_str(line);
+            continue;
+        }
+        block = None;
+        let mut value_at = indent;
+        while body[value_at..].starts_with("- ") {
+            value_at += 2;
+        }
+        if let Some(colon) = body[value_at..].find(": ") {
+            let key = &body[value_at..value_at + colon];
+            if key.starts_with(['\'', '"', '?']) {
+                out.push_str(line);
+                continue;
+            }
+            value_at += colon + 2;
+        }
+        let value = &body[value_at..];
+        if value.starts_with(['|', '>']) {
+            block = Some(indent);
+        }
+        if needs_yaml11_quotes(value) {
+            out.push_str(&body[..value_at]);
+            out.push('\'');
+            out.push_str(value);
+            out.push('\'');
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+fn needs_yaml11_quotes(value: &str) -> bool {
+    !value.is_empty()
+        && !value.starts_with(['\'', '"', '|', '>', '[', '{', '&', '*', '!', '#'])
+        && is_yaml11_special(value)
+        && matches!(serde_yaml::from_str::<Value>(value), Ok(Value::String(_)))
 }
 
 /// Converts any serialisable value to the loader's YAML value type.
@@ -664,6 +777,38 @@ services:
         for text in ["---\n", "null\n", "services: {}\n"] {
             assert!(!parse(Path::new("c.yaml"), text).unwrap().empty, "{text:?}");
         }
+    }
+
+    /// What a YAML 1.1 reader would retype is quoted; real booleans, numbers and nulls, keys
+    /// and block scalar text are not.
+    #[test]
+    fn output_quotes_what_yaml11_would_retype() {
+        let v: Value = serde_yaml::from_str(
+            "a: {user: '1000:0', flag: 'no', off: 'off', day: '2001-12-14', tty: true, n: 5, x: null, s: plain}\n\
+             l: ['yes', '--appendonly']\nt: \"line one\\nyes\\n\"\n",
+        )
+        .unwrap();
+        let text = to_yaml_string(&v).unwrap();
+        for want in ["user: '1000:0'", "flag: 'no'", "off: 'off'", "day: '2001-12-14'", "tty: true", "n: 5", "x: null", "s: plain", "- 'yes'", "- --appendonly", "\n  yes\n"] {
+            assert!(text.contains(want), "{want:?} in:\n{text}");
+        }
+        assert_eq!(serde_yaml::from_str::<Value>(&text).unwrap(), v);
+    }
+
+    #[test]
+    fn infinities_and_nans_are_refused_where_they_are() {
+        let e = parse(Path::new("c.yaml"), "services:\n  a:\n    cpus: .inf\n").unwrap_err();
+        assert_eq!(e.message, "services.a.cpus: unsupported value: +Inf");
+        let e = parse(Path::new("c.yaml"), "x-a: [1, .NaN]\n").unwrap_err();
+        assert_eq!(e.path.to_string(), "x-a[1]");
+        assert!(parse(Path::new("c.yaml"), "a: '.inf'\nb: x.inf\n").is_ok());
+    }
+
+    #[test]
+    fn a_duplicate_key_is_shown_where_it_repeats() {
+        let text = "services:\n  app:\n    image: a\n    environment: [A=1]\n    # note\n    environment: [B=2]\n";
+        let e = parse(Path::new("c.yaml"), text).unwrap_err();
+        assert_eq!(line_col(text, e.span.unwrap()), (6, 5), "{}", e.message);
     }
 
     #[test]

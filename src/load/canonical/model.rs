@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use super::{
-    depends_on, device, env_file, gpus, legacy_external_name, walk, list_to_null_map, map_seq,
+    depends_on, device, env_file, legacy_external_name, walk, list_to_null_map, map_seq,
     one_or_many, parse_port, parse_volume, scalar_string, service_ports, short_build, short_to_map,
     source_ref, to_map, with, Ctx, Null,
 };
@@ -32,7 +32,11 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
     }
     with(m, "devices", |v| map_seq(v, device));
     with(m, "extends", |v| short_to_map(v, "service"));
-    with(m, "gpus", gpus);
+    // `gpus: all` is `count: all` in the tree; the typed model's -1 comes later.
+    with(m, "gpus", |v| match v {
+        Value::String(s) if s == "all" => gpus_all(),
+        other => other,
+    });
     with(m, "volumes", |v| map_seq(v, volume));
     if let Some(Value::Mapping(b)) = m.get_mut("build").map(short_build) {
         with(b, "secrets", |v| map_seq(v, source_ref));
@@ -47,7 +51,8 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
 }
 
 /// The tree keeps `create_host_path: true` where the typed model leaves the default out: in
-/// every bind mount written short, and in every `bind:` written long.
+/// every bind mount written short, and in every `bind:` (also that of a short volume's
+/// `:z`/`:Z` option).
 fn volume(v: Value) -> Value {
     let (mut v, short) = match &v {
         Value::String(s) => (parse_volume(s).unwrap_or(v), true),
@@ -55,7 +60,7 @@ fn volume(v: Value) -> Value {
     };
     let is_bind = v.get("type").and_then(Value::as_str) == Some("bind");
     if let Value::Mapping(m) = &mut v {
-        if is_bind && (short || m.contains_key("bind")) {
+        if m.contains_key("bind") || (is_bind && short) {
             let bind = m
                 .entry("bind".into())
                 .or_insert_with(|| Value::Mapping(Mapping::new()));
@@ -65,6 +70,10 @@ fn volume(v: Value) -> Value {
         }
     }
     v
+}
+
+fn gpus_all() -> Value {
+    Value::Sequence(vec![Value::Mapping(Mapping::from_iter([(Value::from("count"), Value::from("all"))]))])
 }
 
 /// `[id=path, default]` → `{id: path, default: null}`; a list it cannot read stays as written.
