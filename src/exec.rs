@@ -12,7 +12,8 @@ use tokio::time::Instant;
 use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, Kind, ResourceSpec};
 use crate::labels;
 use crate::model::Project;
-use crate::observe::{Observed, ObservedContainer};
+use crate::observe::{Observed, ObservedContainer, ObservedNetwork};
+use crate::plan::conflict::{self, Resolution};
 use crate::plan::desired::{Desired, Files, APPLIED_LABEL};
 use crate::plan::{Action, ActionId, Op, Plan};
 use crate::progress::{Event, Progress, Status};
@@ -466,7 +467,7 @@ fn words(op: &Op) -> (String, &'static str, &'static str) {
 /// with the reference: done, with that said instead of "Removed".
 async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Option<&'static str>, ActionError> {
     match op {
-        Op::CreateNetwork { key, name } => engine.create_network(&resource_spec(ctx, key, name)).await?,
+        Op::CreateNetwork { key, name } => return create_network(engine, ctx, key, name).await,
         Op::CreateVolume { key, name } => engine.create_volume(&resource_spec(ctx, key, name)).await?,
         Op::PullImage { service, image } => {
             let platform = ctx
@@ -494,7 +495,7 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
         } => {
             let mut spec = container_spec(ctx, service, *number, name, BTreeMap::new(), files)?;
             resolve_shared_hash(engine, ctx, &mut spec).await?;
-            engine.create_container(&spec).await.map(drop)?
+            create_container(engine, ctx, &spec).await?
         }
         Op::RecreateContainer {
             service,
@@ -667,16 +668,79 @@ async fn recreate<E: Engine>(
             if c.label(labels::CONFIG_HASH) == spec.labels.get(labels::CONFIG_HASH).map(String::as_str) => {}
         Some(c) => {
             gone_ok(engine.remove_container(&c.id, false).await)?;
-            engine.create_container(&spec).await?;
+            create_container(engine, ctx, &spec).await?;
         }
-        None => {
-            engine.create_container(&spec).await?;
-        }
+        None => create_container(engine, ctx, &spec).await?,
     }
     if old_exists {
         gone_ok(engine.remove_container(old_id, false).await)?;
     }
     Ok(())
+}
+
+/// Creates attempted for one name before giving up: each failed one had its name taken again
+/// between the look at what held it and the next create.
+const NAME_ROUNDS: usize = 3;
+
+/// Creates the container. When the engine says its name is taken (the create an interrupted
+/// run sent, finished after this run observed), what holds the name is observed and the
+/// planner decides (`plan::conflict`): adopted, replaced, or left alone with an error.
+async fn create_container<E: Engine>(engine: &E, ctx: &ExecContext, spec: &ContainerSpec) -> Result<(), ActionError> {
+    let hash = spec.labels.get(labels::CONFIG_HASH).map_or("", String::as_str);
+    let image_id = ctx.desired.service(&spec.service).and_then(|s| ctx.observed.images.get(&s.image));
+    let wanted = conflict::WantedContainer {
+        project: &ctx.project.name,
+        service: &spec.service,
+        number: spec.number,
+        name: &spec.name,
+        hash,
+        image_id: image_id.map(String::as_str),
+    };
+    let mut taken = None;
+    for _ in 0..NAME_ROUNDS {
+        match engine.create_container(spec).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
+            Err(e) => return Err(e.into()),
+        }
+        let found = engine.find_container(&spec.name).await?;
+        match conflict::container(&wanted, found.as_ref()) {
+            Resolution::Adopt { id, .. } => {
+                // Killed between its create and its files, the other run left none.
+                if !spec.files.is_empty() && found.is_some_and(|c| !c.state.is_running()) {
+                    engine.write_files(&id, &spec.files).await?;
+                }
+                return Ok(());
+            }
+            Resolution::Replace { id, .. } => gone_ok(engine.remove_container(&id, false).await)?,
+            Resolution::Retry => {}
+            Resolution::Foreign(message) => return Err(ActionError::failed(message)),
+        }
+    }
+    Err(taken.map_or_else(|| ActionError::failed("the name stays taken"), ActionError::from))
+}
+
+/// Creates the network; a name taken meanwhile is decided on as for containers.
+async fn create_network<E: Engine>(engine: &E, ctx: &ExecContext, key: &str, name: &str) -> Result<Option<&'static str>, ActionError> {
+    let hash = ctx.desired.networks.iter().find(|n| n.key == key).map_or("", |n| n.hash.as_str());
+    let spec = resource_spec(ctx, key, name);
+    let mut taken = None;
+    for _ in 0..NAME_ROUNDS {
+        match engine.create_network(&spec).await {
+            Ok(()) => return Ok(None),
+            Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
+            Err(e) => return Err(e.into()),
+        }
+        let found: Vec<ObservedNetwork> = engine.list_networks().await?.into_iter().filter(|n| n.name == name).collect();
+        match conflict::network(&ctx.project.name, name, hash, &found) {
+            Resolution::Adopt { warning: None, .. } => return Ok(None),
+            Resolution::Adopt { warning: Some(_), .. } => return Ok(Some("Exists, not ours: used as it is")),
+            Resolution::Replace { id, .. } => gone_ok(engine.remove_network(&id).await)?,
+            Resolution::Retry => {}
+            Resolution::Foreign(message) => return Err(ActionError::failed(message)),
+        }
+    }
+    Err(taken.map_or_else(|| ActionError::failed("the name stays taken"), ActionError::from))
 }
 
 /// A container of the same replica already holding the new name: what an interrupted

@@ -8,7 +8,10 @@ pub enum Kind {
     /// No engine answered at the address.
     Unreachable,
     NotFound,
-    /// A name is taken, or a resource is in use (e.g. a network with active endpoints).
+    /// The name a create asked for is taken: by what an interrupted run had asked for, or by
+    /// something not ours. Whoever created must look at what holds the name.
+    NameInUse,
+    /// A resource is in use (e.g. a network with active endpoints), or busy.
     Conflict,
     /// The engine refused the request as invalid.
     Invalid,
@@ -56,14 +59,17 @@ impl From<bollard::errors::Error> for EngineError {
         let kind = match &e {
             B::DockerResponseServerError { status_code: 404, .. } => Kind::NotFound,
             // The engine answers 403 when a resource is in use, e.g. a network with endpoints.
+            B::DockerResponseServerError { status_code: 409, message } if names_taken(message) => Kind::NameInUse,
             B::DockerResponseServerError {
                 status_code: 409 | 403,
                 ..
             } => Kind::Conflict,
             B::DockerResponseServerError { status_code: 400, .. } => Kind::Invalid,
-            B::SocketNotFoundError(_) | B::HyperResponseError { .. } | B::RequestTimeoutError => {
-                Kind::Unreachable
-            }
+            B::SocketNotFoundError(_)
+            | B::HyperResponseError { .. }
+            | B::HyperLegacyError { .. }
+            | B::RequestTimeoutError
+            | B::IOError { .. } => Kind::Unreachable,
             _ => Kind::Other,
         };
         let message = match e {
@@ -72,5 +78,31 @@ impl From<bollard::errors::Error> for EngineError {
             other => other.to_string(),
         };
         EngineError { kind, message }
+    }
+}
+
+/// The engine's words for a create whose name is taken: `The container name "/x" is already
+/// in use by container "…"`, `network with name x already exists`, `volume name x already
+/// exists with driver y`.
+fn names_taken(message: &str) -> bool {
+    message.contains("is already in use by") || message.contains("already exists")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(status_code: u16, message: &str) -> EngineError {
+        bollard::errors::Error::DockerResponseServerError { status_code, message: message.to_string() }.into()
+    }
+
+    #[test]
+    fn a_taken_name_is_told_apart_from_a_resource_in_use() {
+        let taken = server(409, "Conflict. The container name \"/p-web-1\" is already in use by container \"abc\".");
+        assert_eq!(taken.kind, Kind::NameInUse);
+        assert_eq!(server(409, "network with name p_default already exists").kind, Kind::NameInUse);
+        assert_eq!(server(403, "error while removing network: network p_default id 1 has active endpoints").kind, Kind::Conflict);
+        assert_eq!(server(409, "removal of container abc is already in progress").kind, Kind::Conflict);
+        assert_eq!(server(404, "No such container: x").kind, Kind::NotFound);
     }
 }
