@@ -128,11 +128,14 @@ pub struct Outcome {
     pub unfinished: Vec<ActionId>,
     pub warnings: Vec<String>,
     pub cancelled: bool,
+    /// Actions whose engine call found no engine any more (restarted, or gone), with what
+    /// the call said; nothing more was started after the first.
+    pub lost: Vec<Failure>,
 }
 
 impl Outcome {
     pub fn succeeded(&self) -> bool {
-        self.failures.is_empty() && !self.cancelled
+        self.failures.is_empty() && !self.cancelled && self.lost.is_empty()
     }
 }
 
@@ -141,6 +144,8 @@ impl Outcome {
 enum ActionError {
     Failed { message: String, detail: Option<String> },
     Cancelled,
+    /// The engine stopped answering: the run cannot go on.
+    EngineLost(String),
 }
 
 impl ActionError {
@@ -154,7 +159,10 @@ impl ActionError {
 
 impl From<EngineError> for ActionError {
     fn from(e: EngineError) -> Self {
-        ActionError::failed(e.message)
+        match e.kind {
+            Kind::Unreachable => ActionError::EngineLost(e.message),
+            _ => ActionError::failed(e.message),
+        }
     }
 }
 
@@ -186,7 +194,7 @@ pub async fn execute<E: Engine>(
     let mut engine_busy = 0;
     let mut cancelled = cancel.is_cancelled();
     loop {
-        if !cancelled {
+        if !cancelled && sched.outcome.lost.is_empty() {
             for (id, degraded) in sched.startable(limits.parallel.saturating_sub(engine_busy)) {
                 if !is_wait(&plan.actions[id].op) {
                     engine_busy += 1;
@@ -215,7 +223,8 @@ pub async fn execute<E: Engine>(
             _ = cancel.cancelled(), if !cancelled => cancelled = true,
         }
     }
-    sched.into_outcome(cancelled)
+    let stopped = !sched.outcome.lost.is_empty();
+    sched.into_outcome(cancelled, stopped)
 }
 
 fn is_wait(op: &Op) -> bool {
@@ -314,6 +323,11 @@ impl<'p> Scheduler<'p> {
                 self.state[id] = State::Pending;
                 self.outcome.unfinished.push(id);
             }
+            Err(ActionError::EngineLost(error)) => {
+                self.state[id] = State::Failed;
+                let resource = self.plan.actions[id].resource.clone();
+                self.outcome.lost.push(Failure { action: id, resource, error, detail: None });
+            }
         }
     }
 
@@ -369,14 +383,15 @@ impl<'p> Scheduler<'p> {
         }
     }
 
-    fn into_outcome(mut self, cancelled: bool) -> Outcome {
+    /// `stopped`: the run ended early for want of an engine; what did not run is unfinished.
+    fn into_outcome(mut self, cancelled: bool, stopped: bool) -> Outcome {
         // A wait may see the cancellation before the loop does.
-        let cancelled = cancelled || !self.outcome.unfinished.is_empty();
+        let cancelled = cancelled || (!stopped && !self.outcome.unfinished.is_empty());
         let stuck: Vec<ActionId> = (0..self.state.len())
             .filter(|id| self.state[*id] == State::Pending && !self.outcome.unfinished.contains(id))
             .collect();
         for id in stuck {
-            if cancelled {
+            if cancelled || stopped {
                 self.outcome.unfinished.push(id);
             } else {
                 self.fail(id, "the plan makes this action wait on itself".into(), None);
@@ -424,7 +439,7 @@ async fn run<E: Engine>(
     match &result {
         Ok(None) => progress.event(&Event::new(&resource, Status::Done, done).elapsed(elapsed)),
         Ok(Some(note)) => progress.event(&Event::new(&resource, Status::Warning, *note).elapsed(elapsed)),
-        Err(ActionError::Failed { message, .. }) => progress.event(
+        Err(ActionError::Failed { message, .. } | ActionError::EngineLost(message)) => progress.event(
             &Event::new(&resource, Status::Error, "Error")
                 .details(message)
                 .elapsed(elapsed),

@@ -41,6 +41,8 @@ pub use streams::Resized;
 #[derive(Clone)]
 pub struct DockerEngine {
     docker: Docker,
+    /// Where the engine was reached, for errors that must name it.
+    address: String,
     output: Output,
     builder: build::Builder,
 }
@@ -54,7 +56,16 @@ impl DockerEngine {
             // Build output is informative; a closed stderr must not fail the build.
             let _ = err.write_all(text.as_bytes());
         });
-        DockerEngine { docker, output, builder }
+        DockerEngine { docker, address: super::connect::host(env).to_string(), output, builder }
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Whether the engine answers now: for waiting until a restarted engine is back.
+    pub async fn answers(&self) -> bool {
+        self.docker.ping().await.is_ok()
     }
 
     /// Connects to the engine `DOCKER_HOST` names (see `connect::connect`).

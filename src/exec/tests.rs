@@ -350,6 +350,27 @@ fn the_parallel_setting_maps_to_a_limit() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_engine_that_stops_answering_ends_the_run_naming_what_was_in_flight() {
+    let mut plan = Plan::default();
+    let net = network(&mut plan, "p_default");
+    let db = create(&mut plan, "db", vec![net]);
+    let web = create(&mut plan, "web", vec![net]);
+    let db_start = start(&mut plan, "db", vec![db]);
+    let web_start = start(&mut plan, "web", vec![web]);
+    let mut fake = Fake { delays: BTreeMap::from([("create p-web-1".to_string(), Duration::from_secs(5))]), ..Fake::default() };
+    fake.fail.insert("create p-db-1".into(), Kind::Unreachable);
+    fake.fail.insert("create p-web-1".into(), Kind::Unreachable);
+    let fake = Arc::new(fake);
+    let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
+    assert!(!outcome.succeeded() && !outcome.cancelled, "{outcome:?}");
+    let lost: Vec<ActionId> = outcome.lost.iter().map(|f| f.action).collect();
+    assert_eq!(lost, vec![db, web], "the call in flight finishes and is reported too");
+    assert_eq!(outcome.unfinished, vec![db_start, web_start]);
+    assert!(outcome.failures.is_empty() && outcome.skipped.is_empty(), "{outcome:?}");
+    assert!(!fake.calls().iter().any(|c| c.starts_with("start")), "{:?}", fake.calls());
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_failure_skips_what_waits_on_it_transitively_and_nothing_else() {
     let mut plan = Plan::default();
     let net = network(&mut plan, "p_default");
