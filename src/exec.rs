@@ -716,6 +716,11 @@ async fn create_container<E: Engine>(engine: &E, ctx: &ExecContext, spec: &Conta
         match engine.create_container(spec).await {
             Ok(_) => return Ok(()),
             Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
+            Err(e) if e.kind == Kind::AmbiguousNetwork => {
+                remove_duplicates(engine, ctx, &e).await?;
+                taken = Some(e);
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
         let found = engine.find_container(&spec.name).await?;
@@ -733,6 +738,22 @@ async fn create_container<E: Engine>(engine: &E, ctx: &ExecContext, spec: &Conta
         }
     }
     Err(taken.map_or_else(|| ActionError::failed("the name stays taken"), ActionError::from))
+}
+
+/// A network of the project made twice (an interrupted run's create, finished after this
+/// run made its own): the extra ones the planner names go.
+async fn remove_duplicates<E: Engine>(engine: &E, ctx: &ExecContext, e: &EngineError) -> Result<(), ActionError> {
+    let name = e.ambiguous_network().unwrap_or_default();
+    let networks = engine.list_networks().await?;
+    let found: Vec<&ObservedNetwork> = networks.iter().filter(|n| n.name == name).collect();
+    let extra = conflict::duplicate_networks(&ctx.project.name, &found);
+    if extra.is_empty() {
+        return Err(e.clone().into());
+    }
+    for id in extra {
+        gone_ok(engine.remove_network(&id).await)?;
+    }
+    Ok(())
 }
 
 /// Creates the network; a name taken meanwhile is decided on as for containers.

@@ -11,6 +11,9 @@ pub enum Kind {
     /// The name a create asked for is taken: by what an interrupted run had asked for, or by
     /// something not ours. Whoever created must look at what holds the name.
     NameInUse,
+    /// Two networks share a name the request gave (an interrupted run's create finished
+    /// late beside ours): the engine cannot tell which is meant.
+    AmbiguousNetwork,
     /// A resource is in use (e.g. a network with active endpoints), or busy.
     Conflict,
     /// The engine refused the request as invalid.
@@ -36,6 +39,11 @@ impl EngineError {
         self.kind == Kind::NotFound
     }
 
+    /// The network name two networks share, for `Kind::AmbiguousNetwork`.
+    pub fn ambiguous_network(&self) -> Option<&str> {
+        ambiguous_network(&self.message)
+    }
+
     /// The same error, its message prefixed by what was being done (`pulling image "x"`).
     pub fn context(self, doing: impl fmt::Display) -> Self {
         EngineError {
@@ -57,6 +65,7 @@ impl From<bollard::errors::Error> for EngineError {
     fn from(e: bollard::errors::Error) -> Self {
         use bollard::errors::Error as B;
         let kind = match &e {
+            B::DockerResponseServerError { message, .. } if ambiguous_network(message).is_some() => Kind::AmbiguousNetwork,
             B::DockerResponseServerError { status_code: 404, .. } => Kind::NotFound,
             // The engine answers 403 when a resource is in use, e.g. a network with endpoints.
             B::DockerResponseServerError { status_code: 409, message } if names_taken(message) => Kind::NameInUse,
@@ -79,6 +88,13 @@ impl From<bollard::errors::Error> for EngineError {
         };
         EngineError { kind, message }
     }
+}
+
+/// `network p_default is ambiguous (2 matches found on name)`: the network's name.
+fn ambiguous_network(message: &str) -> Option<&str> {
+    let (before, _) = message.split_once(" is ambiguous (")?;
+    let at = before.rfind("network ")?;
+    Some(&before[at + "network ".len()..])
 }
 
 /// The engine's words for a create whose name is taken: `The container name "/x" is already
@@ -104,5 +120,8 @@ mod tests {
         assert_eq!(server(403, "error while removing network: network p_default id 1 has active endpoints").kind, Kind::Conflict);
         assert_eq!(server(409, "removal of container abc is already in progress").kind, Kind::Conflict);
         assert_eq!(server(404, "No such container: x").kind, Kind::NotFound);
+        let ambiguous = server(500, "network p_default is ambiguous (2 matches found on name)");
+        assert_eq!(ambiguous.kind, Kind::AmbiguousNetwork);
+        assert_eq!(ambiguous.context("creating container p-web-1").ambiguous_network(), Some("p_default"));
     }
 }

@@ -75,6 +75,21 @@ pub fn network(project: &str, name: &str, hash: &str, found: &[ObservedNetwork])
     }
 }
 
+/// Networks of this project sharing one name (an interrupted run's create finished beside
+/// ours): the ids to remove, keeping the lowest id, so that every run keeps the same one.
+pub fn duplicate_networks(project: &str, found: &[&ObservedNetwork]) -> Vec<String> {
+    let mut ours: Vec<&str> = found
+        .iter()
+        .filter(|n| n.labels.get(labels::PROJECT).is_some_and(|p| p == project))
+        .map(|n| n.id.as_str())
+        .collect();
+    ours.sort_unstable();
+    // Beside one not ours, which is never touched, all of ours go: it is used as it is, as
+    // when it is there at the start.
+    let keep = usize::from(ours.len() == found.len());
+    ours.into_iter().skip(keep).map(str::to_string).collect()
+}
+
 fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
@@ -153,5 +168,19 @@ mod tests {
         let theirs = net(&[(labels::PROJECT, "q")]);
         assert!(matches!(network("p", "p_default", "h", &[theirs]), Resolution::Adopt { warning: Some(_), .. }));
         assert_eq!(network("p", "p_default", "h", &[]), Resolution::Retry);
+    }
+
+    #[test]
+    fn of_two_networks_of_ours_sharing_a_name_the_lowest_id_stays() {
+        let mut a = net(&[(labels::PROJECT, "p")]);
+        a.id = "b2".into();
+        let mut b = a.clone();
+        b.id = "a1".into();
+        assert_eq!(duplicate_networks("p", &[&a, &b]), vec!["b2".to_string()]);
+        assert!(duplicate_networks("p", &[&a]).is_empty());
+        let mut theirs = net(&[(labels::PROJECT, "q")]);
+        theirs.id = "0".into();
+        assert_eq!(duplicate_networks("p", &[&theirs, &a]), vec!["b2".to_string()]);
+        assert!(duplicate_networks("q", &[&a, &b]).is_empty());
     }
 }

@@ -79,7 +79,7 @@ interrupt() { # signal, args...
   delay=$((RANDOM % MAX_DELAY_MS))
   sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
   kill -"$signal" "$pid" 2>/dev/null
-  wait "$pid"
+  { wait "$pid"; } 2>/dev/null
 }
 
 containers() { docker ps -a --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}} {{.State}}' | sort; }
@@ -158,24 +158,37 @@ start_engine() {
   return 1
 }
 
-stop_engine() {
+# A crash: dockerd and the containerd it started (pid file in our exec root), by pid; the
+# containers' shims stay, as in a crash, and the next dockerd takes them over.
+kill_engine() {
   [ -n "$ENGINE_PID" ] || return 0
+  local containerd
+  containerd=$(cat "$ENGINE_DIR/exec/containerd/containerd.pid" 2>/dev/null)
   kill -KILL "$ENGINE_PID" 2>/dev/null
   wait "$ENGINE_PID" 2>/dev/null
   ENGINE_PID=
-  # containerd-shims of the killed engine's containers keep running: end them (and only them).
-  pkill_shims
+  if [ -n "$containerd" ]; then
+    kill -KILL "$containerd" 2>/dev/null
+    while [ -e "/proc/$containerd" ]; do sleep 0.05; done
+  fi
 }
 
-# The engine's containerd and shims run with its exec root on their command lines; they are
-# found by their parent chain instead of by name.
-pkill_shims() {
-  local p
-  for p in $(pgrep -f -- "$ENGINE_DIR/exec" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+# Everything the test engine made goes: its containers through the engine (started again if
+# it is down, which ends a crashed one's shims), then the engine, its mounts and cgroups.
+stop_engine() {
+  [ -d "$ENGINE_DIR/data" ] || return 0
+  if [ -z "$ENGINE_PID" ]; then start_engine || return 0; fi
+  DOCKER_HOST=unix://$ENGINE_DIR/sock docker ps -aq | xargs -r env DOCKER_HOST=unix://$ENGINE_DIR/sock docker rm -f >/dev/null 2>&1
+  kill -TERM "$ENGINE_PID" 2>/dev/null
+  wait "$ENGINE_PID" 2>/dev/null
+  ENGINE_PID=
+  grep -o " $ENGINE_DIR[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  local c
+  for c in /sys/fs/cgroup/*/"$ENGINE_NS"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
 }
 
 engine_restart() {
-  local failures=0 leftovers=0 hangs=0 panics=0 r out code l
+  local failures=0 leftovers=0 hangs=0 panics=0 named=0 r out code l
   if [ "$(id -u)" -ne 0 ]; then
     report engine-restart 0 0 0 "(skipped: needs root)"
     return
@@ -189,7 +202,7 @@ engine_restart() {
     dh up -d >"$WORK/inflight.out" 2>&1 &
     local pid=$!
     sleep "$(awk -v d="$((RANDOM % MAX_DELAY_MS))" 'BEGIN { printf "%.3f", d / 1000 }')"
-    stop_engine
+    kill_engine
     local waited=0
     while kill -0 "$pid" 2>/dev/null && [ $waited -lt 600 ]; do sleep 0.1; waited=$((waited + 1)); done
     if kill -0 "$pid" 2>/dev/null; then
@@ -197,6 +210,7 @@ engine_restart() {
     fi
     wait "$pid"; code=$?
     grep -q panicked "$WORK/inflight.out" && panics=$((panics + 1))
+    if grep -q "Docker engine at" "$WORK/inflight.out"; then named=$((named + 1)); fi
     start_engine || { echo "  round $r: engine did not come back" >&2; break; }
     out=$(dh up -d 2>&1)
     if [ $? -ne 0 ]; then
@@ -209,7 +223,7 @@ engine_restart() {
   done
   dh down -v -t 0 >/dev/null 2>&1
   unset DOCKER_HOST
-  report engine-restart "$ROUNDS" "$failures" "$leftovers" "(hangs $hangs, panics $panics)"
+  report engine-restart "$ROUNDS" "$failures" "$leftovers" "(interrupted up: hangs $hangs, panics $panics, error naming the engine $named/$ROUNDS)"
 }
 
 for s in $SCENARIOS; do
