@@ -520,12 +520,7 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
             files,
         } => recreate(engine, ctx, service, *number, name, old_id, files).await?,
         Op::PushImage { image } => engine.push_image(image).await?,
-        Op::StartContainer { name, files, .. } => {
-            if !files.is_empty() {
-                engine.write_files(name, files).await?;
-            }
-            engine.start_container(name).await?
-        }
+        Op::StartContainer { service, number, name, files } => start(engine, ctx, service, *number, name, files).await?,
         Op::RestartContainer { service, name } => {
             gone_ok(engine.stop_container(name, stop_timeout(ctx, service)).await)?;
             engine.start_container(name).await?
@@ -695,7 +690,7 @@ async fn recreate<E: Engine>(
 
 /// Creates attempted for one name before giving up: each failed one had its name taken again
 /// between the look at what held it and the next create.
-const NAME_ROUNDS: usize = 3;
+const NAME_ROUNDS: usize = 5;
 
 /// Creates the container. When the engine says its name is taken (the create an interrupted
 /// run sent, finished after this run observed), what holds the name is observed and the
@@ -747,13 +742,34 @@ async fn remove_duplicates<E: Engine>(engine: &E, ctx: &ExecContext, e: &EngineE
     let networks = engine.list_networks().await?;
     let found: Vec<&ObservedNetwork> = networks.iter().filter(|n| n.name == name).collect();
     let extra = conflict::duplicate_networks(&ctx.project.name, &found);
-    if extra.is_empty() {
-        return Err(e.clone().into());
+    if found.len() < 2 {
+        // The engine resolves names before it lists a network it is still making.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     for id in extra {
         gone_ok(engine.remove_network(&id).await)?;
     }
     Ok(())
+}
+
+/// Starts the container, its files written first. One observed while an interrupted run's
+/// create was still under way may be gone since (the engine undoes a create whose caller
+/// died): it is then made as a missing one would have been, the name decided on as for any
+/// create, and started.
+async fn start<E: Engine>(engine: &E, ctx: &ExecContext, service: &str, number: u32, name: &str, files: &Files) -> Result<(), ActionError> {
+    let written = if files.is_empty() { Ok(()) } else { engine.write_files(name, files).await };
+    let gone = match written {
+        Ok(()) => match engine.start_container(name).await {
+            Err(e) if e.is_not_found() => e,
+            other => return Ok(other?),
+        },
+        Err(e) if e.is_not_found() => e,
+        Err(e) => return Err(e.into()),
+    };
+    let Ok(mut spec) = container_spec(ctx, service, number, name, BTreeMap::new(), files) else { return Err(gone.into()) };
+    resolve_shared_hash(engine, ctx, &mut spec).await?;
+    create_container(engine, ctx, &spec).await?;
+    Ok(engine.start_container(name).await?)
 }
 
 /// Creates the network; a name taken meanwhile is decided on as for containers.

@@ -721,6 +721,18 @@ async fn a_name_taken_by_another_project_is_an_error_and_left_alone() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_container_gone_before_its_start_is_made_again_then_started() {
+    let mut plan = Plan::default();
+    start(&mut plan, "db", vec![]);
+    let mut fake = Fake::default();
+    fake.fail.insert("start p-db-1".into(), Kind::NotFound);
+    let fake = Arc::new(fake);
+    let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
+    // The second start fails too in the fake, which keeps failing it: what matters is the order.
+    assert_eq!(fake.calls(), vec!["start p-db-1", "create p-db-1", "start p-db-1"], "{outcome:?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_restart_stops_with_the_service_grace_period_then_starts() {
     let mut plan = Plan::default();
     plan.push(
