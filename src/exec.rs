@@ -9,6 +9,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::engine::retry::BACKOFF;
 use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, Kind, ResourceSpec};
 use crate::labels;
 use crate::model::Project;
@@ -688,9 +689,10 @@ async fn recreate<E: Engine>(
     Ok(())
 }
 
-/// Creates attempted for one name before giving up: each failed one had its name taken again
-/// between the look at what held it and the next create.
-const NAME_ROUNDS: usize = 5;
+/// Creates attempted for one name before giving up, with the engine's race backoff between
+/// them (4.5 s in all): each failed one found the name held by something still being made
+/// or undone.
+const NAME_ROUNDS: u32 = BACKOFF.attempts;
 
 /// Creates the container. When the engine says its name is taken (the create an interrupted
 /// run sent, finished after this run observed), what holds the name is observed and the
@@ -707,7 +709,7 @@ async fn create_container<E: Engine>(engine: &E, ctx: &ExecContext, spec: &Conta
         image_id: image_id.map(String::as_str),
     };
     let mut taken = None;
-    for _ in 0..NAME_ROUNDS {
+    for round in 1..=NAME_ROUNDS {
         match engine.create_container(spec).await {
             Ok(_) => return Ok(()),
             Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
@@ -728,11 +730,17 @@ async fn create_container<E: Engine>(engine: &E, ctx: &ExecContext, spec: &Conta
                 return Ok(());
             }
             Resolution::Replace { id, .. } => gone_ok(engine.remove_container(&id, false).await)?,
-            Resolution::Retry => {}
+            // Held but not listed: the engine is still making it, or undoing it.
+            Resolution::Retry => settle(round).await,
             Resolution::Foreign(message) => return Err(ActionError::failed(message)),
         }
     }
     Err(taken.map_or_else(|| ActionError::failed("the name stays taken"), ActionError::from))
+}
+
+/// A pause before looking at a name again, growing as the engine's races do (`engine::retry`).
+async fn settle(round: u32) {
+    tokio::time::sleep(BACKOFF.pause(round).unwrap_or(BACKOFF.cap)).await;
 }
 
 /// A network of the project made twice (an interrupted run's create, finished after this
@@ -744,7 +752,7 @@ async fn remove_duplicates<E: Engine>(engine: &E, ctx: &ExecContext, e: &EngineE
     let extra = conflict::duplicate_networks(&ctx.project.name, &found);
     if found.len() < 2 {
         // The engine resolves names before it lists a network it is still making.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        settle(1).await;
     }
     for id in extra {
         gone_ok(engine.remove_network(&id).await)?;
@@ -754,22 +762,43 @@ async fn remove_duplicates<E: Engine>(engine: &E, ctx: &ExecContext, e: &EngineE
 
 /// Starts the container, its files written first. One observed while an interrupted run's
 /// create was still under way may be gone since (the engine undoes a create whose caller
-/// died): it is then made as a missing one would have been, the name decided on as for any
-/// create, and started.
+/// died, also after listing it): it is then made as a missing one would have been, the name
+/// decided on as for any create, and started.
 async fn start<E: Engine>(engine: &E, ctx: &ExecContext, service: &str, number: u32, name: &str, files: &Files) -> Result<(), ActionError> {
     let written = if files.is_empty() { Ok(()) } else { engine.write_files(name, files).await };
-    let gone = match written {
-        Ok(()) => match engine.start_container(name).await {
+    let mut gone = match written {
+        Ok(()) => match start_resolving(engine, ctx, name).await {
             Err(e) if e.is_not_found() => e,
             other => return Ok(other?),
         },
         Err(e) if e.is_not_found() => e,
         Err(e) => return Err(e.into()),
     };
-    let Ok(mut spec) = container_spec(ctx, service, number, name, BTreeMap::new(), files) else { return Err(gone.into()) };
-    resolve_shared_hash(engine, ctx, &mut spec).await?;
-    create_container(engine, ctx, &spec).await?;
-    Ok(engine.start_container(name).await?)
+    for _ in 0..2 {
+        let Ok(mut spec) = container_spec(ctx, service, number, name, BTreeMap::new(), files) else { break };
+        resolve_shared_hash(engine, ctx, &mut spec).await?;
+        create_container(engine, ctx, &spec).await?;
+        match start_resolving(engine, ctx, name).await {
+            Err(e) if e.is_not_found() => gone = e,
+            other => return Ok(other?),
+        }
+    }
+    Err(gone.into())
+}
+
+/// Starts the container; its networks are found by name at start, so a network made twice
+/// meanwhile (see `remove_duplicates`) shows here too.
+async fn start_resolving<E: Engine>(engine: &E, ctx: &ExecContext, name: &str) -> Result<(), EngineError> {
+    let mut rounds = 1;
+    loop {
+        match engine.start_container(name).await {
+            Err(e) if e.kind == Kind::AmbiguousNetwork && rounds < NAME_ROUNDS => {
+                remove_duplicates(engine, ctx, &e).await.map_err(|_| e)?;
+                rounds += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Creates the network; a name taken meanwhile is decided on as for containers.
@@ -777,7 +806,7 @@ async fn create_network<E: Engine>(engine: &E, ctx: &ExecContext, key: &str, nam
     let hash = ctx.desired.networks.iter().find(|n| n.key == key).map_or("", |n| n.hash.as_str());
     let spec = resource_spec(ctx, key, name);
     let mut taken = None;
-    for _ in 0..NAME_ROUNDS {
+    for round in 1..=NAME_ROUNDS {
         match engine.create_network(&spec).await {
             Ok(()) => return Ok(None),
             Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
@@ -788,7 +817,7 @@ async fn create_network<E: Engine>(engine: &E, ctx: &ExecContext, key: &str, nam
             Resolution::Adopt { warning: None, .. } => return Ok(None),
             Resolution::Adopt { warning: Some(_), .. } => return Ok(Some("Exists, not ours: used as it is")),
             Resolution::Replace { id, .. } => gone_ok(engine.remove_network(&id).await)?,
-            Resolution::Retry => {}
+            Resolution::Retry => settle(round).await,
             Resolution::Foreign(message) => return Err(ActionError::failed(message)),
         }
     }
