@@ -728,8 +728,10 @@ async fn a_container_gone_before_its_start_is_made_again_then_started() {
     fake.fail.insert("start p-db-1".into(), Kind::NotFound);
     let fake = Arc::new(fake);
     let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
-    // The second start fails too in the fake, which keeps failing it: what matters is the order.
-    assert_eq!(fake.calls(), vec!["start p-db-1", "create p-db-1", "start p-db-1"], "{outcome:?}");
+    // The fake keeps answering "no such container": made again twice, then reported.
+    let again = ["create p-db-1", "start p-db-1"];
+    assert_eq!(fake.calls(), [&["start p-db-1"][..], &again, &again].concat(), "{outcome:?}");
+    assert_eq!(outcome.failures.len(), 1);
 }
 
 #[tokio::test(start_paused = true)]
