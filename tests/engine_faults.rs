@@ -82,7 +82,9 @@ impl Running {
     }
 
     fn signal(&self, name: &str) {
-        let _ = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status();
+        // It may have ended by itself already: nothing to signal then.
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args([&format!("-{name}"), &pid]).stderr(Stdio::null()).status();
     }
 
     fn stderr(&self) -> String {

@@ -28,8 +28,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ROUNDS=${ROUNDS:-10}
 SCENARIOS=${SCENARIOS:-"kill-up kill-down engine-restart"}
 DOCKHAND=${DOCKHAND:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/dockhand}
-# Longest random delay before the signal, in ms: an 8-service `up -d` takes ~1-2 s here.
-MAX_DELAY_MS=${MAX_DELAY_MS:-2000}
+# Longest random delay before the signal, in ms. An 8-service `up -d` creates in its first
+# ~700 ms and has started everything after ~3 s here; a `down` takes ~4 s (three layers, 1 s
+# grace each).
+UP_DELAY_MS=${UP_DELAY_MS:-700}
+MAX_DELAY_MS=${MAX_DELAY_MS:-2500}
 
 [ -x "$DOCKHAND" ] || (cd "$ROOT" && cargo build --locked --quiet) || exit 1
 WORK=$(mktemp -d)
@@ -71,12 +74,12 @@ generate() {
 dh() { "$DOCKHAND" -p "$PROJECT" --progress plain "$@"; }
 
 # Runs dockhand in the background and sends `signal` after a random delay; returns its status.
-interrupt() { # signal, args...
-  local signal=$1 pid delay
-  shift
+interrupt() { # signal, longest delay (ms), args...
+  local signal=$1 max=$2 pid delay
+  shift 2
   dh "$@" >"$WORK/killed.out" 2>&1 &
   pid=$!
-  delay=$((RANDOM % MAX_DELAY_MS))
+  delay=$((RANDOM % max))
   sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
   kill -"$signal" "$pid" 2>/dev/null
   { wait "$pid"; } 2>/dev/null
@@ -105,7 +108,7 @@ kill_up() {
   for ((r = 1; r <= ROUNDS; r++)); do
     generate "m$((r / 2))" >compose.yaml
     signal=$([ $((r % 2)) -eq 0 ] && echo INT || echo KILL)
-    interrupt "$signal" up -d
+    interrupt "$signal" "$UP_DELAY_MS" up -d
     out=$(dh up -d 2>&1)
     if [ $? -ne 0 ]; then
       failures=$((failures + 1))
@@ -126,7 +129,7 @@ kill_down() {
   for ((r = 1; r <= ROUNDS; r++)); do
     dh up -d >/dev/null 2>&1 || echo "  round $r: up -d failed" >&2
     signal=$([ $((r % 2)) -eq 0 ] && echo INT || echo KILL)
-    interrupt "$signal" down -v
+    interrupt "$signal" "$MAX_DELAY_MS" down -v
     out=$(dh down -v 2>&1)
     if [ $? -ne 0 ]; then
       failures=$((failures + 1))

@@ -133,14 +133,15 @@ impl TestEngine {
     }
 
     fn load(&self, image: &str) {
-        let save = Command::new("docker").args(["save", image]).stdout(Stdio::piped()).spawn().expect("docker save");
+        let mut save = Command::new("docker").args(["save", image]).stdout(Stdio::piped()).spawn().expect("docker save");
         let status = Command::new("docker")
             .args(["-H", &self.host(), "load", "-q"])
-            .stdin(save.stdout.expect("docker save output"))
+            .stdin(save.stdout.take().expect("docker save output"))
             .stdout(Stdio::null())
             .status()
             .expect("docker load");
-        assert!(status.success(), "loading {image} into the test engine failed");
+        let saved = save.wait().expect("docker save");
+        assert!(saved.success() && status.success(), "loading {image} into the test engine failed");
     }
 
     /// Everything the engine made goes with it: containers first (through the engine, so that
@@ -203,7 +204,7 @@ fn storage_driver() -> String {
 }
 
 fn signal(pid: u32, name: &str) {
-    let _ = Command::new("kill").args([&format!("-{name}"), &pid.to_string()]).status();
+    let _ = Command::new("kill").args([&format!("-{name}"), &pid.to_string()]).stderr(Stdio::null()).status();
 }
 
 fn run_ok(program: &str, args: &[&str]) {
