@@ -4,8 +4,7 @@
 //! The races: a network still "has active endpoints" right after its last container went;
 //! "removal of container … is already in progress" (another process removes it: an
 //! interrupted run's call the engine is finishing); a container "is not running" when asked
-//! to stop; a start answered 409 because the container was started meanwhile; a start, just
-//! after the engine restarted, whose container's old task "already exists".
+//! to stop; a start answered 409 because the container was started meanwhile.
 
 use std::future::Future;
 use std::time::Duration;
@@ -39,9 +38,6 @@ pub fn classify(call: Call, e: &EngineError) -> Verdict {
         (Call::RemoveContainer, Kind::Conflict) if says("already in progress") => Verdict::Retry,
         (Call::StopContainer, Kind::Conflict) if says("is not running") => Verdict::Holds,
         (Call::StartContainer, Kind::Conflict) if says("already started") || says("already running") => Verdict::Holds,
-        // A restarted engine still clearing the task of a container that was starting when
-        // it went away.
-        (Call::StartContainer, _) if says("task") && says("already exists") => Verdict::Retry,
         // The removal an interrupted run asked for, still under way.
         (Call::StopContainer | Call::StartContainer, Kind::Conflict) if says("removal") && says("in progress") => {
             Verdict::Retry
@@ -126,8 +122,6 @@ mod tests {
         assert_eq!(classify(Call::StopContainer, &removing), Verdict::Retry);
         assert_eq!(classify(Call::StopContainer, &conflict("Container 3f2a is not running")), Verdict::Holds);
         assert_eq!(classify(Call::StartContainer, &conflict("container 3f2a is already started")), Verdict::Holds);
-        let task = EngineError::new(Kind::Other, "task 4162efde: already exists");
-        assert_eq!(classify(Call::StartContainer, &task), Verdict::Retry);
         assert_eq!(
             classify(Call::StartContainer, &conflict("cannot start a paused container, try unpause instead")),
             Verdict::Fail
