@@ -9,10 +9,12 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::engine::retry::BACKOFF;
 use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, Kind, ResourceSpec};
 use crate::labels;
 use crate::model::Project;
-use crate::observe::{Observed, ObservedContainer};
+use crate::observe::{Observed, ObservedContainer, ObservedNetwork};
+use crate::plan::conflict::{self, Resolution};
 use crate::plan::desired::{Desired, Files, APPLIED_LABEL};
 use crate::plan::{Action, ActionId, Op, Plan};
 use crate::progress::{Event, Progress, Status};
@@ -127,11 +129,14 @@ pub struct Outcome {
     pub unfinished: Vec<ActionId>,
     pub warnings: Vec<String>,
     pub cancelled: bool,
+    /// Actions whose engine call found no engine any more (restarted, or gone), with what
+    /// the call said; nothing more was started after the first.
+    pub lost: Vec<Failure>,
 }
 
 impl Outcome {
     pub fn succeeded(&self) -> bool {
-        self.failures.is_empty() && !self.cancelled
+        self.failures.is_empty() && !self.cancelled && self.lost.is_empty()
     }
 }
 
@@ -140,6 +145,8 @@ impl Outcome {
 enum ActionError {
     Failed { message: String, detail: Option<String> },
     Cancelled,
+    /// The engine stopped answering: the run cannot go on.
+    EngineLost(String),
 }
 
 impl ActionError {
@@ -153,7 +160,10 @@ impl ActionError {
 
 impl From<EngineError> for ActionError {
     fn from(e: EngineError) -> Self {
-        ActionError::failed(e.message)
+        match e.kind {
+            Kind::Unreachable => ActionError::EngineLost(e.message),
+            _ => ActionError::failed(e.message),
+        }
     }
 }
 
@@ -185,7 +195,7 @@ pub async fn execute<E: Engine>(
     let mut engine_busy = 0;
     let mut cancelled = cancel.is_cancelled();
     loop {
-        if !cancelled {
+        if !cancelled && sched.outcome.lost.is_empty() {
             for (id, degraded) in sched.startable(limits.parallel.saturating_sub(engine_busy)) {
                 if !is_wait(&plan.actions[id].op) {
                     engine_busy += 1;
@@ -214,7 +224,8 @@ pub async fn execute<E: Engine>(
             _ = cancel.cancelled(), if !cancelled => cancelled = true,
         }
     }
-    sched.into_outcome(cancelled)
+    let stopped = !sched.outcome.lost.is_empty();
+    sched.into_outcome(cancelled, stopped)
 }
 
 fn is_wait(op: &Op) -> bool {
@@ -313,6 +324,11 @@ impl<'p> Scheduler<'p> {
                 self.state[id] = State::Pending;
                 self.outcome.unfinished.push(id);
             }
+            Err(ActionError::EngineLost(error)) => {
+                self.state[id] = State::Failed;
+                let resource = self.plan.actions[id].resource.clone();
+                self.outcome.lost.push(Failure { action: id, resource, error, detail: None });
+            }
         }
     }
 
@@ -368,14 +384,15 @@ impl<'p> Scheduler<'p> {
         }
     }
 
-    fn into_outcome(mut self, cancelled: bool) -> Outcome {
+    /// `stopped`: the run ended early for want of an engine; what did not run is unfinished.
+    fn into_outcome(mut self, cancelled: bool, stopped: bool) -> Outcome {
         // A wait may see the cancellation before the loop does.
-        let cancelled = cancelled || !self.outcome.unfinished.is_empty();
+        let cancelled = cancelled || (!stopped && !self.outcome.unfinished.is_empty());
         let stuck: Vec<ActionId> = (0..self.state.len())
             .filter(|id| self.state[*id] == State::Pending && !self.outcome.unfinished.contains(id))
             .collect();
         for id in stuck {
-            if cancelled {
+            if cancelled || stopped {
                 self.outcome.unfinished.push(id);
             } else {
                 self.fail(id, "the plan makes this action wait on itself".into(), None);
@@ -424,7 +441,7 @@ async fn run<E: Engine>(
     match &result {
         Ok(None) => progress.event(&Event::new(&resource, Status::Done, done).elapsed(elapsed)),
         Ok(Some(note)) => progress.event(&Event::new(&resource, Status::Warning, *note).elapsed(elapsed)),
-        Err(ActionError::Failed { message, .. }) => progress.event(
+        Err(ActionError::Failed { message, .. } | ActionError::EngineLost(message)) => progress.event(
             &Event::new(&resource, Status::Error, "Error")
                 .details(message)
                 .elapsed(elapsed),
@@ -467,7 +484,7 @@ fn words(op: &Op) -> (String, &'static str, &'static str) {
 /// with the reference: done, with that said instead of "Removed".
 async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Option<&'static str>, ActionError> {
     match op {
-        Op::CreateNetwork { key, name } => engine.create_network(&resource_spec(ctx, key, name)).await?,
+        Op::CreateNetwork { key, name } => return create_network(engine, ctx, key, name).await,
         Op::CreateVolume { key, name } => engine.create_volume(&resource_spec(ctx, key, name)).await?,
         Op::PullImage { service, image } => {
             let platform = ctx
@@ -496,7 +513,7 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
         } => {
             let mut spec = container_spec(ctx, service, *number, name, BTreeMap::new(), files)?;
             resolve_shared_hash(engine, ctx, &mut spec).await?;
-            engine.create_container(&spec).await.map(drop)?
+            create_container(engine, ctx, &spec).await?
         }
         Op::RecreateContainer {
             service,
@@ -506,12 +523,7 @@ async fn perform<E: Engine>(engine: &E, ctx: &ExecContext, op: &Op) -> Result<Op
             files,
         } => recreate(engine, ctx, service, *number, name, old_id, files).await?,
         Op::PushImage { image } => engine.push_image(image).await?,
-        Op::StartContainer { name, files, .. } => {
-            if !files.is_empty() {
-                engine.write_files(name, files).await?;
-            }
-            engine.start_container(name).await?
-        }
+        Op::StartContainer { service, number, name, files } => start(engine, ctx, service, *number, name, files).await?,
         Op::RestartContainer { service, name } => {
             gone_ok(engine.stop_container(name, stop_timeout(ctx, service)).await)?;
             engine.start_container(name).await?
@@ -677,16 +689,149 @@ async fn recreate<E: Engine>(
             if c.label(labels::CONFIG_HASH) == spec.labels.get(labels::CONFIG_HASH).map(String::as_str) => {}
         Some(c) => {
             gone_ok(engine.remove_container(&c.id, false).await)?;
-            engine.create_container(&spec).await?;
+            create_container(engine, ctx, &spec).await?;
         }
-        None => {
-            engine.create_container(&spec).await?;
-        }
+        None => create_container(engine, ctx, &spec).await?,
     }
     if old_exists {
         gone_ok(engine.remove_container(old_id, false).await)?;
     }
     Ok(())
+}
+
+/// Creates attempted for one name before giving up, with the engine's race backoff between
+/// them (4.5 s in all): each failed one found the name held by something still being made
+/// or undone.
+const NAME_ROUNDS: u32 = BACKOFF.attempts;
+
+/// Creates the container. When the engine says its name is taken (the create an interrupted
+/// run sent, finished after this run observed), what holds the name is observed and the
+/// planner decides (`plan::conflict`): adopted, replaced, or left alone with an error.
+async fn create_container<E: Engine>(engine: &E, ctx: &ExecContext, spec: &ContainerSpec) -> Result<(), ActionError> {
+    let hash = spec.labels.get(labels::CONFIG_HASH).map_or("", String::as_str);
+    let image_id = ctx.desired.service(&spec.service).and_then(|s| ctx.observed.images.get(&s.image));
+    let wanted = conflict::WantedContainer {
+        project: &ctx.project.name,
+        service: &spec.service,
+        number: spec.number,
+        name: &spec.name,
+        hash,
+        image_id: image_id.map(String::as_str),
+    };
+    let mut taken = None;
+    for round in 1..=NAME_ROUNDS {
+        match engine.create_container(spec).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
+            Err(e) if e.kind == Kind::AmbiguousNetwork => {
+                remove_duplicates(engine, ctx, &e).await?;
+                taken = Some(e);
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let found = engine.find_container(&spec.name).await?;
+        match conflict::container(&wanted, found.as_ref()) {
+            Resolution::Adopt { id, .. } => {
+                // Killed between its create and its files, the other run left none.
+                if !spec.files.is_empty() && found.is_some_and(|c| !c.state.is_running()) {
+                    engine.write_files(&id, &spec.files).await?;
+                }
+                return Ok(());
+            }
+            Resolution::Replace { id, .. } => gone_ok(engine.remove_container(&id, false).await)?,
+            // Held but not listed: the engine is still making it, or undoing it.
+            Resolution::Retry => settle(round).await,
+            Resolution::Foreign(message) => return Err(ActionError::failed(message)),
+        }
+    }
+    Err(taken.map_or_else(|| ActionError::failed("the name stays taken"), ActionError::from))
+}
+
+/// A pause before looking at a name again, growing as the engine's races do (`engine::retry`).
+async fn settle(round: u32) {
+    tokio::time::sleep(BACKOFF.pause(round).unwrap_or(BACKOFF.cap)).await;
+}
+
+/// A network of the project made twice (an interrupted run's create, finished after this
+/// run made its own): the extra ones the planner names go.
+async fn remove_duplicates<E: Engine>(engine: &E, ctx: &ExecContext, e: &EngineError) -> Result<(), ActionError> {
+    let name = e.ambiguous_network().unwrap_or_default();
+    let networks = engine.list_networks().await?;
+    let found: Vec<&ObservedNetwork> = networks.iter().filter(|n| n.name == name).collect();
+    let extra = conflict::duplicate_networks(&ctx.project.name, &found);
+    if found.len() < 2 {
+        // The engine resolves names before it lists a network it is still making.
+        settle(1).await;
+    }
+    for id in extra {
+        gone_ok(engine.remove_network(&id).await)?;
+    }
+    Ok(())
+}
+
+/// Starts the container, its files written first. One observed while an interrupted run's
+/// create was still under way may be gone since (the engine undoes a create whose caller
+/// died, also after listing it): it is then made as a missing one would have been, the name
+/// decided on as for any create, and started.
+async fn start<E: Engine>(engine: &E, ctx: &ExecContext, service: &str, number: u32, name: &str, files: &Files) -> Result<(), ActionError> {
+    let written = if files.is_empty() { Ok(()) } else { engine.write_files(name, files).await };
+    let mut gone = match written {
+        Ok(()) => match start_resolving(engine, ctx, name).await {
+            Err(e) if e.is_not_found() => e,
+            other => return Ok(other?),
+        },
+        Err(e) if e.is_not_found() => e,
+        Err(e) => return Err(e.into()),
+    };
+    for _ in 0..2 {
+        let Ok(mut spec) = container_spec(ctx, service, number, name, BTreeMap::new(), files) else { break };
+        resolve_shared_hash(engine, ctx, &mut spec).await?;
+        create_container(engine, ctx, &spec).await?;
+        match start_resolving(engine, ctx, name).await {
+            Err(e) if e.is_not_found() => gone = e,
+            other => return Ok(other?),
+        }
+    }
+    Err(gone.into())
+}
+
+/// Starts the container; its networks are found by name at start, so a network made twice
+/// meanwhile (see `remove_duplicates`) shows here too.
+async fn start_resolving<E: Engine>(engine: &E, ctx: &ExecContext, name: &str) -> Result<(), EngineError> {
+    let mut rounds = 1;
+    loop {
+        match engine.start_container(name).await {
+            Err(e) if e.kind == Kind::AmbiguousNetwork && rounds < NAME_ROUNDS => {
+                remove_duplicates(engine, ctx, &e).await.map_err(|_| e)?;
+                rounds += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Creates the network; a name taken meanwhile is decided on as for containers.
+async fn create_network<E: Engine>(engine: &E, ctx: &ExecContext, key: &str, name: &str) -> Result<Option<&'static str>, ActionError> {
+    let hash = ctx.desired.networks.iter().find(|n| n.key == key).map_or("", |n| n.hash.as_str());
+    let spec = resource_spec(ctx, key, name);
+    let mut taken = None;
+    for round in 1..=NAME_ROUNDS {
+        match engine.create_network(&spec).await {
+            Ok(()) => return Ok(None),
+            Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
+            Err(e) => return Err(e.into()),
+        }
+        let found: Vec<ObservedNetwork> = engine.list_networks().await?.into_iter().filter(|n| n.name == name).collect();
+        match conflict::network(&ctx.project.name, name, hash, &found) {
+            Resolution::Adopt { warning: None, .. } => return Ok(None),
+            Resolution::Adopt { warning: Some(_), .. } => return Ok(Some("Exists, not ours: used as it is")),
+            Resolution::Replace { id, .. } => gone_ok(engine.remove_network(&id).await)?,
+            Resolution::Retry => settle(round).await,
+            Resolution::Foreign(message) => return Err(ActionError::failed(message)),
+        }
+    }
+    Err(taken.map_or_else(|| ActionError::failed("the name stays taken"), ActionError::from))
 }
 
 /// A container of the same replica already holding the new name: what an interrupted

@@ -21,6 +21,8 @@ enum End {
     AllExited,
     Abort(Ended),
     Interrupted,
+    /// The engine stopped answering: the output ended with it, not with the containers.
+    EngineLost,
 }
 
 /// Follows the attached services; `started` (unix seconds) is when `up` began, so that
@@ -51,6 +53,13 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     let end = watch(&mut follow, s, cmd).await;
     match end {
         End::AllExited => ExitCode::SUCCESS,
+        End::EngineLost => {
+            eprintln!(
+                "error: the Docker engine at {} stopped answering (restarted, or gone) while following the containers' output; run up again once it is back: it converges",
+                s.engine.address()
+            );
+            ExitCode::FAILURE
+        }
         End::Interrupted => {
             eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
             stop_all(s, cmd).await;
@@ -76,6 +85,9 @@ async fn watch(follow: &mut Follow, s: &Session, cmd: &UpCommand) -> End {
         tokio::select! {
             () = interrupted.cancelled() => return End::Interrupted,
             ended = follow.next() => {
+                if !s.engine.answers().await {
+                    return End::EngineLost;
+                }
                 let Some(ended) = ended else { return End::AllExited };
                 follow.printer().exited(&ended.name, ended.exit_code, ended.restarting);
                 if ended.restarting {

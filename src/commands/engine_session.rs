@@ -142,7 +142,7 @@ impl Session {
         let observed = match observe::observe(engine.as_ref(), &name, &Wanted::default()).await {
             Ok(o) => o,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", named(e, &engine));
                 return None;
             }
         };
@@ -195,7 +195,7 @@ impl Session {
         let engine = Arc::new((*self.engine).clone().with_output(around(&progress, self.engine.output())));
         let outcome = exec::execute(engine, plan, &ctx, limits, progress.as_ref(), cancel).await;
         progress.finish();
-        report(&outcome)
+        report(&outcome, self.engine.address())
     }
 
     /// The exit status of a command that did not complete: 130 when the user interrupted
@@ -269,7 +269,7 @@ fn on_interrupt() -> CancellationSignal {
 }
 
 /// Prints what failed, was skipped or interrupted; true when everything succeeded.
-fn report(outcome: &Outcome) -> bool {
+fn report(outcome: &Outcome, engine: &str) -> bool {
     for w in &outcome.warnings {
         eprintln!("WARN {w}");
     }
@@ -284,6 +284,18 @@ fn report(outcome: &Outcome) -> bool {
     }
     if outcome.cancelled {
         eprintln!("interrupted: {} action(s) not done; run the command again to converge", outcome.unfinished.len());
+    }
+    if let Some(first) = outcome.lost.first() {
+        let in_flight: Vec<&str> = outcome.lost.iter().map(|f| f.resource.as_str()).collect();
+        eprintln!(
+            "error: the Docker engine at {engine} stopped answering (restarted, or gone) while acting on {}: {}",
+            in_flight.join(", "),
+            first.error
+        );
+        eprintln!(
+            "{} action(s) not done; run the command again once the engine is back: it converges",
+            outcome.unfinished.len() + outcome.lost.len()
+        );
     }
     outcome.succeeded()
 }
@@ -324,8 +336,18 @@ pub async fn observe_for(engine: &DockerEngine, desired: &Desired) -> Option<Obs
     match observe::observe(engine, &desired.project, &wanted).await {
         Ok(o) => Some(o),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", named(e, engine));
             None
         }
+    }
+}
+
+/// An engine that stopped answering is named, as the error itself does not say which.
+fn named(e: crate::engine::EngineError, engine: &DockerEngine) -> crate::engine::EngineError {
+    match e.kind {
+        crate::engine::Kind::Unreachable => {
+            e.context(format!("the Docker engine at {} stopped answering (restarted, or gone)", engine.address()))
+        }
+        _ => e,
     }
 }

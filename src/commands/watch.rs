@@ -105,11 +105,18 @@ async fn watch(opts: &Options, cmd: &WatchCommand, mut s: Session) -> ExitCode {
     notifier.watch_dirs(watched.directories());
     initial_sync(&s, &watched).await;
     eprintln!("Watching for changes; Ctrl-C stops watching and leaves the project running");
+    let mut heartbeat = tokio::time::interval(ENGINE_CHECK);
     loop {
         let interrupted = s.interrupted();
         let paths = tokio::select! {
             b = notifier.batch() => b,
             () = interrupted.cancelled() => return ExitCode::SUCCESS,
+            _ = heartbeat.tick() => {
+                if !s.engine.answers().await && !engine_back(&mut s, cmd).await {
+                    return ExitCode::SUCCESS;
+                }
+                continue;
+            }
         };
         let Some(paths) = paths else { return ExitCode::FAILURE };
         let changes: Vec<Change> = paths.into_iter().map(|p| Change { exists: p.exists(), path: p }).collect();
@@ -122,16 +129,50 @@ async fn watch(opts: &Options, cmd: &WatchCommand, mut s: Session) -> ExitCode {
             }
         }
         for (service, work) in &batch.services {
-            if let Err(e) = apply(&mut s, service, work, cmd.prune).await {
-                if e.kind == Kind::Unreachable {
-                    eprintln!("error: {e}: the engine is gone, watching stops");
-                    return ExitCode::FAILURE;
+            match apply(&mut s, service, work, cmd.prune).await {
+                Err(e) if e.kind == Kind::Unreachable => {
+                    eprintln!("error: watch: {service}: {e}");
+                    if !engine_back(&mut s, cmd).await {
+                        return ExitCode::SUCCESS;
+                    }
                 }
-                eprintln!("error: watch: {service}: {e}");
+                Err(e) => eprintln!("error: watch: {service}: {e}"),
+                Ok(()) => {}
             }
         }
         notifier.watch_dirs(watched.directories());
     }
+}
+
+/// How often an idle watch checks that the engine still answers.
+const ENGINE_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The engine stopped answering: waits, saying so, until it answers again, then brings the
+/// project up to date (a restarted engine stops the containers). False on Ctrl-C.
+async fn engine_back(s: &mut Session, cmd: &WatchCommand) -> bool {
+    eprintln!(
+        "watch: the Docker engine at {} is not answering (restarted, or gone); waiting for it to come back (Ctrl-C stops watching)",
+        s.engine.address()
+    );
+    let interrupted = s.interrupted();
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(ENGINE_CHECK) => {}
+            () = interrupted.cancelled() => return false,
+        }
+        if s.engine.answers().await {
+            break;
+        }
+    }
+    eprintln!("watch: the Docker engine is back: bringing the project up to date");
+    if let Some(observed) = engine_session::observe_for(&s.engine, &s.desired).await {
+        s.observed = observed;
+        let up = UpOptions { targets: cmd.services.clone(), ..UpOptions::default() };
+        if converge(s, &up, false).await {
+            eprintln!("watch: the project is up to date");
+        }
+    }
+    true
 }
 
 /// Loads the project again and converges to it, saying what changed and why. A file that

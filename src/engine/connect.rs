@@ -13,10 +13,7 @@ const TIMEOUT_SECS: u64 = 600;
 
 /// Connects and checks that an engine answers; an unreachable engine is one clear sentence.
 pub async fn connect(env: &Env) -> Result<Docker, EngineError> {
-    let host = env
-        .get("DOCKER_HOST")
-        .filter(|h| !h.is_empty())
-        .map_or(DEFAULT_HOST, String::as_str);
+    let host = host(env);
     let unreachable = |detail: String| {
         EngineError::new(
             Kind::Unreachable,
@@ -36,6 +33,11 @@ pub async fn connect(env: &Env) -> Result<Docker, EngineError> {
         .map_err(|e| unreachable(e.to_string()))?;
     docker.ping().await.map_err(|e| unreachable(e.to_string()))?;
     Ok(docker)
+}
+
+/// The engine's address: `DOCKER_HOST`, else the default socket.
+pub fn host(env: &Env) -> &str {
+    env.get("DOCKER_HOST").filter(|h| !h.is_empty()).map_or(DEFAULT_HOST, String::as_str)
 }
 
 /// `GET /_ping` on the socket: proves the engine answers and gives its API version in a

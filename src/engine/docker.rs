@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::Duration;
 
 use bollard::models::{
     ContainerInspectResponse, ContainerSummary, EndpointSettings, MountPoint, MountPointTypeEnum,
@@ -28,6 +27,7 @@ use crate::load::Env;
 use crate::model::InjectedFile;
 use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 use super::convert;
+use super::retry::{retrying, Call, BACKOFF};
 
 mod network;
 mod queries;
@@ -36,14 +36,13 @@ mod streams;
 use network::observed_network;
 pub use streams::Resized;
 
-/// How often, and how far apart, removing a network is retried while containers leave it.
-const NETWORK_REMOVE_ATTEMPTS: u32 = 10;
-const NETWORK_REMOVE_PAUSE: Duration = Duration::from_millis(300);
 
 /// A Docker Engine. Build output goes to `output` (standard error unless replaced).
 #[derive(Clone)]
 pub struct DockerEngine {
     docker: Docker,
+    /// Where the engine was reached, for errors that must name it.
+    address: String,
     output: Output,
     builder: build::Builder,
 }
@@ -57,7 +56,16 @@ impl DockerEngine {
             // Build output is informative; a closed stderr must not fail the build.
             let _ = err.write_all(text.as_bytes());
         });
-        DockerEngine { docker, output, builder }
+        DockerEngine { docker, address: super::connect::host(env).to_string(), output, builder }
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Whether the engine answers now: for waiting until a restarted engine is back.
+    pub async fn answers(&self) -> bool {
+        self.docker.ping().await.is_ok()
     }
 
     /// Connects to the engine `DOCKER_HOST` names (see `connect::connect`).
@@ -238,25 +246,27 @@ impl Engine for DockerEngine {
             .map_err(|e| EngineError::from(e).context(format!("removing image \"{reference}\"")))
     }
 
+    /// Engines before API 1.44 make a second network of a name unless asked not to, which
+    /// bollard cannot ask: one that says it made a duplicate has it removed again, and the
+    /// create fails as a taken name.
     async fn create_network(&self, spec: &ResourceSpec) -> Result<()> {
-        self.docker
+        let doing = || format!("creating network {}", spec.name);
+        let created = self
+            .docker
             .create_network(convert::network(spec))
             .await
-            .map(drop)
-            .map_err(|e| EngineError::from(e).context(format!("creating network {}", spec.name)))
+            .map_err(|e| EngineError::from(e).context(doing()))?;
+        if !created.warning.contains("already exists") {
+            return Ok(());
+        }
+        self.docker.remove_network(&created.id).await.map_err(|e| EngineError::from(e).context(doing()))?;
+        Err(EngineError::new(Kind::NameInUse, created.warning).context(doing()))
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {
-        let mut attempt = 1;
-        loop {
-            match self.docker.remove_network(name).await.map_err(EngineError::from) {
-                Err(e) if has_active_endpoints(&e) && attempt < NETWORK_REMOVE_ATTEMPTS => {
-                    attempt += 1;
-                    tokio::time::sleep(NETWORK_REMOVE_PAUSE).await;
-                }
-                other => return other.map_err(|e| e.context(format!("removing network {name}"))),
-            }
-        }
+        retrying(Call::RemoveNetwork, BACKOFF, || async { Ok(self.docker.remove_network(name).await?) })
+            .await
+            .map_err(|e| e.context(format!("removing network {name}")))
     }
 
     async fn create_volume(&self, spec: &ResourceSpec) -> Result<()> {
@@ -319,18 +329,18 @@ impl Engine for DockerEngine {
     }
 
     async fn start_container(&self, id: &str) -> Result<()> {
-        Ok(self
-            .docker
-            .start_container(id, None::<StartContainerOptions>)
-            .await?)
+        retrying(Call::StartContainer, BACKOFF, || async {
+            Ok(self.docker.start_container(id, None::<StartContainerOptions>).await?)
+        })
+        .await
     }
 
     async fn stop_container(&self, id: &str, timeout: Option<i64>) -> Result<()> {
         let t = timeout.map(|t| i32::try_from(t).unwrap_or(i32::MAX));
-        Ok(self
-            .docker
-            .stop_container(id, Some(StopContainerOptions { t, signal: None }))
-            .await?)
+        retrying(Call::StopContainer, BACKOFF, || async {
+            Ok(self.docker.stop_container(id, Some(StopContainerOptions { t, signal: None })).await?)
+        })
+        .await
     }
 
     async fn remove_container(&self, id: &str, remove_volumes: bool) -> Result<()> {
@@ -339,7 +349,10 @@ impl Engine for DockerEngine {
             force: true,
             link: false,
         };
-        Ok(self.docker.remove_container(id, Some(options)).await?)
+        retrying(Call::RemoveContainer, BACKOFF, || async {
+            Ok(self.docker.remove_container(id, Some(options.clone())).await?)
+        })
+        .await
     }
 
     async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
@@ -365,6 +378,16 @@ impl Engine for DockerEngine {
                 },
             )
             .await?)
+    }
+
+    async fn find_container(&self, name: &str) -> Result<Option<ObservedContainer>> {
+        let options = ListContainersOptions {
+            all: true,
+            filters: Some(HashMap::from([("name".to_string(), vec![format!("^/{name}$")])])),
+            ..Default::default()
+        };
+        let found = self.docker.list_containers(Some(options)).await?;
+        Ok(found.into_iter().map(observed).find(|c| c.name == name))
     }
 
     async fn container_id(&self, name: &str) -> Result<Option<String>> {
@@ -415,10 +438,6 @@ fn exists<T>(found: Result<T>) -> Result<bool> {
         Err(e) if e.is_not_found() => Ok(false),
         Err(e) => Err(e),
     }
-}
-
-fn has_active_endpoints(e: &EngineError) -> bool {
-    e.kind == Kind::Conflict && e.message.contains("active endpoints")
 }
 
 /// The image a service's containers run: its `image`, or the name its build is tagged with.

@@ -7,6 +7,7 @@ pub mod connect;
 pub mod convert;
 pub mod docker;
 pub mod error;
+pub mod retry;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -250,6 +251,8 @@ pub trait Engine: Send + Sync + 'static {
     fn pause_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn unpause_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn rename_container(&self, id: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The container holding this name, whichever project (if any) it belongs to.
+    fn find_container(&self, name: &str) -> impl Future<Output = Result<Option<ObservedContainer>>> + Send;
     /// The id of the container with this name or id, if there is one.
     fn container_id(&self, name: &str) -> impl Future<Output = Result<Option<String>>> + Send;
     fn container_status(&self, id: &str) -> impl Future<Output = Result<ContainerStatus>> + Send;

@@ -28,6 +28,9 @@ struct Fake {
     /// Successive statuses per container; the last one repeats.
     statuses: Mutex<BTreeMap<String, VecDeque<ContainerStatus>>>,
     logs: BTreeMap<String, String>,
+    /// Containers the engine holds by name, made behind the plan's back: a create of one of
+    /// these names is refused as taken.
+    holders: Mutex<BTreeMap<String, ObservedContainer>>,
 }
 
 impl Fake {
@@ -125,8 +128,15 @@ impl Engine for Fake {
     async fn remove_volume(&self, name: &str) -> Result<()> {
         self.call(format!("rm-volume {name}")).await
     }
+    async fn find_container(&self, name: &str) -> Result<Option<ObservedContainer>> {
+        self.call(format!("find {name}")).await?;
+        Ok(self.holders.lock().unwrap().get(name).cloned())
+    }
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
         self.call(format!("create {}", spec.name)).await?;
+        if self.holders.lock().unwrap().contains_key(&spec.name) {
+            return Err(EngineError::new(Kind::NameInUse, format!("the name {} is already in use by container x", spec.name)));
+        }
         self.created.lock().unwrap().push(spec.clone());
         Ok(format!("id-{}", spec.name))
     }
@@ -142,7 +152,9 @@ impl Engine for Fake {
     }
     async fn remove_container(&self, id: &str, remove_volumes: bool) -> Result<()> {
         self.call(format!("rm {id}{}", if remove_volumes { " -v" } else { "" }))
-            .await
+            .await?;
+        self.holders.lock().unwrap().retain(|_, c| c.id != id);
+        Ok(())
     }
     async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
         self.call(format!("kill {id} {signal}")).await
@@ -342,6 +354,27 @@ fn the_parallel_setting_maps_to_a_limit() {
     assert_eq!(Limits::from_setting(Some(-1)), Limits::default());
     assert_eq!(Limits::from_setting(Some(0)), Limits::default());
     assert_eq!(Limits::from_setting(None), Limits::default());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_engine_that_stops_answering_ends_the_run_naming_what_was_in_flight() {
+    let mut plan = Plan::default();
+    let net = network(&mut plan, "p_default");
+    let db = create(&mut plan, "db", vec![net]);
+    let web = create(&mut plan, "web", vec![net]);
+    let db_start = start(&mut plan, "db", vec![db]);
+    let web_start = start(&mut plan, "web", vec![web]);
+    let mut fake = Fake { delays: BTreeMap::from([("create p-web-1".to_string(), Duration::from_secs(5))]), ..Fake::default() };
+    fake.fail.insert("create p-db-1".into(), Kind::Unreachable);
+    fake.fail.insert("create p-web-1".into(), Kind::Unreachable);
+    let fake = Arc::new(fake);
+    let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
+    assert!(!outcome.succeeded() && !outcome.cancelled, "{outcome:?}");
+    let lost: Vec<ActionId> = outcome.lost.iter().map(|f| f.action).collect();
+    assert_eq!(lost, vec![db, web], "the call in flight finishes and is reported too");
+    assert_eq!(outcome.unfinished, vec![db_start, web_start]);
+    assert!(outcome.failures.is_empty() && outcome.skipped.is_empty(), "{outcome:?}");
+    assert!(!fake.calls().iter().any(|c| c.starts_with("start")), "{:?}", fake.calls());
 }
 
 #[tokio::test(start_paused = true)]
@@ -643,6 +676,72 @@ async fn a_recreate_interrupted_after_the_create_keeps_the_new_container_when_it
             "rm 0123456789abcdef"
         ]
     );
+}
+
+/// The container an interrupted run's create left holding `p-db-1`, made by the engine after
+/// this run observed.
+fn late_holder(c: &ExecContext, project: &str, hash: &str) -> ObservedContainer {
+    let mut held = old_container("p-db-1", "late0123456789");
+    held.state = RunState::Created;
+    held.labels.insert(labels::PROJECT.into(), project.into());
+    held.labels.insert(labels::CONFIG_HASH.into(), hash.into());
+    assert!(c.desired.service("db").is_some());
+    held
+}
+
+async fn create_db_with_holder(held: ObservedContainer) -> (Arc<Fake>, Outcome) {
+    let c = ctx();
+    let mut plan = Plan::default();
+    let created = create(&mut plan, "db", vec![]);
+    start(&mut plan, "db", vec![created]);
+    let fake = Arc::new(Fake::default());
+    fake.holders.lock().unwrap().insert("p-db-1".into(), held);
+    let outcome = run(&fake, &plan, &c, Limits::default()).await;
+    (fake, outcome)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_name_taken_by_a_late_create_of_ours_is_adopted_when_it_matches() {
+    let c = ctx();
+    let hash = c.desired.service("db").unwrap().hash.clone();
+    let (fake, outcome) = create_db_with_holder(late_holder(&c, "p", &hash)).await;
+    assert!(outcome.succeeded(), "{outcome:?}");
+    assert_eq!(fake.calls(), vec!["create p-db-1", "find p-db-1", "start p-db-1"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_name_taken_by_an_outdated_container_of_ours_is_replaced() {
+    let c = ctx();
+    let (fake, outcome) = create_db_with_holder(late_holder(&c, "p", "outdated")).await;
+    assert!(outcome.succeeded(), "{outcome:?}");
+    assert_eq!(
+        fake.calls(),
+        vec!["create p-db-1", "find p-db-1", "rm late0123456789", "create p-db-1", "start p-db-1"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_name_taken_by_another_project_is_an_error_and_left_alone() {
+    let c = ctx();
+    let hash = c.desired.service("db").unwrap().hash.clone();
+    let (fake, outcome) = create_db_with_holder(late_holder(&c, "other", &hash)).await;
+    assert_eq!(outcome.failures.len(), 1, "{outcome:?}");
+    assert!(outcome.failures[0].error.contains("left alone"), "{:?}", outcome.failures);
+    assert_eq!(fake.calls(), vec!["create p-db-1", "find p-db-1"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_container_gone_before_its_start_is_made_again_then_started() {
+    let mut plan = Plan::default();
+    start(&mut plan, "db", vec![]);
+    let mut fake = Fake::default();
+    fake.fail.insert("start p-db-1".into(), Kind::NotFound);
+    let fake = Arc::new(fake);
+    let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
+    // The fake keeps answering "no such container": made again twice, then reported.
+    let again = ["create p-db-1", "start p-db-1"];
+    assert_eq!(fake.calls(), [&["start p-db-1"][..], &again, &again].concat(), "{outcome:?}");
+    assert_eq!(outcome.failures.len(), 1);
 }
 
 #[tokio::test(start_paused = true)]

@@ -2,6 +2,7 @@
 //! resource it acts on and a reason a person can read. Pure: no IO, no engine, no clock.
 
 pub mod artifacts;
+pub mod conflict;
 pub mod desired;
 pub mod diff;
 pub mod files;

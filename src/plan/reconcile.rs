@@ -155,7 +155,8 @@ impl<'a> Reconciler<'a> {
                 if observed.external_networks.get(&n.name) != Some(&true) {
                     errors.push(format!("network {} declared as external, but could not be found", n.name));
                 }
-            } else if let Some(found) = observed.networks.iter().find(|o| o.name == n.name) {
+            } else if let Some(found) = self.keeper(&n.name) {
+                self.remove_duplicates(n);
                 if diverged(n, found) {
                     match self.left_out(|c| c.networks.contains(&found.name), &format!("network {}", found.name)) {
                         Some(e) => errors.push(e),
@@ -179,6 +180,29 @@ impl<'a> Reconciler<'a> {
             }
         }
         errors
+    }
+
+    /// The network of this name the project keeps: of several (an interrupted run's create
+    /// finished beside another's), the one `conflict::duplicate_networks` leaves.
+    fn keeper(&self, name: &str) -> Option<&'a ObservedNetwork> {
+        let found: Vec<&ObservedNetwork> = self.observed.networks.iter().filter(|o| o.name == name).collect();
+        let extra = super::conflict::duplicate_networks(&self.desired.project, &found);
+        found.into_iter().find(|n| !extra.contains(&n.id))
+    }
+
+    /// Removes the extra networks of a name by id (the name is ambiguous to the engine); the
+    /// containers made on the network wait for it.
+    fn remove_duplicates(&mut self, n: &DesiredResource) {
+        let found: Vec<&ObservedNetwork> = self.observed.networks.iter().filter(|o| o.name == n.name).collect();
+        let mut last = None;
+        for id in super::conflict::duplicate_networks(&self.desired.project, &found) {
+            let reason = format!("a second network named {} (an interrupted run's create)", n.name);
+            let op = Op::RemoveNetwork { name: id };
+            last = Some(self.plan.push(format!("network:{}", n.key), op, reason, last.into_iter().collect()));
+        }
+        if let Some(last) = last {
+            self.networks.insert(n.key.clone(), last);
+        }
     }
 
     /// As the reference does: the project's containers on the network are stopped and

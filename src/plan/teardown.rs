@@ -40,7 +40,11 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
         })
         .collect();
     for n in &observed.networks {
-        plan.push(format!("network:{}", n.name), Op::RemoveNetwork { name: n.name.clone() }, "down", removals.clone());
+        // A name two networks share (an interrupted run's late create) is ambiguous to the
+        // engine: each goes by its id.
+        let shared = observed.networks.iter().filter(|o| o.name == n.name).count() > 1;
+        let name = if shared { n.id.clone() } else { n.name.clone() };
+        plan.push(format!("network:{}", n.name), Op::RemoveNetwork { name }, "down", removals.clone());
     }
     if opts.volumes {
         for v in &observed.volumes {

@@ -107,6 +107,26 @@ fn cold_up_creates_everything_and_gates_on_health() {
 }
 
 #[test]
+fn a_network_made_twice_by_an_interrupted_run_keeps_one_and_containers_wait_for_the_other_to_go() {
+    let d = project(STACK);
+    let mut observed = running(&d);
+    observed.containers.clear();
+    observed.networks[0].labels.insert(labels::PROJECT.into(), "p".into());
+    let mut late = observed.networks[0].clone();
+    late.id = "z-late".into();
+    observed.networks.push(late);
+    let plan = containers(&d, &observed, &UpOptions::default()).unwrap();
+    let text = lines(&plan);
+    assert_eq!(text[0], "0 remove network:default a second network named p_default (an interrupted run's create)");
+    assert!(matches!(&plan.actions[0].op, Op::RemoveNetwork { name } if name == "z-late"), "{plan}");
+    assert!(text.contains(&"3 create container:web:1 no container (after 0, 1)".to_string()), "{text:?}");
+
+    let down = teardown(Some(&d), &observed, &DownOptions::default());
+    let removed: Vec<&Op> = down.actions.iter().map(|a| &a.op).filter(|op| matches!(op, Op::RemoveNetwork { .. })).collect();
+    assert_eq!(removed.len(), 2, "each goes by its id: {down}");
+}
+
+#[test]
 fn missing_images_are_pulled_once_each() {
     let d = project(STACK);
     let plan = images(&d, &Observed::default(), &UpOptions::default()).unwrap();

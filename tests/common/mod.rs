@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod engine;
+pub mod testengine;
 
 pub const DOCKHAND: &str = env!("CARGO_BIN_EXE_dockhand");
 const DEFAULT_REFERENCE: &str = "/opt/refcompose/bin/docker-compose";
@@ -49,7 +50,7 @@ pub fn conformance_dir() -> Option<PathBuf> {
     None
 }
 
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
