@@ -773,12 +773,17 @@ async fn remove_duplicates<E: Engine>(engine: &E, ctx: &ExecContext, e: &EngineE
 /// Starts the container, its files written first. One observed while an interrupted run's
 /// create was still under way may be gone since (the engine undoes a create whose caller
 /// died, also after listing it): it is then made as a missing one would have been, the name
-/// decided on as for any create, and started.
+/// decided on as for any create, and started. One whose start an engine that died left
+/// half done (its runtime still holds the task) is removed and made the same way.
 async fn start<E: Engine>(engine: &E, ctx: &ExecContext, service: &str, number: u32, name: &str, files: &Files) -> Result<(), ActionError> {
     let written = if files.is_empty() { Ok(()) } else { engine.write_files(name, files).await };
     let mut gone = match written {
         Ok(()) => match start_resolving(engine, ctx, name).await {
             Err(e) if e.is_not_found() => e,
+            Err(e) if e.is_stale_task() => {
+                gone_ok(engine.remove_container(name, false).await)?;
+                e
+            }
             other => return Ok(other?),
         },
         Err(e) if e.is_not_found() => e,

@@ -109,7 +109,9 @@ secrets:
     let p = EngineProject::new("secrets", &[("compose.yaml", file), ("Dockerfile", dockerfile), ("secret.txt", "file-s3cret\n")]);
     let image = format!("{}-app", p.name);
     let _cleanup = RemoveImages(vec![image.clone()]);
-    let out = p.cmd(&["--progress", "plain", "build"]).env("DOCKHAND_TEST_BUILD_TOKEN", "env-t0ken").run();
+    // BuildKit keeps a RUN step's cache whatever its secrets hold: an earlier run's layer would
+    // show an earlier value.
+    let out = p.cmd(&["--progress", "plain", "build", "--no-cache"]).env("DOCKHAND_TEST_BUILD_TOKEN", "env-t0ken").run();
     out.assert_success();
     assert!(!out.stderr.contains("s3cret") && !out.stdout.contains("s3cret"), "{}", out.describe());
     assert!(!out.stderr.contains("t0ken") && !out.stdout.contains("t0ken"), "{}", out.describe());

@@ -39,6 +39,12 @@ impl EngineError {
         self.kind == Kind::NotFound
     }
 
+    /// A start refused because the engine's runtime still holds a task for the container:
+    /// left by an engine that died while starting it, and never cleared by a retry.
+    pub fn is_stale_task(&self) -> bool {
+        self.message.contains("task ") && self.message.contains("already exists")
+    }
+
     /// The network name two networks share, for `Kind::AmbiguousNetwork`.
     pub fn ambiguous_network(&self) -> Option<&str> {
         ambiguous_network(&self.message)
