@@ -35,6 +35,8 @@ UP_DELAY_MS=${UP_DELAY_MS:-700}
 MAX_DELAY_MS=${MAX_DELAY_MS:-2500}
 
 [ -x "$DOCKHAND" ] || (cd "$ROOT" && cargo build --locked --quiet) || exit 1
+# The rounds run in directories of their own: the binary is named by its full path.
+DOCKHAND=$(realpath "$DOCKHAND")
 WORK=$(mktemp -d)
 RUN=$$
 PROJECT=dh-faults-$RUN
