@@ -700,7 +700,7 @@ async fn recreate<E: Engine>(
 }
 
 /// Creates attempted for one name before giving up, with the engine's race backoff between
-/// them (4.5 s in all): each failed one found the name held by something still being made
+/// them (8.5 s in all): each failed one found the name held by something still being made
 /// or undone.
 const NAME_ROUNDS: u32 = BACKOFF.attempts;
 

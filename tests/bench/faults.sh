@@ -104,21 +104,28 @@ report() { # scenario, rounds, failures, leftovers, note
   printf '%-15s rounds %3d  failures %3d  leftovers %3d  %s\n' "$1" "$2" "$3" "$4" "$5"
 }
 
+# The `up -d` after a fault must exit 0 and leave one running container per service: counts
+# into the caller's `failures` and `leftovers`.
+next_up() {
+  local what=$1 out l
+  out=$(dh up -d 2>&1)
+  if [ $? -ne 0 ]; then
+    failures=$((failures + 1))
+    echo "  $what: next up failed: $(echo "$out" | grep -m1 -i error)" >&2
+  fi
+  l=$(leftovers_up)
+  [ "$l" -ne 0 ] && echo "  $what: $(containers | tr '\n' ' ')" >&2
+  leftovers=$((leftovers + l))
+}
+
 kill_up() {
-  local failures=0 leftovers=0 r signal out l
+  local failures=0 leftovers=0 r signal
   cd "$WORK" || return
   for ((r = 1; r <= ROUNDS; r++)); do
     generate "m$((r / 2))" >compose.yaml
     signal=$([ $((r % 2)) -eq 0 ] && echo INT || echo KILL)
     interrupt "$signal" "$UP_DELAY_MS" up -d
-    out=$(dh up -d 2>&1)
-    if [ $? -ne 0 ]; then
-      failures=$((failures + 1))
-      echo "  round $r ($signal): second up failed: $(echo "$out" | grep -m1 -i error)" >&2
-    fi
-    l=$(leftovers_up)
-    [ "$l" -ne 0 ] && echo "  round $r ($signal): $(containers | tr '\n' ' ')" >&2
-    leftovers=$((leftovers + l))
+    next_up "round $r ($signal)"
   done
   dh down -v -t 0 >/dev/null 2>&1
   report kill-up "$ROUNDS" "$failures" "$leftovers" "(second up -d non-zero; containers not exactly one running per service)"
@@ -193,7 +200,7 @@ stop_engine() {
 }
 
 engine_restart() {
-  local failures=0 leftovers=0 hangs=0 panics=0 named=0 r out code l
+  local failures=0 leftovers=0 hangs=0 panics=0 named=0 r code
   if [ "$(id -u)" -ne 0 ]; then
     report engine-restart 0 0 0 "(skipped: needs root)"
     return
@@ -217,14 +224,7 @@ engine_restart() {
     grep -q panicked "$WORK/inflight.out" && panics=$((panics + 1))
     if grep -q "Docker engine at" "$WORK/inflight.out"; then named=$((named + 1)); fi
     start_engine || { echo "  round $r: engine did not come back" >&2; break; }
-    out=$(dh up -d 2>&1)
-    if [ $? -ne 0 ]; then
-      failures=$((failures + 1))
-      echo "  round $r (interrupted up exit $code): next up failed: $(echo "$out" | grep -m1 -i error)" >&2
-    fi
-    l=$(leftovers_up)
-    [ "$l" -ne 0 ] && echo "  round $r: $(containers | tr '\n' ' ')" >&2
-    leftovers=$((leftovers + l))
+    next_up "round $r (interrupted up exit $code)"
   done
   dh down -v -t 0 >/dev/null 2>&1
   unset DOCKER_HOST
