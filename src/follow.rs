@@ -56,6 +56,10 @@ pub struct Follow {
     /// When following of each container began (unix ns): a start event older than this is
     /// already covered.
     since: HashMap<String, i64>,
+    /// Containers that started again while their previous run was still being read (a fast
+    /// restart), with the time of that start: followed anew once the old stream ends, since
+    /// no other start event will come for them.
+    restarted: HashMap<String, i64>,
     /// How long to wait, once nothing runs, for a container to come back (a recreate).
     grace: Duration,
 }
@@ -81,6 +85,7 @@ impl Follow {
             tasks: JoinSet::new(),
             active: HashSet::new(),
             since: HashMap::new(),
+            restarted: HashMap::new(),
             grace,
         }
     }
@@ -118,6 +123,10 @@ impl Follow {
                 Some(done) = self.tasks.join_next() => {
                     if let Ok(ended) = done {
                         self.active.remove(&ended.id);
+                        if let Some(started) = self.restarted.remove(&ended.id) {
+                            let request = LogRequest { since: Some(started / 1_000_000_000), ..self.request.clone() };
+                            self.add(&ended.id, &ended.name, &ended.service, request);
+                        }
                         return Some(ended);
                     }
                 }
@@ -168,7 +177,11 @@ impl Follow {
         if e.action != "start" || !self.selector.matches(&e.service, e.number, e.oneoff) {
             return;
         }
-        if self.active.contains(&e.id) || self.since.get(&e.id).is_some_and(|t| e.time_nano < *t) {
+        if self.since.get(&e.id).is_some_and(|t| e.time_nano < *t) {
+            return;
+        }
+        if self.active.contains(&e.id) {
+            self.restarted.insert(e.id.clone(), e.time_nano);
             return;
         }
         let request = LogRequest { since: Some(e.time_nano / 1_000_000_000), ..self.request.clone() };
