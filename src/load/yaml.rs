@@ -488,6 +488,20 @@ fn needs_yaml11_quotes(value: &str) -> bool {
         && matches!(serde_yaml::from_str::<Value>(value), Ok(Value::String(_)))
 }
 
+/// Whether a YAML 1.1 reader takes this plain scalar for something other than a string: a
+/// boolean (`yes`, `off`), a null, a number (`0755`, `1_000`, sexagesimal `1000:0`) or a
+/// date. The reference's writer quotes these, so that older readers load them back as text.
+pub fn is_yaml11_special(s: &str) -> bool {
+    const WORDS: [&str; 11] = ["y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", ""];
+    let lower = s.to_ascii_lowercase();
+    let is_word = WORDS.contains(&lower.as_str()) && (s == lower || s == s.to_ascii_uppercase() || s[..1] == s[..1].to_ascii_uppercase());
+    let digits = s.trim_start_matches(['-', '+']);
+    let numeric = !digits.is_empty()
+        && digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '_' | ':' | '.' | 'e' | 'E' | '-' | '+' | 'x' | 'o' | 'b'));
+    is_word || numeric || matches!(lower.as_str(), ".inf" | "-.inf" | "+.inf" | ".nan")
+}
+
 /// Converts any serialisable value to the loader's YAML value type.
 pub fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, String> {
     serde_yaml::to_value(v).map_err(|e| e.to_string())
@@ -836,18 +850,4 @@ services:
         let key = index_spans(text).get(&e.path).unwrap().key.unwrap();
         assert_eq!(line_col(text, key), (4, 5));
     }
-}
-
-/// Whether a YAML 1.1 reader takes this plain scalar for something other than a string: a
-/// boolean (`yes`, `off`), a null, a number (`0755`, `1_000`, sexagesimal `1000:0`) or a
-/// date. The reference's writer quotes these, so that older readers load them back as text.
-pub fn is_yaml11_special(s: &str) -> bool {
-    const WORDS: [&str; 11] = ["y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", ""];
-    let lower = s.to_ascii_lowercase();
-    let is_word = WORDS.contains(&lower.as_str()) && (s == lower || s == s.to_ascii_uppercase() || s[..1] == s[..1].to_ascii_uppercase());
-    let digits = s.trim_start_matches(['-', '+']);
-    let numeric = !digits.is_empty()
-        && digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        && digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '_' | ':' | '.' | 'e' | 'E' | '-' | '+' | 'x' | 'o' | 'b'));
-    is_word || numeric || matches!(lower.as_str(), ".inf" | "-.inf" | "+.inf" | ".nan")
 }
