@@ -21,6 +21,11 @@ pub struct Notifier {
     tx: mpsc::Sender<PathBuf>,
     rx: mpsc::Receiver<PathBuf>,
     polling: bool,
+    /// The batch being gathered and when it must be handed on. Kept here, not in `batch`'s
+    /// future, so that a caller selecting over `batch` and something else (the engine check)
+    /// loses none of the paths already received when that other branch wins.
+    pending: BTreeSet<PathBuf>,
+    deadline: tokio::time::Instant,
 }
 
 impl Notifier {
@@ -29,7 +34,8 @@ impl Notifier {
     pub fn new(poll: bool) -> Result<Notifier, String> {
         let (tx, rx) = mpsc::channel(4096);
         let watcher = native(tx.clone()).map_err(|e| format!("cannot watch files: {e}"))?;
-        let mut n = Notifier { watcher, watched: BTreeSet::new(), tx, rx, polling: false };
+        let deadline = tokio::time::Instant::now();
+        let mut n = Notifier { watcher, watched: BTreeSet::new(), tx, rx, polling: false, pending: BTreeSet::new(), deadline };
         if poll {
             n.fall_back_to_polling();
         }
@@ -70,23 +76,25 @@ impl Notifier {
         }
     }
 
-    /// The next burst of changed paths, deduplicated; `None` when watching ended.
+    /// The next burst of changed paths, deduplicated; `None` when watching ended. Cancel-safe:
+    /// dropped while gathering, the next call goes on with what was gathered.
     pub async fn batch(&mut self) -> Option<Vec<PathBuf>> {
-        let first = self.rx.recv().await?;
-        let mut paths = BTreeSet::from([first]);
-        let deadline = tokio::time::Instant::now() + LONGEST;
+        if self.pending.is_empty() {
+            let first = self.rx.recv().await?;
+            self.pending.insert(first);
+            self.deadline = tokio::time::Instant::now() + LONGEST;
+        }
         loop {
-            let quiet = tokio::time::sleep(QUIET);
             tokio::select! {
                 p = self.rx.recv() => match p {
-                    Some(p) => { paths.insert(p); }
+                    Some(p) => { self.pending.insert(p); }
                     None => break,
                 },
-                () = quiet => break,
-                () = tokio::time::sleep_until(deadline) => break,
+                () = tokio::time::sleep(QUIET) => break,
+                () = tokio::time::sleep_until(self.deadline) => break,
             }
         }
-        Some(paths.into_iter().collect())
+        Some(std::mem::take(&mut self.pending).into_iter().collect())
     }
 }
 
@@ -131,4 +139,51 @@ pub fn directories(root: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
         out.push(dir);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(names: &[&str]) -> Option<Vec<PathBuf>> {
+        Some(names.iter().map(PathBuf::from).collect())
+    }
+
+    /// `watch` selects over the batch and its engine check: a check falling due while a
+    /// batch gathers (a delete, once) must not lose what the batch had received.
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_interrupted_while_it_gathers_keeps_its_paths() {
+        let mut n = Notifier::new(false).expect("a watcher");
+        n.tx.send(PathBuf::from("/src/gone.html")).await.expect("send");
+        tokio::select! {
+            b = n.batch() => panic!("the batch ended before the interruption: {b:?}"),
+            () = tokio::time::sleep(QUIET / 2) => {}
+        }
+        n.tx.send(PathBuf::from("/src/index.html")).await.expect("send");
+        assert_eq!(n.batch().await, paths(&["/src/gone.html", "/src/index.html"]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_is_one_batch_and_a_busy_one_is_cut_at_the_longest_wait() {
+        let mut n = Notifier::new(false).expect("a watcher");
+        n.tx.send(PathBuf::from("/a")).await.expect("send");
+        n.tx.send(PathBuf::from("/a")).await.expect("send");
+        n.tx.send(PathBuf::from("/b")).await.expect("send");
+        assert_eq!(n.batch().await, paths(&["/a", "/b"]));
+
+        let tx = n.tx.clone();
+        let busy = tokio::spawn(async move {
+            for i in 0.. {
+                if tx.send(PathBuf::from(format!("/busy{i}"))).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(QUIET / 2).await;
+            }
+        });
+        let started = tokio::time::Instant::now();
+        let batch = n.batch().await.unwrap_or_default();
+        assert!(started.elapsed() <= LONGEST + QUIET, "{:?}", started.elapsed());
+        assert!(batch.len() > 2, "{batch:?}");
+        busy.abort();
+    }
 }
