@@ -9,13 +9,14 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::containers::names;
 use crate::engine::retry::BACKOFF;
 use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, Kind, ResourceSpec};
 use crate::labels;
 use crate::model::Project;
 use crate::observe::{Observed, ObservedContainer, ObservedNetwork};
 use crate::plan::conflict::{self, Resolution};
-use crate::plan::desired::{Desired, Files, APPLIED_LABEL};
+use crate::plan::desired::{Desired, Files};
 use crate::plan::{Action, ActionId, Op, Plan};
 use crate::progress::{Event, Progress, Status};
 use crate::wait::{self, WaitError};
@@ -594,15 +595,12 @@ fn container_spec(
         .desired
         .service(service)
         .ok_or_else(|| ActionError::failed(format!("service {service:?} is not part of the project")))?;
-    let mut labels = s.labels.clone();
-    labels.insert(labels::CONTAINER_NUMBER.to_string(), number.to_string());
-    labels.insert(APPLIED_LABEL.to_string(), s.applied.clone());
     Ok(ContainerSpec {
         project: ctx.project.clone(),
         service: service.to_string(),
         number,
         name: name.to_string(),
-        labels,
+        labels: names::replica_labels(&s.labels, number, &s.applied),
         anonymous_volumes,
         service_aliases: true,
         stdin_once: false,
@@ -624,7 +622,7 @@ async fn resolve_shared_hash<E: Engine>(engine: &E, ctx: &ExecContext, spec: &mu
             ids.insert(d.clone(), id);
         }
     }
-    spec.labels.insert(labels::CONFIG_HASH.to_string(), s.hash_with(&ids));
+    names::set_config_hash(&mut spec.labels, s.hash_with(&ids));
     spec.shared_ids = ids;
     Ok(())
 }
@@ -659,7 +657,7 @@ async fn recreate<E: Engine>(
     files: &Files,
 ) -> Result<(), ActionError> {
     let old = ctx.observed.containers.iter().find(|c| c.id == old_id);
-    let aside = format!("{}_{name}", old_id.chars().take(12).collect::<String>());
+    let aside = names::set_aside(old_id, name);
     let old_exists = match engine.stop_container(old_id, stop_timeout(ctx, service)).await {
         Ok(()) => true,
         Err(e) if e.is_not_found() => false,
@@ -674,16 +672,8 @@ async fn recreate<E: Engine>(
     };
     let mut spec = container_spec(ctx, service, number, name, volumes, files)?;
     resolve_shared_hash(engine, ctx, &mut spec).await?;
-    // The reference marks a replacement with the replica it replaces: `web-1`, or the
-    // container name when one is set.
-    let replaced = ctx
-        .desired
-        .service(service)
-        .and_then(|s| s.container_name.clone());
-    spec.labels.insert(
-        labels::REPLACE.to_string(),
-        replaced.unwrap_or_else(|| format!("{service}-{number}")),
-    );
+    let declared = ctx.desired.service(service).and_then(|s| s.container_name.as_deref());
+    names::mark_replacing(&mut spec.labels, service, number, declared);
     match leftover(ctx, &spec, old_id) {
         Some(c)
             if c.label(labels::CONFIG_HASH) == spec.labels.get(labels::CONFIG_HASH).map(String::as_str) => {}
@@ -708,7 +698,7 @@ const NAME_ROUNDS: u32 = BACKOFF.attempts;
 /// run sent, finished after this run observed), what holds the name is observed and the
 /// planner decides (`plan::conflict`): adopted, replaced, or left alone with an error.
 async fn create_container<E: Engine>(engine: &E, ctx: &ExecContext, spec: &ContainerSpec) -> Result<(), ActionError> {
-    let hash = spec.labels.get(labels::CONFIG_HASH).map_or("", String::as_str);
+    let hash = names::config_hash(&spec.labels);
     let image_id = ctx.desired.service(&spec.service).and_then(|s| ctx.observed.images.get(&s.image));
     let wanted = conflict::WantedContainer {
         project: &ctx.project.name,

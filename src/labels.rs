@@ -18,6 +18,13 @@ pub const NETWORK: &str = "com.docker.compose.network";
 pub const VOLUME: &str = "com.docker.compose.volume";
 pub const REPLACE: &str = "com.docker.compose.replace";
 pub const SLUG: &str = "com.docker.compose.slug";
+/// Which builder made an image (`classic` or BuildKit's `default`).
+pub const IMAGE_BUILDER: &str = "com.docker.compose.image.builder";
+
+/// What every label of dockhand's own starts with.
+pub const DOCKHAND_PREFIX: &str = "dev.dockhand.";
+/// dockhand's own label: the applied configuration, for field-level recreate reasons.
+pub const APPLIED: &str = "dev.dockhand.applied";
 
 /// The compose version written in `com.docker.compose.version`: the reference release whose
 /// behaviour dockhand follows, so that tools reading the label treat our containers as theirs.

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 #[cfg(test)]
 mod conformance;
+pub mod containers;
 pub mod diag;
 pub mod engine;
 pub mod exec;

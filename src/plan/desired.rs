@@ -110,7 +110,7 @@ pub struct Desired {
 }
 
 /// dockhand's own label: the applied configuration, for field-level recreate reasons.
-pub const APPLIED_LABEL: &str = "dev.dockhand.applied";
+pub const APPLIED_LABEL: &str = crate::labels::APPLIED;
 
 impl Desired {
     pub fn service(&self, name: &str) -> Option<&DesiredService> {
