@@ -18,7 +18,8 @@ pub const NETWORK: &str = "com.docker.compose.network";
 pub const VOLUME: &str = "com.docker.compose.volume";
 pub const REPLACE: &str = "com.docker.compose.replace";
 pub const SLUG: &str = "com.docker.compose.slug";
-/// Which builder made an image (`classic` or BuildKit's `default`).
+/// Which builder made an image: `classic` without BuildKit, `default` for the engine's own
+/// BuildKit, as the reference labels them.
 pub const IMAGE_BUILDER: &str = "com.docker.compose.image.builder";
 
 /// What every label of dockhand's own starts with.

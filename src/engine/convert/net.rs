@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use bollard::models::{EndpointIpamConfig, EndpointSettings, PortBinding, PortMap};
 
 use super::{network_name, non_empty, replicas, string_map, Ctx};
+use crate::containers::names;
 use crate::model::{Service, ServiceNetwork};
 
 /// How the container joins networks: the network mode, the endpoint given at create, and
@@ -97,8 +98,7 @@ pub(super) fn links(ctx: &Ctx) -> Vec<String> {
         for replica in 1..=replicas(target) {
             let name = ctx.container_name(service, replica);
             out.push(format!("{name}:{alias}"));
-            out.push(format!("{name}:{service}-{n}"));
-            out.push(format!("{name}:{project}-{service}-{n}"));
+            out.extend(names::link_aliases(project, service, n).map(|a| format!("{name}:{a}")));
         }
     }
     for link in &ctx.service.external_links {
