@@ -1,5 +1,6 @@
-//! The `com.docker.compose.*` labels: how dockhand and `docker compose` recognise what belongs
-//! to a project.
+//! The label keys: the `com.docker.compose.*` set, how dockhand and `docker compose` recognise
+//! what belongs to a project, and dockhand's own. The sets written on each kind of resource
+//! are made in `containers::names`.
 
 /// What every label compose itself writes starts with.
 pub const PREFIX: &str = "com.docker.compose.";
