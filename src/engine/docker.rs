@@ -483,7 +483,6 @@ fn health(status: &str) -> Option<Health> {
     }
 }
 
-/// The health the engine appends to a container's status text: `Up 3 seconds (health: starting)`.
 /// `Exited (3) 2 seconds ago` → 3; a container that has not exited reports 0, as the engine.
 fn exit_code_in_status(status: &str) -> i64 {
     status
@@ -493,6 +492,7 @@ fn exit_code_in_status(status: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// The health the engine appends to a container's status text: `Up 3 seconds (health: starting)`.
 fn health_in_status(status: &str) -> Option<Health> {
     let inner = status.strip_suffix(')')?.rsplit_once('(')?.1;
     health(inner.strip_prefix("health: ").unwrap_or(inner))

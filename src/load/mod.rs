@@ -1,7 +1,7 @@
 //! The loader: compose files in, a validated, typed project out. Phases, one module each:
-//! discover → yaml → interpolate → validate → canonical → absolute_paths → include → merge → extends
-//! → environment → normalize → profiles → consistency → bind. This module only sequences
-//! them and reads the files they need.
+//! discover → yaml, then per file interpolate → validate → canonical → absolute_paths →
+//! include → extends, then merge → environment → normalize → consistency → profiles → bind.
+//! `session` sequences them and reads the files they need; this module holds the options.
 
 pub mod absolute_paths;
 pub mod bind;

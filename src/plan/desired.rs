@@ -51,7 +51,8 @@ pub struct DesiredService {
     pub stop_timeout: Option<i64>,
     /// The configuration as JSON, kept on the container to explain a later recreate.
     pub applied: String,
-    /// Labels every replica carries (the container number is added per replica).
+    /// Labels every replica carries; its number and the applied configuration are added per
+    /// replica (`containers::names::replica_labels`).
     pub labels: BTreeMap<String, String>,
     /// Labels an image built for it carries: they tell which project may prune it.
     pub image_labels: BTreeMap<String, String>,
