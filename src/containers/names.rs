@@ -77,7 +77,7 @@ pub fn without_project<'a>(project: &str, name: &'a str) -> &'a str {
     name.strip_prefix(project).and_then(|n| n.strip_prefix('-')).unwrap_or(name)
 }
 
-/// A network or volume: its `name:`, or `<project>_<key>`.
+/// A network, volume, secret or config: its `name:`, or `<project>_<key>`.
 pub fn resource(project: &str, key: &str, declared: Option<&str>) -> String {
     declared.map_or_else(|| format!("{project}_{key}"), str::to_string)
 }

@@ -43,7 +43,8 @@ pub(super) fn networking(ctx: &Ctx, links: &[String]) -> Networking {
     }
 }
 
-/// Aliases are the container name, the service name, then the configured ones. The
+/// Aliases are the container name, the service name (not for a one-off unless `run
+/// --use-aliases`), then the configured ones. The
 /// service-level `mac_address` belongs to the first network. A network given with settings
 /// (`front: {}` rather than `- front`) gets an IPAM section even when it is empty, as the
 /// reference sends it; `docker inspect` shows `{}` rather than `null`.
