@@ -89,7 +89,7 @@ pub fn project_filter(project: &str) -> String {
 
 /// Where a project came from, as every container of it records.
 #[derive(Debug, Clone, Copy)]
-pub struct Origin<'a> {
+pub struct ProjectFiles<'a> {
     pub working_dir: &'a std::path::Path,
     pub config_files: &'a [PathBuf],
     pub environment_files: &'a [PathBuf],
@@ -101,7 +101,7 @@ pub fn dependency(service: &str, condition: &str, restart: bool) -> String {
 }
 
 /// What every container of a service carries; `depends_on` as `dependency` writes each.
-pub fn service_labels(project: &str, service: &str, hash: &str, depends_on: &[String], origin: Origin) -> Labels {
+pub fn service_labels(project: &str, service: &str, hash: &str, depends_on: &[String], files: ProjectFiles) -> Labels {
     let join = |paths: &[PathBuf]| paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(",");
     let mut l = Labels::new();
     l.insert(labels::PROJECT.to_string(), project.to_string());
@@ -109,10 +109,10 @@ pub fn service_labels(project: &str, service: &str, hash: &str, depends_on: &[St
     l.insert(labels::ONEOFF.to_string(), NOT_ONE_OFF.to_string());
     l.insert(labels::CONFIG_HASH.to_string(), hash.to_string());
     l.insert(labels::DEPENDS_ON.to_string(), depends_on.join(","));
-    l.insert(labels::WORKING_DIR.to_string(), origin.working_dir.display().to_string());
-    l.insert(labels::CONFIG_FILES.to_string(), join(origin.config_files));
-    if !origin.environment_files.is_empty() {
-        l.insert(labels::ENVIRONMENT_FILE.to_string(), join(origin.environment_files));
+    l.insert(labels::WORKING_DIR.to_string(), files.working_dir.display().to_string());
+    l.insert(labels::CONFIG_FILES.to_string(), join(files.config_files));
+    if !files.environment_files.is_empty() {
+        l.insert(labels::ENVIRONMENT_FILE.to_string(), join(files.environment_files));
     }
     l.insert(labels::VERSION.to_string(), labels::COMPOSE_VERSION.to_string());
     l
@@ -256,16 +256,16 @@ mod tests {
         assert_eq!(without_project("shop", "custom"), "custom");
     }
 
-    fn origin(env: &[PathBuf]) -> Labels {
+    fn web_labels(env: &[PathBuf]) -> Labels {
         let files = [PathBuf::from("/p/compose.yaml"), PathBuf::from("/p/override.yaml")];
-        let o = Origin { working_dir: Path::new("/p"), config_files: &files, environment_files: env };
+        let o = ProjectFiles { working_dir: Path::new("/p"), config_files: &files, environment_files: env };
         let deps = [dependency("db", "service_healthy", true)];
         service_labels("shop", "web", "h", &deps, o)
     }
 
     #[test]
     fn service_labels_tie_a_container_to_its_project_and_files() {
-        let l = origin(&[]);
+        let l = web_labels(&[]);
         assert_eq!(l[labels::PROJECT], "shop");
         assert_eq!(l[labels::SERVICE], "web");
         assert_eq!(l[labels::ONEOFF], "False");
@@ -275,12 +275,12 @@ mod tests {
         assert_eq!(l[labels::CONFIG_FILES], "/p/compose.yaml,/p/override.yaml");
         assert_eq!(l[labels::VERSION], labels::COMPOSE_VERSION);
         assert!(!l.contains_key(labels::ENVIRONMENT_FILE));
-        assert_eq!(origin(&[PathBuf::from("/p/.env")])[labels::ENVIRONMENT_FILE], "/p/.env");
+        assert_eq!(web_labels(&[PathBuf::from("/p/.env")])[labels::ENVIRONMENT_FILE], "/p/.env");
     }
 
     #[test]
     fn replicas_one_offs_and_replacements_differ_only_in_their_own_labels() {
-        let service = origin(&[]);
+        let service = web_labels(&[]);
         let mut replica = replica_labels(&service, 3, "{}");
         assert_eq!(replica[labels::CONTAINER_NUMBER], "3");
         assert_eq!(replica[labels::APPLIED], "{}");

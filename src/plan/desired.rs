@@ -223,7 +223,7 @@ fn service_labels(
 ) -> BTreeMap<String, String> {
     let depends_on: Vec<String> =
         deps.iter().map(|d| names::dependency(&d.service, condition_name(d.condition), d.restart)).collect();
-    let origin = names::Origin {
+    let origin = names::ProjectFiles {
         working_dir: &origin.working_dir,
         config_files: &origin.config_files,
         environment_files: &origin.environment_files,
