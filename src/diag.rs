@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 
-use crate::load::path::YamlPath;
+use crate::load::yaml_path::YamlPath;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {

@@ -9,9 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::task::JoinSet;
 
+use crate::containers::names;
 use crate::engine::docker::DockerEngine;
 use crate::engine::{ContainerEvent, Engine, LogRequest};
-use crate::logprint::{short_name, Printer};
+use crate::logprint::Printer;
 use crate::observe::{ObservedContainer, RunState};
 
 /// Which containers to follow.
@@ -98,7 +99,7 @@ impl Follow {
             .collect();
         chosen.sort_by(|a, b| a.name.cmp(&b.name));
         for c in &chosen {
-            self.printer.register(short_name(&self.project, &c.name), &c.service);
+            self.printer.register(names::without_project(&self.project, &c.name), &c.service);
         }
         for c in chosen {
             self.add(&c.id, &c.name, &c.service, request.clone());
@@ -192,10 +193,10 @@ impl Follow {
         self.active.insert(id.to_string());
         self.since.insert(id.to_string(), now_nanos());
         let engine = self.engine.clone();
-        let lines = self.printer.lines(short_name(&self.project, name), service);
+        let lines = self.printer.lines(names::without_project(&self.project, name), service);
         let ended = Ended {
             id: id.to_string(),
-            name: short_name(&self.project, name).to_string(),
+            name: names::without_project(&self.project, name).to_string(),
             service: service.to_string(),
             exit_code: 0,
             restarting: false,

@@ -1,5 +1,6 @@
-//! The `com.docker.compose.*` labels: how dockhand and `docker compose` recognise what belongs
-//! to a project.
+//! The label keys: the `com.docker.compose.*` set, how dockhand and `docker compose` recognise
+//! what belongs to a project, and dockhand's own. The sets written on each kind of resource
+//! are made in `containers::names`.
 
 /// What every label compose itself writes starts with.
 pub const PREFIX: &str = "com.docker.compose.";
@@ -18,7 +19,8 @@ pub const NETWORK: &str = "com.docker.compose.network";
 pub const VOLUME: &str = "com.docker.compose.volume";
 pub const REPLACE: &str = "com.docker.compose.replace";
 pub const SLUG: &str = "com.docker.compose.slug";
-/// Which builder made an image (`classic` or BuildKit's `default`).
+/// Which builder made an image: `classic` without BuildKit, `default` for the engine's own
+/// BuildKit, as the reference labels them.
 pub const IMAGE_BUILDER: &str = "com.docker.compose.image.builder";
 
 /// What every label of dockhand's own starts with.

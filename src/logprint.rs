@@ -134,11 +134,6 @@ fn write_out(stderr: bool, bytes: &[u8]) {
     };
 }
 
-/// The name a container is shown by: without the `<project>-` prefix when it has one.
-pub fn short_name<'a>(project: &str, name: &'a str) -> &'a str {
-    name.trim_start_matches('/').strip_prefix(project).and_then(|n| n.strip_prefix('-')).unwrap_or(name.trim_start_matches('/'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,11 +156,5 @@ mod tests {
         assert_eq!(p.prefix("web-1", "web"), "web-1  | ");
         let plain = Printer::new(Style { prefix: false, colour: true });
         assert_eq!(plain.prefix("db-1", "db"), "");
-    }
-
-    #[test]
-    fn short_names_drop_the_project() {
-        assert_eq!(short_name("shop", "/shop-web-1"), "web-1");
-        assert_eq!(short_name("shop", "custom"), "custom");
     }
 }

@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use super::engine_session::Session;
 use crate::cli::{Abort, UpCommand};
+use crate::containers::names;
 use crate::engine::{Engine, LogRequest};
 use crate::exec;
 use crate::follow::{Ended, Follow, Selector};
-use crate::logprint::{short_name, Printer};
+use crate::logprint::Printer;
 use crate::observe::RunState;
 use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown;
@@ -45,7 +46,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     let mut names: Vec<&str> = containers
         .iter()
         .filter(|c| selector.matches(&c.service, c.number, c.oneoff))
-        .map(|c| short_name(&s.project.name, &c.name))
+        .map(|c| names::without_project(&s.project.name, &c.name))
         .collect();
     names.sort_unstable();
     outln!("Attaching to {}", names.join(", "));

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cli::{ConfigOptions, ConfigView, Format};
+use crate::containers::names;
 use crate::graph::Graph;
 use crate::load::{self, profiles, Options, Value};
 use crate::model::Project;
@@ -75,7 +76,7 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
             lines(all)
         }
         ConfigView::Images => {
-            lines(p.services.iter().map(|(name, s)| image_name(&p.name, name, s.image.as_deref())))
+            lines(p.services.iter().map(|(name, s)| names::image(&p.name, name, s.image.as_deref())))
         }
         ConfigView::Hash(names) => {
             let all = names.iter().any(|n| n == "*");
@@ -262,11 +263,6 @@ fn start_order(p: &Project) -> Vec<String> {
         p.services.iter().map(|(n, s)| (n.clone(), s.depends_on.keys().cloned().collect::<Vec<_>>())),
     );
     graph.dependencies_first()
-}
-
-/// A service without `image:` gets the name the reference gives its built image.
-pub fn image_name(project: &str, service: &str, image: Option<&str>) -> String {
-    image.map_or_else(|| format!("{project}-{service}"), str::to_string)
 }
 
 fn lines(items: impl IntoIterator<Item = String>) -> String {

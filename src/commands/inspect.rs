@@ -182,7 +182,7 @@ fn event_view(m: crate::engine::EngineEvent) -> EventView {
     let attributes = m
         .attributes
         .into_iter()
-        .filter(|(k, _)| !k.starts_with("com.docker.compose.") && !k.starts_with("dev.dockhand."))
+        .filter(|(k, _)| !k.starts_with(crate::labels::PREFIX) && !k.starts_with(crate::labels::DOCKHAND_PREFIX))
         .collect();
     EventView { time_nano: m.time_nano, kind: m.kind, action: m.action, id: m.id, service, attributes }
 }

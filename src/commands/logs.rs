@@ -9,11 +9,12 @@ use futures_util::StreamExt;
 
 use super::engine_session;
 use crate::cli::LogsCommand;
+use crate::containers::names;
 use crate::engine::docker::DockerEngine;
 use crate::engine::{Engine, LogRequest};
 use crate::follow::{now_nanos, Follow, Selector};
 use crate::load::Options;
-use crate::logprint::{short_name, Printer};
+use crate::logprint::Printer;
 use crate::observe::ObservedContainer;
 use crate::timespec;
 
@@ -70,10 +71,10 @@ async fn print_all(
         containers.iter().filter(|c| selector.matches(&c.service, c.number, c.oneoff)).collect();
     chosen.sort_by(|a, b| a.name.cmp(&b.name));
     for c in &chosen {
-        printer.register(short_name(project, &c.name), &c.service);
+        printer.register(names::without_project(project, &c.name), &c.service);
     }
     for c in chosen {
-        let lines = printer.lines(short_name(project, &c.name), &c.service);
+        let lines = printer.lines(names::without_project(project, &c.name), &c.service);
         let output = lines.output();
         let mut stream = engine.logs(&c.id, request);
         while let Some(item) = stream.next().await {

@@ -9,6 +9,7 @@ use super::exit_code;
 use super::engine_session::{self, Session};
 use super::exec::passthrough;
 use crate::cli::RunCommand;
+use crate::containers::names;
 use crate::engine::docker::Resized;
 use crate::engine::{ContainerSpec, Engine};
 use crate::load::Options;
@@ -125,7 +126,7 @@ fn one_off_files(s: &Session, service: &str) -> Result<Files, Vec<String>> {
 fn spec(s: &Session, cmd: &RunCommand, files: Files) -> Option<ContainerSpec> {
     let desired = s.desired.service(&cmd.service)?;
     let base = s.project.services.get(&cmd.service)?;
-    let one = one_off(&s.project.name, s.project.separator(), base, desired, &cmd.overrides, &slug());
+    let one = one_off(&s.project.name, names::separator(s.project.compatibility), base, desired, &cmd.overrides, &slug());
     let mut project = (*s.project).clone();
     project.services.insert(cmd.service.clone(), one.service);
     Some(ContainerSpec {

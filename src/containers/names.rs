@@ -13,6 +13,10 @@ use crate::labels;
 
 pub type Labels = BTreeMap<String, String>;
 
+/// The values of `com.docker.compose.oneoff`, spelled as Python spelled them in compose v1.
+const ONE_OFF: &str = "True";
+const NOT_ONE_OFF: &str = "False";
+
 /// What joins project, service and number in a container name: `_` with `--compatibility`
 /// (the names of compose v1), `-` otherwise.
 pub fn separator(compatibility: bool) -> char {
@@ -73,7 +77,7 @@ pub fn without_project<'a>(project: &str, name: &'a str) -> &'a str {
     name.strip_prefix(project).and_then(|n| n.strip_prefix('-')).unwrap_or(name)
 }
 
-/// A network or volume: its `name:`, or `<project>_<key>`.
+/// A network, volume, secret or config: its `name:`, or `<project>_<key>`.
 pub fn resource(project: &str, key: &str, declared: Option<&str>) -> String {
     declared.map_or_else(|| format!("{project}_{key}"), str::to_string)
 }
@@ -85,7 +89,7 @@ pub fn project_filter(project: &str) -> String {
 
 /// Where a project came from, as every container of it records.
 #[derive(Debug, Clone, Copy)]
-pub struct Origin<'a> {
+pub struct ProjectFiles<'a> {
     pub working_dir: &'a std::path::Path,
     pub config_files: &'a [PathBuf],
     pub environment_files: &'a [PathBuf],
@@ -97,18 +101,18 @@ pub fn dependency(service: &str, condition: &str, restart: bool) -> String {
 }
 
 /// What every container of a service carries; `depends_on` as `dependency` writes each.
-pub fn service_labels(project: &str, service: &str, hash: &str, depends_on: &[String], origin: Origin) -> Labels {
+pub fn service_labels(project: &str, service: &str, hash: &str, depends_on: &[String], files: ProjectFiles) -> Labels {
     let join = |paths: &[PathBuf]| paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(",");
     let mut l = Labels::new();
     l.insert(labels::PROJECT.to_string(), project.to_string());
     l.insert(labels::SERVICE.to_string(), service.to_string());
-    l.insert(labels::ONEOFF.to_string(), "False".to_string());
+    l.insert(labels::ONEOFF.to_string(), NOT_ONE_OFF.to_string());
     l.insert(labels::CONFIG_HASH.to_string(), hash.to_string());
     l.insert(labels::DEPENDS_ON.to_string(), depends_on.join(","));
-    l.insert(labels::WORKING_DIR.to_string(), origin.working_dir.display().to_string());
-    l.insert(labels::CONFIG_FILES.to_string(), join(origin.config_files));
-    if !origin.environment_files.is_empty() {
-        l.insert(labels::ENVIRONMENT_FILE.to_string(), join(origin.environment_files));
+    l.insert(labels::WORKING_DIR.to_string(), files.working_dir.display().to_string());
+    l.insert(labels::CONFIG_FILES.to_string(), join(files.config_files));
+    if !files.environment_files.is_empty() {
+        l.insert(labels::ENVIRONMENT_FILE.to_string(), join(files.environment_files));
     }
     l.insert(labels::VERSION.to_string(), labels::COMPOSE_VERSION.to_string());
     l
@@ -146,9 +150,14 @@ pub fn one_off_labels(service_labels: &Labels, slug: &str) -> Labels {
     let mut l = service_labels.clone();
     l.remove(labels::CONTAINER_NUMBER);
     l.remove(labels::APPLIED);
-    l.insert(labels::ONEOFF.to_string(), "True".to_string());
+    l.insert(labels::ONEOFF.to_string(), ONE_OFF.to_string());
     l.insert(labels::SLUG.to_string(), slug.to_string());
     l
+}
+
+/// Whether a container's `com.docker.compose.oneoff` label makes it a one-off.
+pub fn is_one_off(value: Option<&str>) -> bool {
+    value == Some(ONE_OFF)
 }
 
 /// What the engine gets for a container: the service's `labels:`, then the planner's, then
@@ -247,16 +256,16 @@ mod tests {
         assert_eq!(without_project("shop", "custom"), "custom");
     }
 
-    fn origin(env: &[PathBuf]) -> Labels {
+    fn web_labels(env: &[PathBuf]) -> Labels {
         let files = [PathBuf::from("/p/compose.yaml"), PathBuf::from("/p/override.yaml")];
-        let o = Origin { working_dir: Path::new("/p"), config_files: &files, environment_files: env };
+        let o = ProjectFiles { working_dir: Path::new("/p"), config_files: &files, environment_files: env };
         let deps = [dependency("db", "service_healthy", true)];
         service_labels("shop", "web", "h", &deps, o)
     }
 
     #[test]
     fn service_labels_tie_a_container_to_its_project_and_files() {
-        let l = origin(&[]);
+        let l = web_labels(&[]);
         assert_eq!(l[labels::PROJECT], "shop");
         assert_eq!(l[labels::SERVICE], "web");
         assert_eq!(l[labels::ONEOFF], "False");
@@ -266,12 +275,12 @@ mod tests {
         assert_eq!(l[labels::CONFIG_FILES], "/p/compose.yaml,/p/override.yaml");
         assert_eq!(l[labels::VERSION], labels::COMPOSE_VERSION);
         assert!(!l.contains_key(labels::ENVIRONMENT_FILE));
-        assert_eq!(origin(&[PathBuf::from("/p/.env")])[labels::ENVIRONMENT_FILE], "/p/.env");
+        assert_eq!(web_labels(&[PathBuf::from("/p/.env")])[labels::ENVIRONMENT_FILE], "/p/.env");
     }
 
     #[test]
     fn replicas_one_offs_and_replacements_differ_only_in_their_own_labels() {
-        let service = origin(&[]);
+        let service = web_labels(&[]);
         let mut replica = replica_labels(&service, 3, "{}");
         assert_eq!(replica[labels::CONTAINER_NUMBER], "3");
         assert_eq!(replica[labels::APPLIED], "{}");
@@ -287,6 +296,8 @@ mod tests {
         assert_eq!(one[labels::SLUG], "slug");
         assert!(!one.contains_key(labels::CONTAINER_NUMBER) && !one.contains_key(labels::APPLIED));
         assert_eq!(config_hash(&Labels::new()), "");
+        assert!(is_one_off(one.get(labels::ONEOFF).map(String::as_str)));
+        assert!(!is_one_off(service.get(labels::ONEOFF).map(String::as_str)) && !is_one_off(None));
     }
 
     #[test]

@@ -22,9 +22,6 @@ use crate::model::Build;
 /// Where build output goes, chunk by chunk as the engine streams it.
 pub type Output = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// The label the reference puts on images built without BuildKit.
-const BUILDER_LABEL: &str = "com.docker.compose.image.builder";
-
 /// The first API version of engines with BuildKit built in (18.09).
 const BUILDKIT_API: (usize, usize) = (1, 39);
 
@@ -202,7 +199,7 @@ pub fn split_tag(reference: &str) -> (&str, Option<&str>) {
 /// known once the context is packed.
 fn options(spec: &BuildSpec, build: &Build) -> std::result::Result<BuildImageOptions, String> {
     let mut labels: HashMap<String, String> = spec.labels.clone().into_iter().collect();
-    labels.insert(BUILDER_LABEL.to_string(), "classic".to_string());
+    labels.insert(crate::labels::IMAGE_BUILDER.to_string(), "classic".to_string());
     let args: HashMap<String, String> = build
         .args
         .iter()

@@ -16,7 +16,7 @@ use bollard::models::{
 };
 
 use super::{ContainerSpec, ResourceSpec};
-use crate::labels;
+use crate::containers::names::{self, ResourceKind};
 use crate::load::Value;
 use crate::model::{Network, Project, Service, Volume};
 
@@ -41,13 +41,9 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     /// The name of replica `number` of another service of the project.
     fn container_name(&self, service: &str, number: u32) -> String {
-        let declared = self
-            .project
-            .services
-            .get(service)
-            .and_then(|s| s.container_name.clone());
-        let sep = self.project.separator();
-        declared.unwrap_or_else(|| format!("{}{sep}{service}{sep}{number}", self.project.name))
+        let declared = self.project.services.get(service).and_then(|s| s.container_name.as_deref());
+        let sep = names::separator(self.project.compatibility);
+        names::container(&self.project.name, sep, service, number, declared)
     }
 
     /// `service:x` names a service's container; the engine knows only `container:<name>`.
@@ -95,7 +91,7 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
         cmd: s.command.clone(),
         entrypoint: s.entrypoint.clone(),
         healthcheck: s.healthcheck.as_ref().map(host::healthcheck),
-        image: Some(image(&spec.project, &spec.service, s)),
+        image: Some(names::image(&spec.project.name, &spec.service, s.image.as_deref())),
         working_dir: s.working_dir.clone(),
         labels: Some(container_labels(spec, s, image_id)),
         stop_signal: s.stop_signal.clone(),
@@ -115,13 +111,6 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
     }
 }
 
-/// A service without `image` runs the image built for it, named after project and service.
-fn image(project: &Project, name: &str, s: &Service) -> String {
-    s.image
-        .clone()
-        .unwrap_or_else(|| format!("{}-{name}", project.name))
-}
-
 /// A variable left without a value is passed by name alone, as the reference does; the engine
 /// keeps it that way.
 fn env(s: &Service) -> Vec<String> {
@@ -135,12 +124,8 @@ fn env(s: &Service) -> Vec<String> {
 }
 
 fn container_labels(spec: &ContainerSpec, s: &Service, image_id: Option<&str>) -> HashMap<String, String> {
-    let mut l: HashMap<String, String> = s.labels.clone().into_iter().collect();
-    l.extend(spec.labels.clone());
-    if let Some(id) = image_id {
-        l.insert(labels::IMAGE.to_string(), id.to_string());
-    }
-    l
+    let own = s.labels.clone().into_iter().collect();
+    names::container_labels(&own, &spec.labels, image_id).into_iter().collect()
 }
 
 /// The endpoint a replica gets on one of its networks, as at create.
@@ -158,16 +143,14 @@ pub fn endpoint(spec: &ContainerSpec, network: &str) -> EndpointSettings {
         .unwrap_or_default()
 }
 
-/// The engine name of a project network: its `name:` or `<project>_<key>`.
+/// The engine name of a project network.
 pub fn network_name(project: &Project, key: &str) -> String {
-    let declared = project.networks.get(key).and_then(|n| n.name.clone());
-    declared.unwrap_or_else(|| format!("{}_{key}", project.name))
+    names::resource(&project.name, key, project.networks.get(key).and_then(|n| n.name.as_deref()))
 }
 
-/// The engine name of a project volume: its `name:` or `<project>_<key>`.
+/// The engine name of a project volume.
 pub fn volume_name(project: &Project, key: &str) -> String {
-    let declared = project.volumes.get(key).and_then(|v| v.name.clone());
-    declared.unwrap_or_else(|| format!("{}_{key}", project.name))
+    names::resource(&project.name, key, project.volumes.get(key).and_then(|v| v.name.as_deref()))
 }
 
 /// The number of containers a service runs when nothing overrides it.
@@ -194,7 +177,7 @@ pub fn network(spec: &ResourceSpec) -> NetworkCreateRequest {
         labels: Some(resource_labels(
             spec,
             &n.labels,
-            labels::NETWORK,
+            ResourceKind::Network,
             crate::hash::resource::network_hash(n, &spec.name),
         )),
         ..Default::default()
@@ -234,28 +217,23 @@ pub fn volume(spec: &ResourceSpec) -> VolumeCreateOptions {
         labels: Some(resource_labels(
             spec,
             &v.labels,
-            labels::VOLUME,
+            ResourceKind::Volume,
             crate::hash::resource::volume_hash(v, &spec.name),
         )),
         ..Default::default()
     }
 }
 
-/// The resource's own labels, then the planner's, then the ones that tie it to the project,
-/// with the config hash the reference checks when it finds the resource.
+/// The resource's own labels, then the planner's, then the project's.
 fn resource_labels(
     spec: &ResourceSpec,
     own: &BTreeMap<String, String>,
-    key_label: &str,
+    kind: ResourceKind,
     hash: String,
 ) -> HashMap<String, String> {
-    let mut l: HashMap<String, String> = own.clone().into_iter().collect();
-    l.extend(spec.labels.clone());
-    l.insert(labels::CONFIG_HASH.to_string(), hash);
-    l.insert(key_label.to_string(), spec.key.clone());
-    l.insert(labels::PROJECT.to_string(), spec.project.name.clone());
-    l.insert(labels::VERSION.to_string(), labels::COMPOSE_VERSION.to_string());
-    l
+    let mut given = own.clone();
+    given.extend(spec.labels.clone());
+    names::resource_labels(&given, kind, &spec.project.name, &spec.key, hash).into_iter().collect()
 }
 
 /// Empty lists are left out of bodies, as the reference leaves them null.

@@ -22,6 +22,7 @@ use super::{
     BuildSpec, ContainerSpec, ContainerStatus, Engine, EngineError, Kind, PsEntry, Publisher, ResourceSpec,
     Result,
 };
+use crate::containers::names;
 use crate::labels;
 use crate::load::Env;
 use crate::model::InjectedFile;
@@ -121,16 +122,12 @@ fn label_filter(labels: Vec<String>) -> HashMap<String, Vec<String>> {
     HashMap::from([("label".to_string(), labels)])
 }
 
-fn project_label(project: &str) -> String {
-    format!("{}={project}", labels::PROJECT)
-}
-
 impl Engine for DockerEngine {
     /// Only containers a compose tool made, which all carry the one-off label: a container
     /// run by hand from an image the project built inherits the image's project label, but
     /// it is not the project's.
     async fn list_containers(&self, project: &str) -> Result<Vec<ObservedContainer>> {
-        let summaries = self.project_containers(vec![project_label(project), labels::ONEOFF.to_string()]).await?;
+        let summaries = self.project_containers(vec![names::project_filter(project), labels::ONEOFF.to_string()]).await?;
         Ok(summaries.into_iter().map(observed).collect())
     }
 
@@ -154,7 +151,7 @@ impl Engine for DockerEngine {
 
     async fn list_volumes(&self, project: &str) -> Result<Vec<ObservedVolume>> {
         let options = ListVolumesOptions {
-            filters: Some(label_filter(vec![project_label(project)])),
+            filters: Some(label_filter(vec![names::project_filter(project)])),
         };
         let volumes = self
             .docker
@@ -197,7 +194,7 @@ impl Engine for DockerEngine {
     }
 
     async fn dangling_images(&self, project: &str) -> Result<Vec<String>> {
-        let mut filters = label_filter(vec![project_label(project)]);
+        let mut filters = label_filter(vec![names::project_filter(project)]);
         filters.insert("dangling".to_string(), vec!["true".to_string()]);
         let options = ListImagesOptions { filters: Some(filters), ..ListImagesOptions::default() };
         let images = self.docker.list_images(Some(options)).await?;
@@ -422,7 +419,7 @@ impl Engine for DockerEngine {
     async fn ps(&self, project: &str) -> Result<Vec<PsEntry>> {
         let made_by_compose = labels::CONFIG_HASH.to_string();
         let summaries = self
-            .project_containers(vec![project_label(project), made_by_compose])
+            .project_containers(vec![names::project_filter(project), made_by_compose])
             .await?;
         // The list alone says it all (health and exit code are in the status text): one
         // inspect per container would cost more than the list itself.
@@ -447,7 +444,7 @@ fn service_image(spec: &ContainerSpec) -> String {
         .services
         .get(&spec.service)
         .and_then(|s| s.image.clone());
-    configured.unwrap_or_else(|| format!("{}-{}", spec.project.name, spec.service))
+    names::image(&spec.project.name, &spec.service, configured.as_deref())
 }
 
 /// The engine pulls every tag of a repository given without one; the CLI means `latest`.
@@ -486,7 +483,6 @@ fn health(status: &str) -> Option<Health> {
     }
 }
 
-/// The health the engine appends to a container's status text: `Up 3 seconds (health: starting)`.
 /// `Exited (3) 2 seconds ago` → 3; a container that has not exited reports 0, as the engine.
 fn exit_code_in_status(status: &str) -> i64 {
     status
@@ -496,6 +492,7 @@ fn exit_code_in_status(status: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// The health the engine appends to a container's status text: `Up 3 seconds (health: starting)`.
 fn health_in_status(status: &str) -> Option<Health> {
     let inner = status.strip_suffix(')')?.rsplit_once('(')?.1;
     health(inner.strip_prefix("health: ").unwrap_or(inner))
@@ -537,7 +534,7 @@ fn observed(s: ContainerSummary) -> ObservedContainer {
             .get(labels::CONTAINER_NUMBER)
             .and_then(|n| n.parse().ok())
             .unwrap_or(0),
-        oneoff: labels.get(labels::ONEOFF).is_some_and(|o| o == "True"),
+        oneoff: names::is_one_off(labels.get(labels::ONEOFF).map(String::as_str)),
         image_id: s.image_id.unwrap_or_default(),
         state: run_state(&s.state.map(|s| s.to_string()).unwrap_or_default()),
         health: health_in_status(&status),

@@ -1,5 +1,7 @@
 //! Everything that talks to the Docker Engine. bollard is used in this module and nowhere
-//! else; the rest of dockhand sees the `Engine` trait and plain types.
+//! else; the rest of dockhand sees plain types, and the `Engine` trait except for the
+//! streams and queries of `docker/streams.rs` and `docker/queries.rs` (logs, events, exec,
+//! attach, archives, `top`, `ls`, `images`), which commands call on `DockerEngine` itself.
 
 pub mod build;
 pub mod buildkit;
@@ -32,7 +34,8 @@ pub struct ContainerSpec {
     pub labels: BTreeMap<String, String>,
     /// Anonymous volumes of the container being replaced, by mount target.
     pub anonymous_volumes: BTreeMap<String, String>,
-    /// `--use-aliases`-style extra aliases are not needed for `up`; one-offs set this false.
+    /// The service's name as a network alias: every replica of `up` has it, a one-off only
+    /// with `run --use-aliases`.
     pub service_aliases: bool,
     /// A one-off attached to the user's input: the container's input closes when theirs does.
     pub stdin_once: bool,

@@ -561,7 +561,7 @@ async fn created_containers_carry_the_service_labels_their_number_and_the_applie
     let spec = fake.created.lock().unwrap()[0].clone();
     let web = c.desired.service("web").unwrap();
     assert_eq!(spec.labels[labels::CONTAINER_NUMBER], "1");
-    assert_eq!(spec.labels[APPLIED_LABEL], web.applied);
+    assert_eq!(spec.labels[labels::APPLIED], web.applied);
     assert_eq!(spec.labels[labels::CONFIG_HASH], web.hash);
     assert_eq!(spec.labels[labels::SERVICE], "web");
     assert!(spec.anonymous_volumes.is_empty());

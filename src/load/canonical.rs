@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::diag::Problem;
-use crate::load::path::YamlPath;
+use crate::load::yaml_path::YamlPath;
 use crate::load::{merge, units, Mapping, Value};
 
 mod model;

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::Problem;
-use crate::load::path::YamlPath;
-use crate::load::paths::clean;
+use crate::load::yaml_path::YamlPath;
+use crate::load::absolute_paths::clean;
 
 pub const DEFAULT_FILES: [&str; 4] =
     ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];

@@ -1,8 +1,9 @@
 //! The loader: compose files in, a validated, typed project out. Phases, one module each:
-//! discover → yaml → interpolate → validate → canonical → paths → include → merge → extends
-//! → environment → normalize → profiles → consistency → bind. This module only sequences
-//! them and reads the files they need.
+//! discover → yaml, then per file interpolate → validate → canonical → absolute_paths →
+//! include → extends, then merge → environment → normalize → consistency → profiles → bind.
+//! `session` sequences them and reads the files they need; this module holds the options.
 
+pub mod absolute_paths;
 pub mod bind;
 pub mod cli_specs;
 pub mod canonical;
@@ -16,14 +17,13 @@ pub mod include;
 pub mod interpolate;
 pub mod merge;
 pub mod normalize;
-pub mod path;
-pub mod paths;
 pub mod profiles;
 mod session;
 pub mod spec;
 pub mod units;
 pub mod validate;
 pub mod yaml;
+pub mod yaml_path;
 
 use std::path::PathBuf;
 

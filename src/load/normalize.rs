@@ -3,6 +3,7 @@
 //!
 //! Works on the canonical long form and is idempotent. It only fills in and rewrites; checks
 //! that reject a project live in `consistency`.
+use crate::containers::names;
 use crate::load::{Env, Mapping, Value};
 
 /// Top-level resources whose `name` gets the project prefix.
@@ -69,7 +70,7 @@ fn name_resources(defs: &mut Mapping, project_name: &str) {
             let name = if is_true(m.get("external")) {
                 key.clone()
             } else {
-                format!("{project_name}_{key}")
+                names::resource(project_name, &key, None)
             };
             insert_first(m, "name", Value::String(name));
         }
@@ -253,7 +254,7 @@ fn add_default_network(project: &mut Value, project_name: &str) {
     };
     if !networks.contains_key("default") {
         let mut def = Mapping::new();
-        def.insert("name".into(), Value::String(format!("{project_name}_default")));
+        def.insert("name".into(), Value::String(names::resource(project_name, "default", None)));
         insert_first(networks, "default", Value::Mapping(def));
     }
 }

@@ -11,9 +11,9 @@ use super::environment;
 use super::extends::{self, FileSource};
 use super::files::{Disk, Files};
 use super::include::{self, IncludeSpec, ProjectSource};
-use super::path::YamlPath;
+use super::yaml_path::YamlPath;
 use super::yaml::{self, Parsed, SpanIndex};
-use super::{bind, canonical, consistency, interpolate, merge, normalize, paths, profiles, validate};
+use super::{absolute_paths, bind, canonical, consistency, interpolate, merge, normalize, profiles, validate};
 use super::{Env, Options, Value};
 use crate::diag::{Location, Problem, Rendered};
 use crate::model::Project;
@@ -66,7 +66,7 @@ struct Layer {
     overrides: Vec<YamlPath>,
 }
 
-struct Session<'o> {
+struct Loader<'o> {
     opts: &'o Options,
     files: &'o dyn Files,
     sources: IndexMap<PathBuf, Source>,
@@ -85,7 +85,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Failure> {
 
 /// `load`, reading every file (compose files, `.env`, `env_file`) from `fs`.
 pub fn load_from(opts: &Options, fs: &dyn Files) -> Result<Loaded, Failure> {
-    let mut s = Session::new(opts, fs);
+    let mut s = Loader::new(opts, fs);
     match s.run() {
         Some((mut project, files, project_dir)) if !s.has_errors() => {
             project.compatibility = opts.compatibility || crate::cli::env_flag(&s.env, "COMPOSE_COMPATIBILITY");
@@ -108,7 +108,7 @@ pub fn load_model(opts: &Options) -> Result<LoadedModel, Failure> {
 /// `load_model`, reading every file from `fs`.
 pub fn load_model_from(opts: &Options, fs: &dyn Files) -> Result<LoadedModel, Failure> {
     let opts = Options { interpolate: false, ..opts.clone() };
-    let mut s = Session::new(&opts, fs);
+    let mut s = Loader::new(&opts, fs);
     match s.merged() {
         Some((merged, name, _, project_dir)) if !s.has_errors() => {
             let model = s.finish_model(merged, &name, &project_dir);
@@ -118,9 +118,9 @@ pub fn load_model_from(opts: &Options, fs: &dyn Files) -> Result<LoadedModel, Fa
     }
 }
 
-impl<'o> Session<'o> {
+impl<'o> Loader<'o> {
     fn new(opts: &'o Options, files: &'o dyn Files) -> Self {
-        Session {
+        Loader {
             opts,
             files,
             sources: IndexMap::new(),
@@ -255,11 +255,11 @@ impl<'o> Session<'o> {
             normalize::normalize(&mut merged, name, &env);
             if opts.resolve_paths {
                 // Normalisation adds defaults such as `build.context: .`, relative to the project.
-                paths::resolve(&mut merged, project_dir, opts.home.as_deref());
+                absolute_paths::resolve(&mut merged, project_dir, opts.home.as_deref());
             }
         } else if opts.resolve_paths {
             // The reference resolves a missing build context with the paths, not the defaults.
-            paths::default_build_context(&mut merged, project_dir);
+            absolute_paths::default_build_context(&mut merged, project_dir);
         }
         // Checked before profiles remove services: an optional dependency on a disabled
         // service is not an undefined one.
@@ -302,7 +302,7 @@ impl<'o> Session<'o> {
         if opts.normalize {
             normalize::normalize(&mut merged, name, &self.env);
             if opts.resolve_paths {
-                paths::resolve(&mut merged, project_dir, opts.home.as_deref());
+                absolute_paths::resolve(&mut merged, project_dir, opts.home.as_deref());
             }
         }
         if let Value::Mapping(m) = &mut merged {
@@ -379,7 +379,7 @@ impl<'o> Session<'o> {
         };
         self.problems.extend(problems.into_iter().map(|p| located_in(p, file)));
         if opts.resolve_paths {
-            paths::resolve(&mut value, base_dir, opts.home.as_deref());
+            absolute_paths::resolve(&mut value, base_dir, opts.home.as_deref());
         }
         Some(Layer { value, resets: parsed.resets, overrides: parsed.overrides })
     }
@@ -498,7 +498,7 @@ fn display_name(file: &Path, wd: &Path) -> String {
     file.strip_prefix(wd).unwrap_or(file).display().to_string()
 }
 
-impl FileSource for Session<'_> {
+impl FileSource for Loader<'_> {
     fn load(&mut self, path: &Path) -> Result<Value, Vec<Problem>> {
         let base = path.parent().map_or_else(|| self.opts.working_dir.clone(), Path::to_path_buf);
         let env = self.env.clone();
@@ -508,14 +508,14 @@ impl FileSource for Session<'_> {
         if !self.opts.resolve_paths {
             let rel = base.strip_prefix(&self.project_dir).unwrap_or(&base);
             if !rel.as_os_str().is_empty() {
-                paths::resolve(&mut value, rel, None);
+                absolute_paths::resolve(&mut value, rel, None);
             }
         }
         Ok(value)
     }
 }
 
-impl ProjectSource for Session<'_> {
+impl ProjectSource for Loader<'_> {
     fn load_included(&mut self, spec: &IncludeSpec, chain: &[PathBuf]) -> Result<Value, Vec<Problem>> {
         let first = spec.paths.first().cloned().unwrap_or_default();
         let dir = spec
@@ -537,7 +537,7 @@ impl ProjectSource for Session<'_> {
             merged = Some(merge_layer(merged, layer));
         }
         let mut merged = merged.unwrap_or(Value::Null);
-        paths::default_build_context(&mut merged, &dir);
+        absolute_paths::default_build_context(&mut merged, &dir);
         Ok(merged)
     }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::diag::Problem;
-use crate::load::path::{Trail, YamlPath};
+use crate::load::yaml_path::{Trail, YamlPath};
 use crate::load::spec::{self, Check, Obj, Shape};
 use crate::load::units;
 use crate::load::yaml::key_str;

@@ -92,15 +92,6 @@ where
 
 impl Project {
     /// The project as `config --format json` prints it: extensions below the top level dropped.
-    /// What joins the project, service and number in a container name.
-    pub fn separator(&self) -> char {
-        if self.compatibility {
-            '_'
-        } else {
-            '-'
-        }
-    }
-
     pub fn json_view(&self) -> Project {
         let mut p = self.clone();
         json::strip_nested_extensions(&mut p);

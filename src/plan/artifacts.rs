@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::desired::Desired;
 use super::{Op, Plan};
+use crate::containers::names;
 
 fn chosen<'a>(desired: &'a Desired, services: &'a [String]) -> impl Iterator<Item = &'a super::desired::DesiredService> + 'a {
     desired.services.iter().filter(move |s| services.is_empty() || services.contains(&s.name))
@@ -40,7 +41,7 @@ pub fn prune(dangling: &[String], built: &BTreeSet<String>) -> Plan {
 pub fn pulls(desired: &Desired, present: &BTreeSet<String>, services: &[String], missing_only: bool) -> Plan {
     let mut plan = Plan::default();
     let mut seen = BTreeSet::new();
-    for s in chosen(desired, services).filter(|s| !s.has_build || s.image != format!("{}-{}", desired.project, s.name)) {
+    for s in chosen(desired, services).filter(|s| !s.has_build || !names::is_default_image(&desired.project, &s.name, &s.image)) {
         if (missing_only && present.contains(&s.image)) || !seen.insert(s.image.as_str()) {
             continue;
         }

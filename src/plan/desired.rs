@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::containers::names;
 use crate::graph::Graph;
-use crate::labels;
 use crate::hash::resource;
 use crate::model::{Condition, InjectedFile, Network, Project, Service, Volume};
 
@@ -51,7 +51,8 @@ pub struct DesiredService {
     pub stop_timeout: Option<i64>,
     /// The configuration as JSON, kept on the container to explain a later recreate.
     pub applied: String,
-    /// Labels every replica carries (the container number is added per replica).
+    /// Labels every replica carries; its number and the applied configuration are added per
+    /// replica (`containers::names::replica_labels`).
     pub labels: BTreeMap<String, String>,
     /// Labels an image built for it carries: they tell which project may prune it.
     pub image_labels: BTreeMap<String, String>,
@@ -109,9 +110,6 @@ pub struct Desired {
     pub known_services: BTreeSet<String>,
 }
 
-/// dockhand's own label: the applied configuration, for field-level recreate reasons.
-pub const APPLIED_LABEL: &str = crate::labels::APPLIED;
-
 impl Desired {
     pub fn service(&self, name: &str) -> Option<&DesiredService> {
         self.services.iter().find(|s| s.name == name)
@@ -119,8 +117,7 @@ impl Desired {
 
     /// The container name of one replica.
     pub fn container_name(&self, s: &DesiredService, number: u32) -> String {
-        let sep = self.separator;
-        s.container_name.clone().unwrap_or_else(|| format!("{}{sep}{}{sep}{number}", self.project, s.name))
+        names::container(&self.project, self.separator, &s.name, number, s.container_name.as_deref())
     }
 
     /// The container another service shares with: the first of the service's by name, as
@@ -143,7 +140,7 @@ pub fn desired(project: &Project, origin: &Origin, scale: &BTreeMap<String, u32>
     known_services.extend(origin.disabled_services.iter().cloned());
     Desired {
         project: project.name.clone(),
-        separator: project.separator(),
+        separator: names::separator(project.compatibility),
         networks: project.networks.iter().map(|(k, n)| network(&project.name, k, n)).collect(),
         volumes: project.volumes.iter().map(|(k, v)| volume(&project.name, k, v)).collect(),
         services,
@@ -152,24 +149,20 @@ pub fn desired(project: &Project, origin: &Origin, scale: &BTreeMap<String, u32>
 }
 
 fn network(project: &str, key: &str, n: &Network) -> DesiredResource {
-    let name = engine_name(project, key, n.name.as_deref());
+    let name = names::resource(project, key, n.name.as_deref());
     let hash = resource::network_hash(n, &name);
     DesiredResource { key: key.to_string(), name, external: n.external, hash, network: Some(n.clone()) }
 }
 
 fn volume(project: &str, key: &str, v: &Volume) -> DesiredResource {
-    let name = engine_name(project, key, v.name.as_deref());
+    let name = names::resource(project, key, v.name.as_deref());
     let hash = resource::volume_hash(v, &name);
     DesiredResource { key: key.to_string(), name, external: v.external, hash, network: None }
 }
 
-fn engine_name(project: &str, key: &str, declared: Option<&str>) -> String {
-    declared.map_or_else(|| format!("{project}_{key}"), str::to_string)
-}
-
 fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: Option<u32>) -> DesiredService {
     let replicas = scale.unwrap_or_else(|| replicas(s));
-    let image = s.image.clone().unwrap_or_else(|| format!("{}-{name}", project.name));
+    let image = names::image(&project.name, name, s.image.as_deref());
     let depends_on: Vec<Dependency> = s
         .depends_on
         .iter()
@@ -228,33 +221,19 @@ fn service_labels(
     hash: &str,
     deps: &[Dependency],
 ) -> BTreeMap<String, String> {
-    let join = |paths: &[PathBuf]| paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(",");
     let depends_on: Vec<String> =
-        deps.iter().map(|d| format!("{}:{}:{}", d.service, condition_name(d.condition), d.restart)).collect();
-    let mut l = BTreeMap::new();
-    l.insert(labels::PROJECT.to_string(), project.name.clone());
-    l.insert(labels::SERVICE.to_string(), name.to_string());
-    l.insert(labels::ONEOFF.to_string(), "False".to_string());
-    l.insert(labels::CONFIG_HASH.to_string(), hash.to_string());
-    l.insert(labels::DEPENDS_ON.to_string(), depends_on.join(","));
-    l.insert(labels::WORKING_DIR.to_string(), origin.working_dir.display().to_string());
-    l.insert(labels::CONFIG_FILES.to_string(), join(&origin.config_files));
-    if !origin.environment_files.is_empty() {
-        l.insert(labels::ENVIRONMENT_FILE.to_string(), join(&origin.environment_files));
-    }
-    l.insert(labels::VERSION.to_string(), crate::labels::COMPOSE_VERSION.to_string());
-    l
+        deps.iter().map(|d| names::dependency(&d.service, condition_name(d.condition), d.restart)).collect();
+    let origin = names::ProjectFiles {
+        working_dir: &origin.working_dir,
+        config_files: &origin.config_files,
+        environment_files: &origin.environment_files,
+    };
+    names::service_labels(&project.name, name, hash, &depends_on, origin)
 }
 
-/// As the reference's BuildKit builds label them: `build.labels`, then the project, the
-/// service and the compose version. Images of identical builds in two projects thus differ,
-/// and a project's unused images can be told from everyone else's.
 fn image_labels(project: &Project, name: &str, s: &Service) -> BTreeMap<String, String> {
-    let mut l: BTreeMap<String, String> = s.build.as_ref().map(|b| b.labels.clone().into_iter().collect()).unwrap_or_default();
-    l.insert(labels::VERSION.to_string(), crate::labels::COMPOSE_VERSION.to_string());
-    l.insert(labels::PROJECT.to_string(), project.name.clone());
-    l.insert(labels::SERVICE.to_string(), name.to_string());
-    l
+    let build_labels = s.build.as_ref().map(|b| b.labels.clone().into_iter().collect()).unwrap_or_default();
+    names::image_labels(&project.name, name, &build_labels)
 }
 
 pub fn condition_name(c: Condition) -> &'static str {

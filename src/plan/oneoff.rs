@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::desired::{DesiredService, APPLIED_LABEL};
-use crate::labels;
+use super::desired::DesiredService;
+use crate::containers::names;
 use crate::model::{Port, Service, ServiceVolume};
 
 /// What `run` changes of the service.
@@ -71,19 +71,14 @@ pub fn one_off(project: &str, sep: char, base: &Service, desired: &DesiredServic
         d
     });
     s.container_name = None;
-    let short: String = slug.chars().take(12).collect();
-    let name = o.name.clone().unwrap_or_else(|| format!("{project}{sep}{}{sep}run{sep}{short}", desired.name));
-    let mut labels = desired.labels.clone();
-    labels.remove(labels::CONTAINER_NUMBER);
-    labels.remove(APPLIED_LABEL);
-    labels.insert(labels::ONEOFF.to_string(), "True".to_string());
-    labels.insert(labels::SLUG.to_string(), slug.to_string());
-    OneOff { service: s, name, labels }
+    let name = names::one_off(project, sep, &desired.name, slug, o.name.as_deref());
+    OneOff { service: s, name, labels: names::one_off_labels(&desired.labels, slug) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labels;
 
     fn desired() -> DesiredService {
         DesiredService {

@@ -5,9 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::desired::{condition_name, Desired, DesiredResource, DesiredService, Files, PullPolicy, APPLIED_LABEL};
+use super::desired::{condition_name, Desired, DesiredResource, DesiredService, Files, PullPolicy};
 use super::diff;
 use super::{ActionId, Op, Plan, Replicas};
+use crate::containers::names;
 use crate::labels;
 use crate::model::Condition;
 use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
@@ -491,7 +492,7 @@ impl<'a> Reconciler<'a> {
     /// needs new containers), their dependencies follow `--always-recreate-deps`, and both
     /// are recreated when their configuration or image changed.
     fn recreate_reason(&self, s: &DesiredService, c: &ObservedContainer, name: &str) -> Option<String> {
-        if is_set_aside(&c.name, name) {
+        if names::is_set_aside(&c.name, name) {
             return Some(format!("finishing an interrupted recreate (the container is named {})", c.name));
         }
         if self.opts.no_recreate {
@@ -511,7 +512,7 @@ impl<'a> Reconciler<'a> {
             return Some(format!("it shares {d}'s namespaces or volumes, and {d} gets a new container"));
         }
         if c.label(labels::CONFIG_HASH) != Some(self.expected_hash(s).as_str()) {
-            return Some(match c.label(APPLIED_LABEL).map(|old| diff::changes(old, &s.applied)) {
+            return Some(match c.label(labels::APPLIED).map(|old| diff::changes(old, &s.applied)) {
                 Some(changes) if !changes.is_empty() => diff::summary(&changes),
                 Some(_) if s.shares.is_some() => {
                     "a container it shares namespaces or volumes with was replaced".to_string()
@@ -679,14 +680,6 @@ fn pick_replicas<'c>(existing: &[&'c ObservedContainer], name_of: impl Fn(u32) -
         }
     }
     kept
-}
-
-/// The name a recreate gives the old container while the new one is made:
-/// `<first 12 of its id>_<name>`.
-fn is_set_aside(actual: &str, wanted: &str) -> bool {
-    actual.split_once('_').is_some_and(|(prefix, rest)| {
-        rest == wanted && prefix.len() == 12 && prefix.bytes().all(|b| b.is_ascii_hexdigit())
-    })
 }
 
 pub fn state_name(s: RunState) -> &'static str {

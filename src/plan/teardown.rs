@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::Desired;
 use super::{ActionId, Op, Plan};
+use crate::containers::names;
 use crate::labels;
 use crate::observe::{Observed, ObservedContainer};
 
@@ -55,7 +56,7 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
         let images: BTreeSet<&str> = d
             .services
             .iter()
-            .filter(|s| which == RemoveImages::All || s.image == format!("{}-{}", d.project, s.name))
+            .filter(|s| which == RemoveImages::All || names::is_default_image(&d.project, &s.name, &s.image))
             .map(|s| s.image.as_str())
             .collect();
         for image in images {

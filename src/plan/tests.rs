@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::desired::{desired, Desired, Origin, APPLIED_LABEL};
+use super::desired::{desired, Desired, Origin};
 use super::reconcile::{containers, images, UpOptions};
 use super::teardown::{stop, teardown, DownOptions};
 use super::{Op, Plan};
+use crate::containers::names;
 use crate::labels;
 use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
 
@@ -37,12 +38,10 @@ fn running(d: &Desired) -> Observed {
     for s in &d.services {
         o.images.insert(s.image.clone(), "sha256:img".into());
         for n in 1..=s.replicas {
-            let mut labels = s.labels.clone();
-            labels.insert(APPLIED_LABEL.into(), s.applied.clone());
-            labels.insert(labels::CONTAINER_NUMBER.into(), n.to_string());
+            let mut labels = names::replica_labels(&s.labels, n, &s.applied);
             let shared = s.shares.iter().flat_map(|sh| &sh.services);
             let ids = shared.filter_map(|x| Some((x.clone(), format!("id-{}", d.shared_container(x)?)))).collect();
-            labels.insert(labels::CONFIG_HASH.into(), s.hash_with(&ids));
+            names::set_config_hash(&mut labels, s.hash_with(&ids));
             let mut c = container(&s.name, n, &d.container_name(s, n), labels);
             c.networks = s.networks.iter().filter_map(network_name).collect();
             o.containers.push(c);
@@ -156,7 +155,7 @@ fn container_made_by_another_tool_is_recreated_once_with_the_reason() {
     let d = project(STACK);
     let mut o = running(&d);
     for c in &mut o.containers {
-        c.labels.remove(APPLIED_LABEL);
+        c.labels.remove(labels::APPLIED);
         c.labels.insert(labels::CONFIG_HASH.into(), "other".into());
     }
     let plan = containers(&d, &o, &UpOptions::default()).unwrap();

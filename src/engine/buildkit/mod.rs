@@ -27,10 +27,6 @@ use super::{BuildSpec, EngineError, Kind, Result};
 use crate::load::Env;
 use crate::model::Build;
 
-/// The label the reference puts on built images: the builder's name, `default` for the
-/// engine's own BuildKit.
-const BUILDER_LABEL: &str = "com.docker.compose.image.builder";
-
 /// What a BuildKit build needs besides the engine client.
 #[derive(Clone)]
 pub struct Setup {
@@ -217,7 +213,7 @@ fn query(
         .collect();
     add("buildargs", json(&args));
     let mut labels = spec.labels.clone();
-    labels.insert(BUILDER_LABEL.to_string(), "default".to_string());
+    labels.insert(crate::labels::IMAGE_BUILDER.to_string(), "default".to_string());
     add("labels", json(&labels));
     for (host, ips) in &build.extra_hosts.0 {
         for ip in ips {

@@ -62,7 +62,7 @@ services:
     assert_eq!(values(&q, "buildargs"), [r#"{"A":"1"}"#]);
     let labels: BTreeMap<String, String> = serde_json::from_str(values(&q, "labels")[0]).unwrap();
     assert_eq!(labels["l"], "v");
-    assert_eq!(labels[BUILDER_LABEL], "default");
+    assert_eq!(labels[crate::labels::IMAGE_BUILDER], "default");
     assert_eq!(values(&q, "extrahosts"), ["one:10.0.0.1", "two:10.0.0.2"]);
     assert_eq!(values(&q, "networkmode"), ["host"]);
     assert_eq!(values(&q, "shmsize"), ["134217728"]);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use bollard::models::{EndpointIpamConfig, EndpointSettings, PortBinding, PortMap};
 
 use super::{network_name, non_empty, replicas, string_map, Ctx};
+use crate::containers::names;
 use crate::model::{Service, ServiceNetwork};
 
 /// How the container joins networks: the network mode, the endpoint given at create, and
@@ -42,7 +43,8 @@ pub(super) fn networking(ctx: &Ctx, links: &[String]) -> Networking {
     }
 }
 
-/// Aliases are the container name, the service name, then the configured ones. The
+/// Aliases are the container name, the service name (not for a one-off unless `run
+/// --use-aliases`), then the configured ones. The
 /// service-level `mac_address` belongs to the first network. A network given with settings
 /// (`front: {}` rather than `- front`) gets an IPAM section even when it is empty, as the
 /// reference sends it; `docker inspect` shows `{}` rather than `null`.
@@ -97,8 +99,7 @@ pub(super) fn links(ctx: &Ctx) -> Vec<String> {
         for replica in 1..=replicas(target) {
             let name = ctx.container_name(service, replica);
             out.push(format!("{name}:{alias}"));
-            out.push(format!("{name}:{service}-{n}"));
-            out.push(format!("{name}:{project}-{service}-{n}"));
+            out.extend(names::link_aliases(project, service, n).map(|a| format!("{name}:{a}")));
         }
     }
     for link in &ctx.service.external_links {

@@ -11,7 +11,8 @@ use bollard::container::LogOutput;
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWriteExt};
 
-use super::{label_filter, project_label, DockerEngine};
+use super::{label_filter, DockerEngine};
+use crate::containers::names;
 use crate::engine::{
     ContainerEvent, EngineError, EngineEvent, ExecSpec, LogChunk, LogRequest, Output, Result, Top,
 };
@@ -39,7 +40,7 @@ impl DockerEngine {
 
     /// The project's container events as the engine words them (`dockhand events`).
     pub fn raw_events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
-        let mut filters = label_filter(vec![project_label(project)]);
+        let mut filters = label_filter(vec![names::project_filter(project)]);
         filters.insert("type".to_string(), vec!["container".to_string()]);
         let options = EventsOptions { since: since.map(|s| s.to_string()), until: None, filters: Some(filters) };
         self.docker
@@ -269,7 +270,7 @@ fn container_event(e: EngineEvent) -> ContainerEvent {
         name: attr("name").cloned().unwrap_or_default(),
         service: attr(labels::SERVICE).cloned().unwrap_or_default(),
         number: attr(labels::CONTAINER_NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
-        oneoff: attr(labels::ONEOFF).is_some_and(|v| v == "True"),
+        oneoff: names::is_one_off(attr(labels::ONEOFF).map(String::as_str)),
         exit_code: attr("exitCode").and_then(|c| c.parse().ok()),
         id: e.id,
         action: e.action,

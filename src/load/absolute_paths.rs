@@ -180,7 +180,6 @@ impl Resolver<'_> {
     }
 }
 
-/// Lexical clean-up like Go's `filepath.Clean`: the reference prints `/a/up`, not `/a/b/../up`.
 /// An included project builds from its own directory when `build` names no context: that
 /// default must be set before its services join the including project, whose directory differs.
 pub fn default_build_context(project: &mut Value, dir: &Path) {
@@ -194,6 +193,7 @@ pub fn default_build_context(project: &mut Value, dir: &Path) {
     }
 }
 
+/// Lexical clean-up like Go's `filepath.Clean`: the reference prints `/a/up`, not `/a/b/../up`.
 pub(crate) fn clean(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
