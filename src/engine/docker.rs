@@ -260,10 +260,23 @@ impl Engine for DockerEngine {
         Err(EngineError::new(Kind::NameInUse, created.warning).context(doing()))
     }
 
+    /// The endpoints of removed containers are normally released within the retries. Past
+    /// them, endpoints the engine still lists without their container (stale: the container is
+    /// gone) are dropped, and only those: a live container attached from elsewhere stays, and
+    /// the network with it ("in use", as the reference says). None listed means the engine
+    /// miscounted (see `network::MISCOUNTED`): a failure, as the reference's, but explained.
     async fn remove_network(&self, name: &str) -> Result<()> {
-        retrying(Call::RemoveNetwork, BACKOFF, || async { Ok(self.docker.remove_network(name).await?) })
-            .await
-            .map_err(|e| e.context(format!("removing network {name}")))
+        let remove = || async { Ok(self.docker.remove_network(name).await?) };
+        let result = match retrying(Call::RemoveNetwork, BACKOFF, remove).await {
+            Err(e) if network::endpoints_held(&e) => match self.drop_stale_endpoints(name).await? {
+                Attached::Gone => Ok(()),
+                Attached::Stale(0) => Err(e),
+                Attached::Stale(_) => retrying(Call::RemoveNetwork, BACKOFF, remove).await,
+                Attached::Nothing => Err(EngineError::new(Kind::Other, format!("{}: {}", e.message, network::MISCOUNTED))),
+            },
+            other => other,
+        };
+        result.map_err(|e| e.context(format!("removing network {name}")))
     }
 
     async fn create_volume(&self, spec: &ResourceSpec) -> Result<()> {
@@ -426,6 +439,43 @@ impl Engine for DockerEngine {
         let mut entries: Vec<PsEntry> = summaries.into_iter().map(ps_entry).collect();
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(entries)
+    }
+}
+
+/// What a network that cannot be removed still has attached, once stale endpoints went.
+enum Attached {
+    /// The network went meanwhile.
+    Gone,
+    /// Nothing at all: the engine's count of endpoints is off.
+    Nothing,
+    /// This many stale endpoints were dropped (live containers may be attached besides).
+    Stale(usize),
+}
+
+impl DockerEngine {
+    /// Force-disconnects from the network `name` the endpoints whose container is gone, by
+    /// endpoint name (the engine finds those by name when no container has it).
+    async fn drop_stale_endpoints(&self, name: &str) -> Result<Attached> {
+        let found = self.docker.inspect_network(name, None::<bollard::query_parameters::InspectNetworkOptions>).await;
+        let attached = match found.map_err(EngineError::from) {
+            Ok(n) => network::endpoints(n),
+            Err(e) if e.is_not_found() => return Ok(Attached::Gone),
+            Err(e) => return Err(e),
+        };
+        if attached.is_empty() {
+            return Ok(Attached::Nothing);
+        }
+        let mut dropped = 0;
+        for endpoint in attached {
+            let gone = match &endpoint.container {
+                Some(id) => !exists(self.inspect(id).await)?,
+                None => true,
+            };
+            if gone && self.disconnect_network(name, &endpoint.name).await.is_ok() {
+                dropped += 1;
+            }
+        }
+        Ok(Attached::Stale(dropped))
     }
 }
 
