@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::engine_session::Session;
 use crate::cli::{Abort, UpCommand};
-use crate::engine::{Engine, LogRequest};
-use crate::exec;
+use crate::engine::{ContainerIo, Engine, LogRequest};
+use crate::exec::{self, CancellationSignal};
 use crate::follow::{Ended, Follow, Selector};
 use crate::logprint::{short_name, Printer};
 use crate::observe::RunState;
@@ -50,7 +50,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     names.sort_unstable();
     outln!("Attaching to {}", names.join(", "));
     follow.add_existing(&containers, &LogRequest { since: Some(started), ..request });
-    let end = watch(&mut follow, s, cmd).await;
+    let end = watch(&mut follow, s.engine.as_ref(), &s.project.name, cmd, &s.interrupted()).await;
     match end {
         End::AllExited => ExitCode::SUCCESS,
         End::EngineLost => {
@@ -78,14 +78,19 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     }
 }
 
-async fn watch(follow: &mut Follow, s: &Session, cmd: &UpCommand) -> End {
+async fn watch<E: Engine + ContainerIo>(
+    follow: &mut Follow<E>,
+    engine: &E,
+    project: &str,
+    cmd: &UpCommand,
+    interrupted: &CancellationSignal,
+) -> End {
     let opts = &cmd.attach;
-    let interrupted = s.interrupted();
     loop {
         tokio::select! {
             () = interrupted.cancelled() => return End::Interrupted,
             ended = follow.next() => {
-                if !s.engine.answers().await {
+                if !engine.answers().await {
                     return End::EngineLost;
                 }
                 let Some(ended) = ended else { return End::AllExited };
@@ -101,7 +106,7 @@ async fn watch(follow: &mut Follow, s: &Session, cmd: &UpCommand) -> End {
                 if abort {
                     return End::Abort(ended);
                 }
-                if named_services_exited(s, &cmd.services).await {
+                if named_services_exited(engine, project, &cmd.services).await {
                     return End::AllExited;
                 }
             }
@@ -111,11 +116,11 @@ async fn watch(follow: &mut Follow, s: &Session, cmd: &UpCommand) -> End {
 
 /// Like the reference, `up SERVICE…` returns once the services named have exited, whatever
 /// the dependencies attached with them still do; they are left running.
-async fn named_services_exited(s: &Session, named: &[String]) -> bool {
+async fn named_services_exited<E: Engine>(engine: &E, project: &str, named: &[String]) -> bool {
     if named.is_empty() {
         return false;
     }
-    let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return false };
+    let Ok(containers) = engine.list_containers(project).await else { return false };
     let mut theirs = containers.iter().filter(|c| !c.oneoff && named.contains(&c.service)).peekable();
     theirs.peek().is_some() && theirs.all(|c| !c.state.is_running())
 }
@@ -166,7 +171,7 @@ async fn kill_all(s: &Session) {
 }
 
 /// Prints the exits of the containers the abort stopped.
-async fn drain(follow: &mut Follow) {
+async fn drain<E: Engine + ContainerIo>(follow: &mut Follow<E>) {
     let deadline = tokio::time::sleep(Duration::from_secs(5));
     tokio::pin!(deadline);
     loop {

@@ -7,7 +7,8 @@ use futures_util::StreamExt;
 use super::engine_session::{self, Session};
 use super::table::{self, NARROW, WIDE};
 use crate::cli::{EngineOptions, Inspect, PsFormat};
-use crate::engine::{Engine, PsEntry};
+use crate::engine::streams::require;
+use crate::engine::{Capability, ContainerIo, Engine, PsEntry};
 use crate::load::Options;
 use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown::{self, DownOptions};
@@ -31,7 +32,10 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
             Inspect::Port { service, port, protocol, index } => port_of(&s, service, *port, protocol, *index).await,
             Inspect::Images { services, format, quiet } => images(&s, services, *format, *quiet).await,
             Inspect::Events { services, json } => events(&s, services, *json).await,
-            Inspect::Cp { source, destination, index } => super::cp::copy(&s, source, destination, *index).await,
+            Inspect::Cp { source, destination, index } => {
+                let services: Vec<String> = s.desired.known_services.iter().cloned().collect();
+                super::cp::copy(s.engine.as_ref(), &s.project.name, &services, source, destination, *index).await
+            }
             Inspect::Wait { services, down } => wait(&mut s, services, *down).await,
         };
         match result {
@@ -49,6 +53,7 @@ async fn entries(s: &Session, services: &[String]) -> Result<Vec<PsEntry>, Strin
 }
 
 async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
+    require(s.engine.as_ref(), Capability::Top).map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     let mut titles: Vec<String> = Vec::new();
     for e in entries(s, services).await?.iter().filter(|e| e.state == crate::observe::RunState::Running) {
@@ -146,6 +151,7 @@ fn human_size(bytes: i64) -> String {
 
 /// Until Ctrl-C: each container event of the project, as text or JSON lines.
 async fn events(s: &Session, services: &[String], json: bool) -> Result<ExitCode, String> {
+    require(s.engine.as_ref(), Capability::Events).map_err(|e| e.to_string())?;
     let mut stream = s.engine.raw_events(&s.project.name, None);
     let interrupted = s.interrupted();
     loop {
@@ -204,6 +210,7 @@ impl EventView {
 /// Blocks until the services' containers stop, printing each exit code; with `down`, the
 /// first to stop takes the project down.
 async fn wait(s: &mut Session, services: &[String], down: bool) -> Result<ExitCode, String> {
+    require(s.engine.as_ref(), Capability::Wait).map_err(|e| e.to_string())?;
     let running: Vec<PsEntry> = entries(s, services).await?.into_iter().filter(|e| e.state == crate::observe::RunState::Running).collect();
     let mut waits: futures_util::stream::FuturesUnordered<_> = running
         .iter()

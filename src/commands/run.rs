@@ -9,8 +9,9 @@ use super::exit_code;
 use super::engine_session::{self, Session};
 use super::exec::passthrough;
 use crate::cli::RunCommand;
-use crate::engine::docker::Resized;
-use crate::engine::{ContainerSpec, Engine};
+use crate::engine::streams::require;
+use crate::engine::{Capability, ContainerIo, ContainerSpec, Engine, Resized};
+use crate::exec::CancellationSignal;
 use crate::load::Options;
 use crate::plan::desired::Files;
 use crate::plan::oneoff::one_off;
@@ -26,6 +27,10 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
             Ok(files) => files,
             Err(errors) => return engine_session::fail(&errors),
         };
+        let attachable = if cmd.detach { Ok(()) } else { require(s.engine.as_ref(), Capability::Attach) };
+        if let Err(e) = attachable {
+            return engine_session::fail(&[e.to_string()]);
+        }
         if !prepare(&mut s, cmd).await {
             return s.failure();
         }
@@ -45,7 +50,7 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
                 Err(e) => engine_session::fail(&[e.to_string()]),
             };
         }
-        let code = attached(&s, &id, spec.stdin_once).await;
+        let code = attached(s.engine.as_ref(), &id, spec.stdin_once, &s.interrupted()).await;
         if cmd.rm {
             if let Err(e) = s.engine.remove_container(&id, true).await {
                 eprintln!("error: removing {}: {e}", spec.name);
@@ -143,26 +148,25 @@ fn spec(s: &Session, cmd: &RunCommand, files: Files) -> Option<ContainerSpec> {
 }
 
 /// Attached before the start so no output is lost; Ctrl-C stops the one-off.
-async fn attached(s: &Session, id: &str, interactive: bool) -> ExitCode {
-    let tty = s.engine.container_tty(id).await;
+async fn attached<E: Engine + ContainerIo>(engine: &E, id: &str, interactive: bool, interrupted: &CancellationSignal) -> ExitCode {
+    let tty = engine.container_tty(id).await;
     let raw = tty.then(terminal::RawMode::enter).flatten();
     let stdin = interactive.then(terminal::stdin);
-    let session = match s.engine.attach(id, stdin, passthrough()).await {
+    let session = match engine.attach(id, stdin, passthrough()).await {
         Ok(f) => f,
         Err(e) => return engine_session::fail(&[e.to_string()]),
     };
-    if let Err(e) = s.engine.start_container(id).await {
+    if let Err(e) = engine.start_container(id).await {
         return engine_session::fail(&[e.to_string()]);
     }
-    let resizes = tty.then(|| s.engine.follow_resizes(Resized::Container(id.to_string()), terminal::size));
-    let interrupted = s.interrupted();
+    let resizes = tty.then(|| engine.follow_resizes(Resized::Container(id.to_string()), terminal::size));
     let code = tokio::select! {
-        _ = session => s.engine.wait_exit(id).await,
+        _ = session => engine.wait_exit(id).await,
         () = interrupted.cancelled() => {
             if let Some(r) = &resizes {
                 r.abort();
             }
-            let _ = s.engine.stop_container(id, None).await;
+            let _ = engine.stop_container(id, None).await;
             drop(raw);
             return ExitCode::from(130);
         }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use super::engine_session::{self, Session};
 use super::up::converge;
 use crate::cli::WatchCommand;
-use crate::engine::{Engine, ExecSpec, Kind};
+use crate::engine::{ContainerIo, Engine, ExecSpec, Kind};
 use crate::load::{self, Options};
 use crate::observe::RunState;
 use crate::plan::reconcile::UpOptions;
