@@ -1069,6 +1069,7 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         no_build: a.converge.no_build,
         timeout: a.timeout,
         recreate_volumes: a.converge.yes,
+        only: None,
     };
     let cmd = UpCommand {
         plan,
@@ -1134,6 +1135,7 @@ fn down_invocation(opts: Options, a: DownArgs, engine: EngineOptions) -> Invocat
             RmiArg::All => RemoveImages::All,
         }),
         timeout: a.timeout,
+        services: a.names.clone(),
     };
     Invocation::Down(opts, DownCommand { plan, services: a.names, engine })
 }

@@ -145,9 +145,8 @@ fn attached_services(s: &Session, cmd: &UpCommand) -> Vec<String> {
 
 /// Stops every running container of the project; a second Ctrl-C kills them instead.
 async fn stop_all(s: &mut Session, cmd: &UpCommand) {
-    let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return };
-    s.observed.containers = containers;
-    let plan = teardown::stop(Some(&s.desired), &s.observed, &[], cmd.plan.timeout, "stopping the project");
+    let Ok(now) = s.containers_now().await else { return };
+    let plan = teardown::stop(Some(&s.desired), &now, &[], cmd.plan.timeout, "stopping the project");
     let (canceller, again) = exec::cancellation();
     let second = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

@@ -231,8 +231,8 @@ async fn wait(s: &mut Session, services: &[String], down: bool) -> Result<ExitCo
     }
     drop(waits);
     if down {
-        s.observed.containers = s.engine.list_containers(&s.project.name).await.map_err(|e| e.to_string())?;
-        let plan = teardown::teardown(Some(&s.desired), &s.observed, &DownOptions::default());
+        let now = s.containers_now().await.map_err(|e| e.to_string())?;
+        let plan = teardown::teardown(Some(&s.desired), &now, &DownOptions::default());
         if !s.execute(&plan, &UpOptions::default()).await {
             return Ok(s.failure());
         }

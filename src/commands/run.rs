@@ -73,11 +73,7 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
     if !s.execute(&images, &cmd.plan).await || (!images.is_empty() && !s.refresh_images().await) {
         return false;
     }
-    let full = s.desired.clone();
-    s.desired.services.retain(|d| d.name != cmd.service && !cmd.no_deps);
-    let deps = reconcile::containers(&s.desired, &s.observed, &reconcile::UpOptions::default());
-    s.desired = full;
-    let plan = match deps {
+    let plan = match reconcile::containers(&s.desired, &s.observed, &dependencies(s, cmd)) {
         Ok(p) => p,
         Err(errors) => {
             engine_session::fail(&errors);
@@ -88,6 +84,13 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
         return false;
     }
     cmd.no_deps || await_dependencies(s, &cmd.service, &plan).await
+}
+
+/// The planner's options for the dependencies: every service loaded with the one to run
+/// but itself, none with `--no-deps`.
+fn dependencies(s: &Session, cmd: &RunCommand) -> reconcile::UpOptions {
+    let deps = s.desired.services.iter().map(|d| &d.name).filter(|name| **name != cmd.service && !cmd.no_deps);
+    reconcile::UpOptions { only: Some(deps.cloned().collect()), ..reconcile::UpOptions::default() }
 }
 
 /// `plan`, the dependencies' plan, names the containers they have now.

@@ -105,8 +105,8 @@ async fn with_watch(s: &mut Session, opts: &Options, cmd: &UpCommand, started: i
         quiet: false,
         engine: cmd.engine.clone(),
     };
-    let (opts_for_watch, interrupted) = (opts.clone(), s.interrupted());
-    let watching = tokio::spawn(async move { super::watch::watch_project(&opts_for_watch, &watch).await });
+    let (opts_for_watch, interrupted, beside) = (opts.clone(), s.interrupted(), s.beside());
+    let watching = tokio::spawn(async move { super::watch::watch_project(&opts_for_watch, &watch, beside).await });
     let code = if cmd.detach {
         interrupted.cancelled().await;
         ExitCode::SUCCESS
