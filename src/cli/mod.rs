@@ -994,6 +994,7 @@ impl Cli {
             Command::Down(a) => down_invocation(opts, a, engine),
             Command::Ps(a) => ps_invocation(opts, a),
             Command::Logs(a) => logs_invocation(opts, a, engine),
+            Command::Exec(_) if engine.dry_run => Invocation::Invalid("exec does not support --dry-run: running the command is all it does".into()),
             Command::Exec(a) => exec_invocation(opts, a),
             Command::Run(a) => run_invocation(opts, a, engine).unwrap_or_else(Invocation::Invalid),
             Command::Create(a) => create_invocation(opts, a, engine),

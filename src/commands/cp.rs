@@ -26,17 +26,27 @@ pub fn place(text: &str, services: &[String]) -> Place {
     }
 }
 
+/// What `cp` was asked.
+pub struct Copy<'a> {
+    pub source: &'a str,
+    pub destination: &'a str,
+    /// The replica of the service named.
+    pub index: u32,
+    /// The copy is only described: the container is looked for, nothing is copied.
+    pub dry_run: bool,
+}
+
 /// `services`: the project's services, which tell a container path from a local one.
-pub async fn copy<E: Engine + ContainerIo>(
-    engine: &E,
-    project: &str,
-    services: &[String],
-    source: &str,
-    destination: &str,
-    index: u32,
-) -> Result<ExitCode, String> {
+pub async fn copy<E: Engine + ContainerIo>(engine: &E, project: &str, services: &[String], copy: &Copy<'_>) -> Result<ExitCode, String> {
     require(engine, Capability::Copy).map_err(|e| e.to_string())?;
-    match (place(source, services), place(destination, services)) {
+    let index = copy.index;
+    match (place(copy.source, services), place(copy.destination, services)) {
+        (Place::Container { service, .. }, Place::Local(_)) | (Place::Local(_), Place::Container { service, .. })
+            if copy.dry_run =>
+        {
+            container(engine, project, &service, index).await?;
+            outln!("would copy {} to {}", copy.source, copy.destination);
+        }
         (Place::Container { service, path }, Place::Local(dest)) => {
             let id = container(engine, project, &service, index).await?;
             let archive = engine.download(&id, &path).await.map_err(|e| e.to_string())?;

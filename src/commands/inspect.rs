@@ -34,9 +34,10 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
             Inspect::Events { services, json } => events(&s, services, *json).await,
             Inspect::Cp { source, destination, index } => {
                 let services: Vec<String> = s.desired.known_services.iter().cloned().collect();
-                super::cp::copy(s.engine.as_ref(), &s.project.name, &services, source, destination, *index).await
+                let copy = super::cp::Copy { source, destination, index: *index, dry_run: engine_opts.dry_run };
+                super::cp::copy(s.engine.as_ref(), &s.project.name, &services, &copy).await
             }
-            Inspect::Wait { services, down } => wait(&mut s, services, *down).await,
+            Inspect::Wait { services, down } => wait(&mut s, services, *down, engine_opts.dry_run).await,
         };
         match result {
             Ok(code) => code,
@@ -209,7 +210,8 @@ impl EventView {
 
 /// Blocks until the services' containers stop, printing each exit code; with `down`, the
 /// first to stop takes the project down.
-async fn wait(s: &mut Session, services: &[String], down: bool) -> Result<ExitCode, String> {
+/// `dry_run`: the project's teardown is printed, not done.
+async fn wait(s: &mut Session, services: &[String], down: bool, dry_run: bool) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Wait).map_err(|e| e.to_string())?;
     let running: Vec<PsEntry> = entries(s, services).await?.into_iter().filter(|e| e.state == crate::observe::RunState::Running).collect();
     let mut waits: futures_util::stream::FuturesUnordered<_> = running
@@ -233,7 +235,9 @@ async fn wait(s: &mut Session, services: &[String], down: bool) -> Result<ExitCo
     if down {
         let now = s.containers_now().await.map_err(|e| e.to_string())?;
         let plan = teardown::teardown(Some(&s.desired), &now, &DownOptions::default());
-        if !s.execute(&plan, &UpOptions::default()).await {
+        if dry_run {
+            out!("{plan}");
+        } else if !s.execute(&plan, &UpOptions::default()).await {
             return Ok(s.failure());
         }
     }

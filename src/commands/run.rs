@@ -15,7 +15,7 @@ use crate::exec::CancellationSignal;
 use crate::load::Options;
 use crate::plan::desired::Files;
 use crate::plan::oneoff::one_off;
-use crate::plan::{reconcile, Plan};
+use crate::plan::{reconcile, Op, Plan};
 use crate::{progress, terminal, wait};
 
 pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
@@ -27,6 +27,9 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
             Ok(files) => files,
             Err(errors) => return engine_session::fail(&errors),
         };
+        if cmd.engine.dry_run {
+            return dry_run(&s, cmd, files);
+        }
         let attachable = if cmd.detach { Ok(()) } else { require(s.engine.as_ref(), Capability::Attach) };
         if let Err(e) = attachable {
             return engine_session::fail(&[e.to_string()]);
@@ -58,6 +61,30 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
         }
         code
     })
+}
+
+/// What `run` would do, printed as a plan: the images, the dependencies brought up, then the
+/// one-off created and started. Nothing is created.
+fn dry_run(s: &Session, cmd: &RunCommand, files: Files) -> ExitCode {
+    let images = reconcile::images(&s.desired, &s.observed, &cmd.plan);
+    let deps = reconcile::containers(&s.desired, &s.observed, &dependencies(s, cmd));
+    let (images, deps) = match (images, deps) {
+        (Ok(i), Ok(d)) => (i, d),
+        (Err(errors), _) | (_, Err(errors)) => return engine_session::fail(&errors),
+    };
+    let Some(spec) = spec(s, cmd, files) else {
+        return engine_session::fail(&[format!("no such service: {}", cmd.service)]);
+    };
+    let mut plan = super::joined(images, deps);
+    let last: Vec<usize> = (0..plan.actions.len()).filter(|i| plan.actions.iter().all(|a| !a.after.contains(i))).collect();
+    let op = Op::CreateContainer { service: cmd.service.clone(), number: 1, name: spec.name.clone(), files: spec.files };
+    let create = plan.push(format!("container:{}:run", cmd.service), op, "one-off container (run)", last);
+    // Its files are written at the create.
+    let op = Op::StartContainer { service: cmd.service.clone(), number: 1, name: spec.name, files: Files::from([]) };
+    let how = if cmd.detach { "one-off container, detached (run -d)" } else { "one-off container, attached (run)" };
+    plan.push(format!("container:{}:run", cmd.service), op, how, vec![create]);
+    out!("{plan}");
+    ExitCode::SUCCESS
 }
 
 /// Images of the service and its dependencies, then the dependencies (unless `--no-deps`)

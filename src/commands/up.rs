@@ -28,13 +28,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
                 Ok(p) => p,
                 Err(errors) => return engine_session::fail(&errors),
             };
-            let mut plan = images;
-            let offset = plan.actions.len();
-            plan.actions.extend(containers.actions.into_iter().map(|mut a| {
-                a.after.iter_mut().for_each(|i| *i += offset);
-                a
-            }));
-            out!("{plan}");
+            out!("{}", super::joined(images, containers));
             return ExitCode::SUCCESS;
         }
         let Some(containers) = converge_planned(&mut s, &images, &cmd.plan, false).await else {

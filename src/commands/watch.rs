@@ -19,6 +19,9 @@ use crate::watch::ignore::Ignore;
 use crate::watch::notifier::{directories, Notifier};
 
 pub fn run(opts: &Options, cmd: &WatchCommand) -> ExitCode {
+    if cmd.engine.dry_run {
+        return engine_session::fail(&["watch does not support --dry-run: it acts on every change; `up --dry-run` shows what it would bring up".to_string()]);
+    }
     engine_session::block_on(async {
         let Some(mut s) = Session::open(opts, &cmd.engine, &BTreeMap::new(), None).await else {
             return ExitCode::FAILURE;
