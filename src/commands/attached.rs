@@ -50,7 +50,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     names.sort_unstable();
     outln!("Attaching to {}", names.join(", "));
     follow.add_existing(&containers, &LogRequest { since: Some(started), ..request });
-    let end = watch(&mut follow, s.engine.as_ref(), &s.project.name, cmd, &s.interrupted()).await;
+    let end = follow_until_end(&mut follow, s.engine.as_ref(), &s.project.name, cmd, &s.interrupted()).await;
     match end {
         End::AllExited => ExitCode::SUCCESS,
         End::EngineLost => {
@@ -78,7 +78,8 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     }
 }
 
-async fn watch<E: Engine + ContainerIo>(
+/// Prints each followed container's exit until the project's run ends, and says why.
+async fn follow_until_end<E: Engine + ContainerIo>(
     follow: &mut Follow<E>,
     engine: &E,
     project: &str,

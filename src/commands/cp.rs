@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::engine_session::Session;
 use super::exec::running_container;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, Engine};
@@ -34,6 +35,12 @@ pub struct Copy<'a> {
     pub index: u32,
     /// The copy is only described: the container is looked for, nothing is copied.
     pub dry_run: bool,
+}
+
+/// `cp` in the project the session opened.
+pub async fn run(s: &Session, copy: &Copy<'_>) -> Result<ExitCode, String> {
+    let services: Vec<String> = s.desired.known_services.iter().cloned().collect();
+    self::copy(s.engine.as_ref(), &s.project.name, &services, copy).await
 }
 
 /// `services`: the project's services, which tell a container path from a local one.

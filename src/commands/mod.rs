@@ -26,6 +26,7 @@ mod stdout;
 mod table;
 pub mod up;
 pub mod version;
+pub mod wait;
 pub mod watch;
 
 use std::process::ExitCode;
