@@ -10,8 +10,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 use tokio::task::JoinSet;
 
 use crate::containers::names;
-use crate::engine::docker::DockerEngine;
-use crate::engine::{ContainerEvent, Engine, LogRequest};
+use crate::engine::{ContainerEvent, ContainerIo, Engine, LogRequest};
 use crate::logprint::Printer;
 use crate::observe::{ObservedContainer, RunState};
 
@@ -44,8 +43,8 @@ pub struct Ended {
     pub restarting: bool,
 }
 
-pub struct Follow {
-    engine: Arc<DockerEngine>,
+pub struct Follow<E> {
+    engine: Arc<E>,
     project: String,
     printer: Arc<Printer>,
     selector: Selector,
@@ -65,16 +64,16 @@ pub struct Follow {
     grace: Duration,
 }
 
-impl Follow {
+impl<E: Engine + ContainerIo> Follow<E> {
     /// Subscribes to the project's events first, so that no start is missed.
     pub fn new(
-        engine: Arc<DockerEngine>,
+        engine: Arc<E>,
         project: &str,
         printer: Arc<Printer>,
         selector: Selector,
         request: LogRequest,
         grace: Duration,
-    ) -> Follow {
+    ) -> Follow<E> {
         let events = engine.events(project, Some(now_nanos() / 1_000_000_000));
         Follow {
             engine,
@@ -225,3 +224,6 @@ pub fn now_nanos() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
+
+#[cfg(test)]
+mod tests;

@@ -77,3 +77,24 @@ fn run_rm_starts_dependencies_propagates_the_code_and_leaves_nothing() {
     assert_eq!(named.stdout.trim().len(), 64, "-d prints the container id: {}", named.describe());
     assert!(oneoffs(&p).contains(&format!("{}-custom", p.name)));
 }
+
+#[test]
+fn dry_run_run_prints_the_one_off_and_exec_refuses_creating_nothing() {
+    let p = EngineProject::new("dryrun", &[("compose.yaml", FILE)]);
+    let out = p.dockhand(&["--dry-run", "run", "--rm", "app", "touch", "/made"]);
+    out.assert_success();
+    assert!(p.containers().is_empty(), "run --dry-run created {:?}", p.containers());
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines.iter().any(|l| l.contains("container:db:1")), "the dependency is planned: {}", out.describe());
+    let created = lines.iter().find(|l| l.contains("create") && l.contains("container:app:run")).unwrap_or_else(|| panic!("{}", out.describe()));
+    assert!(created.contains("one-off container") && created.contains("(after"), "{created}");
+    assert!(lines.iter().all(|l| !l.contains("container:app:1")), "{}", out.describe());
+
+    p.dockhand(&["up", "-d", "db"]).assert_success();
+    let exec = p.dockhand(&["--dry-run", "exec", "-T", "db", "touch", "/made"]);
+    exec.assert_failure();
+    assert!(exec.stderr.contains("exec does not support --dry-run"), "{}", exec.describe());
+    let (made, _) = common::engine::exec(&format!("{}-db-1", p.name), &["ls", "/made"]);
+    assert!(!made, "exec --dry-run ran the command");
+    assert!(oneoffs(&p).is_empty());
+}

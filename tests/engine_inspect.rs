@@ -114,3 +114,26 @@ fn version_and_completion_need_no_engine() {
     bash.assert_success();
     assert!(bash.stdout.contains("_dockhand") && bash.stdout.contains("exec"), "{}", bash.describe());
 }
+
+#[test]
+fn dry_run_cp_and_wait_down_change_nothing() {
+    let p = up("cpdry");
+    p.write("note.txt", "copied in\n");
+    let web = format!("{}-web-1", p.name);
+    let out = p.dockhand(&["--dry-run", "cp", "note.txt", "web:/note.txt"]);
+    out.assert_success();
+    assert_eq!(out.stdout, "would copy note.txt to web:/note.txt\n", "{}", out.describe());
+    let (copied, _) = common::engine::exec(&web, &["ls", "/note.txt"]);
+    assert!(!copied, "cp --dry-run copied in");
+    p.dockhand(&["--dry-run", "cp", "web:/etc/hostname", "hostname"]).assert_success();
+    assert!(!p.path().join("hostname").exists(), "cp --dry-run copied out");
+    p.dockhand(&["--dry-run", "cp", "note.txt", "nope:/x"]).assert_failure();
+
+    let waiting = p.cmd(&["--dry-run", "wait", "--down-project", "web"]).spawn();
+    std::thread::sleep(Duration::from_secs(1));
+    common::engine::docker(&["stop", "-t", "0", &web]);
+    let out = waiting.wait_with_output().expect("wait ends");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("137\n") && text.contains("remove    container:web:1"), "the exit code, then the plan: {text}");
+    assert_eq!(p.containers(), vec![web.clone()], "wait --down-project --dry-run removed the project");
+}

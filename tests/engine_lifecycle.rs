@@ -91,3 +91,21 @@ fn rm_removes_stopped_containers_only_when_told() {
     start.assert_failure();
     assert!(start.stderr.contains("no container found for project"), "{}", start.describe());
 }
+
+#[test]
+fn dry_run_lifecycle_commands_print_their_plan_and_change_nothing() {
+    let p = EngineProject::new("lifedry", &[("compose.yaml", FILE)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let before = (started_at(&p, "db"), started_at(&p, "web"));
+    for args in [["kill"].as_slice(), &["stop"], &["restart"], &["pause"], &["rm", "-s", "-f"], &["down"], &["down", "web"]] {
+        let out = p.dockhand(&[["--dry-run"].as_slice(), args].concat());
+        out.assert_success();
+        assert!(!out.stdout.is_empty(), "{args:?} prints its plan: {}", out.describe());
+        assert_eq!((status(&p, "db").as_str(), status(&p, "web").as_str()), ("running", "running"), "{args:?} --dry-run acted");
+    }
+    assert_eq!((started_at(&p, "db"), started_at(&p, "web")), before, "nothing was restarted");
+    p.dockhand(&["stop", "web"]).assert_success();
+    p.dockhand(&["--dry-run", "start"]).assert_success();
+    p.dockhand(&["--dry-run", "rm", "-f"]).assert_success();
+    assert_eq!(status(&p, "web"), "exited", "start and rm --dry-run left the stopped container as it was");
+}

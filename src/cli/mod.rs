@@ -994,6 +994,7 @@ impl Cli {
             Command::Down(a) => down_invocation(opts, a, engine),
             Command::Ps(a) => ps_invocation(opts, a),
             Command::Logs(a) => logs_invocation(opts, a, engine),
+            Command::Exec(_) if engine.dry_run => Invocation::Invalid("exec does not support --dry-run: running the command is all it does".into()),
             Command::Exec(a) => exec_invocation(opts, a),
             Command::Run(a) => run_invocation(opts, a, engine).unwrap_or_else(Invocation::Invalid),
             Command::Create(a) => create_invocation(opts, a, engine),
@@ -1069,6 +1070,7 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         no_build: a.converge.no_build,
         timeout: a.timeout,
         recreate_volumes: a.converge.yes,
+        only: None,
     };
     let cmd = UpCommand {
         plan,
@@ -1134,6 +1136,7 @@ fn down_invocation(opts: Options, a: DownArgs, engine: EngineOptions) -> Invocat
             RmiArg::All => RemoveImages::All,
         }),
         timeout: a.timeout,
+        services: a.names.clone(),
     };
     Invocation::Down(opts, DownCommand { plan, services: a.names, engine })
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::engine_session::Session;
 use crate::cli::{Abort, UpCommand};
 use crate::containers::names;
-use crate::engine::{Engine, LogRequest};
-use crate::exec;
+use crate::engine::{ContainerIo, Engine, LogRequest};
+use crate::exec::{self, CancellationSignal};
 use crate::follow::{Ended, Follow, Selector};
 use crate::logprint::Printer;
 use crate::observe::RunState;
@@ -51,7 +51,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     names.sort_unstable();
     outln!("Attaching to {}", names.join(", "));
     follow.add_existing(&containers, &LogRequest { since: Some(started), ..request });
-    let end = watch(&mut follow, s, cmd).await;
+    let end = follow_until_end(&mut follow, s.engine.as_ref(), &s.project.name, cmd, &s.interrupted()).await;
     match end {
         End::AllExited => ExitCode::SUCCESS,
         End::EngineLost => {
@@ -79,14 +79,20 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     }
 }
 
-async fn watch(follow: &mut Follow, s: &Session, cmd: &UpCommand) -> End {
+/// Prints each followed container's exit until the project's run ends, and says why.
+async fn follow_until_end<E: Engine + ContainerIo>(
+    follow: &mut Follow<E>,
+    engine: &E,
+    project: &str,
+    cmd: &UpCommand,
+    interrupted: &CancellationSignal,
+) -> End {
     let opts = &cmd.attach;
-    let interrupted = s.interrupted();
     loop {
         tokio::select! {
             () = interrupted.cancelled() => return End::Interrupted,
             ended = follow.next() => {
-                if !s.engine.answers().await {
+                if !engine.answers().await {
                     return End::EngineLost;
                 }
                 let Some(ended) = ended else { return End::AllExited };
@@ -102,7 +108,7 @@ async fn watch(follow: &mut Follow, s: &Session, cmd: &UpCommand) -> End {
                 if abort {
                     return End::Abort(ended);
                 }
-                if named_services_exited(s, &cmd.services).await {
+                if named_services_exited(engine, project, &cmd.services).await {
                     return End::AllExited;
                 }
             }
@@ -112,11 +118,11 @@ async fn watch(follow: &mut Follow, s: &Session, cmd: &UpCommand) -> End {
 
 /// Like the reference, `up SERVICE…` returns once the services named have exited, whatever
 /// the dependencies attached with them still do; they are left running.
-async fn named_services_exited(s: &Session, named: &[String]) -> bool {
+async fn named_services_exited<E: Engine>(engine: &E, project: &str, named: &[String]) -> bool {
     if named.is_empty() {
         return false;
     }
-    let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return false };
+    let Ok(containers) = engine.list_containers(project).await else { return false };
     let mut theirs = containers.iter().filter(|c| !c.oneoff && named.contains(&c.service)).peekable();
     theirs.peek().is_some() && theirs.all(|c| !c.state.is_running())
 }
@@ -141,9 +147,8 @@ fn attached_services(s: &Session, cmd: &UpCommand) -> Vec<String> {
 
 /// Stops every running container of the project; a second Ctrl-C kills them instead.
 async fn stop_all(s: &mut Session, cmd: &UpCommand) {
-    let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return };
-    s.observed.containers = containers;
-    let plan = teardown::stop(Some(&s.desired), &s.observed, &[], cmd.plan.timeout, "stopping the project");
+    let Ok(now) = s.containers_now().await else { return };
+    let plan = teardown::stop(Some(&s.desired), &now, &[], cmd.plan.timeout, "stopping the project");
     let (canceller, again) = exec::cancellation();
     let second = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -167,7 +172,7 @@ async fn kill_all(s: &Session) {
 }
 
 /// Prints the exits of the containers the abort stopped.
-async fn drain(follow: &mut Follow) {
+async fn drain<E: Engine + ContainerIo>(follow: &mut Follow<E>) {
     let deadline = tokio::time::sleep(Duration::from_secs(5));
     tokio::pin!(deadline);
     loop {

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use super::engine_session::Session;
 use super::exec::running_container;
-use crate::engine::Engine;
+use crate::engine::streams::require;
+use crate::engine::{Capability, ContainerIo, Engine};
 
 /// One side of the copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,17 +27,41 @@ pub fn place(text: &str, services: &[String]) -> Place {
     }
 }
 
-pub async fn copy(s: &Session, source: &str, destination: &str, index: u32) -> Result<ExitCode, String> {
+/// What `cp` was asked.
+pub struct Copy<'a> {
+    pub source: &'a str,
+    pub destination: &'a str,
+    /// The replica of the service named.
+    pub index: u32,
+    /// The copy is only described: the container is looked for, nothing is copied.
+    pub dry_run: bool,
+}
+
+/// `cp` in the project the session opened.
+pub async fn run(s: &Session, copy: &Copy<'_>) -> Result<ExitCode, String> {
     let services: Vec<String> = s.desired.known_services.iter().cloned().collect();
-    match (place(source, &services), place(destination, &services)) {
+    self::copy(s.engine.as_ref(), &s.project.name, &services, copy).await
+}
+
+/// `services`: the project's services, which tell a container path from a local one.
+pub async fn copy<E: Engine + ContainerIo>(engine: &E, project: &str, services: &[String], copy: &Copy<'_>) -> Result<ExitCode, String> {
+    require(engine, Capability::Copy).map_err(|e| e.to_string())?;
+    let index = copy.index;
+    match (place(copy.source, services), place(copy.destination, services)) {
+        (Place::Container { service, .. }, Place::Local(_)) | (Place::Local(_), Place::Container { service, .. })
+            if copy.dry_run =>
+        {
+            container(engine, project, &service, index).await?;
+            outln!("would copy {} to {}", copy.source, copy.destination);
+        }
         (Place::Container { service, path }, Place::Local(dest)) => {
-            let id = container(s, &service, index).await?;
-            let archive = s.engine.download(&id, &path).await.map_err(|e| e.to_string())?;
+            let id = container(engine, project, &service, index).await?;
+            let archive = engine.download(&id, &path).await.map_err(|e| e.to_string())?;
             crate::archive::unpack(&archive, &dest)?;
         }
         (Place::Local(src), Place::Container { service, path }) => {
-            let id = container(s, &service, index).await?;
-            let into_dir = path.ends_with('/') || s.engine.is_directory(&id, &path).await;
+            let id = container(engine, project, &service, index).await?;
+            let into_dir = path.ends_with('/') || engine.is_directory(&id, &path).await;
             let (dir, name) = if into_dir {
                 (path.clone(), file_name(&src)?)
             } else {
@@ -45,7 +70,7 @@ pub async fn copy(s: &Session, source: &str, destination: &str, index: u32) -> R
                 (if parent.is_empty() { "/".to_string() } else { parent }, file_name(p)?)
             };
             let archive = crate::archive::pack(&[(src.as_path(), name.as_str())], false)?;
-            s.engine.upload(&id, &dir, archive).await.map_err(|e| e.to_string())?;
+            engine.upload(&id, &dir, archive).await.map_err(|e| e.to_string())?;
         }
         _ => return Err("copying between two local paths or two containers is not supported: one side must be SERVICE:PATH".to_string()),
     }
@@ -53,11 +78,11 @@ pub async fn copy(s: &Session, source: &str, destination: &str, index: u32) -> R
 }
 
 /// `cp` works on stopped containers too, as `docker cp` does: any replica `index`.
-async fn container(s: &Session, service: &str, index: u32) -> Result<String, String> {
-    match running_container(&s.engine, &s.project.name, service, index).await {
+async fn container<E: Engine>(engine: &E, project: &str, service: &str, index: u32) -> Result<String, String> {
+    match running_container(engine, project, service, index).await {
         Ok(id) => Ok(id),
         Err(e) => {
-            let all = s.engine.list_containers(&s.project.name).await.map_err(|e| e.to_string())?;
+            let all = engine.list_containers(project).await.map_err(|e| e.to_string())?;
             all.into_iter().find(|c| c.service == service && c.number == index && !c.oneoff).map(|c| c.id).ok_or(e)
         }
     }

@@ -12,11 +12,6 @@ use crate::plan::teardown::teardown;
 pub fn run(opts: &Options, cmd: &DownCommand) -> ExitCode {
     engine_session::block_on(async {
         let Some(mut s) = Session::open_target(opts, &cmd.engine).await else { return ExitCode::FAILURE };
-        if !cmd.services.is_empty() {
-            s.observed.containers.retain(|c| cmd.services.contains(&c.service));
-            s.observed.networks.clear();
-            s.observed.volumes.clear();
-        }
         let desired = s.loaded.is_some().then_some(&s.desired);
         let plan = teardown(desired, &s.observed, &cmd.plan);
         super::print_plan_warnings(&plan);

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::cli::EngineOptions;
 use crate::engine::build::Output;
 use crate::engine::docker::{BuildStyle, DockerEngine};
+use crate::engine::Engine;
 use crate::exec::{self, CancellationSignal, ExecContext, Limits, Outcome};
 use crate::load::{self, Loaded, Options};
 use crate::model::Project;
@@ -170,6 +171,24 @@ impl Session {
         Session { project, loaded, desired, observed, engine, engine_opts: engine_opts.clone(), cancel, no_cache: false, pull: false }
     }
 
+    /// A second session on the same project, desired state and engine connection, for
+    /// `up --watch` to watch beside the attached output without loading and connecting again.
+    /// Its snapshot is this session's: observe again before planning from it.
+    pub fn beside(&self) -> Session {
+        let loaded = self.loaded.as_ref().map(|l| Loaded {
+            project: l.project.clone(),
+            files: l.files.clone(),
+            project_dir: l.project_dir.clone(),
+            env: l.env.clone(),
+            env_files: l.env_files.clone(),
+            disabled_services: l.disabled_services.clone(),
+            // Printed once, by this session.
+            warnings: Vec::new(),
+        });
+        let (project, desired, observed) = (self.project.clone(), self.desired.clone(), self.observed.clone());
+        Session::from_parts(project, loaded, desired, observed, self.engine.clone(), &self.engine_opts)
+    }
+
     /// Runs a plan; prints what failed. False when anything failed or was cancelled.
     pub async fn execute(&mut self, plan: &Plan, up: &UpOptions) -> bool {
         let cancel = self.cancel.clone();
@@ -216,6 +235,26 @@ impl Session {
     /// Resolves on the first Ctrl-C or SIGTERM.
     pub fn interrupted(&self) -> CancellationSignal {
         self.cancel.clone()
+    }
+
+    /// Observes the engine anew, for a command that acts on what it did earlier (a watch's
+    /// rebuild, an engine that came back). False when the engine did not answer (printed).
+    pub async fn observe_again(&mut self) -> bool {
+        match observe_for(&self.engine, &self.desired).await {
+            Some(o) => {
+                self.observed = o;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The snapshot with the containers as they are now, for a plan made after this command
+    /// acted (the project stopped at the end of attached `up`, `wait --down`, a watch's
+    /// restart); the session's own snapshot stays as it was observed.
+    pub async fn containers_now(&self) -> crate::engine::Result<Observed> {
+        let containers = self.engine.list_containers(&self.project.name).await?;
+        Ok(Observed { containers, ..self.observed.clone() })
     }
 
     /// Looks at the images again after pulls and builds, for the container plan.

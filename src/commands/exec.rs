@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::exit_code;
 use super::engine_session;
 use crate::cli::ExecCommand;
-use crate::engine::docker::DockerEngine;
-use crate::engine::{Engine, LogChunk, Output};
+use crate::engine::streams::require;
+use crate::engine::{Capability, ContainerIo, Engine, LogChunk, Output};
 use crate::load::{self, Options};
 use crate::terminal;
 
@@ -19,7 +19,10 @@ pub fn run(opts: &Options, cmd: &ExecCommand) -> ExitCode {
             Err(f) => return super::print_failure(f),
         };
         let Some(engine) = engine_session::connect(&opts.shell_env).await else { return ExitCode::FAILURE };
-        let id = match running_container(&engine, &loaded.project.name, &cmd.service, cmd.index).await {
+        if let Err(e) = require(engine.as_ref(), Capability::Exec) {
+            return engine_session::fail(&[e.to_string()]);
+        }
+        let id = match running_container(engine.as_ref(), &loaded.project.name, &cmd.service, cmd.index).await {
             Ok(id) => id,
             Err(e) => return engine_session::fail(&[e]),
         };
@@ -37,7 +40,7 @@ pub fn run(opts: &Options, cmd: &ExecCommand) -> ExitCode {
 }
 
 /// The id of replica `index` of the service, which must be running.
-pub async fn running_container(engine: &DockerEngine, project: &str, service: &str, index: u32) -> Result<String, String> {
+pub async fn running_container<E: Engine>(engine: &E, project: &str, service: &str, index: u32) -> Result<String, String> {
     let containers = engine.list_containers(project).await.map_err(|e| e.to_string())?;
     containers
         .into_iter()

@@ -1,4 +1,5 @@
-//! `top`, `port`, `images`, `events`, `wait`: looking at the project's containers.
+//! `top`, `port`, `images`, `events`: looking at the project's containers. `cp` and `wait`
+//! open their session here too, and live in their own files.
 
 use std::process::ExitCode;
 
@@ -7,10 +8,9 @@ use futures_util::StreamExt;
 use super::engine_session::{self, Session};
 use super::table::{self, NARROW, WIDE};
 use crate::cli::{EngineOptions, Inspect, PsFormat};
-use crate::engine::{Engine, PsEntry};
+use crate::engine::streams::require;
+use crate::engine::{Capability, ContainerIo, Engine, PsEntry};
 use crate::load::Options;
-use crate::plan::reconcile::UpOptions;
-use crate::plan::teardown::{self, DownOptions};
 use crate::timespec;
 
 pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCode {
@@ -31,8 +31,11 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
             Inspect::Port { service, port, protocol, index } => port_of(&s, service, *port, protocol, *index).await,
             Inspect::Images { services, format, quiet } => images(&s, services, *format, *quiet).await,
             Inspect::Events { services, json } => events(&s, services, *json).await,
-            Inspect::Cp { source, destination, index } => super::cp::copy(&s, source, destination, *index).await,
-            Inspect::Wait { services, down } => wait(&mut s, services, *down).await,
+            Inspect::Cp { source, destination, index } => {
+                let copy = super::cp::Copy { source, destination, index: *index, dry_run: engine_opts.dry_run };
+                super::cp::run(&s, &copy).await
+            }
+            Inspect::Wait { services, down } => super::wait::run(&mut s, services, *down, engine_opts.dry_run).await,
         };
         match result {
             Ok(code) => code,
@@ -42,13 +45,14 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
 }
 
 /// The project's service containers (of `services`, or all), by name.
-async fn entries(s: &Session, services: &[String]) -> Result<Vec<PsEntry>, String> {
+pub(super) async fn entries(s: &Session, services: &[String]) -> Result<Vec<PsEntry>, String> {
     let mut all = s.engine.ps(&s.project.name).await.map_err(|e| e.to_string())?;
     all.retain(|e| !e.oneoff && (services.is_empty() || services.contains(&e.service)));
     Ok(all)
 }
 
 async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
+    require(s.engine.as_ref(), Capability::Top).map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     let mut titles: Vec<String> = Vec::new();
     for e in entries(s, services).await?.iter().filter(|e| e.state == crate::observe::RunState::Running) {
@@ -146,6 +150,7 @@ fn human_size(bytes: i64) -> String {
 
 /// Until Ctrl-C: each container event of the project, as text or JSON lines.
 async fn events(s: &Session, services: &[String], json: bool) -> Result<ExitCode, String> {
+    require(s.engine.as_ref(), Capability::Events).map_err(|e| e.to_string())?;
     let mut stream = s.engine.raw_events(&s.project.name, None);
     let interrupted = s.interrupted();
     loop {
@@ -199,38 +204,6 @@ impl EventView {
         let attrs: Vec<String> = self.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
         format!("{} {} {} {} ({})", timespec::event_time(self.time_nano), self.kind, self.action, self.id, attrs.join(", "))
     }
-}
-
-/// Blocks until the services' containers stop, printing each exit code; with `down`, the
-/// first to stop takes the project down.
-async fn wait(s: &mut Session, services: &[String], down: bool) -> Result<ExitCode, String> {
-    let running: Vec<PsEntry> = entries(s, services).await?.into_iter().filter(|e| e.state == crate::observe::RunState::Running).collect();
-    let mut waits: futures_util::stream::FuturesUnordered<_> = running
-        .iter()
-        .map(|e| {
-            let engine = s.engine.clone();
-            let id = e.id.clone();
-            async move { engine.wait_exit(&id).await }
-        })
-        .collect();
-    let mut first = None;
-    while let Some(code) = waits.next().await {
-        let code = code.map_err(|e| e.to_string())?;
-        outln!("{code}");
-        first.get_or_insert(code);
-        if down {
-            break;
-        }
-    }
-    drop(waits);
-    if down {
-        s.observed.containers = s.engine.list_containers(&s.project.name).await.map_err(|e| e.to_string())?;
-        let plan = teardown::teardown(Some(&s.desired), &s.observed, &DownOptions::default());
-        if !s.execute(&plan, &UpOptions::default()).await {
-            return Ok(s.failure());
-        }
-    }
-    Ok(super::exit_code(first.unwrap_or(0)))
 }
 
 #[cfg(test)]

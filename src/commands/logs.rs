@@ -10,8 +10,8 @@ use futures_util::StreamExt;
 use super::engine_session;
 use crate::cli::LogsCommand;
 use crate::containers::names;
-use crate::engine::docker::DockerEngine;
-use crate::engine::{Engine, LogRequest};
+use crate::engine::streams::require;
+use crate::engine::{Capability, ContainerIo, Engine, LogRequest};
 use crate::follow::{now_nanos, Follow, Selector};
 use crate::load::Options;
 use crate::logprint::Printer;
@@ -30,6 +30,9 @@ pub fn run(opts: &Options, cmd: &LogsCommand) -> ExitCode {
             Err(e) => return engine_session::fail(&[e]),
         };
         let Some(engine) = engine_session::connect(&opts.shell_env).await else { return ExitCode::FAILURE };
+        if let Err(e) = require(engine.as_ref(), Capability::Logs) {
+            return engine_session::fail(&[e.to_string()]);
+        }
         let project = target.name().to_string();
         let containers = match engine.list_containers(&project).await {
             Ok(c) => c,
@@ -41,7 +44,7 @@ pub fn run(opts: &Options, cmd: &LogsCommand) -> ExitCode {
         if cmd.follow {
             follow(engine, &project, printer, selector, &containers, request).await
         } else {
-            print_all(&engine, &project, &printer, &selector, &containers, &request).await
+            print_all(engine.as_ref(), &project, &printer, &selector, &containers, &request).await
         }
     })
 }
@@ -59,8 +62,8 @@ fn request(cmd: &LogsCommand) -> Result<LogRequest, String> {
 }
 
 /// Container by container, in name order, so that the output reads the same every time.
-async fn print_all(
-    engine: &DockerEngine,
+async fn print_all<E: ContainerIo>(
+    engine: &E,
     project: &str,
     printer: &Arc<Printer>,
     selector: &Selector,
@@ -91,8 +94,8 @@ async fn print_all(
     ExitCode::SUCCESS
 }
 
-async fn follow(
-    engine: Arc<DockerEngine>,
+async fn follow<E: Engine + ContainerIo>(
+    engine: Arc<E>,
     project: &str,
     printer: Arc<Printer>,
     selector: Selector,

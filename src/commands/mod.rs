@@ -26,6 +26,7 @@ mod stdout;
 mod table;
 pub mod up;
 pub mod version;
+pub mod wait;
 pub mod watch;
 
 use std::process::ExitCode;
@@ -77,6 +78,18 @@ pub fn print_plan_warnings(plan: &crate::plan::Plan) {
     for w in &plan.warnings {
         eprintln!("WARN {w}");
     }
+}
+
+/// The actions of two plans run one after the other (images, then containers), as one plan
+/// for `--dry-run` to print.
+pub fn joined(first: crate::plan::Plan, then: crate::plan::Plan) -> crate::plan::Plan {
+    let mut plan = first;
+    let offset = plan.actions.len();
+    plan.actions.extend(then.actions.into_iter().map(|mut a| {
+        a.after.iter_mut().for_each(|i| *i += offset);
+        a
+    }));
+    plan
 }
 
 /// Prints every problem of a failed load: errors in full, with their source snippet.

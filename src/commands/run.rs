@@ -10,12 +10,13 @@ use super::engine_session::{self, Session};
 use super::exec::passthrough;
 use crate::cli::RunCommand;
 use crate::containers::names;
-use crate::engine::docker::Resized;
-use crate::engine::{ContainerSpec, Engine};
+use crate::engine::streams::require;
+use crate::engine::{Capability, ContainerIo, ContainerSpec, Engine, Resized};
+use crate::exec::CancellationSignal;
 use crate::load::Options;
 use crate::plan::desired::Files;
 use crate::plan::oneoff::one_off;
-use crate::plan::{reconcile, Plan};
+use crate::plan::{reconcile, Op, Plan};
 use crate::{progress, terminal, wait};
 
 pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
@@ -27,6 +28,13 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
             Ok(files) => files,
             Err(errors) => return engine_session::fail(&errors),
         };
+        if cmd.engine.dry_run {
+            return dry_run(&s, cmd, files);
+        }
+        let attachable = if cmd.detach { Ok(()) } else { require(s.engine.as_ref(), Capability::Attach) };
+        if let Err(e) = attachable {
+            return engine_session::fail(&[e.to_string()]);
+        }
         if !prepare(&mut s, cmd).await {
             return s.failure();
         }
@@ -46,7 +54,7 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
                 Err(e) => engine_session::fail(&[e.to_string()]),
             };
         }
-        let code = attached(&s, &id, spec.stdin_once).await;
+        let code = attached(s.engine.as_ref(), &id, spec.stdin_once, &s.interrupted()).await;
         if cmd.rm {
             if let Err(e) = s.engine.remove_container(&id, true).await {
                 eprintln!("error: removing {}: {e}", spec.name);
@@ -54,6 +62,30 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
         }
         code
     })
+}
+
+/// What `run` would do, printed as a plan: the images, the dependencies brought up, then the
+/// one-off created and started. Nothing is created.
+fn dry_run(s: &Session, cmd: &RunCommand, files: Files) -> ExitCode {
+    let images = reconcile::images(&s.desired, &s.observed, &cmd.plan);
+    let deps = reconcile::containers(&s.desired, &s.observed, &dependencies(s, cmd));
+    let (images, deps) = match (images, deps) {
+        (Ok(i), Ok(d)) => (i, d),
+        (Err(errors), _) | (_, Err(errors)) => return engine_session::fail(&errors),
+    };
+    let Some(spec) = spec(s, cmd, files) else {
+        return engine_session::fail(&[format!("no such service: {}", cmd.service)]);
+    };
+    let mut plan = super::joined(images, deps);
+    let last: Vec<usize> = (0..plan.actions.len()).filter(|i| plan.actions.iter().all(|a| !a.after.contains(i))).collect();
+    let op = Op::CreateContainer { service: cmd.service.clone(), number: 1, name: spec.name.clone(), files: spec.files };
+    let create = plan.push(format!("container:{}:run", cmd.service), op, "one-off container (run)", last);
+    // Its files are written at the create.
+    let op = Op::StartContainer { service: cmd.service.clone(), number: 1, name: spec.name, files: Files::from([]) };
+    let how = if cmd.detach { "one-off container, detached (run -d)" } else { "one-off container, attached (run)" };
+    plan.push(format!("container:{}:run", cmd.service), op, how, vec![create]);
+    out!("{plan}");
+    ExitCode::SUCCESS
 }
 
 /// Images of the service and its dependencies, then the dependencies (unless `--no-deps`)
@@ -69,11 +101,7 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
     if !s.execute(&images, &cmd.plan).await || (!images.is_empty() && !s.refresh_images().await) {
         return false;
     }
-    let full = s.desired.clone();
-    s.desired.services.retain(|d| d.name != cmd.service && !cmd.no_deps);
-    let deps = reconcile::containers(&s.desired, &s.observed, &reconcile::UpOptions::default());
-    s.desired = full;
-    let plan = match deps {
+    let plan = match reconcile::containers(&s.desired, &s.observed, &dependencies(s, cmd)) {
         Ok(p) => p,
         Err(errors) => {
             engine_session::fail(&errors);
@@ -84,6 +112,13 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
         return false;
     }
     cmd.no_deps || await_dependencies(s, &cmd.service, &plan).await
+}
+
+/// The planner's options for the dependencies: every service loaded with the one to run
+/// but itself, none with `--no-deps`.
+fn dependencies(s: &Session, cmd: &RunCommand) -> reconcile::UpOptions {
+    let deps = s.desired.services.iter().map(|d| &d.name).filter(|name| **name != cmd.service && !cmd.no_deps);
+    reconcile::UpOptions { only: Some(deps.cloned().collect()), ..reconcile::UpOptions::default() }
 }
 
 /// `plan`, the dependencies' plan, names the containers they have now.
@@ -144,26 +179,25 @@ fn spec(s: &Session, cmd: &RunCommand, files: Files) -> Option<ContainerSpec> {
 }
 
 /// Attached before the start so no output is lost; Ctrl-C stops the one-off.
-async fn attached(s: &Session, id: &str, interactive: bool) -> ExitCode {
-    let tty = s.engine.container_tty(id).await;
+async fn attached<E: Engine + ContainerIo>(engine: &E, id: &str, interactive: bool, interrupted: &CancellationSignal) -> ExitCode {
+    let tty = engine.container_tty(id).await;
     let raw = tty.then(terminal::RawMode::enter).flatten();
     let stdin = interactive.then(terminal::stdin);
-    let session = match s.engine.attach(id, stdin, passthrough()).await {
+    let session = match engine.attach(id, stdin, passthrough()).await {
         Ok(f) => f,
         Err(e) => return engine_session::fail(&[e.to_string()]),
     };
-    if let Err(e) = s.engine.start_container(id).await {
+    if let Err(e) = engine.start_container(id).await {
         return engine_session::fail(&[e.to_string()]);
     }
-    let resizes = tty.then(|| s.engine.follow_resizes(Resized::Container(id.to_string()), terminal::size));
-    let interrupted = s.interrupted();
+    let resizes = tty.then(|| engine.follow_resizes(Resized::Container(id.to_string()), terminal::size));
     let code = tokio::select! {
-        _ = session => s.engine.wait_exit(id).await,
+        _ = session => engine.wait_exit(id).await,
         () = interrupted.cancelled() => {
             if let Some(r) = &resizes {
                 r.abort();
             }
-            let _ = s.engine.stop_container(id, None).await;
+            let _ = engine.stop_container(id, None).await;
             drop(raw);
             return ExitCode::from(130);
         }

@@ -28,13 +28,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
                 Ok(p) => p,
                 Err(errors) => return engine_session::fail(&errors),
             };
-            let mut plan = images;
-            let offset = plan.actions.len();
-            plan.actions.extend(containers.actions.into_iter().map(|mut a| {
-                a.after.iter_mut().for_each(|i| *i += offset);
-                a
-            }));
-            out!("{plan}");
+            out!("{}", super::joined(images, containers));
             return ExitCode::SUCCESS;
         }
         let Some(containers) = converge_planned(&mut s, &images, &cmd.plan, false).await else {
@@ -105,8 +99,8 @@ async fn with_watch(s: &mut Session, opts: &Options, cmd: &UpCommand, started: i
         quiet: false,
         engine: cmd.engine.clone(),
     };
-    let (opts_for_watch, interrupted) = (opts.clone(), s.interrupted());
-    let watching = tokio::spawn(async move { super::watch::watch_project(&opts_for_watch, &watch).await });
+    let (opts_for_watch, interrupted, beside) = (opts.clone(), s.interrupted(), s.beside());
+    let watching = tokio::spawn(async move { super::watch::watch_project(&opts_for_watch, &watch, beside).await });
     let code = if cmd.detach {
         interrupted.cancelled().await;
         ExitCode::SUCCESS

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use super::engine_session::{self, Session};
 use super::up::converge;
 use crate::cli::WatchCommand;
-use crate::engine::{Engine, ExecSpec, Kind};
+use crate::engine::{ContainerIo, Engine, ExecSpec, Kind};
 use crate::load::{self, Options};
 use crate::observe::RunState;
 use crate::plan::reconcile::UpOptions;
@@ -19,6 +19,9 @@ use crate::watch::ignore::Ignore;
 use crate::watch::notifier::{directories, Notifier};
 
 pub fn run(opts: &Options, cmd: &WatchCommand) -> ExitCode {
+    if cmd.engine.dry_run {
+        return engine_session::fail(&["watch does not support --dry-run: it acts on every change; `up --dry-run` shows what it would bring up".to_string()]);
+    }
     engine_session::block_on(async {
         let Some(mut s) = Session::open(opts, &cmd.engine, &BTreeMap::new(), None).await else {
             return ExitCode::FAILURE;
@@ -80,15 +83,13 @@ fn dockerignore(svc: &crate::model::Service) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Watches a project that is up already (`up --watch`).
-pub async fn watch_project(opts: &Options, cmd: &WatchCommand) -> ExitCode {
-    match load::load(opts) {
-        Ok(l) => match Session::from_loaded(l, opts, &cmd.engine, &BTreeMap::new(), None).await {
-            Some(s) => watch(opts, cmd, s).await,
-            None => ExitCode::FAILURE,
-        },
-        Err(f) => super::print_failure(f),
+/// Watches a project that is up already (`up --watch`), in a session beside up's own: the
+/// engine as up left it is observed first.
+pub async fn watch_project(opts: &Options, cmd: &WatchCommand, mut s: Session) -> ExitCode {
+    if !s.observe_again().await {
+        return ExitCode::FAILURE;
     }
+    watch(opts, cmd, s).await
 }
 
 async fn watch(opts: &Options, cmd: &WatchCommand, mut s: Session) -> ExitCode {
@@ -165,8 +166,7 @@ async fn engine_back(s: &mut Session, cmd: &WatchCommand) -> bool {
         }
     }
     eprintln!("watch: the Docker engine is back: bringing the project up to date");
-    if let Some(observed) = engine_session::observe_for(&s.engine, &s.desired).await {
-        s.observed = observed;
+    if s.observe_again().await {
         let up = UpOptions { targets: cmd.services.clone(), ..UpOptions::default() };
         if converge(s, &up, false).await {
             eprintln!("watch: the project is up to date");
@@ -228,8 +228,8 @@ async fn apply(s: &mut Session, service: &str, work: &ServiceWork, prune: bool) 
     }
     sync(s, service, work).await?;
     if work.restart {
-        s.observed.containers = s.engine.list_containers(&s.project.name).await?;
-        let plan = lifecycle::restart(&s.desired, &s.observed, &[service.to_string()], true);
+        let now = s.containers_now().await?;
+        let plan = lifecycle::restart(&s.desired, &now, &[service.to_string()], true);
         s.execute(&plan, &UpOptions::default()).await;
     }
     Ok(())
@@ -241,10 +241,11 @@ async fn rebuild(s: &mut Session, service: &str, prune: bool) -> crate::engine::
     eprintln!("watch: {service}: rebuilding the image and recreating the service");
     let builds = artifacts::builds(&s.desired, &[service.to_string()]);
     let up = UpOptions { targets: vec![service.to_string()], force_recreate: true, ..UpOptions::default() };
-    if !(s.execute(&builds, &up).await && s.refresh_images().await) {
+    // The build changed the images, and the containers may have changed since the session
+    // observed them: the recreate works from the engine as it is now.
+    if !(s.execute(&builds, &up).await && s.observe_again().await) {
         return Ok(());
     }
-    s.observed.containers = s.engine.list_containers(&s.project.name).await?;
     converge(s, &up, false).await;
     if prune {
         let dangling = s.engine.dangling_images(&s.project.name).await?;

@@ -35,7 +35,6 @@ mod queries;
 mod streams;
 
 use network::observed_network;
-pub use streams::Resized;
 
 
 /// A Docker Engine. Build output goes to `output` (standard error unless replaced).
@@ -62,11 +61,6 @@ impl DockerEngine {
 
     pub fn address(&self) -> &str {
         &self.address
-    }
-
-    /// Whether the engine answers now: for waiting until a restarted engine is back.
-    pub async fn answers(&self) -> bool {
-        self.docker.ping().await.is_ok()
     }
 
     /// Connects to the engine `DOCKER_HOST` names (see `connect::connect`).

@@ -18,6 +18,8 @@ pub enum Kind {
     Conflict,
     /// The engine refused the request as invalid.
     Invalid,
+    /// The backend cannot do this at all (`engine::streams::Capability`).
+    Unsupported,
     Other,
 }
 

@@ -9,13 +9,17 @@ pub mod connect;
 pub mod convert;
 pub mod docker;
 pub mod error;
+#[cfg(test)]
+pub mod fake;
 pub mod retry;
+pub mod streams;
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
 pub use error::{EngineError, Kind};
+pub use streams::{Capability, ContainerIo, Resized};
 
 use crate::model::{InjectedFile, Project};
 use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};

@@ -9,7 +9,6 @@ use std::time::Duration;
 use super::*;
 use crate::engine::{ContainerStatus, Kind, Result};
 use crate::model::Condition;
-use crate::plan::desired::APPLIED_LABEL;
 use crate::observe::{Health, ObservedNetwork, ObservedVolume, RunState};
 use crate::plan::desired::{desired, Origin};
 use crate::progress::{Json, Plain, Quiet};

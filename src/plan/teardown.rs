@@ -22,6 +22,15 @@ pub struct DownOptions {
     pub remove_orphans: bool,
     pub images: Option<RemoveImages>,
     pub timeout: Option<i64>,
+    /// `down SERVICE…`: only these services' containers go; the networks and volumes stay,
+    /// as the rest of the project may use them. Empty: the whole project.
+    pub services: Vec<String>,
+}
+
+impl DownOptions {
+    fn in_scope(&self, c: &ObservedContainer) -> bool {
+        self.services.is_empty() || self.services.contains(&c.service)
+    }
 }
 
 /// `desired` is `None` when only a project name was given. Like the reference, every service
@@ -30,7 +39,7 @@ pub struct DownOptions {
 pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptions) -> Plan {
     let mut plan = Plan::default();
     let removed: Vec<&ObservedContainer> =
-        observed.containers.iter().filter(|c| !c.oneoff || opts.remove_orphans).collect();
+        observed.containers.iter().filter(|c| opts.in_scope(c) && (!c.oneoff || opts.remove_orphans)).collect();
     let stops = stop_in_order(&mut plan, desired, &removed, opts.timeout, "down");
     let removals: Vec<ActionId> = removed
         .iter()
@@ -40,14 +49,15 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
             plan.push(resource(c), op, "down", vec![stop])
         })
         .collect();
-    for n in &observed.networks {
+    let whole_project = opts.services.is_empty();
+    for n in observed.networks.iter().filter(|_| whole_project) {
         // A name two networks share (an interrupted run's late create) is ambiguous to the
         // engine: each goes by its id.
         let shared = observed.networks.iter().filter(|o| o.name == n.name).count() > 1;
         let name = if shared { n.id.clone() } else { n.name.clone() };
         plan.push(format!("network:{}", n.name), Op::RemoveNetwork { name }, "down", removals.clone());
     }
-    if opts.volumes {
+    if opts.volumes && whole_project {
         for v in &observed.volumes {
             plan.push(format!("volume:{}", v.name), Op::RemoveVolume { name: v.name.clone() }, "down -v", removals.clone());
         }

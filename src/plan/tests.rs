@@ -679,3 +679,31 @@ fn an_unset_variable_fails_the_plan_only_when_a_container_needs_it() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn down_of_named_services_removes_only_their_containers_and_keeps_networks_and_volumes() {
+    let d = project(STACK);
+    let mut o = running(&d);
+    o.volumes.push(crate::observe::ObservedVolume { name: "p_data".into(), labels: BTreeMap::new() });
+    let opts = DownOptions { services: vec!["web".into()], volumes: true, ..DownOptions::default() };
+    let plan = teardown(Some(&d), &o, &opts);
+    assert_eq!(lines(&plan), vec!["0 stop container:web:1 down", "1 remove container:web:1 down (after 0)"]);
+    let whole = teardown(Some(&d), &o, &DownOptions { volumes: true, ..DownOptions::default() });
+    assert!(lines(&whole).iter().any(|l| l.contains("network:p_default")) && lines(&whole).iter().any(|l| l.contains("volume:p_data")));
+}
+
+#[test]
+fn a_plan_for_some_services_leaves_the_others_and_their_containers_alone() {
+    let d = project(STACK);
+    let mut o = running(&d);
+    o.containers.retain(|c| c.service == "web");
+    let only = UpOptions { only: Some(vec!["db".into()]), ..UpOptions::default() };
+    let plan = containers(&d, &o, &only).unwrap();
+    assert!(plan.actions.iter().all(|a| !a.resource.to_string().contains("web")), "{plan}");
+    assert!(plan.actions.iter().any(|a| a.resource.to_string() == "container:db:1"), "{plan}");
+    let mut just_db = d.clone();
+    just_db.services.retain(|s| s.name == "db");
+    assert_eq!(plan, containers(&just_db, &o, &UpOptions::default()).unwrap());
+    let none = UpOptions { only: Some(vec![]), ..UpOptions::default() };
+    assert!(containers(&d, &o, &none).unwrap().is_empty());
+}

@@ -1,5 +1,5 @@
-//! The engine's streaming calls: logs, events, exec sessions, attach and wait, plus the
-//! one-shot container calls the lifecycle commands need (kill, pause, top, archives).
+//! `ContainerIo` on a Docker Engine: logs, events, exec sessions, attach and wait, top and
+//! archives.
 
 
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
@@ -8,19 +8,49 @@ use bollard::query_parameters::{
     TopOptions, UploadToContainerOptions, WaitContainerOptions,
 };
 use bollard::container::LogOutput;
+use futures_util::future::{BoxFuture, FutureExt};
 use futures_util::stream::{BoxStream, StreamExt};
-use tokio::io::{AsyncRead, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 use super::{label_filter, DockerEngine};
 use crate::containers::names;
+use crate::engine::streams::Stdin;
 use crate::engine::{
-    ContainerEvent, EngineError, EngineEvent, ExecSpec, LogChunk, LogRequest, Output, Result, Top,
+    Capability, ContainerEvent, ContainerIo, EngineError, EngineEvent, ExecSpec, LogChunk, LogRequest, Output,
+    Resized, Result, Top,
 };
 use crate::labels;
 
 impl DockerEngine {
-    /// The container's output as the engine keeps it, following it when asked.
-    pub fn logs(&self, id: &str, req: &LogRequest) -> BoxStream<'static, Result<LogChunk>> {
+    async fn exit_code(&self, id: &str) -> Result<i64> {
+        let inspect = self.inspect(id).await?;
+        Ok(inspect.state.and_then(|s| s.exit_code).unwrap_or(0))
+    }
+
+    /// `copy_owner`: the files get the archive's uid and gid instead of the container's root.
+    /// Sent as a stream: bollard traces a whole request body, and this one may hold secrets.
+    pub(super) async fn put_archive(&self, id: &str, path: &str, archive: Vec<u8>, copy_owner: bool) -> Result<()> {
+        let options = UploadToContainerOptions {
+            path: path.to_string(),
+            copy_uidgid: copy_owner.then(|| "true".to_string()),
+            ..Default::default()
+        };
+        let body = bollard::body_stream(futures_util::stream::once(std::future::ready(archive.into())));
+        Ok(self.docker.upload_to_container(id, Some(options), body).await?)
+    }
+}
+
+/// A Docker Engine does everything a command may ask of a container.
+impl ContainerIo for DockerEngine {
+    fn supports(&self, _: Capability) -> bool {
+        true
+    }
+
+    async fn answers(&self) -> bool {
+        self.docker.ping().await.is_ok()
+    }
+
+    fn logs(&self, id: &str, req: &LogRequest) -> BoxStream<'static, Result<LogChunk>> {
         let options = LogsOptions {
             follow: req.follow,
             stdout: true,
@@ -33,13 +63,11 @@ impl DockerEngine {
         self.docker.logs(id, Some(options)).map(|item| item.map(chunk).map_err(EngineError::from)).boxed()
     }
 
-    /// Container events of the project from now on (`since` in unix seconds when given).
-    pub fn events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>> {
+    fn events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>> {
         self.raw_events(project, since).map(|item| item.map(container_event)).boxed()
     }
 
-    /// The project's container events as the engine words them (`dockhand events`).
-    pub fn raw_events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
+    fn raw_events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
         let mut filters = label_filter(vec![names::project_filter(project)]);
         filters.insert("type".to_string(), vec!["container".to_string()]);
         let options = EventsOptions { since: since.map(|s| s.to_string()), until: None, filters: Some(filters) };
@@ -54,8 +82,7 @@ impl DockerEngine {
             .boxed()
     }
 
-    /// Waits for the container to stop and returns its exit code.
-    pub async fn wait_exit(&self, id: &str) -> Result<i64> {
+    async fn wait_exit(&self, id: &str) -> Result<i64> {
         let options = WaitContainerOptions { condition: "not-running".to_string() };
         let mut stream = self.docker.wait_container(id, Some(options));
         match stream.next().await {
@@ -67,25 +94,11 @@ impl DockerEngine {
         }
     }
 
-    /// Whether the container was created with a TTY (its output then comes raw).
-    pub async fn container_tty(&self, id: &str) -> bool {
+    async fn container_tty(&self, id: &str) -> bool {
         self.inspect(id).await.ok().and_then(|i| i.config).and_then(|c| c.tty).unwrap_or(false)
     }
 
-    pub async fn exit_code(&self, id: &str) -> Result<i64> {
-        let inspect = self.inspect(id).await?;
-        Ok(inspect.state.and_then(|s| s.exit_code).unwrap_or(0))
-    }
-
-    /// Runs a command in a running container; the command's output goes to `output`, standard
-    /// input is forwarded when `stdin` is given. Returns the command's exit code.
-    pub async fn exec(
-        &self,
-        id: &str,
-        spec: &ExecSpec,
-        stdin: Option<Box<dyn AsyncRead + Send + Unpin>>,
-        output: &Output,
-    ) -> Result<i64> {
+    async fn exec(&self, id: &str, spec: &ExecSpec, stdin: Option<Stdin>, output: &Output) -> Result<i64> {
         let options = CreateExecOptions {
             attach_stdin: Some(stdin.is_some()),
             attach_stdout: Some(!spec.detach),
@@ -115,14 +128,7 @@ impl DockerEngine {
         Ok(inspect.exit_code.unwrap_or(0))
     }
 
-    /// Attaches to a created container before it starts, so no output is lost; the returned
-    /// future ends when the container's output does.
-    pub async fn attach(
-        &self,
-        id: &str,
-        stdin: Option<Box<dyn AsyncRead + Send + Unpin>>,
-        output: Output,
-    ) -> Result<impl std::future::Future<Output = Result<()>> + Send + 'static> {
+    async fn attach(&self, id: &str, stdin: Option<Stdin>, output: Output) -> Result<BoxFuture<'static, Result<()>>> {
         let options = AttachContainerOptions {
             stdin: stdin.is_some(),
             stdout: true,
@@ -132,61 +138,10 @@ impl DockerEngine {
             detach_keys: None,
         };
         let attached = self.docker.attach_container(id, Some(options)).await?;
-        Ok(async move { pump(attached.output, attached.input, stdin, &output).await })
+        Ok(async move { pump(attached.output, attached.input, stdin, &output).await }.boxed())
     }
 
-    pub async fn top(&self, id: &str) -> Result<Top> {
-        let top = self.docker.top_processes(id, None::<TopOptions>).await?;
-        Ok(Top { titles: top.titles.unwrap_or_default(), processes: top.processes.unwrap_or_default() })
-    }
-
-    /// A tar archive of `path` in the container.
-    pub async fn download(&self, id: &str, path: &str) -> Result<Vec<u8>> {
-        let options = DownloadFromContainerOptions { path: path.to_string() };
-        let mut stream = self.docker.download_from_container(id, Some(options));
-        let mut out = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            out.extend_from_slice(&chunk?);
-        }
-        Ok(out)
-    }
-
-    /// Whether `path` in the container is a directory: read from the first header of its
-    /// archive, without fetching the rest. False when it does not exist.
-    pub async fn is_directory(&self, id: &str, path: &str) -> bool {
-        let options = DownloadFromContainerOptions { path: path.to_string() };
-        let mut stream = self.docker.download_from_container(id, Some(options));
-        let mut head = Vec::new();
-        while head.len() < 512 {
-            match stream.next().await {
-                Some(Ok(chunk)) => head.extend_from_slice(&chunk),
-                _ => return false,
-            }
-        }
-        // The tar header's type flag: '5' is a directory.
-        head[156] == b'5'
-    }
-
-    /// Extracts a tar archive into `path` in the container.
-    pub async fn upload(&self, id: &str, path: &str, archive: Vec<u8>) -> Result<()> {
-        self.put_archive(id, path, archive, false).await
-    }
-
-    /// `copy_owner`: the files get the archive's uid and gid instead of the container's root.
-    /// Sent as a stream: bollard traces a whole request body, and this one may hold secrets.
-    pub(super) async fn put_archive(&self, id: &str, path: &str, archive: Vec<u8>, copy_owner: bool) -> Result<()> {
-        let options = UploadToContainerOptions {
-            path: path.to_string(),
-            copy_uidgid: copy_owner.then(|| "true".to_string()),
-            ..Default::default()
-        };
-        let body = bollard::body_stream(futures_util::stream::once(std::future::ready(archive.into())));
-        Ok(self.docker.upload_to_container(id, Some(options), body).await?)
-    }
-
-    /// Keeps the TTY of an exec session or a container the size of the user's terminal, now
-    /// and on every SIGWINCH, until the returned task is aborted.
-    pub fn follow_resizes(&self, target: Resized, size: fn() -> Option<(u16, u16)>) -> tokio::task::JoinHandle<()> {
+    fn follow_resizes(&self, target: Resized, size: fn() -> Option<(u16, u16)>) -> tokio::task::JoinHandle<()> {
         let docker = self.docker.clone();
         tokio::spawn(async move {
             let mut winch = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()).ok();
@@ -212,12 +167,40 @@ impl DockerEngine {
             }
         })
     }
-}
 
-/// What a terminal size applies to.
-pub enum Resized {
-    Exec(String),
-    Container(String),
+    async fn top(&self, id: &str) -> Result<Top> {
+        let top = self.docker.top_processes(id, None::<TopOptions>).await?;
+        Ok(Top { titles: top.titles.unwrap_or_default(), processes: top.processes.unwrap_or_default() })
+    }
+
+    async fn download(&self, id: &str, path: &str) -> Result<Vec<u8>> {
+        let options = DownloadFromContainerOptions { path: path.to_string() };
+        let mut stream = self.docker.download_from_container(id, Some(options));
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
+
+    /// Read from the first header of the path's archive, without fetching the rest.
+    async fn is_directory(&self, id: &str, path: &str) -> bool {
+        let options = DownloadFromContainerOptions { path: path.to_string() };
+        let mut stream = self.docker.download_from_container(id, Some(options));
+        let mut head = Vec::new();
+        while head.len() < 512 {
+            match stream.next().await {
+                Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+                _ => return false,
+            }
+        }
+        // The tar header's type flag: '5' is a directory.
+        head[156] == b'5'
+    }
+
+    async fn upload(&self, id: &str, path: &str, archive: Vec<u8>) -> Result<()> {
+        self.put_archive(id, path, archive, false).await
+    }
 }
 
 /// Copies the session's output to `output` and, when given, standard input to the session.
@@ -225,7 +208,7 @@ pub enum Resized {
 async fn pump(
     mut out: std::pin::Pin<Box<dyn futures_util::Stream<Item = std::result::Result<LogOutput, bollard::errors::Error>> + Send>>,
     mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
-    stdin: Option<Box<dyn AsyncRead + Send + Unpin>>,
+    stdin: Option<Stdin>,
     output: &Output,
 ) -> Result<()> {
     let feeder = stdin.map(|mut stdin| {

@@ -1,0 +1,47 @@
+//! `dockhand wait`: blocks until the services' containers stop; with `--down-project`, the
+//! first to stop takes the project down.
+
+use std::process::ExitCode;
+
+use futures_util::StreamExt;
+
+use super::engine_session::Session;
+use crate::engine::streams::require;
+use crate::engine::{Capability, ContainerIo, PsEntry};
+use crate::plan::reconcile::UpOptions;
+use crate::plan::teardown::{self, DownOptions};
+
+/// Prints each exit code as the containers stop; with `down`, the first stop ends the wait.
+/// `dry_run`: the project's teardown is printed, not done.
+pub async fn run(s: &mut Session, services: &[String], down: bool, dry_run: bool) -> Result<ExitCode, String> {
+    require(s.engine.as_ref(), Capability::Wait).map_err(|e| e.to_string())?;
+    let running: Vec<PsEntry> = super::inspect::entries(s, services).await?.into_iter().filter(|e| e.state == crate::observe::RunState::Running).collect();
+    let mut waits: futures_util::stream::FuturesUnordered<_> = running
+        .iter()
+        .map(|e| {
+            let engine = s.engine.clone();
+            let id = e.id.clone();
+            async move { engine.wait_exit(&id).await }
+        })
+        .collect();
+    let mut first = None;
+    while let Some(code) = waits.next().await {
+        let code = code.map_err(|e| e.to_string())?;
+        outln!("{code}");
+        first.get_or_insert(code);
+        if down {
+            break;
+        }
+    }
+    drop(waits);
+    if down {
+        let now = s.containers_now().await.map_err(|e| e.to_string())?;
+        let plan = teardown::teardown(Some(&s.desired), &now, &DownOptions::default());
+        if dry_run {
+            out!("{plan}");
+        } else if !s.execute(&plan, &UpOptions::default()).await {
+            return Ok(s.failure());
+        }
+    }
+    Ok(super::exit_code(first.unwrap_or(0)))
+}
