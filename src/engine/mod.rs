@@ -7,6 +7,7 @@ pub mod connect;
 pub mod convert;
 pub mod docker;
 pub mod error;
+pub mod observed;
 pub mod retry;
 
 use std::collections::BTreeMap;
@@ -14,9 +15,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use error::{EngineError, Kind};
+use observed::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 
 use crate::model::{InjectedFile, Project};
-use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 
 pub type Result<T> = std::result::Result<T, EngineError>;
 

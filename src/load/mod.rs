@@ -6,6 +6,7 @@
 pub mod bind;
 pub mod cli_specs;
 pub mod canonical;
+pub mod compose_env;
 pub mod consistency;
 pub mod discover;
 pub mod dotenv;
@@ -16,12 +17,10 @@ pub mod include;
 pub mod interpolate;
 pub mod merge;
 pub mod normalize;
-pub mod path;
 pub mod paths;
 pub mod profiles;
 mod session;
 pub mod spec;
-pub mod units;
 pub mod validate;
 pub mod yaml;
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use bollard::models::Network;
 
 use crate::model::IpamPool;
-use crate::observe::ObservedNetwork;
+use crate::engine::observed::ObservedNetwork;
 
 pub(super) fn observed_network(n: Network) -> ObservedNetwork {
     let ipam = n.ipam.unwrap_or_default();
