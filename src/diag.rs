@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 
-use crate::load::yaml_path::YamlPath;
+pub mod yaml_path;
+
+use yaml_path::YamlPath;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {

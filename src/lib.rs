@@ -22,5 +22,6 @@ pub mod plan;
 pub mod progress;
 pub mod terminal;
 pub mod timespec;
+pub mod units;
 pub mod wait;
 pub mod watch;

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::engine::observed::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 use crate::engine::{Engine, EngineError};
 use crate::labels;
-use crate::model::IpamPool;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observed {
@@ -20,81 +20,6 @@ pub struct Observed {
     /// Networks and volumes declared `external`, by name: whether they exist.
     pub external_networks: BTreeMap<String, bool>,
     pub external_volumes: BTreeMap<String, bool>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunState {
-    Created,
-    Running,
-    Paused,
-    Restarting,
-    Removing,
-    Exited,
-    Dead,
-}
-
-impl RunState {
-    /// Running, paused or restarting: what `docker ps` lists without `-a`, and what a stop acts on.
-    pub fn is_running(self) -> bool {
-        matches!(self, RunState::Running | RunState::Restarting | RunState::Paused)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    Starting,
-    Healthy,
-    Unhealthy,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObservedContainer {
-    pub id: String,
-    pub name: String,
-    pub service: String,
-    pub number: u32,
-    pub oneoff: bool,
-    pub labels: BTreeMap<String, String>,
-    /// The image id the container runs.
-    pub image_id: String,
-    pub state: RunState,
-    pub health: Option<Health>,
-    /// Anonymous volumes by mount target, carried over when the container is recreated.
-    pub anonymous_volumes: BTreeMap<String, String>,
-    /// The engine names of the networks it is connected to.
-    pub networks: Vec<String>,
-    /// The named volumes it mounts.
-    pub named_volumes: Vec<String>,
-    pub created: i64,
-}
-
-/// A network as the engine's list shows it: enough to tell, field by field, how it differs
-/// from its definition.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservedNetwork {
-    pub id: String,
-    pub name: String,
-    pub labels: BTreeMap<String, String>,
-    pub driver: String,
-    pub options: BTreeMap<String, String>,
-    pub internal: bool,
-    pub attachable: bool,
-    pub enable_ipv6: bool,
-    pub ipam_driver: String,
-    pub ipam_options: BTreeMap<String, String>,
-    pub ipam_pools: Vec<IpamPool>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObservedVolume {
-    pub name: String,
-    pub labels: BTreeMap<String, String>,
-}
-
-impl ObservedContainer {
-    pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.get(key).map(String::as_str)
-    }
 }
 
 /// What to look at besides the project's labelled resources.

@@ -1,7 +1,7 @@
 //! Points in time as users write them for `--since`/`--until`: unix seconds, a duration back
 //! from now (`10m`, `1h30m`), or an RFC 3339 timestamp (`2026-12-03T10:00:00Z`, a date alone).
 
-use crate::load::units::parse_duration;
+use crate::units::parse_duration;
 
 /// Unix seconds for `text`, relative durations counted back from `now`.
 pub fn parse(text: &str, now: i64) -> Result<i64, String> {

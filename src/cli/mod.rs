@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::load::{Env, Options};
+use crate::load::{compose_env, Env, Options};
 use crate::plan::desired::PullPolicy;
 use crate::progress::Mode;
 use crate::plan::reconcile::UpOptions;
@@ -55,10 +55,10 @@ pub struct Global {
     #[arg(long)]
     pub compatibility: bool,
     /// Progress output
-    #[arg(long, value_enum, default_value = "auto", global = true, env = "COMPOSE_PROGRESS")]
+    #[arg(long, value_enum, default_value = "auto", global = true, env = compose_env::PROGRESS)]
     pub progress: ProgressMode,
     /// Control when to print ANSI control characters
-    #[arg(long, value_enum, default_value = "auto", global = true, env = "COMPOSE_ANSI")]
+    #[arg(long, value_enum, default_value = "auto", global = true, env = compose_env::ANSI)]
     pub ansi: Ansi,
     /// How many engine calls may run at once (default: COMPOSE_PARALLEL_LIMIT, else unbounded)
     #[arg(long, value_name = "N", global = true, allow_negative_numbers = true)]
@@ -978,7 +978,7 @@ impl Cli {
         opts.project_directory = g.project_directory;
         opts.env_files = g.env_files;
         opts.profiles = g.profiles;
-        let parallel = g.parallel.or_else(|| opts.shell_env.get("COMPOSE_PARALLEL_LIMIT").and_then(|v| v.parse().ok()));
+        let parallel = g.parallel.or_else(|| compose_env::parallel_limit(&opts.shell_env));
         let progress = match g.progress {
             ProgressMode::Auto => Mode::Auto,
             ProgressMode::Tty => Mode::Tty,
@@ -1063,7 +1063,7 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         no_recreate: a.converge.no_recreate,
         always_recreate_deps: a.always_recreate_deps,
         no_start: a.no_start,
-        remove_orphans: a.converge.remove_orphans || env_flag(&opts.shell_env, "COMPOSE_REMOVE_ORPHANS"),
+        remove_orphans: a.converge.remove_orphans || compose_env::remove_orphans(&opts.shell_env),
         renew_anon_volumes: a.renew_anon_volumes,
         pull: a.converge.pull.map(pull_policy),
         build: a.converge.build,
@@ -1130,7 +1130,7 @@ fn scale_invocation(mut opts: Options, a: ScaleArgs, engine: EngineOptions) -> I
 fn down_invocation(opts: Options, a: DownArgs, engine: EngineOptions) -> Invocation {
     let plan = DownOptions {
         volumes: a.volumes,
-        remove_orphans: a.remove_orphans || env_flag(&opts.shell_env, "COMPOSE_REMOVE_ORPHANS"),
+        remove_orphans: a.remove_orphans || compose_env::remove_orphans(&opts.shell_env),
         images: a.rmi.map(|r| match r {
             RmiArg::Local => RemoveImages::Local,
             RmiArg::All => RemoveImages::All,
@@ -1273,11 +1273,6 @@ fn lifecycle(opts: Options, a: ServicesArgs, action: Lifecycle, engine: EngineOp
 fn create_invocation(opts: Options, a: CreateArgs, engine: EngineOptions) -> Invocation {
     let up = UpArgs { names: a.names, converge: a.converge, ..UpArgs::parse_from(["up", "--no-start", "-d"]) };
     up_invocation(opts, up, engine)
-}
-
-/// A `COMPOSE_*` switch set in an environment: `1`, `true` or `yes`.
-pub fn env_flag(env: &Env, key: &str) -> bool {
-    env.get(key).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
 }
 
 fn config_invocation(mut opts: Options, a: ConfigArgs) -> Invocation {

@@ -12,7 +12,7 @@ use crate::engine::build::Output;
 use crate::engine::docker::{BuildStyle, DockerEngine};
 use crate::engine::Engine;
 use crate::exec::{self, CancellationSignal, ExecContext, Limits, Outcome};
-use crate::load::{self, Loaded, Options};
+use crate::load::{self, compose_env, Loaded, Options};
 use crate::model::Project;
 use crate::observe::{self, Observed, Wanted};
 use crate::plan::desired::{self, Desired, Origin};
@@ -61,7 +61,7 @@ impl Target {
 
 /// Loads the project; a missing compose file is fine when the project is named.
 pub fn target(opts: &Options) -> Option<Target> {
-    let name = opts.project_name.clone().or_else(|| opts.shell_env.get("COMPOSE_PROJECT_NAME").cloned());
+    let name = opts.project_name.clone().or_else(|| compose_env::project_name(&opts.shell_env).map(String::from));
     match (load::load(opts), name) {
         (Ok(loaded), _) => Some(Target::Loaded(Box::new(loaded))),
         (Err(f), Some(name)) if f.problems.iter().all(|p| p.problem().code == "dockhand::no_compose_file") => {

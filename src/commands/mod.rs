@@ -11,6 +11,7 @@ macro_rules! outln {
 mod artifacts;
 mod attached;
 pub mod config;
+mod converge;
 pub mod down;
 pub mod cp;
 pub mod exec;

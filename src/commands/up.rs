@@ -2,9 +2,11 @@
 //! then the containers are planned against the images as they now are.
 
 use std::process::ExitCode;
+
+use super::converge;
 use super::engine_session::{self, Session};
 use crate::cli::UpCommand;
-use crate::load::Options;
+use crate::load::{compose_env, Options};
 use crate::plan::reconcile;
 
 pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
@@ -31,7 +33,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
             out!("{}", super::joined(images, containers));
             return ExitCode::SUCCESS;
         }
-        let Some(containers) = converge_planned(&mut s, &images, &cmd.plan, false).await else {
+        let Some(containers) = converge::with_images(&mut s, &images, &cmd.plan, false).await else {
             return s.failure();
         };
         if cmd.wait && !s.wait_healthy(&containers.replicas, cmd.wait_timeout).await {
@@ -49,45 +51,8 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
 
 /// `COMPOSE_REMOVE_ORPHANS` may also come from the project's `.env`, as with the reference.
 fn with_project_env(opts: &reconcile::UpOptions, s: &Session) -> reconcile::UpOptions {
-    let from_env_file = s.loaded.as_ref().is_some_and(|l| crate::cli::env_flag(&l.env, "COMPOSE_REMOVE_ORPHANS"));
+    let from_env_file = s.loaded.as_ref().is_some_and(|l| compose_env::remove_orphans(&l.env));
     reconcile::UpOptions { remove_orphans: opts.remove_orphans || from_env_file, ..opts.clone() }
-}
-
-/// Images, then containers planned against the images as they now are. False when planning
-/// or any action failed (printed).
-pub async fn converge(s: &mut Session, opts: &reconcile::UpOptions, explain: bool) -> bool {
-    match reconcile::images(&s.desired, &s.observed, opts) {
-        Ok(images) => converge_planned(s, &images, opts, explain).await.is_some(),
-        Err(errors) => {
-            engine_session::fail(&errors);
-            false
-        }
-    }
-}
-
-/// `explain`: print the container plan, each action with its reason, before running it.
-/// The container plan once it ran; `None` when planning or any action failed (printed).
-async fn converge_planned(
-    s: &mut Session,
-    images: &crate::plan::Plan,
-    opts: &reconcile::UpOptions,
-    explain: bool,
-) -> Option<crate::plan::Plan> {
-    if !s.execute(images, opts).await || (!images.is_empty() && !s.refresh_images().await) {
-        return None;
-    }
-    let containers = match reconcile::containers(&s.desired, &s.observed, opts) {
-        Ok(p) => p,
-        Err(errors) => {
-            engine_session::fail(&errors);
-            return None;
-        }
-    };
-    super::print_plan_warnings(&containers);
-    if explain && !containers.is_empty() {
-        eprint!("{containers}");
-    }
-    s.execute(&containers, opts).await.then_some(containers)
 }
 
 /// `up --watch`: the watch loop runs beside the attached output (or, detached, until Ctrl-C).

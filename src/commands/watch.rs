@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::engine_session::{self, Session};
-use super::up::converge;
+use super::converge::converge;
 use crate::cli::WatchCommand;
 use crate::engine::{ContainerIo, Engine, ExecSpec, Kind};
 use crate::load::{self, Options};

@@ -14,10 +14,10 @@ use bollard::models::{
     ContainerCreateBody, EndpointSettings, Ipam, IpamConfig, NetworkCreateRequest, NetworkingConfig,
     VolumeCreateOptions,
 };
+use serde_yaml::Value;
 
 use super::{ContainerSpec, ResourceSpec};
 use crate::containers::names::{self, ResourceKind};
-use crate::load::Value;
 use crate::model::{Network, Project, Service, Volume};
 
 /// The body of a container create, and what has to follow it before the container starts.

@@ -26,7 +26,7 @@ use crate::containers::names;
 use crate::labels;
 use crate::load::Env;
 use crate::model::InjectedFile;
-use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
+use super::observed::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 use super::convert;
 use super::retry::{retrying, Call, BACKOFF};
 

@@ -11,6 +11,7 @@ pub mod docker;
 pub mod error;
 #[cfg(test)]
 pub mod fake;
+pub mod observed;
 pub mod retry;
 pub mod streams;
 
@@ -20,9 +21,9 @@ use std::sync::Arc;
 
 pub use error::{EngineError, Kind};
 pub use streams::{Capability, ContainerIo, Resized};
+use observed::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 
 use crate::model::{InjectedFile, Project};
-use crate::observe::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 
 pub type Result<T> = std::result::Result<T, EngineError>;
 

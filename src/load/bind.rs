@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 
 use crate::diag::Problem;
-use crate::load::yaml_path::{Seg, YamlPath};
+use crate::diag::yaml_path::{Seg, YamlPath};
 use crate::load::{Mapping, Value};
 use crate::model::Project;
 

@@ -5,8 +5,9 @@
 use std::path::Path;
 
 use crate::diag::Problem;
-use crate::load::yaml_path::YamlPath;
-use crate::load::{merge, units, Mapping, Value};
+use crate::diag::yaml_path::YamlPath;
+use crate::load::{merge, Mapping, Value};
+use crate::units;
 
 mod model;
 pub mod ports;

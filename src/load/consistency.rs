@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diag::Problem;
 use crate::graph::{cycle_message, Graph};
 use crate::load::normalize::implicit_dependencies;
-use crate::load::yaml_path::YamlPath;
+use crate::diag::yaml_path::YamlPath;
 use crate::load::{Mapping, Value};
 
 const INVALID: &str = "invalid compose project";

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::{Problem, Span};
 use crate::load::dotenv::{self, DotenvError, Entries};
-use crate::load::yaml_path::YamlPath;
+use crate::diag::yaml_path::YamlPath;
 use crate::load::{Env, Mapping, Value};
 use crate::model::{Project, Sensitive};
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::Problem;
 use crate::load::include::join_lexically;
 use crate::load::merge::merge_under;
-use crate::load::yaml_path::YamlPath;
+use crate::diag::yaml_path::YamlPath;
 use crate::load::{Mapping, Value};
 
 /// Loads another compose file through the per-file phases (parse, interpolate, validate,

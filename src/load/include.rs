@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::diag::Problem;
 use crate::load::merge::merge_under;
-use crate::load::yaml_path::YamlPath;
+use crate::diag::yaml_path::YamlPath;
 use crate::load::{Mapping, Value};
 
 /// One include entry in long form.

@@ -11,7 +11,7 @@ use indexmap::IndexSet;
 
 use crate::diag::Problem;
 use crate::gofmt::go_quote;
-use crate::load::yaml_path::{Trail, YamlPath};
+use crate::diag::yaml_path::{Trail, YamlPath};
 use crate::load::yaml::key_str;
 use crate::load::Value;
 

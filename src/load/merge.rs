@@ -3,7 +3,7 @@
 //! Both sides are canonical (long form), so every rule is written for one shape only. The
 //! reference merges a canonical tree with a raw one and canonicalises again; where that
 //! leaves a difference, the rule below follows what `docker compose config` prints.
-use crate::load::yaml_path::{Seg, YamlPath};
+use crate::diag::yaml_path::{Seg, YamlPath};
 use crate::load::{Mapping, Value};
 
 /// How a field merges when both files set it.

@@ -7,6 +7,7 @@ pub mod absolute_paths;
 pub mod bind;
 pub mod cli_specs;
 pub mod canonical;
+pub mod compose_env;
 pub mod consistency;
 pub mod discover;
 pub mod dotenv;
@@ -20,10 +21,8 @@ pub mod normalize;
 pub mod profiles;
 mod session;
 pub mod spec;
-pub mod units;
 pub mod validate;
 pub mod yaml;
-pub mod yaml_path;
 
 use std::path::PathBuf;
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::diag::Problem;
 use crate::graph::Graph;
-use crate::load::yaml_path::YamlPath;
+use crate::diag::yaml_path::YamlPath;
 use crate::load::{Mapping, Value};
 
 /// Removes services not enabled by `active` profiles or named in `requested`.

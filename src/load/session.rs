@@ -11,10 +11,10 @@ use super::environment;
 use super::extends::{self, FileSource};
 use super::files::{Disk, Files};
 use super::include::{self, IncludeSpec, ProjectSource};
-use super::yaml_path::YamlPath;
 use super::yaml::{self, Parsed, SpanIndex};
-use super::{absolute_paths, bind, canonical, consistency, interpolate, merge, normalize, profiles, validate};
+use super::{absolute_paths, bind, canonical, compose_env, consistency, interpolate, merge, normalize, profiles, validate};
 use super::{Env, Options, Value};
+use crate::diag::yaml_path::YamlPath;
 use crate::diag::{Location, Problem, Rendered};
 use crate::model::Project;
 
@@ -88,7 +88,7 @@ pub fn load_from(opts: &Options, fs: &dyn Files) -> Result<Loaded, Failure> {
     let mut s = Loader::new(opts, fs);
     match s.run() {
         Some((mut project, files, project_dir)) if !s.has_errors() => {
-            project.compatibility = opts.compatibility || crate::cli::env_flag(&s.env, "COMPOSE_COMPATIBILITY");
+            project.compatibility = opts.compatibility || compose_env::compatibility(&s.env);
             environment::read_file_values(&mut project, &s.env);
             let warnings = s.render();
             let env_files = used_env_files(opts, &project_dir, fs);
@@ -147,11 +147,10 @@ impl<'o> Loader<'o> {
         let dir_for_env = opts.project_directory.as_deref().map_or_else(|| wd.clone(), |d| wd.join(d));
         // COMPOSE_* variables may come from the `.env` of the working (or project) directory.
         let pre_env = self.ok(environment::project_env(&opts.shell_env, &dir_for_env, &opts.env_files, &read))?;
-        let var = |k: &str| pre_env.get(k).map(String::as_str);
         let found = self.ok1(discover::compose_files(
             &opts.files,
-            var("COMPOSE_FILE"),
-            var("COMPOSE_PATH_SEPARATOR"),
+            compose_env::files(&pre_env),
+            compose_env::path_separator(&pre_env),
             wd,
             &dir_for_env,
             &|p: &Path| files.is_file(p),
@@ -165,7 +164,7 @@ impl<'o> Loader<'o> {
         let parsed = self.parse_all(&found.files)?;
         let name = self.project_name(&parsed, &project_dir)?;
         // Whatever chose the name (`-p` over the shell and `.env`), interpolation sees it.
-        self.env.insert("COMPOSE_PROJECT_NAME".to_string(), name.clone());
+        self.env.insert(compose_env::PROJECT_NAME.to_string(), name.clone());
         let env = self.env.clone();
         let merged = self.merge_main(parsed, &project_dir, &env)?;
         self.stop_on_errors()?;
@@ -192,8 +191,8 @@ impl<'o> Loader<'o> {
         let opts = self.opts;
         let (raw, source) = if let Some(n) = &opts.project_name {
             (n.clone(), NameSource::Flag)
-        } else if let Some(n) = self.env.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()) {
-            (n.clone(), NameSource::EnvVar)
+        } else if let Some(n) = compose_env::project_name(&self.env).filter(|n| !n.is_empty()) {
+            (n.to_string(), NameSource::EnvVar)
         } else if let Some(n) = self.name_from_files(parsed) {
             self.file_name = Some(n.clone());
             (n, NameSource::File)
@@ -317,10 +316,7 @@ impl<'o> Loader<'o> {
         if !self.opts.profiles.is_empty() {
             return self.opts.profiles.clone();
         }
-        // Split as the reference splits it, empty parts kept: with no profile given, the one
-        // active profile is "", which a service listing `profiles: [""]` has.
-        let var = self.env.get("COMPOSE_PROFILES").map_or("", String::as_str);
-        var.split(',').map(|p| p.trim().to_string()).collect()
+        compose_env::profiles(&self.env)
     }
 
     fn read(&self, file: &Path) -> Result<String, Problem> {

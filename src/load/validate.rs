@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use crate::diag::Problem;
-use crate::load::yaml_path::{Trail, YamlPath};
+use crate::diag::yaml_path::{Trail, YamlPath};
 use crate::load::spec::{self, Check, Obj, Shape};
-use crate::load::units;
+use crate::units;
 use crate::load::yaml::key_str;
 use crate::load::Value;
 

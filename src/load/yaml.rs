@@ -10,7 +10,7 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::diag::{Problem, Span};
-use crate::load::yaml_path::{Seg, YamlPath};
+use crate::diag::yaml_path::{Seg, YamlPath};
 
 mod aliases;
 mod yaml11;

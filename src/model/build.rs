@@ -1,10 +1,10 @@
 //! Image builds.
 use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
 
 use super::resource::ServiceFileRef;
-use super::service::ExtraHosts;
+use super::host::{ExtraHosts, Ulimit};
 use super::types::{is_false, is_zero_size, lenient_string_map, ByteSize, Extensions, StringMap};
-use crate::load::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Build {
@@ -60,7 +60,7 @@ pub struct Build {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ulimits: Option<std::collections::BTreeMap<String, super::service::Ulimit>>,
+    pub ulimits: Option<std::collections::BTreeMap<String, Ulimit>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
     #[serde(flatten)]

@@ -1,8 +1,8 @@
 //! `deploy`: replicas, resources, restart and update policies.
 use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
 
 use super::types::{is_zero_f64, is_zero_i64, is_zero_size, lenient_string_map, ByteSize, Extensions, GoDuration, StringMap};
-use crate::load::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Deploy {

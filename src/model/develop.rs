@@ -1,7 +1,7 @@
 //! `develop`: the rules `watch` follows when files change on the host.
 use serde::{Deserialize, Serialize};
 
-use super::service::Hook;
+use super::hook::Hook;
 use super::types::{is_false, string_or_list, Extensions};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,8 @@ pub mod build;
 pub mod deploy;
 pub mod develop;
 pub mod healthcheck;
+pub mod hook;
+pub mod host;
 mod json;
 pub mod models;
 pub mod mounts;
@@ -30,9 +32,9 @@ pub use mounts::{BindOptions, MountType, ServiceVolume, TmpfsOptions, VolumeOpti
 pub use network::{Ipam, IpamPool, Network, ServiceNetwork};
 pub use ports::Port;
 pub use resource::{FileObject, InjectedFile, Sensitive, ServiceFileRef};
-pub use service::{
-    Condition, DependsOn, Device, EnvFile, ExtraHosts, Hook, PreStartHook, Provider, Restart, Service, Ulimit,
-};
+pub use hook::Hook;
+pub use host::{ExtraHosts, Ulimit};
+pub use service::{Condition, DependsOn, Device, EnvFile, PreStartHook, Provider, Restart, Service};
 pub use types::{ByteSize, Extensions, FileMode, GoDuration, StringMap};
 pub use volume::Volume;
 

@@ -4,18 +4,20 @@ use std::fmt;
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
+use serde_yaml::Value;
 
 use super::build::Build;
 use super::deploy::{Deploy, DeviceRequest};
 use super::develop::Develop;
 use super::healthcheck::Healthcheck;
+use super::hook::Hook;
+use super::host::{ExtraHosts, Ulimit};
 use super::models::ServiceModel;
 use super::mounts::ServiceVolume;
 use super::network::ServiceNetwork;
 use super::ports::Port;
 use super::resource::ServiceFileRef;
 use super::types::*;
-use crate::load::Value;
 
 /// Field order follows the reference's golden output (alphabetical, as compose-go declares
 /// them); `command` and `entrypoint` are printed even when null, as the reference does.
@@ -301,51 +303,6 @@ pub struct Logging {
     pub extensions: Extensions,
 }
 
-/// A ulimit: one number for both limits, or soft and hard apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
-pub enum Ulimit {
-    Single(i64),
-    Pair { soft: i64, hard: i64 },
-}
-
-/// As the reference writes it: a single number unless it is zero, else `{soft, hard}`
-/// without its zero fields (`nofile: 0` is `{}`).
-impl Serialize for Ulimit {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let (soft, hard) = match *self {
-            Ulimit::Single(n) if n != 0 => return s.serialize_i64(n),
-            Ulimit::Single(_) => (0, 0),
-            Ulimit::Pair { soft, hard } => (soft, hard),
-        };
-        let fields = [("soft", soft), ("hard", hard)];
-        let mut m = s.serialize_map(Some(fields.iter().filter(|(_, n)| *n != 0).count()))?;
-        for (k, n) in fields.iter().filter(|(_, n)| *n != 0) {
-            m.serialize_entry(k, n)?;
-        }
-        m.end()
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Hook {
-    /// Printed even when absent: the reference's JSON shows a rule's missing `exec` as
-    /// `{command: null}`.
-    #[serde(default)]
-    pub command: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub privileged: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub environment: BTreeMap<String, Option<String>>,
-    #[serde(flatten)]
-    pub extensions: Extensions,
-}
-
 /// A `pre_start` step: a one-off container run to completion before the service's own.
 /// Normalisation copies into it the service settings it inherits, so it is printed (and run)
 /// as a service of its own, as the reference prints it.
@@ -415,26 +372,6 @@ pub struct ThrottleDevice {
     pub path: String,
     #[serde(rename(serialize = "Rate"), alias = "Rate")]
     pub rate: ByteSize,
-}
-
-/// `extra_hosts`: host name → addresses. Printed as `host=ip` strings, sorted by host.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct ExtraHosts(pub BTreeMap<String, Vec<String>>);
-
-impl ExtraHosts {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl Serialize for ExtraHosts {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.0
-                .iter()
-                .flat_map(|(h, ips)| ips.iter().map(move |ip| format!("{h}={ip}"))),
-        )
-    }
 }
 
 /// The service `restart` policy.

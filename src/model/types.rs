@@ -7,9 +7,9 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
+use serde_yaml::Value;
 
-use crate::load::units;
-use crate::load::Value;
+use crate::units;
 
 /// `x-*` keys, kept in file order.
 pub type Extensions = IndexMap<String, Value>;

@@ -9,7 +9,7 @@ use crate::engine::retry::{classify, Call, Verdict};
 use crate::engine::EngineError;
 
 use crate::model::IpamPool;
-use crate::observe::ObservedNetwork;
+use crate::engine::observed::ObservedNetwork;
 
 pub(super) fn observed_network(n: Network) -> ObservedNetwork {
     let ipam = n.ipam.unwrap_or_default();

@@ -3,7 +3,7 @@
 use super::{observed, DockerEngine};
 use crate::engine::{ImageInfo, Result};
 use crate::labels;
-use crate::observe::ObservedContainer;
+use crate::engine::observed::ObservedContainer;
 
 impl DockerEngine {
     /// Every container any compose project made, running or not.

@@ -9,7 +9,7 @@ use std::path::Path;
 use yaml_rust2::parser::{Event, Parser};
 
 use crate::diag::{Problem, Span};
-use crate::load::yaml_path::YamlPath;
+use crate::diag::yaml_path::YamlPath;
 
 /// Nodes that aliases may stand for in one file: far above what a compose file repeats, and
 /// loaded in a fraction of a second.

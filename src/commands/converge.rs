@@ -1,0 +1,38 @@
+//! Bringing the images and containers to what the files say: the step `up` (and `create`,
+//! `scale`) and `watch` share.
+
+use super::engine_session::{self, Session};
+use crate::plan::{reconcile, Plan};
+
+/// Images, then containers planned against the images as they now are. False when planning
+/// or any action failed (printed).
+pub async fn converge(s: &mut Session, opts: &reconcile::UpOptions, explain: bool) -> bool {
+    match reconcile::images(&s.desired, &s.observed, opts) {
+        Ok(images) => with_images(s, &images, opts, explain).await.is_some(),
+        Err(errors) => {
+            engine_session::fail(&errors);
+            false
+        }
+    }
+}
+
+/// `converge` once the images are planned. `explain`: print the container plan, each action
+/// with its reason, before running it. The container plan once it ran; `None` when planning
+/// or any action failed (printed).
+pub async fn with_images(s: &mut Session, images: &Plan, opts: &reconcile::UpOptions, explain: bool) -> Option<Plan> {
+    if !s.execute(images, opts).await || (!images.is_empty() && !s.refresh_images().await) {
+        return None;
+    }
+    let containers = match reconcile::containers(&s.desired, &s.observed, opts) {
+        Ok(p) => p,
+        Err(errors) => {
+            engine_session::fail(&errors);
+            return None;
+        }
+    };
+    super::print_plan_warnings(&containers);
+    if explain && !containers.is_empty() {
+        eprint!("{containers}");
+    }
+    s.execute(&containers, opts).await.then_some(containers)
+}
