@@ -22,4 +22,5 @@ pub mod progress;
 pub mod terminal;
 pub mod timespec;
 pub mod wait;
+pub mod swarm;
 pub mod watch;

@@ -8,6 +8,7 @@ pub mod convert;
 pub mod docker;
 pub mod error;
 pub mod retry;
+pub mod swarm;
 
 use std::collections::BTreeMap;
 use std::future::Future;
