@@ -24,4 +24,5 @@ pub mod terminal;
 pub mod timespec;
 pub mod units;
 pub mod wait;
+pub mod swarm;
 pub mod watch;

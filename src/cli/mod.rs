@@ -2,6 +2,7 @@
 //! clap stays in this module.
 
 pub mod bool_flags;
+pub mod stack;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -141,6 +142,8 @@ pub enum Command {
     Push(PushArgs),
     /// Watch the build context and the project's files; keep the running project in step
     Watch(WatchArgs),
+    /// Manage Swarm stacks, as `docker stack` does
+    Stack(stack::StackArgs),
 }
 
 #[derive(Debug, Args)]
@@ -959,6 +962,7 @@ pub enum Invocation {
     Completion(clap_complete::Shell),
     Artifacts(Options, ArtifactsCommand),
     Watch(Options, WatchCommand),
+    Stack(Options, stack::Stack, EngineOptions),
     /// The arguments make no sense together: the message says why.
     Invalid(String),
 }
@@ -1047,6 +1051,7 @@ impl Cli {
                 let action = Artifacts::Pull { ignore_failures: a.ignore_pull_failures, missing_only: a.policy == Some(PullPolicyArg::Missing) };
                 artifacts(opts, a.services.names, action, a.include_deps, engine)
             }
+            Command::Stack(a) => stack::invocation(opts, a, engine, stdin),
             Command::Push(a) => {
                 let action = Artifacts::Push { ignore_failures: a.ignore_push_failures };
                 artifacts(opts, a.services.names, action, a.include_deps, engine)

@@ -23,6 +23,7 @@ mod engine_session;
 pub mod ps;
 mod ps_format;
 pub mod run;
+pub mod stack;
 mod stdout;
 mod table;
 pub mod up;
@@ -52,6 +53,7 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Completion(shell) => version::completion(shell),
         Invocation::Artifacts(opts, c) => artifacts::run(&opts, &c),
         Invocation::Watch(opts, c) => watch::run(&opts, &c),
+        Invocation::Stack(opts, c, engine) => stack::run(&opts, &c, &engine),
         Invocation::Invalid(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

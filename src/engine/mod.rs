@@ -14,6 +14,7 @@ pub mod fake;
 pub mod observed;
 pub mod retry;
 pub mod streams;
+pub mod swarm;
 
 use std::collections::BTreeMap;
 use std::future::Future;
