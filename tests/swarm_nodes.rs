@@ -3,8 +3,8 @@
 //! the overlay from another node, and the loss of a node. The tests share one Swarm and take
 //! turns on it; each removes its stack.
 //!
-//! The stack commands under test are `docker stack`'s until dockhand's land (issue 15), which
-//! validates the harness; `DOCKHAND_STACK_TOOL=dockhand|docker` chooses.
+//! The stack commands under test: see `Swarm::stack` (`DOCKHAND_STACK_TOOL=docker` runs them
+//! with `docker stack`, which checks the tests themselves).
 
 mod common;
 
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::swarm::{shared, SharedSwarm, Swarm, Task};
-use common::{dockhand, project, Output, Run};
+use common::{project, Output};
 
 const IMAGE: &str = "busybox:latest";
 /// Tasks of a few services on three nodes run within seconds; this only bounds a failure.
@@ -24,13 +24,6 @@ const IDLE: &str = r#"["sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait"]"#;
 
 fn swarm() -> Option<SharedSwarm> {
     shared(2, IMAGE)
-}
-
-/// The `stack` command under test against the Swarm's manager.
-fn stack_cmd(swarm: &Swarm, dir: &std::path::Path, args: &[&str]) -> Output {
-    let tool = std::env::var("DOCKHAND_STACK_TOOL").unwrap_or_else(|_| "docker".to_string());
-    let run = if tool == "dockhand" { dockhand(dir) } else { Run::new("docker", dir) };
-    run.env("DOCKER_HOST", &swarm.host()).arg("stack").args(args.iter().copied()).timeout(Duration::from_secs(120)).run()
 }
 
 /// A stack deployed by the tool under test, removed (and waited for) on drop.
@@ -48,7 +41,7 @@ impl<'a> Stack<'a> {
     }
 
     fn stack(&self, args: &[&str]) -> Output {
-        stack_cmd(self.swarm, self.dir.path(), args)
+        self.swarm.stack(self.dir.path(), args)
     }
 
     fn service(&self, s: &str) -> String {

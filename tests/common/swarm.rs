@@ -13,18 +13,21 @@
 //! Dropping a Swarm removes its engines (manager first, so that nothing is rescheduled), the
 //! bridge and the firewall rule, also when the test failed. `shared` keeps one per test binary.
 
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::testengine::{Link, Setup, TestEngine};
-use super::{Output, Run};
+use super::{dockhand, Output, Run};
 
 /// How long nodes may take to be `Ready` (after a join or an engine restart).
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long `stack rm` may take to be complete on every node.
 const REMOVE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The `stack` commands under test until dockhand's land in main (issue 15).
+const DEFAULT_STACK_TOOL: &str = "docker";
 /// How often the state is polled while waiting.
 const POLL: Duration = Duration::from_millis(200);
 
@@ -109,6 +112,25 @@ impl Swarm {
         self.on(0, args)
     }
 
+    /// `stack <args>` of the tool under test, in `dir`, against the manager: dockhand's, or
+    /// `docker stack` with `DOCKHAND_STACK_TOOL=docker` (which checks the tests themselves:
+    /// every one must then pass).
+    pub fn stack(&self, dir: &Path, args: &[&str]) -> Output {
+        let tool = std::env::var("DOCKHAND_STACK_TOOL").unwrap_or_else(|_| DEFAULT_STACK_TOOL.to_string());
+        let run = if tool == "docker" { Run::new("docker", dir) } else { dockhand(dir) };
+        run.env("DOCKER_HOST", &self.host()).arg("stack").args(args.iter().copied()).timeout(Duration::from_secs(120)).run()
+    }
+
+    /// `docker stack <args>` in `dir`, against the manager.
+    pub fn docker_stack(&self, dir: &Path, args: &[&str]) -> Output {
+        Run::new("docker", dir)
+            .env("DOCKER_HOST", &self.host())
+            .arg("stack")
+            .args(args.iter().copied())
+            .timeout(Duration::from_secs(120))
+            .run()
+    }
+
     /// The docker CLI against node `i`.
     pub fn on(&self, i: usize, args: &[&str]) -> Output {
         Run::new("docker", std::env::temp_dir())
@@ -171,7 +193,10 @@ impl Swarm {
                         networks.lines().filter(|n| n.starts_with(&prefix)).map(|n| format!("network {n} on node {i}")).collect();
                     containers.lines().map(|c| format!("container {c} on node {i}")).chain(networks).collect::<Vec<_>>()
                 })
-                .chain(self.docker(&["service", "ls", "-q", "--filter", &label]).stdout.lines().map(|s| format!("service {s}")))
+                .chain(["service", "config", "secret"].into_iter().flat_map(|kind| {
+                    let out = self.docker(&[kind, "ls", "-q", "--filter", &label]).stdout;
+                    out.lines().map(|id| format!("{kind} {id}")).collect::<Vec<_>>()
+                }))
                 .collect();
             if left.is_empty() {
                 return Ok(());
