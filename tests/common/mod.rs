@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod engine;
+pub mod swarm;
 pub mod testengine;
 
 pub const DOCKHAND: &str = env!("CARGO_BIN_EXE_dockhand");

@@ -24,13 +24,37 @@ pub struct TestEngine {
     pub name: String,
     dir: PathBuf,
     storage_driver: String,
+    setup: Setup,
     daemon: Option<Child>,
+}
+
+/// What an engine needs beyond the defaults (a Swarm node: an address others reach it on).
+#[derive(Default, Clone)]
+pub struct Setup {
+    /// Set in the engine's environment (kept across restarts).
+    pub env: Vec<(String, String)>,
+    /// The engine's own host name (a UTS namespace of its own), which Swarm shows as the node's.
+    pub hostname: Option<String>,
+    pub link: Option<Link>,
+}
+
+/// A veth pair: `eth0` in the engine's namespace with `address`, its peer on the machine's `bridge`.
+#[derive(Clone)]
+pub struct Link {
+    pub bridge: String,
+    /// With its prefix length: `10.231.4.11/24`.
+    pub address: String,
 }
 
 impl TestEngine {
     /// A started engine holding the machine's `image`, or None (with a notice) where engines
     /// cannot be started: not root, or no `dockerd`/`nsenter`.
     pub fn start(image: &str) -> Option<TestEngine> {
+        TestEngine::start_with(image, Setup::default())
+    }
+
+    /// As `start`, with `setup` applied before the engine starts.
+    pub fn start_with(image: &str, setup: Setup) -> Option<TestEngine> {
         if let Some(why) = unsupported() {
             assert!(!super::in_ci(), "cannot start a test engine: {why} (CI is set, so this is an error)");
             eprintln!("NOTICE: cannot start a test engine ({why}); skipping");
@@ -39,10 +63,13 @@ impl TestEngine {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let name = format!("dhe{}n{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let dir = std::env::temp_dir().join(&name);
-        let mut engine = TestEngine { name, dir, storage_driver: storage_driver(), daemon: None };
+        let mut engine = TestEngine { name, dir, storage_driver: storage_driver(), setup, daemon: None };
         std::fs::create_dir_all(engine.dir.join("data")).expect("test engine dir");
         std::fs::write(engine.dir.join("daemon.json"), "{}").expect("test engine config");
         run_ok("ip", &["netns", "add", &engine.name]);
+        if let Some(link) = engine.setup.link.clone() {
+            engine.plug(&link);
+        }
         engine.launch();
         engine.load(image);
         Some(engine)
@@ -67,6 +94,11 @@ impl TestEngine {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default()
+    }
+
+    /// Whether its dockerd is running (it was not killed, or was started again).
+    pub fn running(&self) -> bool {
+        self.daemon.is_some()
     }
 
     pub fn answers(&self) -> bool {
@@ -107,16 +139,43 @@ impl TestEngine {
         std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
     }
 
+    /// The namespace's end of `link` as its `eth0`, the other end on the bridge.
+    fn plug(&self, link: &Link) {
+        let ns = self.name.as_str();
+        let peer = self.veth();
+        for args in [
+            vec!["link", "add", &peer, "type", "veth", "peer", "name", "eth0", "netns", ns],
+            vec!["link", "set", &peer, "master", &link.bridge, "up"],
+            vec!["-n", ns, "addr", "add", &link.address, "dev", "eth0"],
+            vec!["-n", ns, "link", "set", "eth0", "up"],
+            vec!["-n", ns, "link", "set", "lo", "up"],
+        ] {
+            let status = Command::new("ip").args(&args).status().expect("ip");
+            assert!(status.success(), "ip {} failed", args.join(" "));
+        }
+    }
+
+    /// The machine's end of the link (interface names have at most 15 characters).
+    fn veth(&self) -> String {
+        format!("v{}", self.name)
+    }
+
     fn launch(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("log")).expect("engine log");
         let d = |sub: &str| self.dir.join(sub).display().to_string();
-        let daemon = Command::new("nsenter")
-            .arg(format!("--net=/var/run/netns/{}", self.name))
+        let mut daemon = Command::new("nsenter");
+        daemon.arg(format!("--net=/var/run/netns/{}", self.name));
+        if let Some(hostname) = &self.setup.hostname {
+            // unshare and sh exec in place: the child's pid stays dockerd's.
+            daemon.args(["unshare", "--uts", "--", "sh", "-c", "hostname \"$0\" && exec \"$@\"", hostname]);
+        }
+        let daemon = daemon
             .args(["dockerd", "--config-file", &d("daemon.json"), "--data-root", &d("data"), "--exec-root", &d("exec")])
             .args(["--pidfile", &d("pid"), "-H", &self.host(), "--cgroup-parent", &self.name])
             .args(["--storage-driver", &self.storage_driver])
             // No default bridge: nothing of it is needed, and no iptables rules are touched.
             .args(["--bridge", "none", "--iptables=false", "--ip-masq=false"])
+            .envs(self.setup.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("engine log"))
             .stderr(log)
@@ -179,6 +238,9 @@ impl Drop for TestEngine {
         }
         for cgroup in cgroups(&self.name) {
             remove_cgroup(&cgroup);
+        }
+        if self.setup.link.is_some() {
+            run_ok("ip", &["link", "del", &self.veth()]);
         }
         run_ok("ip", &["netns", "del", &self.name]);
         let _ = std::fs::remove_dir_all(&self.dir);
