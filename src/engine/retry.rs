@@ -54,9 +54,9 @@ pub struct Backoff {
     pub attempts: u32,
 }
 
-/// The engine settles these races within a second or two, but releasing the endpoints of 50
-/// containers on a loaded machine took longer than 4.5 s once in a 20-cycle soak: twelve
-/// attempts wait 8.5 s in all.
+/// The engine settles these races within a second or two; twelve attempts wait 8.5 s in all,
+/// for a loaded machine. (A network that kept "active endpoints" past 4.5 s in a soak was the
+/// engine's endpoint miscount, which no wait settles: see `docker/network.rs`.)
 pub const BACKOFF: Backoff = Backoff {
     first: Duration::from_millis(100),
     cap: Duration::from_secs(1),
