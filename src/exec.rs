@@ -16,7 +16,7 @@ use crate::model::Project;
 use crate::observe::{Observed, ObservedContainer, ObservedNetwork};
 use crate::plan::conflict::{self, Resolution};
 use crate::plan::desired::{Desired, Files, APPLIED_LABEL};
-use crate::plan::{Action, ActionId, Op, Plan};
+use crate::plan::{Action, ActionId, Op, Plan, ResourceId};
 use crate::progress::{Event, Progress, Status};
 use crate::wait::{self, WaitError};
 
@@ -106,7 +106,7 @@ impl CancellationSignal {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
     pub action: ActionId,
-    pub resource: String,
+    pub resource: ResourceId,
     pub error: String,
     /// What explains the error, e.g. a failed container's last output.
     pub detail: Option<String>,
@@ -115,7 +115,7 @@ pub struct Failure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub action: ActionId,
-    pub resource: String,
+    pub resource: ResourceId,
     /// The failed action it (transitively) waited on.
     pub because: ActionId,
 }
@@ -435,7 +435,7 @@ async fn run<E: Engine>(
     }
     let (resource, working, done) = words(&action.op);
     let started = Instant::now();
-    progress.event(&Event::new(&resource, Status::Working, working).reason(&action.reason));
+    progress.event(&Event::new(&resource, Status::Working, working).reason(action.reason.to_string()));
     let result = perform(engine, ctx, &action.op).await;
     let elapsed = started.elapsed();
     match &result {

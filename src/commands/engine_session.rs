@@ -286,7 +286,7 @@ fn report(outcome: &Outcome, engine: &str) -> bool {
         eprintln!("interrupted: {} action(s) not done; run the command again to converge", outcome.unfinished.len());
     }
     if let Some(first) = outcome.lost.first() {
-        let in_flight: Vec<&str> = outcome.lost.iter().map(|f| f.resource.as_str()).collect();
+        let in_flight: Vec<String> = outcome.lost.iter().map(|f| f.resource.to_string()).collect();
         eprintln!(
             "error: the Docker engine at {engine} stopped answering (restarted, or gone) while acting on {}: {}",
             in_flight.join(", "),

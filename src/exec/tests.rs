@@ -11,6 +11,7 @@ use crate::engine::{ContainerStatus, Kind, Result};
 use crate::model::Condition;
 use crate::observe::{Health, ObservedNetwork, ObservedVolume, RunState};
 use crate::plan::desired::{desired, Origin};
+use crate::plan::Reason;
 use crate::progress::{Json, Plain, Quiet};
 use crate::wait::{self, Target, WaitError};
 
@@ -227,7 +228,7 @@ fn create(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
         name,
         files: Files::default(),
     };
-    plan.push(format!("container:{service}:1"), op, "no container", after)
+    plan.push(ResourceId::container(service, 1), op, Reason::NoContainer, after)
 }
 
 fn start(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
@@ -237,17 +238,17 @@ fn start(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
         name: format!("p-{service}-1"),
         files: Files::default(),
     };
-    plan.push(format!("container:{service}:1"), op, "created", after)
+    plan.push(ResourceId::container(service, 1), op, Reason::Created, after)
 }
 
 fn network(plan: &mut Plan, name: &str) -> ActionId {
     plan.push(
-        format!("network:{name}"),
+        ResourceId::Network(name.into()),
         Op::CreateNetwork {
             key: name.into(),
             name: name.into(),
         },
-        "missing",
+        Reason::Missing,
         vec![],
     )
 }
@@ -384,27 +385,27 @@ async fn a_failure_skips_what_waits_on_it_transitively_and_nothing_else() {
     let db = create(&mut plan, "db", vec![net]);
     let db_start = start(&mut plan, "db", vec![db]);
     let gate = plan.push(
-        "service:db",
+        ResourceId::Service("db".into()),
         Op::AwaitService {
             service: "db".into(),
             condition: Condition::ServiceHealthy,
             required: true,
             containers: vec!["p-db-1".into()],
         },
-        "web depends on it",
+        Reason::command("web depends on it"),
         vec![db_start],
     );
     let web = create(&mut plan, "web", vec![net]);
     let web_start = start(&mut plan, "web", vec![web, gate]);
     let extra = plan.push(
-        "container:extra:1",
+        ResourceId::container("extra", 1),
         Op::StartContainer {
             service: "extra".into(),
             number: 1,
             name: "my-extra".into(),
             files: Files::default(),
         },
-        "exited",
+        Reason::command("exited"),
         vec![],
     );
     let mut fake = Fake::default();
@@ -413,7 +414,7 @@ async fn a_failure_skips_what_waits_on_it_transitively_and_nothing_else() {
     let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
     assert_eq!(outcome.failures.len(), 1);
     assert_eq!(outcome.failures[0].action, db);
-    assert_eq!(outcome.failures[0].resource, "container:db:1");
+    assert_eq!(outcome.failures[0].resource, ResourceId::container("db", 1));
     assert_eq!(outcome.failures[0].error, "create p-db-1: boom");
     let skipped: Vec<(ActionId, ActionId)> = outcome.skipped.iter().map(|s| (s.action, s.because)).collect();
     assert_eq!(skipped, vec![(db_start, db), (gate, db), (web_start, db)]);
@@ -428,14 +429,14 @@ async fn an_optional_dependency_that_fails_to_start_lets_its_dependents_start_wi
     let mut plan = Plan::default();
     let db_start = start(&mut plan, "db", vec![]);
     let gate = plan.push(
-        "service:db",
+        ResourceId::Service("db".into()),
         Op::AwaitService {
             service: "db".into(),
             condition: Condition::ServiceHealthy,
             required: false,
             containers: vec!["p-db-1".into()],
         },
-        "web depends on it",
+        Reason::command("web depends on it"),
         vec![db_start],
     );
     start(&mut plan, "web", vec![gate]);
@@ -485,14 +486,14 @@ async fn cancellation_lets_calls_in_flight_finish_and_starts_nothing_new() {
 async fn cancellation_interrupts_a_wait() {
     let mut plan = Plan::default();
     let gate = plan.push(
-        "service:db",
+        ResourceId::Service("db".into()),
         Op::AwaitService {
             service: "db".into(),
             condition: Condition::ServiceHealthy,
             required: true,
             containers: vec!["p-db-1".into()],
         },
-        "web depends on it",
+        Reason::command("web depends on it"),
         vec![],
     );
     let web = start(&mut plan, "web", vec![gate]);
@@ -519,12 +520,12 @@ async fn cancellation_interrupts_a_wait() {
 async fn removing_or_stopping_what_is_gone_succeeds() {
     let mut plan = Plan::default();
     let stop = plan.push(
-        "container:web:1",
+        ResourceId::container("web", 1),
         Op::StopContainer {
             name: "p-web-1".into(),
             timeout: Some(3),
         },
-        "down",
+        Reason::command("down"),
         vec![],
     );
     let op = Op::RemoveContainer {
@@ -532,13 +533,13 @@ async fn removing_or_stopping_what_is_gone_succeeds() {
         id: "abc".into(),
         volumes: true,
     };
-    plan.push("container:web:1", op, "down", vec![stop]);
+    plan.push(ResourceId::container("web", 1), op, Reason::command("down"), vec![stop]);
     plan.push(
-        "network:p_default",
+        ResourceId::Network("p_default".into()),
         Op::RemoveNetwork {
             name: "p_default".into(),
         },
-        "down",
+        Reason::command("down"),
         vec![],
     );
     let mut fake = Fake::default();
@@ -593,7 +594,7 @@ fn recreate_plan() -> Plan {
         old_id: "0123456789abcdef".into(),
         files: Files::default(),
     };
-    plan.push("container:db:1", op, "environment changed", vec![]);
+    plan.push(ResourceId::container("db", 1), op, Reason::command("environment changed"), vec![]);
     plan
 }
 
@@ -748,12 +749,12 @@ async fn a_container_gone_before_its_start_is_made_again_then_started() {
 async fn a_restart_stops_with_the_service_grace_period_then_starts() {
     let mut plan = Plan::default();
     plan.push(
-        "container:db:1",
+        ResourceId::container("db", 1),
         Op::RestartContainer {
             service: "db".into(),
             name: "p-db-1".into(),
         },
-        "dep",
+        Reason::command("dep"),
         vec![],
     );
     let fake = Arc::new(Fake::default());
@@ -1133,9 +1134,9 @@ fn runs_and_waits_can_be_spawned() {
 async fn a_network_still_in_use_is_left_in_place_without_failing() {
     let mut plan = Plan::default();
     plan.push(
-        "network:p_default",
+        ResourceId::Network("p_default".into()),
         Op::RemoveNetwork { name: "p_default".into() },
-        "down",
+        Reason::command("down"),
         vec![],
     );
     let mut fake = Fake::default();
@@ -1176,14 +1177,14 @@ async fn files_go_to_the_new_container_and_into_an_existing_one_before_it_starts
         name: "p-db-1".into(),
         files: files.clone(),
     };
-    plan.push("container:db:1", op, "no container", vec![]);
+    plan.push(ResourceId::container("db", 1), op, Reason::command("no container"), vec![]);
     let op = Op::StartContainer {
         service: "extra".into(),
         number: 1,
         name: "my-extra".into(),
         files,
     };
-    plan.push("container:extra:1", op, "container is exited", vec![]);
+    plan.push(ResourceId::container("extra", 1), op, Reason::command("container is exited"), vec![]);
     let fake = Arc::new(Fake::default());
     let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
     assert!(outcome.succeeded());

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::desired::Desired;
-use super::{Op, Plan};
+use super::{Op, Plan, Reason, ResourceId};
 
 fn chosen<'a>(desired: &'a Desired, services: &'a [String]) -> impl Iterator<Item = &'a super::desired::DesiredService> + 'a {
     desired.services.iter().filter(move |s| services.is_empty() || services.contains(&s.name))
@@ -17,7 +17,7 @@ pub fn builds(desired: &Desired, services: &[String]) -> Plan {
     for s in chosen(desired, services).filter(|s| s.has_build) {
         if seen.insert(s.image.as_str()) {
             let op = Op::BuildImage { service: s.name.clone(), image: s.image.clone(), labels: s.image_labels.clone() };
-            plan.push(format!("image:{}", s.image), op, "build", vec![]);
+            plan.push(ResourceId::Image(s.image.clone()), op, Reason::command("build"), vec![]);
         }
     }
     plan
@@ -29,8 +29,7 @@ pub fn builds(desired: &Desired, services: &[String]) -> Plan {
 pub fn prune(dangling: &[String], built: &BTreeSet<String>) -> Plan {
     let mut plan = Plan::default();
     for id in dangling.iter().filter(|id| !built.contains(*id)) {
-        let reason = "the project's image a rebuild left without a tag (--prune)";
-        plan.push(format!("image:{id}"), Op::RemoveImage { image: id.clone() }, reason, vec![]);
+        plan.push(ResourceId::Image(id.clone()), Op::RemoveImage { image: id.clone() }, Reason::Dangling, vec![]);
     }
     plan
 }
@@ -45,7 +44,7 @@ pub fn pulls(desired: &Desired, present: &BTreeSet<String>, services: &[String],
             continue;
         }
         let op = Op::PullImage { service: s.name.clone(), image: s.image.clone() };
-        plan.push(format!("image:{}", s.image), op, "pull", vec![]);
+        plan.push(ResourceId::Image(s.image.clone()), op, Reason::command("pull"), vec![]);
     }
     plan
 }
@@ -56,7 +55,8 @@ pub fn pushes(desired: &Desired, services: &[String]) -> Plan {
     let mut seen = BTreeSet::new();
     for s in chosen(desired, services).filter(|s| s.has_build) {
         if seen.insert(s.image.as_str()) {
-            plan.push(format!("image:{}", s.image), Op::PushImage { image: s.image.clone() }, "push", vec![]);
+            let op = Op::PushImage { image: s.image.clone() };
+            plan.push(ResourceId::Image(s.image.clone()), op, Reason::command("push"), vec![]);
         }
     }
     plan

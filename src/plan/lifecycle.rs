@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::desired::{Desired, Files};
-use super::{ActionId, Op, Plan};
+use super::{ActionId, Op, Plan, Reason, ResourceId};
 use crate::observe::{Observed, ObservedContainer, RunState};
 
 /// The service containers (no one-offs) of `services`, or of every service when empty.
@@ -12,8 +12,8 @@ fn selected<'a>(observed: &'a Observed, services: &'a [String]) -> impl Iterator
     observed.containers.iter().filter(move |c| !c.oneoff && (services.is_empty() || services.contains(&c.service)))
 }
 
-fn resource(c: &ObservedContainer) -> String {
-    format!("container:{}:{}", c.service, c.number)
+fn resource(c: &ObservedContainer) -> ResourceId {
+    ResourceId::container(&c.service, c.number)
 }
 
 /// `start`: stopped containers started, each after the starts of its service's dependencies.
@@ -38,7 +38,7 @@ pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Res
             // As with the reference's `start`: the files written at create stay as they are.
             let files = Files::default();
             let op = Op::StartContainer { service: c.service.clone(), number: c.number, name: c.name.clone(), files };
-            let id = plan.push(resource(c), op, "start", after.clone());
+            let id = plan.push(resource(c), op, Reason::command("start"), after.clone());
             starts.entry(s.name.as_str()).or_default().push(id);
         }
     }
@@ -62,7 +62,7 @@ pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_d
         let after: Vec<ActionId> = s.depends_on.iter().filter_map(|d| restarts.get(d.service.as_str())).flatten().copied().collect();
         for c in selected(observed, &chosen).filter(|c| c.service == s.name) {
             let op = Op::RestartContainer { service: c.service.clone(), name: c.name.clone() };
-            let id = plan.push(resource(c), op, "restart", after.clone());
+            let id = plan.push(resource(c), op, Reason::command("restart"), after.clone());
             restarts.entry(s.name.as_str()).or_default().push(id);
         }
     }
@@ -74,7 +74,7 @@ pub fn kill(observed: &Observed, services: &[String], signal: &str) -> Plan {
     let mut plan = Plan::default();
     for c in selected(observed, services).filter(|c| c.state.is_running()) {
         let op = Op::KillContainer { name: c.name.clone(), signal: signal.to_string() };
-        plan.push(resource(c), op, format!("kill -s {signal}"), vec![]);
+        plan.push(resource(c), op, Reason::command(format!("kill -s {signal}")), vec![]);
     }
     plan
 }
@@ -84,9 +84,9 @@ pub fn pause(observed: &Observed, services: &[String], pause: bool) -> Plan {
     let mut plan = Plan::default();
     for c in selected(observed, services) {
         if pause && c.state == RunState::Running {
-            plan.push(resource(c), Op::PauseContainer { name: c.name.clone() }, "pause", vec![]);
+            plan.push(resource(c), Op::PauseContainer { name: c.name.clone() }, Reason::command("pause"), vec![]);
         } else if !pause && c.state == RunState::Paused {
-            plan.push(resource(c), Op::UnpauseContainer { name: c.name.clone() }, "unpause", vec![]);
+            plan.push(resource(c), Op::UnpauseContainer { name: c.name.clone() }, Reason::command("unpause"), vec![]);
         }
     }
     plan
@@ -102,10 +102,11 @@ pub fn remove(observed: &Observed, services: &[String], stop_first: bool, volume
             if !stop_first {
                 continue;
             }
-            after.push(plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout: None }, "rm -s", vec![]));
+            let stop = Op::StopContainer { name: c.name.clone(), timeout: None };
+            after.push(plan.push(resource(c), stop, Reason::command("rm -s"), vec![]));
         }
         let op = Op::RemoveContainer { name: c.name.clone(), id: c.id.clone(), volumes };
-        plan.push(resource(c), op, "rm", after);
+        plan.push(resource(c), op, Reason::command("rm"), after);
     }
     plan
 }

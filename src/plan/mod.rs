@@ -8,7 +8,9 @@ pub mod diff;
 pub mod files;
 pub mod lifecycle;
 pub mod oneoff;
+pub mod reason;
 pub mod reconcile;
+pub mod resource;
 pub mod teardown;
 
 use std::collections::BTreeMap;
@@ -16,6 +18,8 @@ use std::fmt;
 
 use crate::model::Condition;
 use desired::Files;
+pub use reason::{Change, Reason};
+pub use resource::ResourceId;
 
 /// Index of an action in its plan.
 pub type ActionId = usize;
@@ -56,9 +60,9 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
     /// What the action acts on, e.g. `container:web:1`, `network:default`.
-    pub resource: String,
+    pub resource: ResourceId,
     pub op: Op,
-    pub reason: String,
+    pub reason: Reason,
     /// Actions that must be done before this one starts.
     pub after: Vec<ActionId>,
 }
@@ -83,8 +87,8 @@ pub struct Replicas {
 }
 
 impl Plan {
-    pub fn push(&mut self, resource: impl Into<String>, op: Op, reason: impl Into<String>, after: Vec<ActionId>) -> ActionId {
-        self.actions.push(Action { resource: resource.into(), op, reason: reason.into(), after });
+    pub fn push(&mut self, resource: ResourceId, op: Op, reason: Reason, after: Vec<ActionId>) -> ActionId {
+        self.actions.push(Action { resource, op, reason, after });
         self.actions.len() - 1
     }
 
@@ -126,7 +130,7 @@ impl fmt::Display for Plan {
             return writeln!(f, "nothing to do: the project is up to date");
         }
         for (i, a) in self.actions.iter().enumerate() {
-            write!(f, "{i:>3}  {:<8}  {:<28}  {}", a.op.verb(), a.resource, a.reason)?;
+            write!(f, "{i:>3}  {:<8}  {:<28}  {}", a.op.verb(), a.resource.to_string(), a.reason)?;
             if !a.after.is_empty() {
                 let after: Vec<String> = a.after.iter().map(ToString::to_string).collect();
                 write!(f, "  (after {})", after.join(", "))?;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::Desired;
-use super::{ActionId, Op, Plan};
+use super::{ActionId, Op, Plan, Reason, ResourceId};
 use crate::labels;
 use crate::observe::{Observed, ObservedContainer};
 
@@ -36,7 +36,7 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
         .zip(stops)
         .map(|(c, stop)| {
             let op = Op::RemoveContainer { name: c.name.clone(), id: c.id.clone(), volumes: opts.volumes };
-            plan.push(resource(c), op, "down", vec![stop])
+            plan.push(resource(c), op, Reason::command("down"), vec![stop])
         })
         .collect();
     for n in &observed.networks {
@@ -44,11 +44,12 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
         // engine: each goes by its id.
         let shared = observed.networks.iter().filter(|o| o.name == n.name).count() > 1;
         let name = if shared { n.id.clone() } else { n.name.clone() };
-        plan.push(format!("network:{}", n.name), Op::RemoveNetwork { name }, "down", removals.clone());
+        plan.push(ResourceId::Network(n.name.clone()), Op::RemoveNetwork { name }, Reason::command("down"), removals.clone());
     }
     if opts.volumes {
         for v in &observed.volumes {
-            plan.push(format!("volume:{}", v.name), Op::RemoveVolume { name: v.name.clone() }, "down -v", removals.clone());
+            let op = Op::RemoveVolume { name: v.name.clone() };
+            plan.push(ResourceId::Volume(v.name.clone()), op, Reason::command("down -v"), removals.clone());
         }
     }
     if let (Some(which), Some(d)) = (opts.images, desired) {
@@ -59,7 +60,8 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
             .map(|s| s.image.as_str())
             .collect();
         for image in images {
-            plan.push(format!("image:{image}"), Op::RemoveImage { image: image.to_string() }, "--rmi", removals.clone());
+            let op = Op::RemoveImage { image: image.to_string() };
+            plan.push(ResourceId::Image(image.to_string()), op, Reason::command("--rmi"), removals.clone());
         }
     }
     plan
@@ -104,7 +106,7 @@ fn stop_in_order(
             .copied()
             .collect();
         let timeout = timeout.or_else(|| desired.and_then(|d| d.service(&c.service)).and_then(|s| s.stop_timeout));
-        let id = plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout }, reason, after);
+        let id = plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout }, Reason::command(reason), after);
         stops_of.entry(c.service.as_str()).or_default().push(id);
         ids[i] = id;
     }
@@ -149,6 +151,6 @@ fn stop_order(containers: &[&ObservedContainer], dependents: &BTreeMap<String, B
         .collect()
 }
 
-fn resource(c: &ObservedContainer) -> String {
-    format!("container:{}:{}", c.service, c.number)
+fn resource(c: &ObservedContainer) -> ResourceId {
+    ResourceId::container(&c.service, c.number)
 }
