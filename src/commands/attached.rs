@@ -8,7 +8,6 @@ use std::time::Duration;
 use super::engine_session::Session;
 use crate::cli::{Abort, UpCommand};
 use crate::engine::{Engine, LogRequest};
-use crate::exec;
 use crate::follow::{Ended, Follow, Selector};
 use crate::logprint::{short_name, Printer};
 use crate::observe::RunState;
@@ -143,7 +142,7 @@ async fn stop_all(s: &mut Session, cmd: &UpCommand) {
     let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return };
     s.observed.containers = containers;
     let plan = teardown::stop(Some(&s.desired), &s.observed, &[], cmd.plan.timeout, "stopping the project");
-    let (canceller, again) = exec::cancellation();
+    let (canceller, again) = crate::cancel::cancellation();
     let second = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             canceller.cancel();

@@ -10,7 +10,10 @@ use std::time::Duration;
 use crate::cli::EngineOptions;
 use crate::engine::build::Output;
 use crate::engine::docker::{BuildStyle, DockerEngine};
-use crate::exec::{self, CancellationSignal, ExecContext, Limits, Outcome};
+use crate::cancel::{self, CancellationSignal};
+use crate::containers::ops::Op;
+use crate::containers::perform::{self, Context};
+use crate::scheduler::{Limits, Outcome};
 use crate::load::{self, Loaded, Options};
 use crate::model::Project;
 use crate::observe::{self, Observed, Wanted};
@@ -171,17 +174,17 @@ impl Session {
     }
 
     /// Runs a plan; prints what failed. False when anything failed or was cancelled.
-    pub async fn execute(&mut self, plan: &Plan, up: &UpOptions) -> bool {
+    pub async fn execute(&mut self, plan: &Plan<Op>, up: &UpOptions) -> bool {
         let cancel = self.cancel.clone();
         self.execute_with(plan, up, cancel).await
     }
 
     /// `execute`, cancelled by `cancel` instead of the first Ctrl-C (which may have come).
-    pub async fn execute_with(&mut self, plan: &Plan, up: &UpOptions, cancel: CancellationSignal) -> bool {
+    pub async fn execute_with(&mut self, plan: &Plan<Op>, up: &UpOptions, cancel: CancellationSignal) -> bool {
         if plan.is_empty() {
             return true;
         }
-        let ctx = ExecContext {
+        let ctx = Context {
             project: self.project.clone(),
             desired: self.desired.clone(),
             observed: self.observed.clone(),
@@ -193,7 +196,7 @@ impl Session {
         let limits = Limits::from_setting(self.engine_opts.parallel);
         let progress = progress::for_mode(self.engine_opts.progress);
         let engine = Arc::new((*self.engine).clone().with_output(around(&progress, self.engine.output())));
-        let outcome = exec::execute(engine, plan, &ctx, limits, progress.as_ref(), cancel).await;
+        let outcome = perform::execute(engine, plan, &ctx, limits, progress.as_ref(), cancel).await;
         progress.finish();
         report(&outcome, self.engine.address())
     }
@@ -248,7 +251,7 @@ impl Session {
 
 /// Ctrl-C or SIGTERM: the executor stops scheduling and lets calls in flight finish.
 fn on_interrupt() -> CancellationSignal {
-    let (canceller, signal) = exec::cancellation();
+    let (canceller, signal) = cancel::cancellation();
     tokio::spawn(async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let terminated = async {

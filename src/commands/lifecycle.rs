@@ -8,7 +8,8 @@ use super::engine_session::{self, Session};
 use crate::cli::{Lifecycle, LifecycleCommand};
 use crate::load::Options;
 use crate::plan::reconcile::UpOptions;
-use crate::plan::{lifecycle, teardown, Op, Plan};
+use crate::containers::ops::Op;
+use crate::plan::{lifecycle, teardown, Plan};
 
 pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
     engine_session::block_on(async {
@@ -49,7 +50,7 @@ pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
     })
 }
 
-fn plan(s: &Session, cmd: &LifecycleCommand) -> Result<Plan, String> {
+fn plan(s: &Session, cmd: &LifecycleCommand) -> Result<Plan<Op>, String> {
     let (d, o, services) = (&s.desired, &s.observed, &cmd.services[..]);
     Ok(match &cmd.action {
         Lifecycle::Start => lifecycle::start(d, o, services)?,
@@ -71,7 +72,7 @@ fn nothing_to_do(action: &Lifecycle) {
 }
 
 /// `rm` names what it removes and, without `-f`, asks; anything but `y` keeps them.
-fn confirm_removal(plan: &Plan, force: bool) -> bool {
+fn confirm_removal(plan: &Plan<Op>, force: bool) -> bool {
     let names: Vec<&str> = plan
         .actions
         .iter()

@@ -73,7 +73,7 @@ pub fn print_warnings(warnings: &[Rendered]) {
 }
 
 /// What a plan wants the user to know although nothing failed (orphans, …).
-pub fn print_plan_warnings(plan: &crate::plan::Plan) {
+pub fn print_plan_warnings<O>(plan: &crate::plan::Plan<O>) {
     for w in &plan.warnings {
         eprintln!("WARN {w}");
     }

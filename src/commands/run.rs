@@ -86,7 +86,7 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
 }
 
 /// `plan`, the dependencies' plan, names the containers they have now.
-async fn await_dependencies(s: &Session, service: &str, plan: &Plan) -> bool {
+async fn await_dependencies(s: &Session, service: &str, plan: &Plan<crate::containers::ops::Op>) -> bool {
     let Some(d) = s.desired.service(service) else { return true };
     let progress = progress::for_mode(crate::progress::Mode::Quiet);
     for dep in &d.depends_on {

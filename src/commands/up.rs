@@ -75,10 +75,10 @@ pub async fn converge(s: &mut Session, opts: &reconcile::UpOptions, explain: boo
 /// The container plan once it ran; `None` when planning or any action failed (printed).
 async fn converge_planned(
     s: &mut Session,
-    images: &crate::plan::Plan,
+    images: &crate::plan::Plan<crate::containers::ops::Op>,
     opts: &reconcile::UpOptions,
     explain: bool,
-) -> Option<crate::plan::Plan> {
+) -> Option<crate::plan::Plan<crate::containers::ops::Op>> {
     if !s.execute(images, opts).await || (!images.is_empty() && !s.refresh_images().await) {
         return None;
     }

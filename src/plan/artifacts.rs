@@ -4,14 +4,15 @@
 use std::collections::BTreeSet;
 
 use super::desired::Desired;
-use super::{Op, Plan, Reason, ResourceId};
+use super::{Plan, Reason, ResourceId};
+use crate::containers::ops::Op;
 
 fn chosen<'a>(desired: &'a Desired, services: &'a [String]) -> impl Iterator<Item = &'a super::desired::DesiredService> + 'a {
     desired.services.iter().filter(move |s| services.is_empty() || services.contains(&s.name))
 }
 
 /// Every service with a `build:` section, built afresh.
-pub fn builds(desired: &Desired, services: &[String]) -> Plan {
+pub fn builds(desired: &Desired, services: &[String]) -> Plan<Op> {
     let mut plan = Plan::default();
     let mut seen = BTreeSet::new();
     for s in chosen(desired, services).filter(|s| s.has_build) {
@@ -26,7 +27,7 @@ pub fn builds(desired: &Desired, services: &[String]) -> Plan {
 /// `watch --prune`, as the reference prunes after a rebuild: the project's dangling images
 /// (no tag left, the project's label), except those just built. An image another project
 /// still tags is not dangling, and one without the project's label is not ours: both stay.
-pub fn prune(dangling: &[String], built: &BTreeSet<String>) -> Plan {
+pub fn prune(dangling: &[String], built: &BTreeSet<String>) -> Plan<Op> {
     let mut plan = Plan::default();
     for id in dangling.iter().filter(|id| !built.contains(*id)) {
         plan.push(ResourceId::Image(id.clone()), Op::RemoveImage { image: id.clone() }, Reason::Dangling, vec![]);
@@ -36,7 +37,7 @@ pub fn prune(dangling: &[String], built: &BTreeSet<String>) -> Plan {
 
 /// Images of services that name one; a service that is built without naming an image has
 /// nothing to pull. `missing_only` (`--policy missing`) skips the images present.
-pub fn pulls(desired: &Desired, present: &BTreeSet<String>, services: &[String], missing_only: bool) -> Plan {
+pub fn pulls(desired: &Desired, present: &BTreeSet<String>, services: &[String], missing_only: bool) -> Plan<Op> {
     let mut plan = Plan::default();
     let mut seen = BTreeSet::new();
     for s in chosen(desired, services).filter(|s| !s.has_build || s.image != format!("{}-{}", desired.project, s.name)) {
@@ -50,7 +51,7 @@ pub fn pulls(desired: &Desired, present: &BTreeSet<String>, services: &[String],
 }
 
 /// Images the project builds and names, pushed to their registries.
-pub fn pushes(desired: &Desired, services: &[String]) -> Plan {
+pub fn pushes(desired: &Desired, services: &[String]) -> Plan<Op> {
     let mut plan = Plan::default();
     let mut seen = BTreeSet::new();
     for s in chosen(desired, services).filter(|s| s.has_build) {
@@ -68,6 +69,7 @@ mod tests {
 
     use super::*;
     use crate::plan::desired::{desired, Origin};
+    use crate::plan::Operation;
 
     fn project() -> Desired {
         let yaml = r#"
@@ -82,7 +84,7 @@ services:
         desired(&crate::load::bind::bind(value).unwrap(), &Origin::default(), &BTreeMap::new())
     }
 
-    fn images(p: &Plan) -> Vec<String> {
+    fn images(p: &Plan<Op>) -> Vec<String> {
         p.actions.iter().map(|a| format!("{} {}", a.op.verb(), a.resource)).collect()
     }
 

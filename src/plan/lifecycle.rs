@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::desired::{Desired, Files};
-use super::{ActionId, Op, Plan, Reason, ResourceId};
+use super::{ActionId, Plan, Reason, ResourceId};
+use crate::containers::ops::Op;
 use crate::observe::{Observed, ObservedContainer, RunState};
 
 /// The service containers (no one-offs) of `services`, or of every service when empty.
@@ -19,7 +20,7 @@ fn resource(c: &ObservedContainer) -> ResourceId {
 /// `start`: stopped containers started, each after the starts of its service's dependencies.
 /// A project without containers, or a named service without any, is an error, as in the
 /// reference.
-pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Result<Plan, String> {
+pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Result<Plan<Op>, String> {
     if observed.containers.iter().all(|c| c.oneoff) {
         return Err(format!("no container found for project {:?}: not found", desired.project));
     }
@@ -47,7 +48,7 @@ pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Res
 
 /// `restart`: the services' containers stopped and started again, dependencies first; unless
 /// `no_deps`, also the services that declared `restart: true` on one of them.
-pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_deps: bool) -> Plan {
+pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_deps: bool) -> Plan<Op> {
     let mut chosen: Vec<String> = services.to_vec();
     if !no_deps && !services.is_empty() {
         for s in &desired.services {
@@ -70,7 +71,7 @@ pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_d
 }
 
 /// `kill`: a signal to every running container of the services.
-pub fn kill(observed: &Observed, services: &[String], signal: &str) -> Plan {
+pub fn kill(observed: &Observed, services: &[String], signal: &str) -> Plan<Op> {
     let mut plan = Plan::default();
     for c in selected(observed, services).filter(|c| c.state.is_running()) {
         let op = Op::KillContainer { name: c.name.clone(), signal: signal.to_string() };
@@ -80,7 +81,7 @@ pub fn kill(observed: &Observed, services: &[String], signal: &str) -> Plan {
 }
 
 /// `pause` (`true`) or `unpause`: the containers in the other state change.
-pub fn pause(observed: &Observed, services: &[String], pause: bool) -> Plan {
+pub fn pause(observed: &Observed, services: &[String], pause: bool) -> Plan<Op> {
     let mut plan = Plan::default();
     for c in selected(observed, services) {
         if pause && c.state == RunState::Running {
@@ -94,7 +95,7 @@ pub fn pause(observed: &Observed, services: &[String], pause: bool) -> Plan {
 
 /// `rm`: stopped containers removed; with `stop_first` (`-s`), running ones are stopped and
 /// removed too. `volumes`: their anonymous volumes go with them.
-pub fn remove(observed: &Observed, services: &[String], stop_first: bool, volumes: bool) -> Plan {
+pub fn remove(observed: &Observed, services: &[String], stop_first: bool, volumes: bool) -> Plan<Op> {
     let mut plan = Plan::default();
     for c in selected(observed, services) {
         let mut after = vec![];

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::{condition_name, Desired, DesiredResource, DesiredService, Files, PullPolicy, APPLIED_LABEL};
 use super::diff;
-use super::{ActionId, Change, Op, Plan, Reason, Replicas, ResourceId};
+use super::{ActionId, Change, Plan, Reason, Replicas, ResourceId};
+use crate::containers::ops::Op;
 use crate::labels;
 use crate::model::Condition;
 use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
@@ -36,7 +37,7 @@ pub struct UpOptions {
 }
 
 /// Pulls and builds: one action per image reference, whatever the number of services using it.
-pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan, Vec<String>> {
+pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan<Op>, Vec<String>> {
     let mut plan = Plan::default();
     let mut errors = Vec::new();
     let mut planned = BTreeMap::new();
@@ -87,7 +88,7 @@ fn image_op(s: &DesiredService, present: bool, opts: &UpOptions) -> Result<Optio
 
 /// Networks, volumes and containers. `observed.images` must hold the images as they are after
 /// the image plan ran.
-pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan, Vec<String>> {
+pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan<Op>, Vec<String>> {
     let mut r = Reconciler {
         desired,
         observed,
@@ -126,7 +127,7 @@ struct Reconciler<'a> {
     desired: &'a Desired,
     observed: &'a Observed,
     opts: &'a UpOptions,
-    plan: Plan,
+    plan: Plan<Op>,
     networks: BTreeMap<String, ActionId>,
     /// The create action of each recreated network, by engine name.
     network_names: BTreeMap<String, ActionId>,

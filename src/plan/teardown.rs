@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::Desired;
-use super::{ActionId, Op, Plan, Reason, ResourceId};
+use super::{ActionId, Plan, Reason, ResourceId};
+use crate::containers::ops::Op;
 use crate::labels;
 use crate::observe::{Observed, ObservedContainer};
 
@@ -26,7 +27,7 @@ pub struct DownOptions {
 /// `desired` is `None` when only a project name was given. Like the reference, every service
 /// container of the project goes, those of services no longer in the files too; one-off
 /// containers (`run`) go only with `--remove-orphans`.
-pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptions) -> Plan {
+pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptions) -> Plan<Op> {
     let mut plan = Plan::default();
     let removed: Vec<&ObservedContainer> =
         observed.containers.iter().filter(|c| !c.oneoff || opts.remove_orphans).collect();
@@ -69,7 +70,7 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
 
 /// `stop`, and attached `up` when it is interrupted: the project's running service containers
 /// (of `services`, or all when empty) stopped, dependents before their dependencies.
-pub fn stop(desired: Option<&Desired>, observed: &Observed, services: &[String], timeout: Option<i64>, reason: &str) -> Plan {
+pub fn stop(desired: Option<&Desired>, observed: &Observed, services: &[String], timeout: Option<i64>, reason: &str) -> Plan<Op> {
     let mut plan = Plan::default();
     let running: Vec<&ObservedContainer> = observed
         .containers
@@ -85,7 +86,7 @@ pub fn stop(desired: Option<&Desired>, observed: &Observed, services: &[String],
 /// depend on its service, read from the `depends_on` label each container carries. `timeout`
 /// (`-t`) overrides each service's `stop_grace_period`.
 fn stop_in_order(
-    plan: &mut Plan,
+    plan: &mut Plan<Op>,
     desired: Option<&Desired>,
     containers: &[&ObservedContainer],
     timeout: Option<i64>,

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use super::desired::{desired, Desired, Origin, APPLIED_LABEL};
 use super::reconcile::{containers, images, UpOptions};
 use super::teardown::{stop, teardown, DownOptions};
-use super::{Op, Plan};
+use super::{Operation, Plan};
+use crate::containers::ops::Op;
 use crate::labels;
 use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
 
@@ -84,7 +85,7 @@ fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>
     }
 }
 
-fn lines(p: &Plan) -> Vec<String> {
+fn lines(p: &Plan<Op>) -> Vec<String> {
     p.to_string().lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
 }
 
@@ -634,7 +635,7 @@ secrets:
   token: {name: p_token, environment: TOKEN}
 "#;
 
-fn files_of(plan: &Plan, verb: &str) -> Vec<String> {
+fn files_of(plan: &Plan<Op>, verb: &str) -> Vec<String> {
     let files = plan
         .actions
         .iter()

@@ -42,7 +42,7 @@ fn observed(states: &[(&str, RunState)]) -> Observed {
     Observed { containers, ..Observed::default() }
 }
 
-fn lines(p: &Plan) -> Vec<String> {
+fn lines(p: &Plan<Op>) -> Vec<String> {
     p.to_string().lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
 }
 

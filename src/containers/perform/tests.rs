@@ -1,4 +1,4 @@
-//! Executor and waiter tests against a fake engine, in tokio's paused time: engine calls take
+//! Container operations run by the scheduler, and waiter tests against a fake engine, in tokio's paused time: engine calls take
 //! virtual time, so ordering, parallelism and timeouts are checked without real waiting.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -11,7 +11,8 @@ use crate::engine::{ContainerStatus, Kind, Result};
 use crate::model::Condition;
 use crate::observe::{Health, ObservedNetwork, ObservedVolume, RunState};
 use crate::plan::desired::{desired, Origin};
-use crate::plan::Reason;
+use crate::cancel::cancellation;
+use crate::plan::{ActionId, Reason, ResourceId};
 use crate::progress::{Json, Plain, Quiet};
 use crate::wait::{self, Target, WaitError};
 
@@ -204,12 +205,12 @@ services:
     container_name: my-extra
 "#;
 
-fn ctx() -> ExecContext {
+fn ctx() -> Context {
     let mut value: serde_yaml::Value = serde_yaml::from_str(PROJECT).unwrap();
     value["name"] = "p".into();
     let project = crate::load::bind::bind(value).unwrap();
     let desired = desired(&project, &Origin::default(), &BTreeMap::new());
-    ExecContext {
+    Context {
         project: Arc::new(project),
         desired,
         observed: Observed::default(),
@@ -220,7 +221,7 @@ fn ctx() -> ExecContext {
     }
 }
 
-fn create(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
+fn create(plan: &mut Plan<Op>, service: &str, after: Vec<ActionId>) -> ActionId {
     let name = format!("p-{service}-1");
     let op = Op::CreateContainer {
         service: service.into(),
@@ -231,7 +232,7 @@ fn create(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
     plan.push(ResourceId::container(service, 1), op, Reason::NoContainer, after)
 }
 
-fn start(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
+fn start(plan: &mut Plan<Op>, service: &str, after: Vec<ActionId>) -> ActionId {
     let op = Op::StartContainer {
         service: service.into(),
         number: 1,
@@ -241,7 +242,7 @@ fn start(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
     plan.push(ResourceId::container(service, 1), op, Reason::Created, after)
 }
 
-fn network(plan: &mut Plan, name: &str) -> ActionId {
+fn network(plan: &mut Plan<Op>, name: &str) -> ActionId {
     plan.push(
         ResourceId::Network(name.into()),
         Op::CreateNetwork {
@@ -253,7 +254,7 @@ fn network(plan: &mut Plan, name: &str) -> ActionId {
     )
 }
 
-async fn run(fake: &Arc<Fake>, plan: &Plan, ctx: &ExecContext, limits: Limits) -> Outcome {
+async fn run(fake: &Arc<Fake>, plan: &Plan<Op>, ctx: &Context, limits: Limits) -> Outcome {
     execute(
         fake.clone(),
         plan,
@@ -585,7 +586,7 @@ fn old_container(name: &str, id: &str) -> ObservedContainer {
     }
 }
 
-fn recreate_plan() -> Plan {
+fn recreate_plan() -> Plan<Op> {
     let mut plan = Plan::default();
     let op = Op::RecreateContainer {
         service: "db".into(),
@@ -681,7 +682,7 @@ async fn a_recreate_interrupted_after_the_create_keeps_the_new_container_when_it
 
 /// The container an interrupted run's create left holding `p-db-1`, made by the engine after
 /// this run observed.
-fn late_holder(c: &ExecContext, project: &str, hash: &str) -> ObservedContainer {
+fn late_holder(c: &Context, project: &str, hash: &str) -> ObservedContainer {
     let mut held = old_container("p-db-1", "late0123456789");
     held.state = RunState::Created;
     held.labels.insert(labels::PROJECT.into(), project.into());
