@@ -11,7 +11,6 @@ use crate::engine::{Engine, LogRequest};
 use crate::follow::{Ended, Follow, Selector};
 use crate::logprint::{short_name, Printer};
 use crate::observe::RunState;
-use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown;
 
 /// Why following ended.
@@ -148,7 +147,7 @@ async fn stop_all(s: &mut Session, cmd: &UpCommand) {
             canceller.cancel();
         }
     });
-    let stopped = s.execute_with(&plan, &UpOptions::default(), again.clone()).await;
+    let stopped = s.execute_with(&plan, again.clone()).await;
     second.abort();
     if !stopped && again.is_cancelled() {
         kill_all(s).await;

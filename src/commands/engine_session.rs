@@ -1,5 +1,5 @@
 //! What every engine command does first: load the project, connect, derive the desired state
-//! and observe the engine once; then run plans through the executor with progress output.
+//! and observe the engine once; then run plans through the scheduler with progress output.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -18,7 +18,6 @@ use crate::load::{self, Loaded, Options};
 use crate::model::Project;
 use crate::observe::{self, Observed, Wanted};
 use crate::plan::desired::{self, Desired, Origin};
-use crate::plan::reconcile::UpOptions;
 use crate::plan::{Plan, Replicas};
 use crate::{progress, wait};
 
@@ -174,22 +173,18 @@ impl Session {
     }
 
     /// Runs a plan; prints what failed. False when anything failed or was cancelled.
-    pub async fn execute(&mut self, plan: &Plan<Op>, up: &UpOptions) -> bool {
+    pub async fn execute(&mut self, plan: &Plan<Op>) -> bool {
         let cancel = self.cancel.clone();
-        self.execute_with(plan, up, cancel).await
+        self.execute_with(plan, cancel).await
     }
 
     /// `execute`, cancelled by `cancel` instead of the first Ctrl-C (which may have come).
-    pub async fn execute_with(&mut self, plan: &Plan<Op>, up: &UpOptions, cancel: CancellationSignal) -> bool {
+    pub async fn execute_with(&mut self, plan: &Plan<Op>, cancel: CancellationSignal) -> bool {
         if plan.is_empty() {
             return true;
         }
         let ctx = Context {
             project: self.project.clone(),
-            desired: self.desired.clone(),
-            observed: self.observed.clone(),
-            timeout: up.timeout,
-            renew_anon_volumes: up.renew_anon_volumes,
             no_cache: self.no_cache,
             pull: self.pull,
         };
@@ -249,7 +244,7 @@ impl Session {
     }
 }
 
-/// Ctrl-C or SIGTERM: the executor stops scheduling and lets calls in flight finish.
+/// Ctrl-C or SIGTERM: the scheduler stops starting actions and lets calls in flight finish.
 fn on_interrupt() -> CancellationSignal {
     let (canceller, signal) = cancel::cancellation();
     tokio::spawn(async move {

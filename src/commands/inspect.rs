@@ -9,7 +9,6 @@ use super::table::{self, NARROW, WIDE};
 use crate::cli::{EngineOptions, Inspect, PsFormat};
 use crate::engine::{Engine, PsEntry};
 use crate::load::Options;
-use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown::{self, DownOptions};
 use crate::timespec;
 
@@ -226,7 +225,7 @@ async fn wait(s: &mut Session, services: &[String], down: bool) -> Result<ExitCo
     if down {
         s.observed.containers = s.engine.list_containers(&s.project.name).await.map_err(|e| e.to_string())?;
         let plan = teardown::teardown(Some(&s.desired), &s.observed, &DownOptions::default());
-        if !s.execute(&plan, &UpOptions::default()).await {
+        if !s.execute(&plan).await {
             return Ok(s.failure());
         }
     }

@@ -1,5 +1,5 @@
 //! `start`, `stop`, `restart`, `kill`, `rm`, `pause`, `unpause`: plans over the project's
-//! existing containers, run by the executor. They work from `-p NAME` alone too.
+//! existing containers, run by the scheduler. They work from `-p NAME` alone too.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use super::engine_session::{self, Session};
 use crate::cli::{Lifecycle, LifecycleCommand};
 use crate::load::Options;
-use crate::plan::reconcile::UpOptions;
 use crate::containers::ops::Op;
 use crate::plan::{lifecycle, teardown, Plan};
 
@@ -37,12 +36,7 @@ pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
         }
-        let timeout = match cmd.action {
-            Lifecycle::Stop { timeout } | Lifecycle::Restart { timeout, .. } => timeout,
-            _ => None,
-        };
-        let up = UpOptions { timeout, ..UpOptions::default() };
-        if s.execute(&plan, &up).await {
+        if s.execute(&plan).await {
             ExitCode::SUCCESS
         } else {
             s.failure()
@@ -55,7 +49,7 @@ fn plan(s: &Session, cmd: &LifecycleCommand) -> Result<Plan<Op>, String> {
     Ok(match &cmd.action {
         Lifecycle::Start => lifecycle::start(d, o, services)?,
         Lifecycle::Stop { timeout } => teardown::stop(Some(d), o, services, *timeout, "stop"),
-        Lifecycle::Restart { no_deps, .. } => lifecycle::restart(d, o, services, *no_deps),
+        Lifecycle::Restart { no_deps, timeout } => lifecycle::restart(d, o, services, *no_deps, *timeout),
         Lifecycle::Kill { signal } => lifecycle::kill(o, services, signal),
         Lifecycle::Rm { stop, volumes, .. } => lifecycle::remove(o, services, *stop, *volumes),
         Lifecycle::Pause => lifecycle::pause(o, services, true),

@@ -65,7 +65,7 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
             return false;
         }
     };
-    if !s.execute(&images, &cmd.plan).await || (!images.is_empty() && !s.refresh_images().await) {
+    if !s.execute(&images).await || (!images.is_empty() && !s.refresh_images().await) {
         return false;
     }
     let full = s.desired.clone();
@@ -79,7 +79,7 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
             return false;
         }
     };
-    if !s.execute(&plan, &cmd.plan).await {
+    if !s.execute(&plan).await {
         return false;
     }
     cmd.no_deps || await_dependencies(s, &cmd.service, &plan).await

@@ -79,7 +79,7 @@ async fn converge_planned(
     opts: &reconcile::UpOptions,
     explain: bool,
 ) -> Option<crate::plan::Plan<crate::containers::ops::Op>> {
-    if !s.execute(images, opts).await || (!images.is_empty() && !s.refresh_images().await) {
+    if !s.execute(images).await || (!images.is_empty() && !s.refresh_images().await) {
         return None;
     }
     let containers = match reconcile::containers(&s.desired, &s.observed, opts) {
@@ -93,7 +93,7 @@ async fn converge_planned(
     if explain && !containers.is_empty() {
         eprint!("{containers}");
     }
-    s.execute(&containers, opts).await.then_some(containers)
+    s.execute(&containers).await.then_some(containers)
 }
 
 /// `up --watch`: the watch loop runs beside the attached output (or, detached, until Ctrl-C).

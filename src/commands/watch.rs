@@ -229,8 +229,8 @@ async fn apply(s: &mut Session, service: &str, work: &ServiceWork, prune: bool) 
     sync(s, service, work).await?;
     if work.restart {
         s.observed.containers = s.engine.list_containers(&s.project.name).await?;
-        let plan = lifecycle::restart(&s.desired, &s.observed, &[service.to_string()], true);
-        s.execute(&plan, &UpOptions::default()).await;
+        let plan = lifecycle::restart(&s.desired, &s.observed, &[service.to_string()], true, None);
+        s.execute(&plan).await;
     }
     Ok(())
 }
@@ -241,7 +241,7 @@ async fn rebuild(s: &mut Session, service: &str, prune: bool) -> crate::engine::
     eprintln!("watch: {service}: rebuilding the image and recreating the service");
     let builds = artifacts::builds(&s.desired, &[service.to_string()]);
     let up = UpOptions { targets: vec![service.to_string()], force_recreate: true, ..UpOptions::default() };
-    if !(s.execute(&builds, &up).await && s.refresh_images().await) {
+    if !(s.execute(&builds).await && s.refresh_images().await) {
         return Ok(());
     }
     s.observed.containers = s.engine.list_containers(&s.project.name).await?;
@@ -249,7 +249,7 @@ async fn rebuild(s: &mut Session, service: &str, prune: bool) -> crate::engine::
     if prune {
         let dangling = s.engine.dangling_images(&s.project.name).await?;
         let built: BTreeSet<String> = s.observed.images.values().cloned().collect();
-        s.execute(&artifacts::prune(&dangling, &built), &UpOptions::default()).await;
+        s.execute(&artifacts::prune(&dangling, &built)).await;
     }
     Ok(())
 }

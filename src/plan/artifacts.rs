@@ -44,7 +44,7 @@ pub fn pulls(desired: &Desired, present: &BTreeSet<String>, services: &[String],
         if (missing_only && present.contains(&s.image)) || !seen.insert(s.image.as_str()) {
             continue;
         }
-        let op = Op::PullImage { service: s.name.clone(), image: s.image.clone() };
+        let op = Op::PullImage { image: s.image.clone(), platform: s.platform.clone() };
         plan.push(ResourceId::Image(s.image.clone()), op, Reason::command("pull"), vec![]);
     }
     plan

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::desired::{Desired, Files};
+use super::replica::new_container;
 use super::{ActionId, Plan, Reason, ResourceId};
 use crate::containers::ops::Op;
 use crate::observe::{Observed, ObservedContainer, RunState};
@@ -38,7 +39,7 @@ pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Res
         for c in containers.into_iter().filter(|c| !c.state.is_running()) {
             // As with the reference's `start`: the files written at create stay as they are.
             let files = Files::default();
-            let op = Op::StartContainer { service: c.service.clone(), number: c.number, name: c.name.clone(), files };
+            let op = Op::StartContainer(new_container(desired, observed, s, c.number, &c.name, files));
             let id = plan.push(resource(c), op, Reason::command("start"), after.clone());
             starts.entry(s.name.as_str()).or_default().push(id);
         }
@@ -47,8 +48,9 @@ pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Res
 }
 
 /// `restart`: the services' containers stopped and started again, dependencies first; unless
-/// `no_deps`, also the services that declared `restart: true` on one of them.
-pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_deps: bool) -> Plan<Op> {
+/// `no_deps`, also the services that declared `restart: true` on one of them. `timeout`
+/// (`-t`) overrides each service's `stop_grace_period`.
+pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_deps: bool, timeout: Option<i64>) -> Plan<Op> {
     let mut chosen: Vec<String> = services.to_vec();
     if !no_deps && !services.is_empty() {
         for s in &desired.services {
@@ -62,7 +64,7 @@ pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_d
     for s in desired.services.iter().filter(|s| chosen.is_empty() || chosen.contains(&s.name)) {
         let after: Vec<ActionId> = s.depends_on.iter().filter_map(|d| restarts.get(d.service.as_str())).flatten().copied().collect();
         for c in selected(observed, &chosen).filter(|c| c.service == s.name) {
-            let op = Op::RestartContainer { service: c.service.clone(), name: c.name.clone() };
+            let op = Op::RestartContainer { name: c.name.clone(), timeout: timeout.or(s.stop_timeout) };
             let id = plan.push(resource(c), op, Reason::command("restart"), after.clone());
             restarts.entry(s.name.as_str()).or_default().push(id);
         }

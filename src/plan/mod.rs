@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod oneoff;
 pub mod reason;
 pub mod reconcile;
+pub mod replica;
 pub mod resource;
 pub mod teardown;
 

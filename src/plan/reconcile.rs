@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::{condition_name, Desired, DesiredResource, DesiredService, Files, PullPolicy, APPLIED_LABEL};
+use super::conflict::NetworkClaim;
 use super::diff;
+use super::replica::{new_container, replacement};
 use super::{ActionId, Change, Plan, Reason, Replicas, ResourceId};
 use crate::containers::ops::Op;
 use crate::labels;
@@ -63,7 +65,7 @@ pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Resul
 
 fn image_op(s: &DesiredService, present: bool, opts: &UpOptions) -> Result<Option<(Op, Reason)>, String> {
     let build = || Op::BuildImage { service: s.name.clone(), image: s.image.clone(), labels: s.image_labels.clone() };
-    let pull = || Op::PullImage { service: s.name.clone(), image: s.image.clone() };
+    let pull = || Op::PullImage { image: s.image.clone(), platform: s.platform.clone() };
     if s.has_build && opts.build {
         return Ok(Some((build(), Reason::command("--build"))));
     }
@@ -175,7 +177,7 @@ impl<'a> Reconciler<'a> {
                     n.name
                 ));
             } else {
-                let op = Op::CreateNetwork { key: n.key.clone(), name: n.name.clone() };
+                let op = self.create_network(n);
                 let id = self.plan.push(ResourceId::Network(n.key.clone()), op, Reason::Missing, vec![]);
                 self.networks.insert(n.key.clone(), id);
             }
@@ -227,10 +229,15 @@ impl<'a> Reconciler<'a> {
             self.reattach.entry(c.id.clone()).or_default().push(found.name.clone());
         }
         let remove = self.plan.push(resource.clone(), Op::RemoveNetwork { name: found.name.clone() }, reason.clone(), detached);
-        let op = Op::CreateNetwork { key: n.key.clone(), name: n.name.clone() };
+        let op = self.create_network(n);
         let create = self.plan.push(resource, op, reason, vec![remove]);
         self.networks.insert(n.key.clone(), create);
         self.network_names.insert(found.name.clone(), create);
+    }
+
+    fn create_network(&self, n: &DesiredResource) -> Op {
+        let claim = NetworkClaim { project: self.desired.project.clone(), name: n.name.clone(), hash: n.hash.clone() };
+        Op::CreateNetwork { key: n.key.clone(), name: n.name.clone(), claim }
     }
 
     /// A network or volume can only be made anew once every container is off it; those of
@@ -330,7 +337,7 @@ impl<'a> Reconciler<'a> {
             match replicas.get(&n) {
                 None => {
                     let files = self.files(s);
-                    let op = Op::CreateContainer { service: s.name.clone(), number: n, name: name.clone(), files };
+                    let op = Op::CreateContainer(new_container(self.desired, self.observed, s, n, &name, files));
                     let c = self.plan.push(resource.clone(), op, Reason::NoContainer, prereqs.clone());
                     made.push(c);
                     // Written at create: the start has nothing to add.
@@ -339,13 +346,11 @@ impl<'a> Reconciler<'a> {
                 Some(c) => match recreate {
                     Some(reason) => {
                         recreated = true;
-                        let op = Op::RecreateContainer {
-                            service: s.name.clone(),
-                            number: n,
-                            name: name.clone(),
-                            old_id: c.id.clone(),
-                            files: self.files(s),
-                        };
+                        let files = self.files(s);
+                        let timeout = self.opts.timeout.or(s.stop_timeout);
+                        let renew = self.opts.renew_anon_volumes;
+                        let (new, old) = replacement(self.desired, self.observed, s, n, &name, c, files, renew, timeout);
+                        let op = Op::RecreateContainer { new, old };
                         let r = self.plan.push(resource.clone(), op, reason, prereqs.clone());
                         made.push(r);
                         // Written at create: the start has nothing to add.
@@ -384,7 +389,8 @@ impl<'a> Reconciler<'a> {
             .filter_map(|network| {
                 let create = *self.network_names.get(&network)?;
                 let reason = Reason::NetworkRecreated(network.clone());
-                let op = Op::ConnectNetwork { service: s.name.clone(), number: n, name: name.to_string(), network };
+                let container = new_container(self.desired, self.observed, s, n, name, Files::default());
+                let op = Op::ConnectNetwork { container, network };
                 Some(self.plan.push(resource.clone(), op, reason, vec![create]))
             })
             .collect()
@@ -446,7 +452,7 @@ impl<'a> Reconciler<'a> {
             return None;
         }
         after.extend(self.gates_for(s));
-        let op = Op::StartContainer { service: s.name.clone(), number: n, name: name.to_string(), files };
+        let op = Op::StartContainer(new_container(self.desired, self.observed, s, n, name, files));
         Some(self.plan.push(resource.clone(), op, reason, after))
     }
 
@@ -568,7 +574,7 @@ impl<'a> Reconciler<'a> {
             return;
         };
         let after = self.starts.get(&dep.service).cloned().unwrap_or_default();
-        let op = Op::RestartContainer { service: s.name.clone(), name: c.name.clone() };
+        let op = Op::RestartContainer { name: c.name.clone(), timeout: self.opts.timeout.or(s.stop_timeout) };
         let reason = Reason::DependencyRecreated(dep.service.clone());
         self.plan.push(resource.clone(), op, reason, after);
     }

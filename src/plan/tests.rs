@@ -316,7 +316,7 @@ fn an_interrupted_recreate_is_finished_by_the_next_up() {
     let plan = containers(&d, &o, &UpOptions::default()).unwrap();
     assert!(plan.actions[0].reason.to_string().contains("interrupted recreate"), "{plan}");
     assert!(
-        matches!(&plan.actions[0].op, Op::RecreateContainer { old_id, .. } if old_id == "old"),
+        matches!(&plan.actions[0].op, Op::RecreateContainer { old, .. } if old.id == "old"),
         "{plan}"
     );
 
@@ -641,9 +641,8 @@ fn files_of(plan: &Plan<Op>, verb: &str) -> Vec<String> {
         .iter()
         .filter(|a| a.op.verb() == verb)
         .flat_map(|a| match &a.op {
-            Op::CreateContainer { files, .. }
-            | Op::RecreateContainer { files, .. }
-            | Op::StartContainer { files, .. } => files
+            Op::CreateContainer(new) | Op::RecreateContainer { new, .. } | Op::StartContainer(new) => new
+                .files
                 .iter()
                 .map(|f| format!("{} {}", f.target, f.content.expose()))
                 .collect(),
