@@ -1,6 +1,7 @@
 //! dockhand: a compose-style multi-container orchestrator.
 
 pub mod archive;
+pub mod cancel;
 pub mod cli;
 pub mod commands;
 #[cfg(test)]
@@ -8,7 +9,6 @@ mod conformance;
 pub mod containers;
 pub mod diag;
 pub mod engine;
-pub mod exec;
 pub mod follow;
 pub mod gofmt;
 pub mod graph;
@@ -20,6 +20,7 @@ pub mod model;
 pub mod observe;
 pub mod plan;
 pub mod progress;
+pub mod scheduler;
 pub mod terminal;
 pub mod timespec;
 pub mod units;

@@ -1,4 +1,4 @@
-//! Progress reporting: the executor and the waiters send events; a renderer chosen by
+//! Progress reporting: the scheduler and the waiters send events; a renderer chosen by
 //! `--progress` shows them on stderr the way the reference does.
 
 use std::io::{self, IsTerminal, Write};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::engine::{ContainerStatus, Engine};
-use crate::exec::CancellationSignal;
+use crate::cancel::CancellationSignal;
 use crate::model::Condition;
 use crate::observe::{Health, RunState};
 use crate::plan::Replicas;

@@ -1,4 +1,4 @@
-//! `build`, `pull`, `push`: the project's images, through the executor like `up`'s.
+//! `build`, `pull`, `push`: the project's images, through the scheduler like `up`'s.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -8,7 +8,6 @@ use super::engine_session::{self, Session};
 use crate::cli::{Artifacts, ArtifactsCommand};
 use crate::load::Options;
 use crate::plan::artifacts;
-use crate::plan::reconcile::UpOptions;
 
 pub fn run(opts: &Options, cmd: &ArtifactsCommand) -> ExitCode {
     engine_session::block_on(async {
@@ -31,7 +30,7 @@ pub fn run(opts: &Options, cmd: &ArtifactsCommand) -> ExitCode {
             out!("{plan}");
             return ExitCode::SUCCESS;
         }
-        if s.execute(&plan, &UpOptions::default()).await || (ignore_failures && !s.interrupted().is_cancelled()) {
+        if s.execute(&plan).await || (ignore_failures && !s.interrupted().is_cancelled()) {
             ExitCode::SUCCESS
         } else {
             s.failure()

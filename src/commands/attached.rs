@@ -7,13 +7,12 @@ use std::time::Duration;
 
 use super::engine_session::Session;
 use crate::cli::{Abort, UpCommand};
+use crate::cancel::{self, CancellationSignal};
 use crate::containers::names;
 use crate::engine::{ContainerIo, Engine, LogRequest};
-use crate::exec::{self, CancellationSignal};
 use crate::follow::{Ended, Follow, Selector};
 use crate::logprint::Printer;
 use crate::observe::RunState;
-use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown;
 
 /// Why following ended.
@@ -149,13 +148,13 @@ fn attached_services(s: &Session, cmd: &UpCommand) -> Vec<String> {
 async fn stop_all(s: &mut Session, cmd: &UpCommand) {
     let Ok(now) = s.containers_now().await else { return };
     let plan = teardown::stop(Some(&s.desired), &now, &[], cmd.plan.timeout, "stopping the project");
-    let (canceller, again) = exec::cancellation();
+    let (canceller, again) = cancel::cancellation();
     let second = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             canceller.cancel();
         }
     });
-    let stopped = s.execute_with(&plan, &UpOptions::default(), again.clone()).await;
+    let stopped = s.execute_with(&plan, again.clone()).await;
     second.abort();
     if !stopped && again.is_cancelled() {
         kill_all(s).await;

@@ -2,6 +2,7 @@
 //! `scale`) and `watch` share.
 
 use super::engine_session::{self, Session};
+use crate::containers::ops::Op;
 use crate::plan::{reconcile, Plan};
 
 /// Images, then containers planned against the images as they now are. False when planning
@@ -19,8 +20,8 @@ pub async fn converge(s: &mut Session, opts: &reconcile::UpOptions, explain: boo
 /// `converge` once the images are planned. `explain`: print the container plan, each action
 /// with its reason, before running it. The container plan once it ran; `None` when planning
 /// or any action failed (printed).
-pub async fn with_images(s: &mut Session, images: &Plan, opts: &reconcile::UpOptions, explain: bool) -> Option<Plan> {
-    if !s.execute(images, opts).await || (!images.is_empty() && !s.refresh_images().await) {
+pub async fn with_images(s: &mut Session, images: &Plan<Op>, opts: &reconcile::UpOptions, explain: bool) -> Option<Plan<Op>> {
+    if !s.execute(images).await || (!images.is_empty() && !s.refresh_images().await) {
         return None;
     }
     let containers = match reconcile::containers(&s.desired, &s.observed, opts) {
@@ -34,5 +35,5 @@ pub async fn with_images(s: &mut Session, images: &Plan, opts: &reconcile::UpOpt
     if explain && !containers.is_empty() {
         eprint!("{containers}");
     }
-    s.execute(&containers, opts).await.then_some(containers)
+    s.execute(&containers).await.then_some(containers)
 }

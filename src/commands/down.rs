@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use super::engine_session::{self, Session};
 use crate::cli::DownCommand;
 use crate::load::Options;
-use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown::teardown;
 
 pub fn run(opts: &Options, cmd: &DownCommand) -> ExitCode {
@@ -19,7 +18,7 @@ pub fn run(opts: &Options, cmd: &DownCommand) -> ExitCode {
             out!("{plan}");
             return ExitCode::SUCCESS;
         }
-        if s.execute(&plan, &UpOptions::default()).await {
+        if s.execute(&plan).await {
             ExitCode::SUCCESS
         } else {
             s.failure()

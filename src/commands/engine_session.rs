@@ -1,5 +1,5 @@
 //! What every engine command does first: load the project, connect, derive the desired state
-//! and observe the engine once; then run plans through the executor with progress output.
+//! and observe the engine once; then run plans through the scheduler with progress output.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -10,13 +10,15 @@ use std::time::Duration;
 use crate::cli::EngineOptions;
 use crate::engine::build::Output;
 use crate::engine::docker::{BuildStyle, DockerEngine};
+use crate::cancel::{self, CancellationSignal};
+use crate::containers::ops::Op;
+use crate::containers::perform::{self, Context};
 use crate::engine::Engine;
-use crate::exec::{self, CancellationSignal, ExecContext, Limits, Outcome};
 use crate::load::{self, compose_env, Loaded, Options};
+use crate::scheduler::{Limits, Outcome};
 use crate::model::Project;
 use crate::observe::{self, Observed, Wanted};
 use crate::plan::desired::{self, Desired, Origin};
-use crate::plan::reconcile::UpOptions;
 use crate::plan::{Plan, Replicas};
 use crate::{progress, wait};
 
@@ -190,29 +192,25 @@ impl Session {
     }
 
     /// Runs a plan; prints what failed. False when anything failed or was cancelled.
-    pub async fn execute(&mut self, plan: &Plan, up: &UpOptions) -> bool {
+    pub async fn execute(&mut self, plan: &Plan<Op>) -> bool {
         let cancel = self.cancel.clone();
-        self.execute_with(plan, up, cancel).await
+        self.execute_with(plan, cancel).await
     }
 
     /// `execute`, cancelled by `cancel` instead of the first Ctrl-C (which may have come).
-    pub async fn execute_with(&mut self, plan: &Plan, up: &UpOptions, cancel: CancellationSignal) -> bool {
+    pub async fn execute_with(&mut self, plan: &Plan<Op>, cancel: CancellationSignal) -> bool {
         if plan.is_empty() {
             return true;
         }
-        let ctx = ExecContext {
+        let ctx = Context {
             project: self.project.clone(),
-            desired: self.desired.clone(),
-            observed: self.observed.clone(),
-            timeout: up.timeout,
-            renew_anon_volumes: up.renew_anon_volumes,
             no_cache: self.no_cache,
             pull: self.pull,
         };
         let limits = Limits::from_setting(self.engine_opts.parallel);
         let progress = progress::for_mode(self.engine_opts.progress);
         let engine = Arc::new((*self.engine).clone().with_output(around(&progress, self.engine.output())));
-        let outcome = exec::execute(engine, plan, &ctx, limits, progress.as_ref(), cancel).await;
+        let outcome = perform::execute(engine, plan, &ctx, limits, progress.as_ref(), cancel).await;
         progress.finish();
         report(&outcome, self.engine.address())
     }
@@ -285,9 +283,9 @@ impl Session {
     }
 }
 
-/// Ctrl-C or SIGTERM: the executor stops scheduling and lets calls in flight finish.
+/// Ctrl-C or SIGTERM: the scheduler stops starting actions and lets calls in flight finish.
 fn on_interrupt() -> CancellationSignal {
-    let (canceller, signal) = exec::cancellation();
+    let (canceller, signal) = cancel::cancellation();
     tokio::spawn(async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let terminated = async {
@@ -325,7 +323,7 @@ fn report(outcome: &Outcome, engine: &str) -> bool {
         eprintln!("interrupted: {} action(s) not done; run the command again to converge", outcome.unfinished.len());
     }
     if let Some(first) = outcome.lost.first() {
-        let in_flight: Vec<&str> = outcome.lost.iter().map(|f| f.resource.as_str()).collect();
+        let in_flight: Vec<String> = outcome.lost.iter().map(|f| f.resource.to_string()).collect();
         eprintln!(
             "error: the Docker engine at {engine} stopped answering (restarted, or gone) while acting on {}: {}",
             in_flight.join(", "),

@@ -1,5 +1,5 @@
 //! `start`, `stop`, `restart`, `kill`, `rm`, `pause`, `unpause`: plans over the project's
-//! existing containers, run by the executor. They work from `-p NAME` alone too.
+//! existing containers, run by the scheduler. They work from `-p NAME` alone too.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use super::engine_session::{self, Session};
 use crate::cli::{Lifecycle, LifecycleCommand};
 use crate::load::Options;
-use crate::plan::reconcile::UpOptions;
-use crate::plan::{lifecycle, teardown, Op, Plan};
+use crate::containers::ops::Op;
+use crate::plan::{lifecycle, teardown, Plan};
 
 pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
     engine_session::block_on(async {
@@ -36,12 +36,7 @@ pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
         }
-        let timeout = match cmd.action {
-            Lifecycle::Stop { timeout } | Lifecycle::Restart { timeout, .. } => timeout,
-            _ => None,
-        };
-        let up = UpOptions { timeout, ..UpOptions::default() };
-        if s.execute(&plan, &up).await {
+        if s.execute(&plan).await {
             ExitCode::SUCCESS
         } else {
             s.failure()
@@ -49,12 +44,12 @@ pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
     })
 }
 
-fn plan(s: &Session, cmd: &LifecycleCommand) -> Result<Plan, String> {
+fn plan(s: &Session, cmd: &LifecycleCommand) -> Result<Plan<Op>, String> {
     let (d, o, services) = (&s.desired, &s.observed, &cmd.services[..]);
     Ok(match &cmd.action {
         Lifecycle::Start => lifecycle::start(d, o, services)?,
         Lifecycle::Stop { timeout } => teardown::stop(Some(d), o, services, *timeout, "stop"),
-        Lifecycle::Restart { no_deps, .. } => lifecycle::restart(d, o, services, *no_deps),
+        Lifecycle::Restart { no_deps, timeout } => lifecycle::restart(d, o, services, *no_deps, *timeout),
         Lifecycle::Kill { signal } => lifecycle::kill(o, services, signal),
         Lifecycle::Rm { stop, volumes, .. } => lifecycle::remove(o, services, *stop, *volumes),
         Lifecycle::Pause => lifecycle::pause(o, services, true),
@@ -71,7 +66,7 @@ fn nothing_to_do(action: &Lifecycle) {
 }
 
 /// `rm` names what it removes and, without `-f`, asks; anything but `y` keeps them.
-fn confirm_removal(plan: &Plan, force: bool) -> bool {
+fn confirm_removal(plan: &Plan<Op>, force: bool) -> bool {
     let names: Vec<&str> = plan
         .actions
         .iter()

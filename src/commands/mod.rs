@@ -77,7 +77,7 @@ pub fn print_warnings(warnings: &[Rendered]) {
 }
 
 /// What a plan wants the user to know although nothing failed (orphans, …).
-pub fn print_plan_warnings(plan: &crate::plan::Plan) {
+pub fn print_plan_warnings<O>(plan: &crate::plan::Plan<O>) {
     for w in &plan.warnings {
         eprintln!("WARN {w}");
     }
@@ -85,7 +85,7 @@ pub fn print_plan_warnings(plan: &crate::plan::Plan) {
 
 /// The actions of two plans run one after the other (images, then containers), as one plan
 /// for `--dry-run` to print.
-pub fn joined(first: crate::plan::Plan, then: crate::plan::Plan) -> crate::plan::Plan {
+pub fn joined<O>(first: crate::plan::Plan<O>, then: crate::plan::Plan<O>) -> crate::plan::Plan<O> {
     let mut plan = first;
     let offset = plan.actions.len();
     plan.actions.extend(then.actions.into_iter().map(|mut a| {

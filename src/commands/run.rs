@@ -12,11 +12,14 @@ use crate::cli::RunCommand;
 use crate::containers::names;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, ContainerSpec, Engine, Resized};
-use crate::exec::CancellationSignal;
+use crate::cancel::CancellationSignal;
 use crate::load::Options;
 use crate::plan::desired::Files;
 use crate::plan::oneoff::one_off;
-use crate::plan::{reconcile, Op, Plan};
+use crate::containers::ops::{NewContainer, Op};
+use crate::plan::conflict::ContainerClaim;
+use crate::plan::{Reason, ResourceId};
+use crate::plan::{reconcile, Plan};
 use crate::{progress, terminal, wait};
 
 pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
@@ -78,12 +81,28 @@ fn dry_run(s: &Session, cmd: &RunCommand, files: Files) -> ExitCode {
     };
     let mut plan = super::joined(images, deps);
     let last: Vec<usize> = (0..plan.actions.len()).filter(|i| plan.actions.iter().all(|a| !a.after.contains(i))).collect();
-    let op = Op::CreateContainer { service: cmd.service.clone(), number: 1, name: spec.name.clone(), files: spec.files };
-    let create = plan.push(format!("container:{}:run", cmd.service), op, "one-off container (run)", last);
+    let one_off = NewContainer {
+        service: cmd.service.clone(),
+        number: 1,
+        name: spec.name.clone(),
+        labels: spec.labels.clone(),
+        anonymous_volumes: Default::default(),
+        files: spec.files,
+        shared: None,
+        claim: ContainerClaim {
+            project: s.project.name.clone(),
+            service: cmd.service.clone(),
+            number: 1,
+            name: spec.name.clone(),
+            image_id: None,
+        },
+    };
+    let id = || ResourceId::OneOff(cmd.service.clone());
+    let create = plan.push(id(), Op::CreateContainer(one_off.clone()), Reason::command("one-off container (run)"), last);
     // Its files are written at the create.
-    let op = Op::StartContainer { service: cmd.service.clone(), number: 1, name: spec.name, files: Files::from([]) };
+    let start = NewContainer { files: Files::from([]), ..one_off };
     let how = if cmd.detach { "one-off container, detached (run -d)" } else { "one-off container, attached (run)" };
-    plan.push(format!("container:{}:run", cmd.service), op, how, vec![create]);
+    plan.push(id(), Op::StartContainer(start), Reason::command(how), vec![create]);
     out!("{plan}");
     ExitCode::SUCCESS
 }
@@ -98,7 +117,7 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
             return false;
         }
     };
-    if !s.execute(&images, &cmd.plan).await || (!images.is_empty() && !s.refresh_images().await) {
+    if !s.execute(&images).await || (!images.is_empty() && !s.refresh_images().await) {
         return false;
     }
     let plan = match reconcile::containers(&s.desired, &s.observed, &dependencies(s, cmd)) {
@@ -108,7 +127,7 @@ async fn prepare(s: &mut Session, cmd: &RunCommand) -> bool {
             return false;
         }
     };
-    if !s.execute(&plan, &cmd.plan).await {
+    if !s.execute(&plan).await {
         return false;
     }
     cmd.no_deps || await_dependencies(s, &cmd.service, &plan).await
@@ -122,7 +141,7 @@ fn dependencies(s: &Session, cmd: &RunCommand) -> reconcile::UpOptions {
 }
 
 /// `plan`, the dependencies' plan, names the containers they have now.
-async fn await_dependencies(s: &Session, service: &str, plan: &Plan) -> bool {
+async fn await_dependencies(s: &Session, service: &str, plan: &Plan<crate::containers::ops::Op>) -> bool {
     let Some(d) = s.desired.service(service) else { return true };
     let progress = progress::for_mode(crate::progress::Mode::Quiet);
     for dep in &d.depends_on {

@@ -8,7 +8,6 @@ use futures_util::StreamExt;
 use super::engine_session::Session;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, PsEntry};
-use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown::{self, DownOptions};
 
 /// Prints each exit code as the containers stop; with `down`, the first stop ends the wait.
@@ -39,7 +38,7 @@ pub async fn run(s: &mut Session, services: &[String], down: bool, dry_run: bool
         let plan = teardown::teardown(Some(&s.desired), &now, &DownOptions::default());
         if dry_run {
             out!("{plan}");
-        } else if !s.execute(&plan, &UpOptions::default()).await {
+        } else if !s.execute(&plan).await {
             return Ok(s.failure());
         }
     }

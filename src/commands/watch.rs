@@ -229,8 +229,8 @@ async fn apply(s: &mut Session, service: &str, work: &ServiceWork, prune: bool) 
     sync(s, service, work).await?;
     if work.restart {
         let now = s.containers_now().await?;
-        let plan = lifecycle::restart(&s.desired, &now, &[service.to_string()], true);
-        s.execute(&plan, &UpOptions::default()).await;
+        let plan = lifecycle::restart(&s.desired, &now, &[service.to_string()], true, None);
+        s.execute(&plan).await;
     }
     Ok(())
 }
@@ -243,14 +243,14 @@ async fn rebuild(s: &mut Session, service: &str, prune: bool) -> crate::engine::
     let up = UpOptions { targets: vec![service.to_string()], force_recreate: true, ..UpOptions::default() };
     // The build changed the images, and the containers may have changed since the session
     // observed them: the recreate works from the engine as it is now.
-    if !(s.execute(&builds, &up).await && s.observe_again().await) {
+    if !(s.execute(&builds).await && s.observe_again().await) {
         return Ok(());
     }
     converge(s, &up, false).await;
     if prune {
         let dangling = s.engine.dangling_images(&s.project.name).await?;
         let built: BTreeSet<String> = s.observed.images.values().cloned().collect();
-        s.execute(&artifacts::prune(&dangling, &built), &UpOptions::default()).await;
+        s.execute(&artifacts::prune(&dangling, &built)).await;
     }
     Ok(())
 }

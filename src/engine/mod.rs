@@ -219,7 +219,7 @@ pub struct Top {
     pub processes: Vec<Vec<String>>,
 }
 
-/// The engine seam. Futures are `Send` so the executor can run actions on the runtime.
+/// The engine seam. Futures are `Send` so the scheduler can run actions on the runtime.
 pub trait Engine: Send + Sync + 'static {
     fn list_containers(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedContainer>>> + Send;
     /// Every network the engine has: the project's are those with its label. One list, as a

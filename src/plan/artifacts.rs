@@ -4,21 +4,22 @@
 use std::collections::BTreeSet;
 
 use super::desired::Desired;
-use super::{Op, Plan};
+use super::{Plan, Reason, ResourceId};
 use crate::containers::names;
+use crate::containers::ops::Op;
 
 fn chosen<'a>(desired: &'a Desired, services: &'a [String]) -> impl Iterator<Item = &'a super::desired::DesiredService> + 'a {
     desired.services.iter().filter(move |s| services.is_empty() || services.contains(&s.name))
 }
 
 /// Every service with a `build:` section, built afresh.
-pub fn builds(desired: &Desired, services: &[String]) -> Plan {
+pub fn builds(desired: &Desired, services: &[String]) -> Plan<Op> {
     let mut plan = Plan::default();
     let mut seen = BTreeSet::new();
     for s in chosen(desired, services).filter(|s| s.has_build) {
         if seen.insert(s.image.as_str()) {
             let op = Op::BuildImage { service: s.name.clone(), image: s.image.clone(), labels: s.image_labels.clone() };
-            plan.push(format!("image:{}", s.image), op, "build", vec![]);
+            plan.push(ResourceId::Image(s.image.clone()), op, Reason::command("build"), vec![]);
         }
     }
     plan
@@ -27,37 +28,37 @@ pub fn builds(desired: &Desired, services: &[String]) -> Plan {
 /// `watch --prune`, as the reference prunes after a rebuild: the project's dangling images
 /// (no tag left, the project's label), except those just built. An image another project
 /// still tags is not dangling, and one without the project's label is not ours: both stay.
-pub fn prune(dangling: &[String], built: &BTreeSet<String>) -> Plan {
+pub fn prune(dangling: &[String], built: &BTreeSet<String>) -> Plan<Op> {
     let mut plan = Plan::default();
     for id in dangling.iter().filter(|id| !built.contains(*id)) {
-        let reason = "the project's image a rebuild left without a tag (--prune)";
-        plan.push(format!("image:{id}"), Op::RemoveImage { image: id.clone() }, reason, vec![]);
+        plan.push(ResourceId::Image(id.clone()), Op::RemoveImage { image: id.clone() }, Reason::Dangling, vec![]);
     }
     plan
 }
 
 /// Images of services that name one; a service that is built without naming an image has
 /// nothing to pull. `missing_only` (`--policy missing`) skips the images present.
-pub fn pulls(desired: &Desired, present: &BTreeSet<String>, services: &[String], missing_only: bool) -> Plan {
+pub fn pulls(desired: &Desired, present: &BTreeSet<String>, services: &[String], missing_only: bool) -> Plan<Op> {
     let mut plan = Plan::default();
     let mut seen = BTreeSet::new();
     for s in chosen(desired, services).filter(|s| !s.has_build || !names::is_default_image(&desired.project, &s.name, &s.image)) {
         if (missing_only && present.contains(&s.image)) || !seen.insert(s.image.as_str()) {
             continue;
         }
-        let op = Op::PullImage { service: s.name.clone(), image: s.image.clone() };
-        plan.push(format!("image:{}", s.image), op, "pull", vec![]);
+        let op = Op::PullImage { image: s.image.clone(), platform: s.platform.clone() };
+        plan.push(ResourceId::Image(s.image.clone()), op, Reason::command("pull"), vec![]);
     }
     plan
 }
 
 /// Images the project builds and names, pushed to their registries.
-pub fn pushes(desired: &Desired, services: &[String]) -> Plan {
+pub fn pushes(desired: &Desired, services: &[String]) -> Plan<Op> {
     let mut plan = Plan::default();
     let mut seen = BTreeSet::new();
     for s in chosen(desired, services).filter(|s| s.has_build) {
         if seen.insert(s.image.as_str()) {
-            plan.push(format!("image:{}", s.image), Op::PushImage { image: s.image.clone() }, "push", vec![]);
+            let op = Op::PushImage { image: s.image.clone() };
+            plan.push(ResourceId::Image(s.image.clone()), op, Reason::command("push"), vec![]);
         }
     }
     plan
@@ -69,6 +70,7 @@ mod tests {
 
     use super::*;
     use crate::plan::desired::{desired, Origin};
+    use crate::plan::Operation;
 
     fn project() -> Desired {
         let yaml = r#"
@@ -83,7 +85,7 @@ services:
         desired(&crate::load::bind::bind(value).unwrap(), &Origin::default(), &BTreeMap::new())
     }
 
-    fn images(p: &Plan) -> Vec<String> {
+    fn images(p: &Plan<Op>) -> Vec<String> {
         p.actions.iter().map(|a| format!("{} {}", a.op.verb(), a.resource)).collect()
     }
 

@@ -1,8 +1,9 @@
 //! A create whose name turned out to be taken. The plan was made from what the engine held
 //! when the run started; an interrupted run's creates the engine finished afterwards were not
-//! in it. What holds the name is looked at again and decided on here, as it would have been
-//! had it been there at the start: kept when it is what the create would have made, made
-//! anew when it is ours but different, never touched when it is not ours.
+//! in it. The planner states the rule with the create (a `ContainerClaim`, a `NetworkClaim`);
+//! the performer applies it to what holds the name then, as it would have been decided had it
+//! been there at the start: kept when it is what the create would have made, made anew when
+//! it is ours but different, never touched when it is not ours.
 
 use crate::labels;
 use crate::observe::{ObservedContainer, ObservedNetwork};
@@ -19,21 +20,32 @@ pub enum Resolution {
     Foreign(String),
 }
 
-/// The container a create wanted to make.
-#[derive(Debug, Clone, Copy)]
-pub struct WantedContainer<'a> {
-    pub project: &'a str,
-    pub service: &'a str,
+/// The container a create wants to make, as far as a container holding its name is judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerClaim {
+    pub project: String,
+    pub service: String,
     pub number: u32,
-    pub name: &'a str,
-    pub hash: &'a str,
+    pub name: String,
     /// The image id the container would run, when known.
-    pub image_id: Option<&'a str>,
+    pub image_id: Option<String>,
 }
 
-pub fn container(wanted: &WantedContainer, found: Option<&ObservedContainer>) -> Resolution {
+impl ContainerClaim {
+    /// `hash`: the config hash the new container carries (known once shared ids are).
+    pub fn resolve(&self, hash: &str, found: Option<&ObservedContainer>) -> Resolution {
+        container(self, hash, found)
+    }
+
+    /// Of the networks of one name the engine found ambiguous, those to remove.
+    pub fn extra_networks(&self, found: &[&ObservedNetwork]) -> Vec<String> {
+        duplicate_networks(&self.project, found)
+    }
+}
+
+fn container(wanted: &ContainerClaim, hash: &str, found: Option<&ObservedContainer>) -> Resolution {
     let Some(c) = found else { return Resolution::Retry };
-    if c.label(labels::PROJECT) != Some(wanted.project) {
+    if c.label(labels::PROJECT) != Some(wanted.project.as_str()) {
         let owner = c.label(labels::PROJECT).map_or_else(|| "not made by compose".to_string(), |p| format!("of project {p:?}"));
         return Resolution::Foreign(format!(
             "the container name {} is taken by container {} ({owner}), which is left alone: remove or rename it",
@@ -45,17 +57,32 @@ pub fn container(wanted: &WantedContainer, found: Option<&ObservedContainer>) ->
     if c.oneoff || c.service != wanted.service || c.number != wanted.number {
         return replace(format!("it holds the name but is {} replica {} of this project", c.service, c.number));
     }
-    if c.label(labels::CONFIG_HASH) != Some(wanted.hash) {
+    if c.label(labels::CONFIG_HASH) != Some(hash) {
         return replace("its configuration differs (config hash)".to_string());
     }
-    if wanted.image_id.is_some_and(|i| i != c.image_id) {
+    if wanted.image_id.as_ref().is_some_and(|i| *i != c.image_id) {
         return replace("it runs another image".to_string());
     }
     Resolution::Adopt { id: c.id.clone(), warning: None }
 }
 
-/// A network create answered "already exists": `found` are the networks of that name.
-pub fn network(project: &str, name: &str, hash: &str, found: &[ObservedNetwork]) -> Resolution {
+/// The network a create wants to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkClaim {
+    pub project: String,
+    pub name: String,
+    /// Its config hash: a network of ours with another one is replaced.
+    pub hash: String,
+}
+
+impl NetworkClaim {
+    /// The create answered "already exists": `found` are the networks of that name.
+    pub fn resolve(&self, found: &[ObservedNetwork]) -> Resolution {
+        network(&self.project, &self.name, &self.hash, found)
+    }
+}
+
+fn network(project: &str, name: &str, hash: &str, found: &[ObservedNetwork]) -> Resolution {
     let Some(n) = found.first() else { return Resolution::Retry };
     match n.labels.get(labels::PROJECT) {
         Some(p) if p == project => match n.labels.get(labels::CONFIG_HASH) {
@@ -100,8 +127,9 @@ mod tests {
     use crate::observe::RunState;
     use std::collections::BTreeMap;
 
-    fn wanted() -> WantedContainer<'static> {
-        WantedContainer { project: "p", service: "web", number: 1, name: "p-web-1", hash: "h1", image_id: Some("sha256:i") }
+    fn wanted() -> ContainerClaim {
+        let image_id = Some("sha256:i".to_string());
+        ContainerClaim { project: "p".into(), service: "web".into(), number: 1, name: "p-web-1".into(), image_id }
     }
 
     fn found(project: Option<&str>, service: &str, number: u32, hash: &str) -> ObservedContainer {
@@ -129,25 +157,25 @@ mod tests {
     #[test]
     fn the_container_an_interrupted_run_made_is_adopted_when_it_matches() {
         let c = found(Some("p"), "web", 1, "h1");
-        assert_eq!(container(&wanted(), Some(&c)), Resolution::Adopt { id: c.id.clone(), warning: None });
+        assert_eq!(wanted().resolve("h1", Some(&c)), Resolution::Adopt { id: c.id.clone(), warning: None });
     }
 
     #[test]
     fn one_of_ours_that_differs_is_replaced() {
         let old = found(Some("p"), "web", 1, "h0");
-        assert!(matches!(container(&wanted(), Some(&old)), Resolution::Replace { .. }));
+        assert!(matches!(wanted().resolve("h1", Some(&old)), Resolution::Replace { .. }));
         let mut other_image = found(Some("p"), "web", 1, "h1");
         other_image.image_id = "sha256:old".into();
-        assert!(matches!(container(&wanted(), Some(&other_image)), Resolution::Replace { .. }));
+        assert!(matches!(wanted().resolve("h1", Some(&other_image)), Resolution::Replace { .. }));
         let other_replica = found(Some("p"), "db", 1, "h1");
-        assert!(matches!(container(&wanted(), Some(&other_replica)), Resolution::Replace { .. }));
+        assert!(matches!(wanted().resolve("h1", Some(&other_replica)), Resolution::Replace { .. }));
     }
 
     #[test]
     fn a_name_freed_meanwhile_is_created_again_and_a_foreign_holder_is_left_alone() {
-        assert_eq!(container(&wanted(), None), Resolution::Retry);
+        assert_eq!(wanted().resolve("h1", None), Resolution::Retry);
         for project in [None, Some("other")] {
-            match container(&wanted(), Some(&found(project, "web", 1, "h1"))) {
+            match wanted().resolve("h1", Some(&found(project, "web", 1, "h1"))) {
                 Resolution::Foreign(m) => assert!(m.contains("left alone") && m.contains("0123456789ab"), "{m}"),
                 r => panic!("{r:?}"),
             }

@@ -43,6 +43,8 @@ pub struct DesiredService {
     pub image: String,
     pub has_build: bool,
     pub pull_policy: PullPolicy,
+    /// The platform its image is pulled for.
+    pub platform: Option<String>,
     pub container_name: Option<String>,
     pub depends_on: Vec<Dependency>,
     pub networks: Vec<String>,
@@ -180,6 +182,7 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         image,
         has_build: s.build.is_some(),
         pull_policy: pull_policy(s),
+        platform: s.platform.clone(),
         container_name: s.container_name.clone(),
         depends_on,
         networks: s.networks.keys().cloned().collect(),

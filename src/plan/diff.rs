@@ -2,6 +2,7 @@
 //! wanted now, for recreate reasons such as `environment.MODE: "dev" → "prod"`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde_json::{json, Value};
 
@@ -9,23 +10,39 @@ use crate::labels;
 use crate::model::{IpamPool, Network};
 use crate::observe::ObservedNetwork;
 
-/// How many differences a reason lists before it summarises the rest.
-const SHOWN: usize = 3;
+/// One difference, by its dotted path in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldChange {
+    /// Both values, shortened for a one-line reason.
+    Changed { path: String, old: String, new: String },
+    Added(String),
+    Removed(String),
+}
 
-/// The differences between two JSON documents, as short readable lines.
-pub fn changes(old: &str, new: &str) -> Vec<String> {
+impl fmt::Display for FieldChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldChange::Changed { path, old, new } => write!(f, "{}: {old} → {new}", display_path(path)),
+            FieldChange::Added(path) => write!(f, "{path} added"),
+            FieldChange::Removed(path) => write!(f, "{path} removed"),
+        }
+    }
+}
+
+/// The differences between two JSON documents; `None` when either cannot be read.
+pub fn changes(old: &str, new: &str) -> Option<Vec<FieldChange>> {
     let (Ok(old), Ok(new)) = (serde_json::from_str::<Value>(old), serde_json::from_str::<Value>(new)) else {
-        return vec!["configuration changed".to_string()];
+        return None;
     };
     let mut out = Vec::new();
     walk(&old, &new, "", &mut out);
-    out
+    Some(out)
 }
 
 /// How a network on the engine differs from its definition, in the file's terms. What the
 /// engine chose itself (default driver, address pools when none is configured) and the
 /// labels that tie it to the project are not differences.
-pub fn network_changes(found: &ObservedNetwork, wanted: &Network) -> Vec<String> {
+pub fn network_changes(found: &ObservedNetwork, wanted: &Network) -> Vec<FieldChange> {
     let own_labels: BTreeMap<&String, &String> =
         found.labels.iter().filter(|(k, _)| !k.starts_with(labels::PREFIX)).collect();
     let mut found_view = json!({
@@ -59,30 +76,21 @@ pub fn network_changes(found: &ObservedNetwork, wanted: &Network) -> Vec<String>
     out
 }
 
-/// One reason line from the differences.
-pub fn summary(changes: &[String]) -> String {
-    match changes.len() {
-        0 => "configuration changed".to_string(),
-        n if n <= SHOWN => changes.join("; "),
-        n => format!("{}; and {} more", changes[..SHOWN].join("; "), n - SHOWN),
-    }
-}
-
-fn walk(old: &Value, new: &Value, path: &str, out: &mut Vec<String>) {
+fn walk(old: &Value, new: &Value, path: &str, out: &mut Vec<FieldChange>) {
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, va) in a {
                 let p = join(path, k);
                 match b.get(k) {
                     Some(vb) => walk(va, vb, &p, out),
-                    None => out.push(format!("{p} removed")),
+                    None => out.push(FieldChange::Removed(p)),
                 }
             }
             for k in b.keys().filter(|k| !a.contains_key(*k)) {
-                out.push(format!("{} added", join(path, k)));
+                out.push(FieldChange::Added(join(path, k)));
             }
         }
-        (a, b) if a != b => out.push(format!("{}: {} → {}", display_path(path), short(a), short(b))),
+        (a, b) if a != b => out.push(FieldChange::Changed { path: path.to_string(), old: short(a), new: short(b) }),
         _ => {}
     }
 }
@@ -116,16 +124,21 @@ fn short(v: &Value) -> String {
 mod tests {
     use super::*;
 
+    fn lines(c: &[FieldChange]) -> Vec<String> {
+        c.iter().map(ToString::to_string).collect()
+    }
+
     #[test]
     fn names_the_changed_field_with_both_values() {
         let c = changes(r#"{"environment":{"MODE":"dev"},"image":"a"}"#, r#"{"environment":{"MODE":"prod"},"image":"a"}"#);
-        assert_eq!(c, vec![r#"environment.MODE: "dev" → "prod""#]);
+        assert_eq!(lines(&c.unwrap()), vec![r#"environment.MODE: "dev" → "prod""#]);
+        assert_eq!(changes("{", "{}"), None);
     }
 
     #[test]
     fn added_and_removed_keys_and_list_changes() {
         let c = changes(r#"{"a":1,"ports":[80]}"#, r#"{"ports":[80,81],"b":true}"#);
-        assert_eq!(c, vec!["a removed", "ports: [80] → [80,81]", "b added"]);
+        assert_eq!(lines(&c.unwrap()), vec!["a removed", "ports: [80] → [80,81]", "b added"]);
     }
 
     #[test]
@@ -144,14 +157,8 @@ mod tests {
         wanted.ipam.config = vec![pool("10.9.0.0/24")];
         wanted.internal = false;
         assert_eq!(
-            network_changes(&found, &wanted),
+            lines(&network_changes(&found, &wanted)),
             vec!["internal: true → false", r#"ipam.config: [{"subnet":"172.30.0.0/16"}] → [{"subnet":"10.9.0.0/24"}]"#]
         );
-    }
-
-    #[test]
-    fn summary_caps_the_list() {
-        let c: Vec<String> = (0..5).map(|i| format!("f{i} added")).collect();
-        assert_eq!(summary(&c), "f0 added; f1 added; f2 added; and 2 more");
     }
 }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::desired::{Desired, Files};
-use super::{ActionId, Op, Plan};
+use super::replica::new_container;
+use super::{ActionId, Plan, Reason, ResourceId};
+use crate::containers::ops::Op;
 use crate::observe::{Observed, ObservedContainer, RunState};
 
 /// The service containers (no one-offs) of `services`, or of every service when empty.
@@ -12,14 +14,14 @@ fn selected<'a>(observed: &'a Observed, services: &'a [String]) -> impl Iterator
     observed.containers.iter().filter(move |c| !c.oneoff && (services.is_empty() || services.contains(&c.service)))
 }
 
-fn resource(c: &ObservedContainer) -> String {
-    format!("container:{}:{}", c.service, c.number)
+fn resource(c: &ObservedContainer) -> ResourceId {
+    ResourceId::container(&c.service, c.number)
 }
 
 /// `start`: stopped containers started, each after the starts of its service's dependencies.
 /// A project without containers, or a named service without any, is an error, as in the
 /// reference.
-pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Result<Plan, String> {
+pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Result<Plan<Op>, String> {
     if observed.containers.iter().all(|c| c.oneoff) {
         return Err(format!("no container found for project {:?}: not found", desired.project));
     }
@@ -37,8 +39,8 @@ pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Res
         for c in containers.into_iter().filter(|c| !c.state.is_running()) {
             // As with the reference's `start`: the files written at create stay as they are.
             let files = Files::default();
-            let op = Op::StartContainer { service: c.service.clone(), number: c.number, name: c.name.clone(), files };
-            let id = plan.push(resource(c), op, "start", after.clone());
+            let op = Op::StartContainer(new_container(desired, observed, s, c.number, &c.name, files));
+            let id = plan.push(resource(c), op, Reason::command("start"), after.clone());
             starts.entry(s.name.as_str()).or_default().push(id);
         }
     }
@@ -46,8 +48,9 @@ pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Res
 }
 
 /// `restart`: the services' containers stopped and started again, dependencies first; unless
-/// `no_deps`, also the services that declared `restart: true` on one of them.
-pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_deps: bool) -> Plan {
+/// `no_deps`, also the services that declared `restart: true` on one of them. `timeout`
+/// (`-t`) overrides each service's `stop_grace_period`.
+pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_deps: bool, timeout: Option<i64>) -> Plan<Op> {
     let mut chosen: Vec<String> = services.to_vec();
     if !no_deps && !services.is_empty() {
         for s in &desired.services {
@@ -61,8 +64,8 @@ pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_d
     for s in desired.services.iter().filter(|s| chosen.is_empty() || chosen.contains(&s.name)) {
         let after: Vec<ActionId> = s.depends_on.iter().filter_map(|d| restarts.get(d.service.as_str())).flatten().copied().collect();
         for c in selected(observed, &chosen).filter(|c| c.service == s.name) {
-            let op = Op::RestartContainer { service: c.service.clone(), name: c.name.clone() };
-            let id = plan.push(resource(c), op, "restart", after.clone());
+            let op = Op::RestartContainer { name: c.name.clone(), timeout: timeout.or(s.stop_timeout) };
+            let id = plan.push(resource(c), op, Reason::command("restart"), after.clone());
             restarts.entry(s.name.as_str()).or_default().push(id);
         }
     }
@@ -70,23 +73,23 @@ pub fn restart(desired: &Desired, observed: &Observed, services: &[String], no_d
 }
 
 /// `kill`: a signal to every running container of the services.
-pub fn kill(observed: &Observed, services: &[String], signal: &str) -> Plan {
+pub fn kill(observed: &Observed, services: &[String], signal: &str) -> Plan<Op> {
     let mut plan = Plan::default();
     for c in selected(observed, services).filter(|c| c.state.is_running()) {
         let op = Op::KillContainer { name: c.name.clone(), signal: signal.to_string() };
-        plan.push(resource(c), op, format!("kill -s {signal}"), vec![]);
+        plan.push(resource(c), op, Reason::command(format!("kill -s {signal}")), vec![]);
     }
     plan
 }
 
 /// `pause` (`true`) or `unpause`: the containers in the other state change.
-pub fn pause(observed: &Observed, services: &[String], pause: bool) -> Plan {
+pub fn pause(observed: &Observed, services: &[String], pause: bool) -> Plan<Op> {
     let mut plan = Plan::default();
     for c in selected(observed, services) {
         if pause && c.state == RunState::Running {
-            plan.push(resource(c), Op::PauseContainer { name: c.name.clone() }, "pause", vec![]);
+            plan.push(resource(c), Op::PauseContainer { name: c.name.clone() }, Reason::command("pause"), vec![]);
         } else if !pause && c.state == RunState::Paused {
-            plan.push(resource(c), Op::UnpauseContainer { name: c.name.clone() }, "unpause", vec![]);
+            plan.push(resource(c), Op::UnpauseContainer { name: c.name.clone() }, Reason::command("unpause"), vec![]);
         }
     }
     plan
@@ -94,7 +97,7 @@ pub fn pause(observed: &Observed, services: &[String], pause: bool) -> Plan {
 
 /// `rm`: stopped containers removed; with `stop_first` (`-s`), running ones are stopped and
 /// removed too. `volumes`: their anonymous volumes go with them.
-pub fn remove(observed: &Observed, services: &[String], stop_first: bool, volumes: bool) -> Plan {
+pub fn remove(observed: &Observed, services: &[String], stop_first: bool, volumes: bool) -> Plan<Op> {
     let mut plan = Plan::default();
     for c in selected(observed, services) {
         let mut after = vec![];
@@ -102,10 +105,11 @@ pub fn remove(observed: &Observed, services: &[String], stop_first: bool, volume
             if !stop_first {
                 continue;
             }
-            after.push(plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout: None }, "rm -s", vec![]));
+            let stop = Op::StopContainer { name: c.name.clone(), timeout: None };
+            after.push(plan.push(resource(c), stop, Reason::command("rm -s"), vec![]));
         }
         let op = Op::RemoveContainer { name: c.name.clone(), id: c.id.clone(), volumes };
-        plan.push(resource(c), op, "rm", after);
+        plan.push(resource(c), op, Reason::command("rm"), after);
     }
     plan
 }

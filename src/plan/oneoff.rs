@@ -88,6 +88,7 @@ mod tests {
             image: "busybox:latest".into(),
             has_build: false,
             pull_policy: super::super::desired::PullPolicy::Missing,
+            platform: None,
             container_name: Some("fixed".into()),
             depends_on: vec![],
             networks: vec![],

@@ -6,8 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::{condition_name, Desired, DesiredResource, DesiredService, Files, PullPolicy};
+use super::conflict::NetworkClaim;
 use super::diff;
-use super::{ActionId, Op, Plan, Replicas};
+use super::replica::{new_container, replacement};
+use super::{ActionId, Change, Plan, Reason, Replicas, ResourceId};
+use crate::containers::ops::Op;
 use crate::containers::names;
 use crate::labels;
 use crate::model::Condition;
@@ -41,7 +44,7 @@ pub struct UpOptions {
 }
 
 /// Pulls and builds: one action per image reference, whatever the number of services using it.
-pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan, Vec<String>> {
+pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan<Op>, Vec<String>> {
     let mut plan = Plan::default();
     let mut errors = Vec::new();
     let mut planned = BTreeMap::new();
@@ -51,7 +54,7 @@ pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Resul
         }
         match image_op(s, observed.images.contains_key(&s.image), opts) {
             Ok(Some((op, reason))) => {
-                let id = plan.push(format!("image:{}", s.image), op, reason, vec![]);
+                let id = plan.push(ResourceId::Image(s.image.clone()), op, reason, vec![]);
                 planned.insert(s.image.clone(), id);
             }
             Ok(None) => {}
@@ -65,34 +68,34 @@ pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Resul
     }
 }
 
-fn image_op(s: &DesiredService, present: bool, opts: &UpOptions) -> Result<Option<(Op, String)>, String> {
+fn image_op(s: &DesiredService, present: bool, opts: &UpOptions) -> Result<Option<(Op, Reason)>, String> {
     let build = || Op::BuildImage { service: s.name.clone(), image: s.image.clone(), labels: s.image_labels.clone() };
-    let pull = || Op::PullImage { service: s.name.clone(), image: s.image.clone() };
+    let pull = || Op::PullImage { image: s.image.clone(), platform: s.platform.clone() };
     if s.has_build && opts.build {
-        return Ok(Some((build(), "--build".to_string())));
+        return Ok(Some((build(), Reason::command("--build"))));
     }
     let policy = opts.pull.unwrap_or(s.pull_policy);
     Ok(match policy {
-        PullPolicy::Build if s.has_build => Some((build(), "pull_policy: build".to_string())),
-        PullPolicy::Always => Some((pull(), "pull_policy: always".to_string())),
+        PullPolicy::Build if s.has_build => Some((build(), Reason::PullPolicy("build"))),
+        PullPolicy::Always => Some((pull(), Reason::PullPolicy("always"))),
         _ if present => None,
         _ if s.has_build && opts.no_build => {
             return Err(format!("service {:?}: image {} is missing and --no-build was given", s.name, s.image))
         }
-        _ if s.has_build => Some((build(), "image missing".to_string())),
+        _ if s.has_build => Some((build(), Reason::ImageMissing)),
         PullPolicy::Never => {
             return Err(format!(
                 "service {:?}: image {} is not present locally and pull_policy is never",
                 s.name, s.image
             ))
         }
-        _ => Some((pull(), "image missing".to_string())),
+        _ => Some((pull(), Reason::ImageMissing)),
     })
 }
 
 /// Networks, volumes and containers. `observed.images` must hold the images as they are after
 /// the image plan ran.
-pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan, Vec<String>> {
+pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan<Op>, Vec<String>> {
     let scoped;
     let desired = match &opts.only {
         Some(only) => {
@@ -140,7 +143,7 @@ struct Reconciler<'a> {
     desired: &'a Desired,
     observed: &'a Observed,
     opts: &'a UpOptions,
-    plan: Plan,
+    plan: Plan<Op>,
     networks: BTreeMap<String, ActionId>,
     /// The create action of each recreated network, by engine name.
     network_names: BTreeMap<String, ActionId>,
@@ -188,8 +191,8 @@ impl<'a> Reconciler<'a> {
                     n.name
                 ));
             } else {
-                let op = Op::CreateNetwork { key: n.key.clone(), name: n.name.clone() };
-                let id = self.plan.push(format!("network:{}", n.key), op, "missing", vec![]);
+                let op = self.create_network(n);
+                let id = self.plan.push(ResourceId::Network(n.key.clone()), op, Reason::Missing, vec![]);
                 self.networks.insert(n.key.clone(), id);
             }
         }
@@ -210,9 +213,9 @@ impl<'a> Reconciler<'a> {
         let found: Vec<&ObservedNetwork> = self.observed.networks.iter().filter(|o| o.name == n.name).collect();
         let mut last = None;
         for id in super::conflict::duplicate_networks(&self.desired.project, &found) {
-            let reason = format!("a second network named {} (an interrupted run's create)", n.name);
+            let reason = Reason::DuplicateNetwork(n.name.clone());
             let op = Op::RemoveNetwork { name: id };
-            last = Some(self.plan.push(format!("network:{}", n.key), op, reason, last.into_iter().collect()));
+            last = Some(self.plan.push(ResourceId::Network(n.key.clone()), op, reason, last.into_iter().collect()));
         }
         if let Some(last) = last {
             self.networks.insert(n.key.clone(), last);
@@ -223,31 +226,32 @@ impl<'a> Reconciler<'a> {
     /// disconnected, the network is removed and made anew. The replicas kept are reconnected
     /// with their aliases and started (`service`); the others stay stopped.
     fn recreate_network(&mut self, n: &DesiredResource, found: &ObservedNetwork) {
-        let resource = format!("network:{}", n.key);
+        let resource = ResourceId::Network(n.key.clone());
         let changes = n.network.as_ref().map(|w| diff::network_changes(found, w)).unwrap_or_default();
-        let reason = if changes.is_empty() {
-            "configuration changed (its config hash differs)".to_string()
-        } else {
-            diff::summary(&changes)
-        };
+        let reason = Reason::Changed(if changes.is_empty() { Change::Hash } else { Change::Fields(changes) });
         let mut detached = Vec::new();
         let observed = self.observed;
         for c in observed.containers.iter().filter(|c| c.networks.contains(&found.name)) {
-            let container = format!("container:{}:{}", c.service, c.number);
-            let why = format!("network {} is recreated", n.key);
+            let container = ResourceId::container(&c.service, c.number);
+            let why = Reason::NetworkRecreating(n.key.clone());
             let stop = c.state.is_running().then(|| {
                 let timeout = self.opts.timeout.or_else(|| self.desired.service(&c.service).and_then(|s| s.stop_timeout));
-                self.plan.push(&container, Op::StopContainer { name: c.name.clone(), timeout }, &why, vec![])
+                self.plan.push(container.clone(), Op::StopContainer { name: c.name.clone(), timeout }, why.clone(), vec![])
             });
             let op = Op::DisconnectNetwork { container: c.name.clone(), network: found.name.clone() };
-            detached.push(self.plan.push(&container, op, &why, stop.into_iter().collect()));
+            detached.push(self.plan.push(container, op, why, stop.into_iter().collect()));
             self.reattach.entry(c.id.clone()).or_default().push(found.name.clone());
         }
-        let remove = self.plan.push(&resource, Op::RemoveNetwork { name: found.name.clone() }, &reason, detached);
-        let op = Op::CreateNetwork { key: n.key.clone(), name: n.name.clone() };
-        let create = self.plan.push(&resource, op, reason, vec![remove]);
+        let remove = self.plan.push(resource.clone(), Op::RemoveNetwork { name: found.name.clone() }, reason.clone(), detached);
+        let op = self.create_network(n);
+        let create = self.plan.push(resource, op, reason, vec![remove]);
         self.networks.insert(n.key.clone(), create);
         self.network_names.insert(found.name.clone(), create);
+    }
+
+    fn create_network(&self, n: &DesiredResource) -> Op {
+        let claim = NetworkClaim { project: self.desired.project.clone(), name: n.name.clone(), hash: n.hash.clone() };
+        Op::CreateNetwork { key: n.key.clone(), name: n.name.clone(), claim }
     }
 
     /// A network or volume can only be made anew once every container is off it; those of
@@ -297,7 +301,7 @@ impl<'a> Reconciler<'a> {
                 }
             } else {
                 let op = Op::CreateVolume { key: v.key.clone(), name: v.name.clone() };
-                let id = self.plan.push(format!("volume:{}", v.key), op, "missing", vec![]);
+                let id = self.plan.push(ResourceId::Volume(v.key.clone()), op, Reason::Missing, vec![]);
                 self.volumes.insert(v.key.clone(), id);
             }
         }
@@ -308,18 +312,17 @@ impl<'a> Reconciler<'a> {
     /// `service`), then the volume is removed and made again.
     fn recreate_volume(&mut self, v: &DesiredResource) {
         let observed = self.observed;
-        let reason = "its configuration changed (-y: recreated, its data is lost)";
         let mut removed = Vec::new();
         for c in observed.containers.iter().filter(|c| c.named_volumes.contains(&v.name)) {
-            let why = format!("volume {} is recreated", v.key);
+            let why = Reason::VolumeRecreating(v.key.clone());
             let timeout = self.desired.service(&c.service).and_then(|s| s.stop_timeout);
-            removed.push(self.remove(c, &why, timeout));
+            removed.push(self.remove(c, why, timeout));
             self.removed.insert(c.id.clone());
         }
-        let resource = format!("volume:{}", v.key);
-        let remove = self.plan.push(&resource, Op::RemoveVolume { name: v.name.clone() }, reason, removed);
+        let resource = ResourceId::Volume(v.key.clone());
+        let remove = self.plan.push(resource.clone(), Op::RemoveVolume { name: v.name.clone() }, Reason::VolumeReset, removed);
         let op = Op::CreateVolume { key: v.key.clone(), name: v.name.clone() };
-        let create = self.plan.push(&resource, op, reason, vec![remove]);
+        let create = self.plan.push(resource, op, Reason::VolumeReset, vec![remove]);
         self.volumes.insert(v.key.clone(), create);
     }
 
@@ -338,7 +341,7 @@ impl<'a> Reconciler<'a> {
         let numbers = self.replica_numbers(s, &replicas);
         let mut containers = Vec::new();
         for &n in &numbers {
-            let resource = format!("container:{}:{n}", s.name);
+            let resource = ResourceId::container(&s.name, n);
             let name = self.desired.container_name(s, n);
             let recreate = replicas.get(&n).and_then(|c| self.recreate_reason(s, c, &name));
             containers.push(match (replicas.get(&n), &recreate) {
@@ -348,39 +351,36 @@ impl<'a> Reconciler<'a> {
             match replicas.get(&n) {
                 None => {
                     let files = self.files(s);
-                    let op = Op::CreateContainer { service: s.name.clone(), number: n, name: name.clone(), files };
-                    let c = self.plan.push(&resource, op, "no container", prereqs.clone());
+                    let op = Op::CreateContainer(new_container(self.desired, self.observed, s, n, &name, files));
+                    let c = self.plan.push(resource.clone(), op, Reason::NoContainer, prereqs.clone());
                     made.push(c);
                     // Written at create: the start has nothing to add.
-                    starts.push(self.start(s, n, &name, &resource, "created", vec![c], Files::default()));
+                    starts.push(self.start(s, n, &name, &resource, Reason::Created, vec![c], Files::default()));
                 }
                 Some(c) => match recreate {
                     Some(reason) => {
                         recreated = true;
-                        let op = Op::RecreateContainer {
-                            service: s.name.clone(),
-                            number: n,
-                            name: name.clone(),
-                            old_id: c.id.clone(),
-                            files: self.files(s),
-                        };
-                        let r = self.plan.push(&resource, op, reason, prereqs.clone());
+                        let files = self.files(s);
+                        let timeout = self.opts.timeout.or(s.stop_timeout);
+                        let renew = self.opts.renew_anon_volumes;
+                        let (new, old) = replacement(self.desired, self.observed, s, n, &name, c, files, renew, timeout);
+                        let op = Op::RecreateContainer { new, old };
+                        let r = self.plan.push(resource.clone(), op, reason, prereqs.clone());
                         made.push(r);
                         // Written at create: the start has nothing to add.
-                        starts.push(self.start(s, n, &name, &resource, "recreated", vec![r], Files::default()));
+                        starts.push(self.start(s, n, &name, &resource, Reason::Recreated, vec![r], Files::default()));
                     }
                     // An existing container gets its files again before it starts, with the
                     // values of now, as the reference does.
                     None if self.reattach.contains_key(&c.id) => {
                         let connects = self.reconnect(s, n, &name, c, &resource);
-                        let reason = "reconnected to a recreated network";
                         let files = self.files(s);
-                        starts.push(self.start(s, n, &name, &resource, reason, connects, files));
+                        starts.push(self.start(s, n, &name, &resource, Reason::Reconnected, connects, files));
                     }
                     None if c.state != RunState::Running => {
-                        let reason = format!("container is {}", state_name(c.state));
+                        let reason = Reason::NotRunning(state_name(c.state));
                         let files = self.files(s);
-                        starts.push(self.start(s, n, &name, &resource, &reason, vec![], files));
+                        starts.push(self.start(s, n, &name, &resource, reason, vec![], files));
                     }
                     None => self.restart_for_dependencies(s, c, &resource),
                 },
@@ -396,15 +396,16 @@ impl<'a> Reconciler<'a> {
         self.made.insert(s.name.clone(), made);
     }
 
-    fn reconnect(&mut self, s: &DesiredService, n: u32, name: &str, c: &ObservedContainer, resource: &str) -> Vec<ActionId> {
+    fn reconnect(&mut self, s: &DesiredService, n: u32, name: &str, c: &ObservedContainer, resource: &ResourceId) -> Vec<ActionId> {
         let networks = self.reattach.get(&c.id).cloned().unwrap_or_default();
         networks
             .into_iter()
             .filter_map(|network| {
                 let create = *self.network_names.get(&network)?;
-                let reason = format!("network {network} was recreated");
-                let op = Op::ConnectNetwork { service: s.name.clone(), number: n, name: name.to_string(), network };
-                Some(self.plan.push(resource, op, reason, vec![create]))
+                let reason = Reason::NetworkRecreated(network.clone());
+                let container = new_container(self.desired, self.observed, s, n, name, Files::default());
+                let op = Op::ConnectNetwork { container, network };
+                Some(self.plan.push(resource.clone(), op, reason, vec![create]))
             })
             .collect()
     }
@@ -456,8 +457,8 @@ impl<'a> Reconciler<'a> {
         s: &DesiredService,
         n: u32,
         name: &str,
-        resource: &str,
-        reason: &str,
+        resource: &ResourceId,
+        reason: Reason,
         mut after: Vec<ActionId>,
         files: Files,
     ) -> Option<ActionId> {
@@ -465,8 +466,8 @@ impl<'a> Reconciler<'a> {
             return None;
         }
         after.extend(self.gates_for(s));
-        let op = Op::StartContainer { service: s.name.clone(), number: n, name: name.to_string(), files };
-        Some(self.plan.push(resource, op, reason, after))
+        let op = Op::StartContainer(new_container(self.desired, self.observed, s, n, name, files));
+        Some(self.plan.push(resource.clone(), op, reason, after))
     }
 
     /// The gates a service's containers wait for before starting: one per dependency that is
@@ -490,8 +491,8 @@ impl<'a> Reconciler<'a> {
                         required: d.required,
                         containers,
                     };
-                    let reason = format!("{} depends on it ({})", s.name, condition_name(d.condition));
-                    let g = self.plan.push(format!("service:{}", d.service), op, reason, starts);
+                    let reason = Reason::DependsOn { service: s.name.clone(), condition: condition_name(d.condition) };
+                    let g = self.plan.push(ResourceId::Service(d.service.clone()), op, reason, starts);
                     self.gates.insert(key, g);
                     g
                 }
@@ -504,44 +505,42 @@ impl<'a> Reconciler<'a> {
     /// Like the reference: the services asked for follow `--force-recreate` (and `-V`, which
     /// needs new containers), their dependencies follow `--always-recreate-deps`, and both
     /// are recreated when their configuration or image changed.
-    fn recreate_reason(&self, s: &DesiredService, c: &ObservedContainer, name: &str) -> Option<String> {
+    fn recreate_reason(&self, s: &DesiredService, c: &ObservedContainer, name: &str) -> Option<Reason> {
         if names::is_set_aside(&c.name, name) {
-            return Some(format!("finishing an interrupted recreate (the container is named {})", c.name));
+            return Some(Reason::SetAside(c.name.clone()));
         }
         if self.opts.no_recreate {
             return None;
         }
         let target = self.opts.targets.is_empty() || self.opts.targets.contains(&s.name);
         if target && self.opts.force_recreate {
-            return Some("--force-recreate".to_string());
+            return Some(Reason::ForceRecreate);
         }
         if target && self.opts.renew_anon_volumes {
-            return Some("-V: fresh anonymous volumes".to_string());
+            return Some(Reason::RenewAnonVolumes);
         }
         if !target && self.opts.always_recreate_deps {
-            return Some("dependency of the services asked for (--always-recreate-deps)".to_string());
+            return Some(Reason::AlwaysRecreateDeps);
         }
         if let Some(d) = self.shared_made_anew(s) {
-            return Some(format!("it shares {d}'s namespaces or volumes, and {d} gets a new container"));
+            return Some(Reason::SharesWithNew(d.to_string()));
         }
         if c.label(labels::CONFIG_HASH) != Some(self.expected_hash(s).as_str()) {
-            return Some(match c.label(labels::APPLIED).map(|old| diff::changes(old, &s.applied)) {
-                Some(changes) if !changes.is_empty() => diff::summary(&changes),
-                Some(_) if s.shares.is_some() => {
-                    "a container it shares namespaces or volumes with was replaced".to_string()
-                }
-                Some(_) => "configuration changed".to_string(),
-                None => "configuration changed (the container was made by another tool, whose config hash differs)"
-                    .to_string(),
-            });
+            return Some(Reason::Changed(match c.label(labels::APPLIED).map(|old| diff::changes(old, &s.applied)) {
+                Some(Some(changes)) if !changes.is_empty() => Change::Fields(changes),
+                Some(None) => Change::Unexplained,
+                Some(_) if s.shares.is_some() => Change::SharedReplaced,
+                Some(_) => Change::Unexplained,
+                None => Change::OtherTool,
+            }));
         }
         if self.observed.images.get(&s.image).is_some_and(|id| *id != c.image_id) {
-            return Some(format!("image {} changed", s.image));
+            return Some(Reason::ImageChanged(s.image.clone()));
         }
         if let Some(key) = self.missing_network(s, c) {
-            return Some(format!("network {key} not attached"));
+            return Some(Reason::NetworkNotAttached(key.to_string()));
         }
-        self.missing_volume(s, c).map(|(key, name)| format!("volume {key} ({name}) not mounted"))
+        self.missing_volume(s, c).map(|(key, name)| Reason::VolumeNotMounted { key: key.to_string(), name: name.to_string() })
     }
 
     /// A named volume of the service the container does not mount: an external volume's
@@ -581,7 +580,7 @@ impl<'a> Reconciler<'a> {
     }
 
     /// A running, unchanged container whose dependency was recreated, with `restart: true`.
-    fn restart_for_dependencies(&mut self, s: &DesiredService, c: &ObservedContainer, resource: &str) {
+    fn restart_for_dependencies(&mut self, s: &DesiredService, c: &ObservedContainer, resource: &ResourceId) {
         if self.opts.no_start {
             return;
         }
@@ -589,9 +588,9 @@ impl<'a> Reconciler<'a> {
             return;
         };
         let after = self.starts.get(&dep.service).cloned().unwrap_or_default();
-        let op = Op::RestartContainer { service: s.name.clone(), name: c.name.clone() };
-        let reason = format!("dependency {} was recreated (restart: true)", dep.service);
-        self.plan.push(resource, op, reason, after);
+        let op = Op::RestartContainer { name: c.name.clone(), timeout: self.opts.timeout.or(s.stop_timeout) };
+        let reason = Reason::DependencyRecreated(dep.service.clone());
+        self.plan.push(resource.clone(), op, reason, after);
     }
 
     /// Replicas beyond the wanted number go, the highest numbers first; so do second
@@ -623,21 +622,17 @@ impl<'a> Reconciler<'a> {
         let mut extra: Vec<&ObservedContainer> = existing.iter().copied().filter(is_extra).collect();
         extra.sort_by_key(|c| std::cmp::Reverse(c.number));
         for c in extra {
-            let reason = if scaled_away(c) {
-                format!("scaled to {}", s.replicas)
-            } else {
-                format!("a second container for replica {} (left by an interrupted recreate)", c.number)
-            };
-            self.remove(c, &reason, s.stop_timeout);
+            let reason = if scaled_away(c) { Reason::ScaledTo(s.replicas) } else { Reason::SecondContainer(c.number) };
+            self.remove(c, reason, s.stop_timeout);
         }
     }
 
-    fn remove(&mut self, c: &ObservedContainer, reason: &str, stop_timeout: Option<i64>) -> ActionId {
-        let resource = format!("container:{}:{}", c.service, c.number);
+    fn remove(&mut self, c: &ObservedContainer, reason: Reason, stop_timeout: Option<i64>) -> ActionId {
+        let resource = ResourceId::container(&c.service, c.number);
         let timeout = self.opts.timeout.or(stop_timeout);
-        let stop = self.plan.push(&resource, Op::StopContainer { name: c.name.clone(), timeout }, reason, vec![]);
+        let stop = self.plan.push(resource.clone(), Op::StopContainer { name: c.name.clone(), timeout }, reason.clone(), vec![]);
         let op = Op::RemoveContainer { name: c.name.clone(), id: c.id.clone(), volumes: false };
-        self.plan.push(&resource, op, reason, vec![stop])
+        self.plan.push(resource, op, reason, vec![stop])
     }
 
     /// As the reference counts them: containers of services no longer in the files, and
@@ -662,8 +657,7 @@ impl<'a> Reconciler<'a> {
         }
         if self.opts.remove_orphans {
             for c in orphans {
-                let reason = if c.oneoff { "orphan: an exited one-off container" } else { "orphan: its service is no longer in the project" };
-                self.remove(c, reason, self.opts.timeout);
+                self.remove(c, Reason::Orphan { oneoff: c.oneoff }, self.opts.timeout);
             }
         } else {
             let names: Vec<&str> = orphans.iter().map(|c| c.name.as_str()).collect();

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::Desired;
-use super::{ActionId, Op, Plan};
+use super::{ActionId, Plan, Reason, ResourceId};
 use crate::containers::names;
+use crate::containers::ops::Op;
 use crate::labels;
 use crate::observe::{Observed, ObservedContainer};
 
@@ -36,7 +37,7 @@ impl DownOptions {
 /// `desired` is `None` when only a project name was given. Like the reference, every service
 /// container of the project goes, those of services no longer in the files too; one-off
 /// containers (`run`) go only with `--remove-orphans`.
-pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptions) -> Plan {
+pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptions) -> Plan<Op> {
     let mut plan = Plan::default();
     let removed: Vec<&ObservedContainer> =
         observed.containers.iter().filter(|c| opts.in_scope(c) && (!c.oneoff || opts.remove_orphans)).collect();
@@ -46,7 +47,7 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
         .zip(stops)
         .map(|(c, stop)| {
             let op = Op::RemoveContainer { name: c.name.clone(), id: c.id.clone(), volumes: opts.volumes };
-            plan.push(resource(c), op, "down", vec![stop])
+            plan.push(resource(c), op, Reason::command("down"), vec![stop])
         })
         .collect();
     let whole_project = opts.services.is_empty();
@@ -55,11 +56,12 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
         // engine: each goes by its id.
         let shared = observed.networks.iter().filter(|o| o.name == n.name).count() > 1;
         let name = if shared { n.id.clone() } else { n.name.clone() };
-        plan.push(format!("network:{}", n.name), Op::RemoveNetwork { name }, "down", removals.clone());
+        plan.push(ResourceId::Network(n.name.clone()), Op::RemoveNetwork { name }, Reason::command("down"), removals.clone());
     }
     if opts.volumes && whole_project {
         for v in &observed.volumes {
-            plan.push(format!("volume:{}", v.name), Op::RemoveVolume { name: v.name.clone() }, "down -v", removals.clone());
+            let op = Op::RemoveVolume { name: v.name.clone() };
+            plan.push(ResourceId::Volume(v.name.clone()), op, Reason::command("down -v"), removals.clone());
         }
     }
     if let (Some(which), Some(d)) = (opts.images, desired) {
@@ -70,7 +72,8 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
             .map(|s| s.image.as_str())
             .collect();
         for image in images {
-            plan.push(format!("image:{image}"), Op::RemoveImage { image: image.to_string() }, "--rmi", removals.clone());
+            let op = Op::RemoveImage { image: image.to_string() };
+            plan.push(ResourceId::Image(image.to_string()), op, Reason::command("--rmi"), removals.clone());
         }
     }
     plan
@@ -78,7 +81,7 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
 
 /// `stop`, and attached `up` when it is interrupted: the project's running service containers
 /// (of `services`, or all when empty) stopped, dependents before their dependencies.
-pub fn stop(desired: Option<&Desired>, observed: &Observed, services: &[String], timeout: Option<i64>, reason: &str) -> Plan {
+pub fn stop(desired: Option<&Desired>, observed: &Observed, services: &[String], timeout: Option<i64>, reason: &str) -> Plan<Op> {
     let mut plan = Plan::default();
     let running: Vec<&ObservedContainer> = observed
         .containers
@@ -94,7 +97,7 @@ pub fn stop(desired: Option<&Desired>, observed: &Observed, services: &[String],
 /// depend on its service, read from the `depends_on` label each container carries. `timeout`
 /// (`-t`) overrides each service's `stop_grace_period`.
 fn stop_in_order(
-    plan: &mut Plan,
+    plan: &mut Plan<Op>,
     desired: Option<&Desired>,
     containers: &[&ObservedContainer],
     timeout: Option<i64>,
@@ -115,7 +118,7 @@ fn stop_in_order(
             .copied()
             .collect();
         let timeout = timeout.or_else(|| desired.and_then(|d| d.service(&c.service)).and_then(|s| s.stop_timeout));
-        let id = plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout }, reason, after);
+        let id = plan.push(resource(c), Op::StopContainer { name: c.name.clone(), timeout }, Reason::command(reason), after);
         stops_of.entry(c.service.as_str()).or_default().push(id);
         ids[i] = id;
     }
@@ -160,6 +163,6 @@ fn stop_order(containers: &[&ObservedContainer], dependents: &BTreeMap<String, B
         .collect()
 }
 
-fn resource(c: &ObservedContainer) -> String {
-    format!("container:{}:{}", c.service, c.number)
+fn resource(c: &ObservedContainer) -> ResourceId {
+    ResourceId::container(&c.service, c.number)
 }

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use super::desired::{desired, Desired, Origin};
 use super::reconcile::{containers, images, UpOptions};
 use super::teardown::{stop, teardown, DownOptions};
-use super::{Op, Plan};
+use super::{Operation, Plan};
 use crate::containers::names;
+use crate::containers::ops::Op;
 use crate::labels;
 use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
 
@@ -83,7 +84,7 @@ fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>
     }
 }
 
-fn lines(p: &Plan) -> Vec<String> {
+fn lines(p: &Plan<Op>) -> Vec<String> {
     p.to_string().lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
 }
 
@@ -146,8 +147,8 @@ fn changed_environment_recreates_exactly_that_service_and_says_why() {
     let plan = containers(&after, &running(&before), &UpOptions::default()).unwrap();
     let recreates: Vec<_> = plan.actions.iter().filter(|a| matches!(a.op, Op::RecreateContainer { .. })).collect();
     assert_eq!(recreates.len(), 1);
-    assert_eq!(recreates[0].resource, "container:db:1");
-    assert_eq!(recreates[0].reason, r#"environment.MODE: "dev" → "prod""#);
+    assert_eq!(recreates[0].resource.to_string(), "container:db:1");
+    assert_eq!(recreates[0].reason.to_string(), r#"environment.MODE: "dev" → "prod""#);
 }
 
 #[test]
@@ -159,7 +160,7 @@ fn container_made_by_another_tool_is_recreated_once_with_the_reason() {
         c.labels.insert(labels::CONFIG_HASH.into(), "other".into());
     }
     let plan = containers(&d, &o, &UpOptions::default()).unwrap();
-    assert!(plan.actions[0].reason.contains("made by another tool"), "{plan}");
+    assert!(plan.actions[0].reason.to_string().contains("made by another tool"), "{plan}");
 }
 
 #[test]
@@ -176,7 +177,7 @@ fn scale_down_removes_the_highest_numbers_first() {
     let three = project("services: {w: {image: busybox, scale: 3}}");
     let one = project("services: {w: {image: busybox}}");
     let plan = containers(&one, &running(&three), &UpOptions::default()).unwrap();
-    let removed: Vec<_> = plan.actions.iter().filter(|a| a.op.verb() == "remove").map(|a| a.resource.as_str()).collect();
+    let removed: Vec<_> = plan.actions.iter().filter(|a| a.op.verb() == "remove").map(|a| a.resource.to_string()).collect();
     assert_eq!(removed, vec!["container:w:3", "container:w:2"]);
 }
 
@@ -256,7 +257,7 @@ fn force_recreate_and_renew_apply_to_the_named_services_and_always_recreate_deps
         plan.actions
             .iter()
             .filter(|a| a.op.verb() == "recreate")
-            .map(|a| a.resource.clone())
+            .map(|a| a.resource.to_string())
             .collect()
     };
     let web = vec!["web".to_string()];
@@ -312,9 +313,9 @@ fn an_interrupted_recreate_is_finished_by_the_next_up() {
     let mut o = running(&d);
     aside(&mut o);
     let plan = containers(&d, &o, &UpOptions::default()).unwrap();
-    assert!(plan.actions[0].reason.contains("interrupted recreate"), "{plan}");
+    assert!(plan.actions[0].reason.to_string().contains("interrupted recreate"), "{plan}");
     assert!(
-        matches!(&plan.actions[0].op, Op::RecreateContainer { old_id, .. } if old_id == "old"),
+        matches!(&plan.actions[0].op, Op::RecreateContainer { old, .. } if old.id == "old"),
         "{plan}"
     );
 
@@ -459,8 +460,8 @@ fn a_service_sharing_a_replaced_container_is_recreated_and_says_why() {
     let mut o = running(&d);
     o.containers.iter_mut().filter(|c| c.service == "base").for_each(|c| c.id = "id-new".into());
     let plan = containers(&d, &o, &UpOptions::default()).unwrap();
-    assert_eq!(plan.actions[0].resource, "container:follower:1");
-    assert_eq!(plan.actions[0].reason, "a container it shares namespaces or volumes with was replaced");
+    assert_eq!(plan.actions[0].resource.to_string(), "container:follower:1");
+    assert_eq!(plan.actions[0].reason.to_string(), "a container it shares namespaces or volumes with was replaced");
 }
 
 const VOLUME: &str = r#"
@@ -633,15 +634,14 @@ secrets:
   token: {name: p_token, environment: TOKEN}
 "#;
 
-fn files_of(plan: &Plan, verb: &str) -> Vec<String> {
+fn files_of(plan: &Plan<Op>, verb: &str) -> Vec<String> {
     let files = plan
         .actions
         .iter()
         .filter(|a| a.op.verb() == verb)
         .flat_map(|a| match &a.op {
-            Op::CreateContainer { files, .. }
-            | Op::RecreateContainer { files, .. }
-            | Op::StartContainer { files, .. } => files
+            Op::CreateContainer(new) | Op::RecreateContainer { new, .. } | Op::StartContainer(new) => new
+                .files
                 .iter()
                 .map(|f| format!("{} {}", f.target, f.content.expose()))
                 .collect(),

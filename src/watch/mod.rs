@@ -1,5 +1,5 @@
 //! `watch`: file changes → debounced batches → pure classification → the same planner and
-//! executor as `up`. This module holds the pure parts; `commands/watch.rs` runs the loop.
+//! scheduler as `up`. This module holds the pure parts; `commands/watch.rs` runs the loop.
 
 pub mod classify;
 pub mod ignore;

@@ -42,7 +42,7 @@ fn observed(states: &[(&str, RunState)]) -> Observed {
     Observed { containers, ..Observed::default() }
 }
 
-fn lines(p: &Plan) -> Vec<String> {
+fn lines(p: &Plan<Op>) -> Vec<String> {
     p.to_string().lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
 }
 
@@ -60,10 +60,11 @@ fn start_starts_stopped_containers_after_their_dependencies() {
 #[test]
 fn restart_takes_the_dependents_that_asked_for_it() {
     let o = observed(&[("db", RunState::Running), ("api", RunState::Running), ("web", RunState::Running)]);
-    let plan = restart(&project(), &o, &["db".into()], false);
+    let plan = restart(&project(), &o, &["db".into()], false, None);
     assert_eq!(lines(&plan), ["0 restart container:db:1 restart", "1 restart container:api:1 restart (after 0)"]);
-    let plan = restart(&project(), &o, &["db".into()], true);
+    let plan = restart(&project(), &o, &["db".into()], true, Some(4));
     assert_eq!(lines(&plan), ["0 restart container:db:1 restart"]);
+    assert!(matches!(&plan.actions[0].op, Op::RestartContainer { timeout: Some(4), .. }), "-t is the plan's");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Executor and waiter tests against a fake engine, in tokio's paused time: engine calls take
+//! Container operations run by the scheduler, and waiter tests against a fake engine, in tokio's paused time: engine calls take
 //! virtual time, so ordering, parallelism and timeouts are checked without real waiting.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -8,9 +8,16 @@ use std::time::Duration;
 
 use super::*;
 use crate::engine::{ContainerStatus, Kind, Result};
+use crate::observe::{Observed, ObservedContainer};
+use crate::plan::conflict::NetworkClaim;
+use crate::plan::desired::{Desired, Files};
+use crate::plan::lifecycle;
+use crate::plan::replica::{new_container, replacement};
 use crate::model::Condition;
 use crate::observe::{Health, ObservedNetwork, ObservedVolume, RunState};
 use crate::plan::desired::{desired, Origin};
+use crate::cancel::cancellation;
+use crate::plan::{ActionId, Reason, ResourceId};
 use crate::progress::{Json, Plain, Quiet};
 use crate::wait::{self, Target, WaitError};
 
@@ -203,56 +210,43 @@ services:
     container_name: my-extra
 "#;
 
-fn ctx() -> ExecContext {
+fn project() -> crate::model::Project {
     let mut value: serde_yaml::Value = serde_yaml::from_str(PROJECT).unwrap();
     value["name"] = "p".into();
-    let project = crate::load::bind::bind(value).unwrap();
-    let desired = desired(&project, &Origin::default(), &BTreeMap::new());
-    ExecContext {
-        project: Arc::new(project),
-        desired,
-        observed: Observed::default(),
-        timeout: None,
-        renew_anon_volumes: false,
-        no_cache: false,
-        pull: false,
-    }
+    crate::load::bind::bind(value).unwrap()
 }
 
-fn create(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
-    let name = format!("p-{service}-1");
-    let op = Op::CreateContainer {
-        service: service.into(),
-        number: 1,
-        name,
-        files: Files::default(),
-    };
-    plan.push(format!("container:{service}:1"), op, "no container", after)
+fn ctx() -> Context {
+    Context { project: Arc::new(project()), no_cache: false, pull: false }
 }
 
-fn start(plan: &mut Plan, service: &str, after: Vec<ActionId>) -> ActionId {
-    let op = Op::StartContainer {
-        service: service.into(),
-        number: 1,
-        name: format!("p-{service}-1"),
-        files: Files::default(),
-    };
-    plan.push(format!("container:{service}:1"), op, "created", after)
+fn project_desired() -> Desired {
+    desired(&project(), &Origin::default(), &BTreeMap::new())
 }
 
-fn network(plan: &mut Plan, name: &str) -> ActionId {
-    plan.push(
-        format!("network:{name}"),
-        Op::CreateNetwork {
-            key: name.into(),
-            name: name.into(),
-        },
-        "missing",
-        vec![],
-    )
+/// Replica 1 of `service` named `name`, as the planner describes it to a create or a start.
+fn replica(service: &str, name: &str, files: Files) -> NewContainer {
+    let d = project_desired();
+    new_container(&d, &Observed::default(), d.service(service).unwrap(), 1, name, files)
 }
 
-async fn run(fake: &Arc<Fake>, plan: &Plan, ctx: &ExecContext, limits: Limits) -> Outcome {
+fn create(plan: &mut Plan<Op>, service: &str, after: Vec<ActionId>) -> ActionId {
+    let op = Op::CreateContainer(replica(service, &format!("p-{service}-1"), Files::default()));
+    plan.push(ResourceId::container(service, 1), op, Reason::NoContainer, after)
+}
+
+fn start(plan: &mut Plan<Op>, service: &str, after: Vec<ActionId>) -> ActionId {
+    let op = Op::StartContainer(replica(service, &format!("p-{service}-1"), Files::default()));
+    plan.push(ResourceId::container(service, 1), op, Reason::Created, after)
+}
+
+fn network(plan: &mut Plan<Op>, name: &str) -> ActionId {
+    let claim = NetworkClaim { project: "p".into(), name: name.into(), hash: String::new() };
+    let op = Op::CreateNetwork { key: name.into(), name: name.into(), claim };
+    plan.push(ResourceId::Network(name.into()), op, Reason::Missing, vec![])
+}
+
+async fn run(fake: &Arc<Fake>, plan: &Plan<Op>, ctx: &Context, limits: Limits) -> Outcome {
     execute(
         fake.clone(),
         plan,
@@ -320,8 +314,8 @@ async fn an_action_starts_once_its_own_prerequisites_are_done_not_level_by_level
 fn call_of(op: &Op) -> String {
     match op {
         Op::CreateNetwork { name, .. } => format!("create-network {name}"),
-        Op::CreateContainer { name, .. } => format!("create {name}"),
-        Op::StartContainer { name, .. } => format!("start {name}"),
+        Op::CreateContainer(new) => format!("create {}", new.name),
+        Op::StartContainer(new) => format!("start {}", new.name),
         other => panic!("no call for {other:?}"),
     }
 }
@@ -384,27 +378,22 @@ async fn a_failure_skips_what_waits_on_it_transitively_and_nothing_else() {
     let db = create(&mut plan, "db", vec![net]);
     let db_start = start(&mut plan, "db", vec![db]);
     let gate = plan.push(
-        "service:db",
+        ResourceId::Service("db".into()),
         Op::AwaitService {
             service: "db".into(),
             condition: Condition::ServiceHealthy,
             required: true,
             containers: vec!["p-db-1".into()],
         },
-        "web depends on it",
+        Reason::command("web depends on it"),
         vec![db_start],
     );
     let web = create(&mut plan, "web", vec![net]);
     let web_start = start(&mut plan, "web", vec![web, gate]);
     let extra = plan.push(
-        "container:extra:1",
-        Op::StartContainer {
-            service: "extra".into(),
-            number: 1,
-            name: "my-extra".into(),
-            files: Files::default(),
-        },
-        "exited",
+        ResourceId::container("extra", 1),
+        Op::StartContainer(replica("extra", "my-extra", Files::default())),
+        Reason::command("exited"),
         vec![],
     );
     let mut fake = Fake::default();
@@ -413,7 +402,7 @@ async fn a_failure_skips_what_waits_on_it_transitively_and_nothing_else() {
     let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
     assert_eq!(outcome.failures.len(), 1);
     assert_eq!(outcome.failures[0].action, db);
-    assert_eq!(outcome.failures[0].resource, "container:db:1");
+    assert_eq!(outcome.failures[0].resource, ResourceId::container("db", 1));
     assert_eq!(outcome.failures[0].error, "create p-db-1: boom");
     let skipped: Vec<(ActionId, ActionId)> = outcome.skipped.iter().map(|s| (s.action, s.because)).collect();
     assert_eq!(skipped, vec![(db_start, db), (gate, db), (web_start, db)]);
@@ -428,14 +417,14 @@ async fn an_optional_dependency_that_fails_to_start_lets_its_dependents_start_wi
     let mut plan = Plan::default();
     let db_start = start(&mut plan, "db", vec![]);
     let gate = plan.push(
-        "service:db",
+        ResourceId::Service("db".into()),
         Op::AwaitService {
             service: "db".into(),
             condition: Condition::ServiceHealthy,
             required: false,
             containers: vec!["p-db-1".into()],
         },
-        "web depends on it",
+        Reason::command("web depends on it"),
         vec![db_start],
     );
     start(&mut plan, "web", vec![gate]);
@@ -485,14 +474,14 @@ async fn cancellation_lets_calls_in_flight_finish_and_starts_nothing_new() {
 async fn cancellation_interrupts_a_wait() {
     let mut plan = Plan::default();
     let gate = plan.push(
-        "service:db",
+        ResourceId::Service("db".into()),
         Op::AwaitService {
             service: "db".into(),
             condition: Condition::ServiceHealthy,
             required: true,
             containers: vec!["p-db-1".into()],
         },
-        "web depends on it",
+        Reason::command("web depends on it"),
         vec![],
     );
     let web = start(&mut plan, "web", vec![gate]);
@@ -519,12 +508,12 @@ async fn cancellation_interrupts_a_wait() {
 async fn removing_or_stopping_what_is_gone_succeeds() {
     let mut plan = Plan::default();
     let stop = plan.push(
-        "container:web:1",
+        ResourceId::container("web", 1),
         Op::StopContainer {
             name: "p-web-1".into(),
             timeout: Some(3),
         },
-        "down",
+        Reason::command("down"),
         vec![],
     );
     let op = Op::RemoveContainer {
@@ -532,13 +521,13 @@ async fn removing_or_stopping_what_is_gone_succeeds() {
         id: "abc".into(),
         volumes: true,
     };
-    plan.push("container:web:1", op, "down", vec![stop]);
+    plan.push(ResourceId::container("web", 1), op, Reason::command("down"), vec![stop]);
     plan.push(
-        "network:p_default",
+        ResourceId::Network("p_default".into()),
         Op::RemoveNetwork {
             name: "p_default".into(),
         },
-        "down",
+        Reason::command("down"),
         vec![],
     );
     let mut fake = Fake::default();
@@ -558,7 +547,8 @@ async fn created_containers_carry_the_service_labels_their_number_and_the_applie
     let c = ctx();
     run(&fake, &plan, &c, Limits::default()).await;
     let spec = fake.created.lock().unwrap()[0].clone();
-    let web = c.desired.service("web").unwrap();
+    let d = project_desired();
+    let web = d.service("web").unwrap();
     assert_eq!(spec.labels[labels::CONTAINER_NUMBER], "1");
     assert_eq!(spec.labels[labels::APPLIED], web.applied);
     assert_eq!(spec.labels[labels::CONFIG_HASH], web.hash);
@@ -584,27 +574,27 @@ fn old_container(name: &str, id: &str) -> ObservedContainer {
     }
 }
 
-fn recreate_plan() -> Plan {
+/// The recreate of db's replica 1, container `0123456789abcdef` in `observed`, as the
+/// planner makes it with `-V` (`renew`) and `-t` (`timeout`).
+fn recreate_plan(observed: &Observed, renew: bool, timeout: Option<i64>) -> Plan<Op> {
+    let d = project_desired();
+    let db = d.service("db").unwrap();
+    let old = observed.containers.iter().find(|c| c.id == "0123456789abcdef").unwrap();
+    let timeout = timeout.or(db.stop_timeout);
+    let (new, old) = replacement(&d, observed, db, 1, "p-db-1", old, Files::default(), renew, timeout);
     let mut plan = Plan::default();
-    let op = Op::RecreateContainer {
-        service: "db".into(),
-        number: 1,
-        name: "p-db-1".into(),
-        old_id: "0123456789abcdef".into(),
-        files: Files::default(),
-    };
-    plan.push("container:db:1", op, "environment changed", vec![]);
+    let op = Op::RecreateContainer { new, old };
+    plan.push(ResourceId::container("db", 1), op, Reason::command("environment changed"), vec![]);
     plan
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_recreate_stops_renames_aside_creates_with_the_old_anonymous_volumes_then_removes() {
-    let mut c = ctx();
-    c.observed
-        .containers
+    let mut o = Observed::default();
+    o.containers
         .push(old_container("p-db-1", "0123456789abcdef"));
     let fake = Arc::new(Fake::default());
-    let outcome = run(&fake, &recreate_plan(), &c, Limits::default()).await;
+    let outcome = run(&fake, &recreate_plan(&o, false, None), &ctx(), Limits::default()).await;
     assert!(outcome.succeeded(), "{outcome:?}");
     assert_eq!(
         fake.calls(),
@@ -619,22 +609,19 @@ async fn a_recreate_stops_renames_aside_creates_with_the_old_anonymous_volumes_t
     assert_eq!(spec.anonymous_volumes["/data"], "anon123");
     assert_eq!(spec.labels[labels::REPLACE], "db-1");
 
-    c.renew_anon_volumes = true;
-    c.timeout = Some(0);
     let fake = Arc::new(Fake::default());
-    run(&fake, &recreate_plan(), &c, Limits::default()).await;
+    run(&fake, &recreate_plan(&o, true, Some(0)), &ctx(), Limits::default()).await;
     assert!(fake.created.lock().unwrap()[0].anonymous_volumes.is_empty());
     assert_eq!(fake.calls()[0], "stop 0123456789abcdef Some(0)");
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_recreate_interrupted_after_the_rename_converges() {
-    let mut c = ctx();
-    c.observed
-        .containers
+    let mut o = Observed::default();
+    o.containers
         .push(old_container("0123456789ab_p-db-1", "0123456789abcdef"));
     let fake = Arc::new(Fake::default());
-    let outcome = run(&fake, &recreate_plan(), &c, Limits::default()).await;
+    let outcome = run(&fake, &recreate_plan(&o, false, None), &ctx(), Limits::default()).await;
     assert!(outcome.succeeded(), "{outcome:?}");
     assert_eq!(
         fake.calls(),
@@ -648,25 +635,23 @@ async fn a_recreate_interrupted_after_the_rename_converges() {
 
 #[tokio::test(start_paused = true)]
 async fn a_recreate_interrupted_after_the_create_keeps_the_new_container_when_it_is_current() {
-    let mut c = ctx();
-    let hash = c.desired.service("db").unwrap().hash.clone();
-    c.observed
-        .containers
-        .push(old_container("0123456789ab_p-db-1", "0123456789abcdef"));
+    let hash = project_desired().service("db").unwrap().hash.clone();
+    let mut o = Observed::default();
+    o.containers.push(old_container("0123456789ab_p-db-1", "0123456789abcdef"));
     let mut new = old_container("p-db-1", "fedcba");
     new.labels.insert(labels::CONFIG_HASH.into(), hash);
-    c.observed.containers.push(new.clone());
+    o.containers.push(new.clone());
     let fake = Arc::new(Fake::default());
-    run(&fake, &recreate_plan(), &c, Limits::default()).await;
+    run(&fake, &recreate_plan(&o, false, None), &ctx(), Limits::default()).await;
     assert_eq!(
         fake.calls(),
         vec!["stop 0123456789abcdef Some(7)", "rm 0123456789abcdef"]
     );
 
     new.labels.insert(labels::CONFIG_HASH.into(), "outdated".into());
-    c.observed.containers[1] = new;
+    o.containers[1] = new;
     let fake = Arc::new(Fake::default());
-    run(&fake, &recreate_plan(), &c, Limits::default()).await;
+    run(&fake, &recreate_plan(&o, false, None), &ctx(), Limits::default()).await;
     assert_eq!(
         fake.calls(),
         vec![
@@ -680,12 +665,11 @@ async fn a_recreate_interrupted_after_the_create_keeps_the_new_container_when_it
 
 /// The container an interrupted run's create left holding `p-db-1`, made by the engine after
 /// this run observed.
-fn late_holder(c: &ExecContext, project: &str, hash: &str) -> ObservedContainer {
+fn late_holder(project: &str, hash: &str) -> ObservedContainer {
     let mut held = old_container("p-db-1", "late0123456789");
     held.state = RunState::Created;
     held.labels.insert(labels::PROJECT.into(), project.into());
     held.labels.insert(labels::CONFIG_HASH.into(), hash.into());
-    assert!(c.desired.service("db").is_some());
     held
 }
 
@@ -702,17 +686,15 @@ async fn create_db_with_holder(held: ObservedContainer) -> (Arc<Fake>, Outcome) 
 
 #[tokio::test(start_paused = true)]
 async fn a_name_taken_by_a_late_create_of_ours_is_adopted_when_it_matches() {
-    let c = ctx();
-    let hash = c.desired.service("db").unwrap().hash.clone();
-    let (fake, outcome) = create_db_with_holder(late_holder(&c, "p", &hash)).await;
+    let hash = project_desired().service("db").unwrap().hash.clone();
+    let (fake, outcome) = create_db_with_holder(late_holder("p", &hash)).await;
     assert!(outcome.succeeded(), "{outcome:?}");
     assert_eq!(fake.calls(), vec!["create p-db-1", "find p-db-1", "start p-db-1"]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_name_taken_by_an_outdated_container_of_ours_is_replaced() {
-    let c = ctx();
-    let (fake, outcome) = create_db_with_holder(late_holder(&c, "p", "outdated")).await;
+    let (fake, outcome) = create_db_with_holder(late_holder("p", "outdated")).await;
     assert!(outcome.succeeded(), "{outcome:?}");
     assert_eq!(
         fake.calls(),
@@ -722,9 +704,8 @@ async fn a_name_taken_by_an_outdated_container_of_ours_is_replaced() {
 
 #[tokio::test(start_paused = true)]
 async fn a_name_taken_by_another_project_is_an_error_and_left_alone() {
-    let c = ctx();
-    let hash = c.desired.service("db").unwrap().hash.clone();
-    let (fake, outcome) = create_db_with_holder(late_holder(&c, "other", &hash)).await;
+    let hash = project_desired().service("db").unwrap().hash.clone();
+    let (fake, outcome) = create_db_with_holder(late_holder("other", &hash)).await;
     assert_eq!(outcome.failures.len(), 1, "{outcome:?}");
     assert!(outcome.failures[0].error.contains("left alone"), "{:?}", outcome.failures);
     assert_eq!(fake.calls(), vec!["create p-db-1", "find p-db-1"]);
@@ -746,16 +727,8 @@ async fn a_container_gone_before_its_start_is_made_again_then_started() {
 
 #[tokio::test(start_paused = true)]
 async fn a_restart_stops_with_the_service_grace_period_then_starts() {
-    let mut plan = Plan::default();
-    plan.push(
-        "container:db:1",
-        Op::RestartContainer {
-            service: "db".into(),
-            name: "p-db-1".into(),
-        },
-        "dep",
-        vec![],
-    );
+    let observed = Observed { containers: vec![old_container("p-db-1", "0123456789abcdef")], ..Observed::default() };
+    let plan = lifecycle::restart(&project_desired(), &observed, &["db".to_string()], true, None);
     let fake = Arc::new(Fake::default());
     run(&fake, &plan, &ctx(), Limits::default()).await;
     assert_eq!(fake.calls(), vec!["stop p-db-1 Some(7)", "start p-db-1"]);
@@ -1133,9 +1106,9 @@ fn runs_and_waits_can_be_spawned() {
 async fn a_network_still_in_use_is_left_in_place_without_failing() {
     let mut plan = Plan::default();
     plan.push(
-        "network:p_default",
+        ResourceId::Network("p_default".into()),
         Op::RemoveNetwork { name: "p_default".into() },
-        "down",
+        Reason::command("down"),
         vec![],
     );
     let mut fake = Fake::default();
@@ -1170,20 +1143,10 @@ fn secret(target: &str) -> crate::model::InjectedFile {
 async fn files_go_to_the_new_container_and_into_an_existing_one_before_it_starts() {
     let mut plan = Plan::default();
     let files: Files = vec![secret("/run/secrets/token")].into();
-    let op = Op::CreateContainer {
-        service: "db".into(),
-        number: 1,
-        name: "p-db-1".into(),
-        files: files.clone(),
-    };
-    plan.push("container:db:1", op, "no container", vec![]);
-    let op = Op::StartContainer {
-        service: "extra".into(),
-        number: 1,
-        name: "my-extra".into(),
-        files,
-    };
-    plan.push("container:extra:1", op, "container is exited", vec![]);
+    let op = Op::CreateContainer(replica("db", "p-db-1", files.clone()));
+    plan.push(ResourceId::container("db", 1), op, Reason::command("no container"), vec![]);
+    let op = Op::StartContainer(replica("extra", "my-extra", files));
+    plan.push(ResourceId::container("extra", 1), op, Reason::command("container is exited"), vec![]);
     let fake = Arc::new(Fake::default());
     let outcome = run(&fake, &plan, &ctx(), Limits::default()).await;
     assert!(outcome.succeeded());
