@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::*;
+use crate::labels;
 use crate::engine::{ContainerStatus, Kind, Result};
 use crate::observe::{Observed, ObservedContainer};
 use crate::plan::conflict::NetworkClaim;
