@@ -109,3 +109,14 @@ fn dry_run_lifecycle_commands_print_their_plan_and_change_nothing() {
     p.dockhand(&["--dry-run", "rm", "-f"]).assert_success();
     assert_eq!(status(&p, "web"), "exited", "start and rm --dry-run left the stopped container as it was");
 }
+
+#[test]
+fn down_of_a_service_removes_its_containers_only() {
+    let p = EngineProject::new("downsvc", &[("compose.yaml", FILE)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    p.dockhand(&["down", "-v", "web"]).assert_success();
+    assert_eq!(p.containers(), vec![format!("{}-db-1", p.name)]);
+    assert_eq!(status(&p, "db"), "running");
+    let network = common::engine::docker(&["network", "ls", "-q", "--filter", &format!("name=^{}_default$", p.name)]);
+    assert!(!network.trim().is_empty(), "the project's network stays for the services left");
+}
