@@ -1,7 +1,8 @@
 //! Everything that talks to the Docker Engine. bollard is used in this module and nowhere
-//! else; the rest of dockhand sees plain types, and the `Engine` trait except for the
-//! streams and queries of `docker/streams.rs` and `docker/queries.rs` (logs, events, exec,
-//! attach, archives, `top`, `ls`, `images`), which commands call on `DockerEngine` itself.
+//! else; the rest of dockhand sees plain types and two traits: `Engine`, which manages
+//! containers, networks, volumes and images, and `ContainerIo` (streams.rs), which talks to
+//! containers (logs, events, exec, attach, archives, `top`). The cross-project queries of
+//! `docker/queries.rs` (`ls`, `images`) are still called on `DockerEngine` itself.
 
 pub mod build;
 pub mod buildkit;
