@@ -13,7 +13,7 @@ use crate::engine::docker::{BuildStyle, DockerEngine};
 use crate::cancel::{self, CancellationSignal};
 use crate::containers::ops::Op;
 use crate::containers::perform::{self, Context};
-use crate::engine::Engine;
+use crate::engine::{Engine, PsEntry};
 use crate::load::{self, compose_env, Loaded, Options};
 use crate::scheduler::{Limits, Outcome};
 use crate::model::Project;
@@ -189,6 +189,13 @@ impl Session {
         });
         let (project, desired, observed) = (self.project.clone(), self.desired.clone(), self.observed.clone());
         Session::from_parts(project, loaded, desired, observed, self.engine.clone(), &self.engine_opts)
+    }
+
+    /// The project's service containers (of `services`, or all), by name.
+    pub async fn service_containers(&self, services: &[String]) -> Result<Vec<PsEntry>, String> {
+        let mut all = self.engine.ps(&self.project.name).await.map_err(|e| e.to_string())?;
+        all.retain(|e| !e.oneoff && (services.is_empty() || services.contains(&e.service)));
+        Ok(all)
     }
 
     /// Runs a plan; prints what failed. False when anything failed or was cancelled.

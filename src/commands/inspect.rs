@@ -9,7 +9,7 @@ use super::engine_session::{self, Session};
 use super::table::{self, NARROW, WIDE};
 use crate::cli::{EngineOptions, Inspect, PsFormat};
 use crate::engine::streams::require;
-use crate::engine::{Capability, ContainerIo, Engine, PsEntry};
+use crate::engine::{Capability, ContainerIo};
 use crate::load::Options;
 use crate::timespec;
 
@@ -44,18 +44,11 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
     })
 }
 
-/// The project's service containers (of `services`, or all), by name.
-pub(super) async fn entries(s: &Session, services: &[String]) -> Result<Vec<PsEntry>, String> {
-    let mut all = s.engine.ps(&s.project.name).await.map_err(|e| e.to_string())?;
-    all.retain(|e| !e.oneoff && (services.is_empty() || services.contains(&e.service)));
-    Ok(all)
-}
-
 async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Top).map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     let mut titles: Vec<String> = Vec::new();
-    for e in entries(s, services).await?.iter().filter(|e| e.state == crate::observe::RunState::Running) {
+    for e in s.service_containers(services).await?.iter().filter(|e| e.state == crate::observe::RunState::Running) {
         let t = s.engine.top(&e.id).await.map_err(|err| err.to_string())?;
         titles = t.titles;
         for p in t.processes {
@@ -70,7 +63,7 @@ async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
 }
 
 async fn port_of(s: &Session, service: &str, port: u16, protocol: &str, index: u32) -> Result<ExitCode, String> {
-    let all = entries(s, &[service.to_string()]).await?;
+    let all = s.service_containers(&[service.to_string()]).await?;
     let e = all
         .iter()
         .find(|e| e.number == index)
@@ -91,7 +84,7 @@ async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool)
     let now = crate::follow::now_nanos() / 1_000_000_000;
     let mut rows = Vec::new();
     let mut json = Vec::new();
-    for e in entries(s, services).await? {
+    for e in s.service_containers(services).await? {
         let Some(info) = s.engine.image_info(&e.image).await.map_err(|err| err.to_string())? else { continue };
         if quiet {
             outln!("{}", info.id);

@@ -14,7 +14,7 @@ use crate::plan::teardown::{self, DownOptions};
 /// `dry_run`: the project's teardown is printed, not done.
 pub async fn run(s: &mut Session, services: &[String], down: bool, dry_run: bool) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Wait).map_err(|e| e.to_string())?;
-    let running: Vec<PsEntry> = super::inspect::entries(s, services).await?.into_iter().filter(|e| e.state == crate::observe::RunState::Running).collect();
+    let running: Vec<PsEntry> = s.service_containers(services).await?.into_iter().filter(|e| e.state == crate::observe::RunState::Running).collect();
     let mut waits: futures_util::stream::FuturesUnordered<_> = running
         .iter()
         .map(|e| {
