@@ -28,7 +28,7 @@ pub struct Context {
 }
 
 /// Performs container operations on one engine.
-pub struct Performer<E> {
+struct Performer<E> {
     engine: Arc<E>,
     ctx: Context,
 }
