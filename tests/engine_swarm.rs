@@ -20,14 +20,17 @@ struct Swarm {
 
 impl Swarm {
     fn start() -> Option<Swarm> {
-        let state = std::process::Command::new("docker").args(["info", "-f", "{{.Swarm.ControlAvailable}}"]).output().ok()?;
+        let state =
+            std::process::Command::new("docker").args(["info", "-f", "{{.Swarm.ControlAvailable}}"]).output().ok()?;
         if String::from_utf8_lossy(&state.stdout).trim() == "true" {
             return Some(Swarm { host: None, _engine: None });
         }
         // Without it each task waits ~20 s for a registry no test can reach.
         std::env::set_var("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE", "1");
         let engine = TestEngine::start("busybox:latest")?;
-        let lo = std::process::Command::new("ip").args(["netns", "exec", &engine.name, "ip", "link", "set", "lo", "up"]).status();
+        let lo = std::process::Command::new("ip")
+            .args(["netns", "exec", &engine.name, "ip", "link", "set", "lo", "up"])
+            .status();
         assert!(lo.is_ok_and(|s| s.success()), "cannot bring up the test engine's loopback");
         let init = std::process::Command::new("docker")
             .args(["-H", &engine.host(), "swarm", "init", "--advertise-addr", "127.0.0.1"])
@@ -110,8 +113,19 @@ fn a_deploy_is_a_docker_stack_and_an_unchanged_redeploy_replaces_no_task() {
     let services = swarm.lines(&["stack", "services", &stack, "--format", "{{.Name}} {{.Replicas}}"]);
     assert_eq!(services, [format!("{stack}_db 1/1"), format!("{stack}_web 2/2")]);
     let labels = swarm.docker(&["service", "inspect", &format!("{stack}_web"), "--format", "{{json .Spec.Labels}}"]).1;
-    assert!(labels.contains(&format!("\"com.docker.stack.namespace\":\"{stack}\"")) && labels.contains("\"com.docker.stack.image\":\"busybox:latest\""), "{labels}");
-    let networks = swarm.lines(&["network", "ls", "--filter", &format!("label=com.docker.stack.namespace={stack}"), "--format", "{{.Name}} {{.Driver}}"]);
+    assert!(
+        labels.contains(&format!("\"com.docker.stack.namespace\":\"{stack}\""))
+            && labels.contains("\"com.docker.stack.image\":\"busybox:latest\""),
+        "{labels}"
+    );
+    let networks = swarm.lines(&[
+        "network",
+        "ls",
+        "--filter",
+        &format!("label=com.docker.stack.namespace={stack}"),
+        "--format",
+        "{{.Name}} {{.Driver}}",
+    ]);
     assert_eq!(networks, [format!("{stack}_default overlay"), format!("{stack}_front overlay")]);
     let ps = swarm.dockhand(dir.path(), &["stack", "ps", &stack, "--format", "{{.Name}} {{.DesiredState}}"]);
     assert!(ps.assert_success().stdout.contains(&format!("{stack}_web.2 Running")), "{}", ps.describe());
@@ -121,13 +135,20 @@ fn a_deploy_is_a_docker_stack_and_an_unchanged_redeploy_replaces_no_task() {
     let again = swarm.dockhand(dir.path(), &["stack", "deploy", &stack]);
     assert!(!again.assert_success().stdout.contains("Updating"), "{}", again.describe());
     assert_eq!(swarm.lines(&["stack", "ps", "-q", &stack]), tasks, "an unchanged redeploy replaced tasks");
-    assert_eq!(swarm.docker(&["service", "inspect", &format!("{stack}_web"), "--format", "{{.Version.Index}}"]).1, version);
+    assert_eq!(
+        swarm.docker(&["service", "inspect", &format!("{stack}_web"), "--format", "{{.Version.Index}}"]).1,
+        version
+    );
 
     let config_filter = format!("label=com.docker.stack.namespace={stack}");
     let before = swarm.lines(&["config", "ls", "--filter", &config_filter, "--format", "{{.Name}}"]);
     std::fs::write(dir.path().join("settings.txt"), "two\n").unwrap();
     let dry = swarm.dockhand(dir.path(), &["--dry-run", "stack", "deploy", &stack]);
-    assert!(dry.assert_success().stdout.contains(&format!("update service {stack}_web: configs./settings.ConfigName")), "{}", dry.describe());
+    assert!(
+        dry.assert_success().stdout.contains(&format!("update service {stack}_web: configs./settings.ConfigName")),
+        "{}",
+        dry.describe()
+    );
     swarm.dockhand(dir.path(), &["stack", "deploy", "--wait", "--wait-timeout", "120", &stack]).assert_success();
     let after = swarm.lines(&["config", "ls", "--filter", &config_filter, "--format", "{{.Name}}"]);
     assert_eq!(after.len(), 1, "{after:?}");
@@ -168,8 +189,16 @@ services:
     let _removed = Removed(&swarm, stack.clone());
     let out = swarm.dockhand(dir.path(), &["stack", "deploy", "--wait", "--wait-timeout", "120", &stack]);
     out.assert_success();
-    assert!(out.stderr.contains("privileged has no meaning on a Swarm and is ignored (services: web)"), "{}", out.describe());
-    assert!(out.stderr.contains("container_name has no meaning on a Swarm and is ignored (services: web)"), "{}", out.describe());
+    assert!(
+        out.stderr.contains("privileged has no meaning on a Swarm and is ignored (services: web)"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("container_name has no meaning on a Swarm and is ignored (services: web)"),
+        "{}",
+        out.describe()
+    );
     let web_created = swarm.docker(&["service", "inspect", &format!("{stack}_web"), "--format", "{{.CreatedAt}}"]).1;
     let db_running = swarm.lines(&["service", "ps", &format!("{stack}_db"), "--format", "{{.ID}}"]);
     let db_started = swarm.docker(&["inspect", &db_running[0], "--format", "{{.Status.Timestamp}}"]).1;

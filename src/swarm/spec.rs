@@ -264,9 +264,14 @@ mod tests {
     #[test]
     fn changes_read_as_the_file_keys() {
         let a = spec(json!({"TaskTemplate": {"ContainerSpec": {"Env": ["MODE=dev"]}}, "Mode": {"Global": {}}}));
-        let b = spec(json!({"TaskTemplate": {"ContainerSpec": {"Env": ["MODE=prod"]}}, "Mode": {"Replicated": {"Replicas": 2}}}));
+        let b = spec(
+            json!({"TaskTemplate": {"ContainerSpec": {"Env": ["MODE=prod"]}}, "Mode": {"Replicated": {"Replicas": 2}}}),
+        );
         let none = BTreeMap::new();
         let d = differences(&normalise(&a, &none), &normalise(&b, &none));
-        assert_eq!(d, vec!["deploy.mode/replicas: \"global\" → \"replicated:2\"", "environment.MODE: \"dev\" → \"prod\""]);
+        assert_eq!(
+            d,
+            vec!["deploy.mode/replicas: \"global\" → \"replicated:2\"", "environment.MODE: \"dev\" → \"prod\""]
+        );
     }
 }

@@ -63,7 +63,10 @@ fn services_are_named_and_labelled_as_docker_stack_names_them() {
     let web = &s.services["web"];
     assert_eq!(web.name, "app_web");
     let spec = serde_json::to_value(&web.spec).unwrap();
-    assert_eq!(spec["Labels"], serde_json::json!({"com.docker.stack.image": "busybox:latest", "com.docker.stack.namespace": "app", "x": "y"}));
+    assert_eq!(
+        spec["Labels"],
+        serde_json::json!({"com.docker.stack.image": "busybox:latest", "com.docker.stack.namespace": "app", "x": "y"})
+    );
     let c = &spec["TaskTemplate"]["ContainerSpec"];
     assert_eq!(c["Labels"], serde_json::json!({"a": "b", "com.docker.stack.namespace": "app"}));
     assert_eq!(c["Command"], serde_json::json!(["sh", "-c"]));
@@ -83,7 +86,10 @@ fn services_are_named_and_labelled_as_docker_stack_names_them() {
         spec["EndpointSpec"],
         serde_json::json!({"Mode": "dnsrr", "Ports": [{"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}]})
     );
-    assert_eq!(s.services["db"].spec.task_template.as_ref().unwrap().networks.as_ref().unwrap()[0].target.as_deref(), Some("app_default"));
+    assert_eq!(
+        s.services["db"].spec.task_template.as_ref().unwrap().networks.as_ref().unwrap()[0].target.as_deref(),
+        Some("app_default")
+    );
     assert_eq!(s.networks.keys().collect::<Vec<_>>(), ["app_default", "app_front"]);
     assert_eq!(s.networks["app_front"].driver.as_deref(), Some("overlay"));
     assert_eq!(web.depends_on["db"], crate::model::Condition::ServiceHealthy);
@@ -98,9 +104,16 @@ services:
   b: {image: busybox, privileged: true, healthcheck: {test: [CMD, "true"], start_interval: 1s}}
 "#,
     );
-    assert!(s.warnings.contains(&"privileged has no meaning on a Swarm and is ignored (services: a, b)".to_string()), "{:?}", s.warnings);
+    assert!(
+        s.warnings.contains(&"privileged has no meaning on a Swarm and is ignored (services: a, b)".to_string()),
+        "{:?}",
+        s.warnings
+    );
     assert!(s.warnings.contains(&"container_name has no meaning on a Swarm and is ignored (services: a)".to_string()));
-    assert!(s.warnings.iter().any(|w| w.starts_with("healthcheck.start_interval needs API 1.44, the engine speaks 1.41")));
+    assert!(s
+        .warnings
+        .iter()
+        .any(|w| w.starts_with("healthcheck.start_interval needs API 1.44, the engine speaks 1.41")));
     let refused = project("services:\n  a: {image: busybox, volumes_from: [b]}\n  b: {image: busybox}\n");
     let errors = convert(&refused, &Contents::default(), API).unwrap_err();
     assert!(errors[0].starts_with("volumes_from cannot be deployed to a Swarm"), "{errors:?}");
@@ -133,7 +146,12 @@ fn deployed(s: &Stack) -> Observed {
         .networks
         .keys()
         .enumerate()
-        .map(|(i, n)| ObservedNetwork { id: format!("id{i}"), name: n.clone(), scope: "swarm".into(), labels: Default::default() })
+        .map(|(i, n)| ObservedNetwork {
+            id: format!("id{i}"),
+            name: n.clone(),
+            scope: "swarm".into(),
+            labels: Default::default(),
+        })
         .collect();
     let services = s
         .services
@@ -144,10 +162,22 @@ fn deployed(s: &Stack) -> Observed {
                 let name = n.target.clone().unwrap();
                 n.target = networks.iter().find(|o| o.name == name).map(|o| o.id.clone());
             }
-            ObservedService { id: d.name.clone(), name: d.name.clone(), version: 1, spec, update_state: None, update_message: None, endpoint_ports: vec![] }
+            ObservedService {
+                id: d.name.clone(),
+                name: d.name.clone(),
+                version: 1,
+                spec,
+                update_state: None,
+                update_message: None,
+                endpoint_ports: vec![],
+            }
         })
         .collect();
-    let object = |name: &String| ObservedObject { id: name.clone(), name: name.clone(), labels: [(crate::swarm::names::NAMESPACE.to_string(), s.name.clone())].into() };
+    let object = |name: &String| ObservedObject {
+        id: name.clone(),
+        name: name.clone(),
+        labels: [(crate::swarm::names::NAMESPACE.to_string(), s.name.clone())].into(),
+    };
     Observed {
         services,
         networks,
@@ -181,7 +211,11 @@ fn services_wait_for_what_they_depend_on_and_prune_removes_the_rest() {
     assert!(at("create service app_db") < at("wait for service app_db: service_healthy"));
     assert!(at("wait for service app_db: service_healthy") < at("create service app_web"));
     let mut observed = deployed(&s);
-    observed.services.push(ObservedService { id: "old".into(), name: "app_old".into(), ..observed.services[0].clone() });
+    observed.services.push(ObservedService {
+        id: "old".into(),
+        name: "app_old".into(),
+        ..observed.services[0].clone()
+    });
     let prune = reconcile::Options { prune: true, ..reconcile::Options::default() };
     assert_eq!(reconcile(&s, &observed, prune).unwrap().to_string(), "remove service app_old (prune)\n");
     assert!(reconcile(&s, &observed, reconcile::Options::default()).unwrap().is_empty());
@@ -189,9 +223,20 @@ fn services_wait_for_what_they_depend_on_and_prune_removes_the_rest() {
 
 #[test]
 fn external_networks_must_exist_with_swarm_scope() {
-    let s = stack("services:\n  a: {image: busybox, networks: {ext: null}}\nnetworks:\n  ext: {external: true, name: shared}\n");
+    let s = stack(
+        "services:\n  a: {image: busybox, networks: {ext: null}}\nnetworks:\n  ext: {external: true, name: shared}\n",
+    );
     let errors = reconcile(&s, &Observed::default(), reconcile::Options::default()).unwrap_err();
     assert!(errors[0].contains("network \"shared\" is declared as external, but could not be found"), "{errors:?}");
-    let local = Observed { networks: vec![ObservedNetwork { id: "1".into(), name: "shared".into(), scope: "local".into(), labels: Default::default() }], ..Observed::default() };
-    assert!(reconcile(&s, &local, reconcile::Options::default()).unwrap_err()[0].contains("not in the right scope: \"local\""));
+    let local = Observed {
+        networks: vec![ObservedNetwork {
+            id: "1".into(),
+            name: "shared".into(),
+            scope: "local".into(),
+            labels: Default::default(),
+        }],
+        ..Observed::default()
+    };
+    assert!(reconcile(&s, &local, reconcile::Options::default()).unwrap_err()[0]
+        .contains("not in the right scope: \"local\""));
 }
