@@ -138,10 +138,27 @@ pub struct StackConfigArgs {
 #[derive(Debug, Clone)]
 pub enum Stack {
     Deploy(Deploy),
-    Ls { format: Option<String> },
-    Ps { stack: Option<String>, filters: Vec<String>, format: Option<String>, no_trunc: bool, no_resolve: bool, quiet: bool },
-    Services { stack: Option<String>, filters: Vec<String>, format: Option<String>, quiet: bool },
-    Rm { stacks: Vec<String>, detach: bool },
+    Ls {
+        format: Option<String>,
+    },
+    Ps {
+        stack: Option<String>,
+        filters: Vec<String>,
+        format: Option<String>,
+        no_trunc: bool,
+        no_resolve: bool,
+        quiet: bool,
+    },
+    Services {
+        stack: Option<String>,
+        filters: Vec<String>,
+        format: Option<String>,
+        quiet: bool,
+    },
+    Rm {
+        stacks: Vec<String>,
+        detach: bool,
+    },
     Config,
 }
 
@@ -156,7 +173,12 @@ pub struct Deploy {
     pub wait_timeout: Option<Duration>,
 }
 
-pub fn invocation(mut opts: Options, a: StackArgs, engine: EngineOptions, stdin: &dyn Fn() -> Option<String>) -> Invocation {
+pub fn invocation(
+    mut opts: Options,
+    a: StackArgs,
+    engine: EngineOptions,
+    stdin: &dyn Fn() -> Option<String>,
+) -> Invocation {
     let with_files = |opts: &mut Options, files: Vec<PathBuf>| {
         if files.is_empty() {
             return;
@@ -191,7 +213,9 @@ pub fn invocation(mut opts: Options, a: StackArgs, engine: EngineOptions, stdin:
             no_resolve: p.no_resolve,
             quiet: p.quiet,
         },
-        StackCommand::Services(s) => Stack::Services { stack: s.stack, filters: s.filter, format: s.format, quiet: s.quiet },
+        StackCommand::Services(s) => {
+            Stack::Services { stack: s.stack, filters: s.filter, format: s.format, quiet: s.quiet }
+        }
         StackCommand::Rm(r) => Stack::Rm { stacks: r.stacks, detach: r.detach },
         StackCommand::Config(c) => {
             with_files(&mut opts, c.compose_files);

@@ -54,7 +54,12 @@ pub trait SwarmEngine: Send + Sync + 'static {
 
     fn create_service(&self, spec: &api::ServiceSpec) -> impl Future<Output = Result<String>> + Send;
     /// Returns the engine's warnings.
-    fn update_service(&self, id: &str, version: u64, spec: &api::ServiceSpec) -> impl Future<Output = Result<Vec<String>>> + Send;
+    fn update_service(
+        &self,
+        id: &str,
+        version: u64,
+        spec: &api::ServiceSpec,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
     fn remove_service(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn inspect_service(&self, id: &str) -> impl Future<Output = Result<ObservedService>> + Send;
 }
@@ -78,9 +83,8 @@ impl SwarmClient {
     async fn raw(&self, method: &str, path: &str, body: Option<Vec<u8>>) -> Result<Bytes> {
         let unreachable = |e: String| EngineError::new(Kind::Unreachable, e);
         let conn = self.host.dial().await.map_err(|e| unreachable(e.to_string()))?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(conn))
-            .await
-            .map_err(|e| unreachable(e.to_string()))?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(conn)).await.map_err(|e| unreachable(e.to_string()))?;
         let connection = tokio::spawn(connection);
         let request = hyper::Request::builder()
             .method(method)
@@ -183,7 +187,8 @@ fn object(o: Object) -> ObservedObject {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| EngineError::new(Kind::Other, format!("unexpected answer from the engine: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| EngineError::new(Kind::Other, format!("unexpected answer from the engine: {e}")))
 }
 
 impl SwarmEngine for SwarmClient {
@@ -241,7 +246,11 @@ impl SwarmEngine for SwarmClient {
             .into_iter()
             .map(|s| {
                 let spec = s.spec.unwrap_or_default();
-                ObservedObject { id: s.id.unwrap_or_default(), name: spec.name.unwrap_or_default(), labels: sorted(spec.labels) }
+                ObservedObject {
+                    id: s.id.unwrap_or_default(),
+                    name: spec.name.unwrap_or_default(),
+                    labels: sorted(spec.labels),
+                }
             })
             .collect())
     }

@@ -4,9 +4,9 @@
 //! where running without it would be wrong; fields the engine is too old for are warned about.
 
 mod service;
-mod unsupported;
 #[cfg(test)]
 mod tests;
+mod unsupported;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -26,7 +26,10 @@ pub struct Contents {
 
 /// Reads the content of every config and secret the project defines: from its file, its
 /// environment variable or inline. `read` reads a file (the real filesystem, or a map in tests).
-pub fn read_contents(project: &Project, read: &dyn Fn(&Path) -> std::io::Result<Vec<u8>>) -> Result<Contents, Vec<String>> {
+pub fn read_contents(
+    project: &Project,
+    read: &dyn Fn(&Path) -> std::io::Result<Vec<u8>>,
+) -> Result<Contents, Vec<String>> {
     let mut errors = Vec::new();
     let mut read_all = |kind: &str, objects: &BTreeMap<String, FileObject>| -> BTreeMap<String, Vec<u8>> {
         let mut out = BTreeMap::new();
@@ -34,7 +37,10 @@ pub fn read_contents(project: &Project, read: &dyn Fn(&Path) -> std::io::Result<
             let content = if let Some(file) = &o.file {
                 read(Path::new(file)).map_err(|e| format!("{kind} {key}: cannot read {file}: {e}"))
             } else if let Some(var) = &o.environment {
-                o.value.as_ref().map(|v| v.expose().as_bytes().to_vec()).ok_or_else(|| format!("{kind} {key}: environment variable {var} is not set"))
+                o.value
+                    .as_ref()
+                    .map(|v| v.expose().as_bytes().to_vec())
+                    .ok_or_else(|| format!("{kind} {key}: environment variable {var} is not set"))
             } else if let Some(content) = &o.content {
                 Ok(content.expose().as_bytes().to_vec())
             } else {
@@ -49,7 +55,8 @@ pub fn read_contents(project: &Project, read: &dyn Fn(&Path) -> std::io::Result<
         }
         out
     };
-    let contents = Contents { configs: read_all("config", &project.configs), secrets: read_all("secret", &project.secrets) };
+    let contents =
+        Contents { configs: read_all("config", &project.configs), secrets: read_all("secret", &project.secrets) };
     if errors.is_empty() {
         Ok(contents)
     } else {
@@ -130,8 +137,14 @@ pub fn convert(project: &Project, contents: &Contents, opts: Options) -> Result<
     let mut errors = Vec::new();
     let (configs, config_names) = file_objects(stack, &project.configs, &contents.configs, &mut out.fixed_names);
     let (secrets, secret_names) = file_objects(stack, &project.secrets, &contents.secrets, &mut out.fixed_names);
-    out.configs = configs.into_iter().map(|(name, (labels, data, o))| (name.clone(), config_spec(&name, labels, data, o))).collect();
-    out.secrets = secrets.into_iter().map(|(name, (labels, data, o))| (name.clone(), secret_spec(&name, labels, data, o))).collect();
+    out.configs = configs
+        .into_iter()
+        .map(|(name, (labels, data, o))| (name.clone(), config_spec(&name, labels, data, o)))
+        .collect();
+    out.secrets = secrets
+        .into_iter()
+        .map(|(name, (labels, data, o))| (name.clone(), secret_spec(&name, labels, data, o)))
+        .collect();
     let refs = service::Refs { configs: &config_names, secrets: &secret_names };
     let mut used_networks = BTreeSet::new();
     for (key, s) in &project.services {
@@ -228,22 +241,24 @@ fn secret_spec(name: &str, labels: BTreeMap<String, String>, data: &[u8], o: &Fi
 fn network(stack: &str, name: &str, declared: Option<&crate::model::Network>) -> api::NetworkCreateRequest {
     let default = crate::model::Network::default();
     let n = declared.unwrap_or(&default);
-    let ipam = (n.ipam.driver.is_some() || !n.ipam.config.is_empty() || !n.ipam.options.is_empty()).then(|| api::Ipam {
-        driver: n.ipam.driver.clone(),
-        config: Some(
-            n.ipam
-                .config
-                .iter()
-                .map(|p| api::IpamConfig {
-                    subnet: p.subnet.clone(),
-                    ip_range: p.ip_range.clone(),
-                    gateway: p.gateway.clone(),
-                    auxiliary_addresses: (!p.aux_addresses.is_empty()).then(|| p.aux_addresses.clone().into_iter().collect()),
-                })
-                .collect(),
-        ),
-        options: (!n.ipam.options.is_empty()).then(|| n.ipam.options.clone().into_iter().collect()),
-    });
+    let ipam =
+        (n.ipam.driver.is_some() || !n.ipam.config.is_empty() || !n.ipam.options.is_empty()).then(|| api::Ipam {
+            driver: n.ipam.driver.clone(),
+            config: Some(
+                n.ipam
+                    .config
+                    .iter()
+                    .map(|p| api::IpamConfig {
+                        subnet: p.subnet.clone(),
+                        ip_range: p.ip_range.clone(),
+                        gateway: p.gateway.clone(),
+                        auxiliary_addresses: (!p.aux_addresses.is_empty())
+                            .then(|| p.aux_addresses.clone().into_iter().collect()),
+                    })
+                    .collect(),
+            ),
+            options: (!n.ipam.options.is_empty()).then(|| n.ipam.options.clone().into_iter().collect()),
+        });
     api::NetworkCreateRequest {
         name: name.to_string(),
         driver: Some(n.driver.clone().unwrap_or_else(|| names::DEFAULT_DRIVER.to_string())),

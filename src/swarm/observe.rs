@@ -125,7 +125,10 @@ impl Observed {
 
     /// A network by name or id.
     pub fn network(&self, name_or_id: &str) -> Option<&ObservedNetwork> {
-        self.networks.iter().find(|n| n.name == name_or_id).or_else(|| self.networks.iter().find(|n| n.id == name_or_id))
+        self.networks
+            .iter()
+            .find(|n| n.name == name_or_id)
+            .or_else(|| self.networks.iter().find(|n| n.id == name_or_id))
     }
 
     pub fn network_names(&self) -> BTreeMap<String, String> {

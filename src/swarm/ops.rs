@@ -13,19 +13,52 @@ use crate::model::Condition;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    CreateNetwork { name: String, spec: api::NetworkCreateRequest },
-    CreateConfig { name: String, spec: api::ConfigSpec },
-    CreateSecret { name: String, spec: api::SecretSpec },
-    CreateService { key: String, name: String, spec: api::ServiceSpec },
-    UpdateService { key: String, name: String, id: String, version: u64, spec: api::ServiceSpec, changes: Vec<String> },
+    CreateNetwork {
+        name: String,
+        spec: api::NetworkCreateRequest,
+    },
+    CreateConfig {
+        name: String,
+        spec: api::ConfigSpec,
+    },
+    CreateSecret {
+        name: String,
+        spec: api::SecretSpec,
+    },
+    CreateService {
+        key: String,
+        name: String,
+        spec: api::ServiceSpec,
+    },
+    UpdateService {
+        key: String,
+        name: String,
+        id: String,
+        version: u64,
+        spec: api::ServiceSpec,
+        changes: Vec<String>,
+    },
     /// A dependency's `depends_on` condition, before its dependents are deployed.
-    AwaitService { key: String, name: String, condition: Condition },
-    RemoveService { name: String, id: String },
-    RemoveConfig { name: String, id: String },
-    RemoveSecret { name: String, id: String },
+    AwaitService {
+        key: String,
+        name: String,
+        condition: Condition,
+    },
+    RemoveService {
+        name: String,
+        id: String,
+    },
+    RemoveConfig {
+        name: String,
+        id: String,
+    },
+    RemoveSecret {
+        name: String,
+        id: String,
+    },
 }
 
-fn condition_text(c: Condition) -> &'static str {
+pub fn condition_text(c: Condition) -> &'static str {
     match c {
         Condition::ServiceStarted => "service_started",
         Condition::ServiceHealthy => "service_healthy",
@@ -42,7 +75,9 @@ impl fmt::Display for Op {
             Op::CreateSecret { name, .. } => write!(f, "create secret {name}"),
             Op::CreateService { name, .. } => write!(f, "create service {name}"),
             Op::UpdateService { name, changes, .. } => write!(f, "update service {name}: {}", changes.join(", ")),
-            Op::AwaitService { name, condition, .. } => write!(f, "wait for service {name}: {}", condition_text(*condition)),
+            Op::AwaitService { name, condition, .. } => {
+                write!(f, "wait for service {name}: {}", condition_text(*condition))
+            }
             Op::RemoveService { name, .. } => write!(f, "remove service {name} (prune)"),
             Op::RemoveConfig { name, .. } => write!(f, "remove config {name} (no longer used)"),
             Op::RemoveSecret { name, .. } => write!(f, "remove secret {name} (no longer used)"),
@@ -81,7 +116,9 @@ pub struct Context<'a, E> {
 pub async fn perform<E: SwarmEngine>(op: &Op, ctx: &Context<'_, E>) -> Result<(), String> {
     let e = ctx.engine;
     match op {
-        Op::CreateNetwork { name, spec } => e.create_network(spec).await.map(drop).map_err(named("creating network", name)),
+        Op::CreateNetwork { name, spec } => {
+            e.create_network(spec).await.map(drop).map_err(named("creating network", name))
+        }
         Op::CreateConfig { name, spec } => {
             let id = e.create_config(spec).await.map_err(named("creating config", name))?;
             lock(&ctx.configs).insert(name.clone(), id);
@@ -104,11 +141,16 @@ pub async fn perform<E: SwarmEngine>(op: &Op, ctx: &Context<'_, E>) -> Result<()
             }
             Ok(())
         }
-        Op::AwaitService { name, condition, .. } => {
-            wait::until(e, &ctx.stack, std::slice::from_ref(name), Goal::Condition(*condition), ctx.deadline, ctx.report)
-                .await
-                .map_err(|failures| format!("{} not met: {}", condition_text(*condition), failures.join("; ")))
-        }
+        Op::AwaitService { name, condition, .. } => wait::until(
+            e,
+            &ctx.stack,
+            std::slice::from_ref(name),
+            Goal::Condition(*condition),
+            ctx.deadline,
+            ctx.report,
+        )
+        .await
+        .map_err(|failures| format!("{} not met: {}", condition_text(*condition), failures.join("; "))),
         Op::RemoveService { name, id } => gone(e.remove_service(id).await).map_err(named("removing service", name)),
         Op::RemoveConfig { name, id } => gone(e.remove_config(id).await).map_err(named("removing config", name)),
         Op::RemoveSecret { name, id } => gone(e.remove_secret(id).await).map_err(named("removing secret", name)),

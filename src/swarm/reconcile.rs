@@ -96,7 +96,9 @@ pub fn reconcile(stack: &Stack, observed: &Observed, opts: Options) -> Result<Pl
     for key in order(&stack.services) {
         let Some(desired) = stack.services.get(&key) else { continue };
         let op = match observed.service(&desired.name) {
-            None => Some(Op::CreateService { key: key.clone(), name: desired.name.clone(), spec: desired.spec.clone() }),
+            None => {
+                Some(Op::CreateService { key: key.clone(), name: desired.name.clone(), spec: desired.spec.clone() })
+            }
             Some(current) => update(desired, current, &networks),
         };
         let Some(op) = op else { continue };
@@ -104,7 +106,10 @@ pub fn reconcile(stack: &Stack, observed: &Observed, opts: Options) -> Result<Pl
         for (dep, condition) in &desired.depends_on {
             if let Some(&dep_step) = service_steps.get(dep) {
                 let dep_name = names::service(&stack.name, dep);
-                after.push(plan.push(Op::AwaitService { key: dep.clone(), name: dep_name, condition: *condition }, vec![dep_step]));
+                after.push(plan.push(
+                    Op::AwaitService { key: dep.clone(), name: dep_name, condition: *condition },
+                    vec![dep_step],
+                ));
             }
         }
         service_steps.insert(key.clone(), plan.push(op, after));
@@ -115,7 +120,8 @@ pub fn reconcile(stack: &Stack, observed: &Observed, opts: Options) -> Result<Pl
         .filter(|s| !stack.services.values().any(|d| d.name == s.name))
         .filter(|s| {
             if opts.prune {
-                plan.steps.push(Step { op: Op::RemoveService { name: s.name.clone(), id: s.id.clone() }, after: vec![] });
+                plan.steps
+                    .push(Step { op: Op::RemoveService { name: s.name.clone(), id: s.id.clone() }, after: vec![] });
             }
             !opts.prune
         })

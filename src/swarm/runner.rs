@@ -68,7 +68,13 @@ mod tests {
                 _ => String::new(),
             };
             order.lock().unwrap().push(name.clone());
-            async move { if name == "b" { Err("boom".to_string()) } else { Ok(()) } }
+            async move {
+                if name == "b" {
+                    Err("boom".to_string())
+                } else {
+                    Ok(())
+                }
+            }
         }));
         assert_eq!(outcomes, vec![Outcome::Done, Outcome::Failed("boom".into()), Outcome::Skipped, Outcome::Done]);
         let order = order.into_inner().unwrap();

@@ -46,9 +46,13 @@ pub fn normalise(spec: &api::ServiceSpec, networks: &BTreeMap<String, String>) -
                 }
             }
         }
+        keyed(task, "Networks", &["Target"]);
         if let Some(c) = task.get_mut("ContainerSpec").and_then(Value::as_object_mut) {
             strip_ids(c, "Secrets", "SecretID");
             strip_ids(c, "Configs", "ConfigID");
+            keyed(c, "Secrets", &["File", "Name"]);
+            keyed(c, "Configs", &["File", "Name"]);
+            keyed(c, "Mounts", &["Target"]);
             if let Some(Value::Array(env)) = c.get("Env") {
                 let map: Map<String, Value> = env
                     .iter()
@@ -91,6 +95,23 @@ fn strip_ids(c: &mut Map<String, Value>, list: &str, id: &str) {
             i.remove(id);
         }
     }
+}
+
+/// A list of objects as an object keyed by a field of each, so that a difference names the
+/// item (`configs./etc/app.ConfigName: …`). A list with a key twice stays a list.
+fn keyed(parent: &mut Map<String, Value>, list: &str, key: &[&str]) {
+    let Some(Value::Array(items)) = parent.get(list) else { return };
+    let mut map = Map::new();
+    for item in items {
+        let k = key.iter().try_fold(item, |v, part| v.get(part)).and_then(Value::as_str);
+        match k {
+            Some(k) if !map.contains_key(k) => {
+                map.insert(k.to_string(), item.clone());
+            }
+            _ => return,
+        }
+    }
+    parent.insert(list.to_string(), Value::Object(map));
 }
 
 fn remove_if(v: &mut Value, path: &str, default: &Value) {
@@ -243,9 +264,14 @@ mod tests {
     #[test]
     fn changes_read_as_the_file_keys() {
         let a = spec(json!({"TaskTemplate": {"ContainerSpec": {"Env": ["MODE=dev"]}}, "Mode": {"Global": {}}}));
-        let b = spec(json!({"TaskTemplate": {"ContainerSpec": {"Env": ["MODE=prod"]}}, "Mode": {"Replicated": {"Replicas": 2}}}));
+        let b = spec(
+            json!({"TaskTemplate": {"ContainerSpec": {"Env": ["MODE=prod"]}}, "Mode": {"Replicated": {"Replicas": 2}}}),
+        );
         let none = BTreeMap::new();
         let d = differences(&normalise(&a, &none), &normalise(&b, &none));
-        assert_eq!(d, vec!["deploy.mode/replicas: \"global\" → \"replicated:2\"", "environment.MODE: \"dev\" → \"prod\""]);
+        assert_eq!(
+            d,
+            vec!["deploy.mode/replicas: \"global\" → \"replicated:2\"", "environment.MODE: \"dev\" → \"prod\""]
+        );
     }
 }

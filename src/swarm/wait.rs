@@ -13,9 +13,13 @@ use crate::model::Condition;
 
 /// Current tasks that failed before a restarting service is given up on.
 const FAILURES: usize = 3;
-/// How long no node may be able to run a task before that is a failure.
-const NO_NODE_GRACE: Duration = Duration::from_secs(3);
+/// How long no node may be able to run a task before that is a failure: long enough for an
+/// update's old task to free a host-mode port.
+const NO_NODE_GRACE: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(250);
+/// How long a task must have been seen running for a service to count as converged: a task
+/// that exits at once is running for a moment.
+const STABLE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -37,10 +41,7 @@ pub enum Goal {
 /// Tasks made from the service's current spec (an update replaces the others).
 fn current<'a>(service: &ObservedService, tasks: &'a [ObservedTask]) -> Vec<&'a ObservedTask> {
     let wanted = task_view(service.spec.task_template.as_ref());
-    tasks
-        .iter()
-        .filter(|t| t.service_id == service.id && task_view(t.spec.as_ref()) == wanted)
-        .collect()
+    tasks.iter().filter(|t| t.service_id == service.id && task_view(t.spec.as_ref()) == wanted).collect()
 }
 
 fn task_view(task: Option<&api::TaskSpec>) -> serde_json::Value {
@@ -52,9 +53,20 @@ fn task_view(task: Option<&api::TaskSpec>) -> serde_json::Value {
     spec::normalise(&api::ServiceSpec { task_template: task, ..Default::default() }, &BTreeMap::new())
 }
 
-/// The verdict on one service now. `no_node_since`: how long a task has waited for a node.
-pub fn verdict(goal: Goal, service: &ObservedService, tasks: &[ObservedTask], no_node_for: Duration) -> Verdict {
-    if let Some(state) = service.update_state.as_deref().filter(|s| matches!(*s, "paused" | "rollback_started" | "rollback_paused" | "rollback_completed")) {
+/// The verdict on one service now. `stable`: whether a running task has run long enough to
+/// count; `no_node_for`: how long a task has waited for a node.
+pub fn verdict(
+    goal: Goal,
+    service: &ObservedService,
+    tasks: &[ObservedTask],
+    stable: &dyn Fn(&ObservedTask) -> bool,
+    no_node_for: Duration,
+) -> Verdict {
+    if let Some(state) = service
+        .update_state
+        .as_deref()
+        .filter(|s| matches!(*s, "paused" | "rollback_started" | "rollback_paused" | "rollback_completed"))
+    {
         let why = service.update_message.clone().unwrap_or_default();
         return Verdict::Failed(format!("update {}: {why}", state.replace('_', " ")));
     }
@@ -75,8 +87,16 @@ pub fn verdict(goal: Goal, service: &ObservedService, tasks: &[ObservedTask], no
     let updating = service.update_state.as_deref() == Some("updating");
     let done = match goal {
         Goal::Converged if job => complete >= wanted,
-        Goal::Converged => running == wanted && !updating,
-        Goal::Condition(Condition::ServiceCompletedSuccessfully) => if job { complete >= wanted } else { complete > 0 },
+        Goal::Converged => {
+            current.iter().filter(|t| t.running() && stable(t)).count() == wanted && running == wanted && !updating
+        }
+        Goal::Condition(Condition::ServiceCompletedSuccessfully) => {
+            if job {
+                complete >= wanted
+            } else {
+                complete > 0
+            }
+        }
         Goal::Condition(_) => running > 0 || (job && complete > 0) || wanted == 0,
     };
     if done {
@@ -96,7 +116,11 @@ pub fn verdict(goal: Goal, service: &ObservedService, tasks: &[ObservedTask], no
             return Verdict::Failed(task_error(t));
         }
     }
-    Verdict::Pending(if job { format!("{complete}/{wanted} completed") } else { format!("{running}/{wanted} running") })
+    let progress = if job { format!("{complete}/{wanted} completed") } else { format!("{running}/{wanted} running") };
+    match current.iter().filter(|t| !t.error.is_empty()).max_by_key(|t| t.updated_at) {
+        Some(t) => Verdict::Pending(format!("{progress} ({})", t.error)),
+        None => Verdict::Pending(progress),
+    }
 }
 
 fn no_suitable_node(t: &ObservedTask) -> bool {
@@ -111,8 +135,8 @@ fn task_error(t: &ObservedTask) -> String {
     }
 }
 
-/// A service's progress, printed when it changes.
-pub type Report<'a> = &'a (dyn Fn(&str, &Verdict) + Sync);
+/// A service's progress toward a goal, printed when it changes.
+pub type Report<'a> = &'a (dyn Fn(&str, Goal, &Verdict) + Sync);
 
 /// Polls the named services until each reaches the goal, one fails, or the deadline passes.
 /// Returns the failures, one per service (`app_web: task: non-zero exit (1)`).
@@ -126,11 +150,18 @@ pub async fn until(
 ) -> Result<(), Vec<String>> {
     let mut last: BTreeMap<String, Verdict> = BTreeMap::new();
     let mut waiting_for_node: BTreeMap<String, Instant> = BTreeMap::new();
+    let mut running_since: BTreeMap<String, Instant> = BTreeMap::new();
     loop {
-        let (observed, tasks) = match futures_util::try_join!(engine.list_services(Some(stack)), engine.list_tasks(stack)) {
-            Ok(both) => both,
-            Err(e) => return Err(vec![e.to_string()]),
-        };
+        let (observed, tasks) =
+            match futures_util::try_join!(engine.list_services(Some(stack)), engine.list_tasks(stack)) {
+                Ok(both) => both,
+                Err(e) => return Err(vec![e.to_string()]),
+            };
+        running_since.retain(|id, _| tasks.iter().any(|t| &t.id == id && t.running()));
+        for t in tasks.iter().filter(|t| t.running()) {
+            running_since.entry(t.id.clone()).or_insert_with(Instant::now);
+        }
+        let stable = |t: &ObservedTask| running_since.get(&t.id).is_some_and(|since| since.elapsed() >= STABLE);
         let mut failures = Vec::new();
         let mut pending = Vec::new();
         for name in services {
@@ -139,10 +170,11 @@ pub async fn until(
                 continue;
             };
             let stuck = tasks.iter().any(|t| t.service_id == service.id && no_suitable_node(t));
-            let since = if stuck { *waiting_for_node.entry(name.clone()).or_insert_with(Instant::now) } else { Instant::now() };
-            let v = verdict(goal, service, &tasks, since.elapsed());
+            let since =
+                if stuck { *waiting_for_node.entry(name.clone()).or_insert_with(Instant::now) } else { Instant::now() };
+            let v = verdict(goal, service, &tasks, &stable, since.elapsed());
             if last.get(name) != Some(&v) {
-                report(name, &v);
+                report(name, goal, &v);
                 last.insert(name.clone(), v.clone());
             }
             match v {
@@ -209,30 +241,53 @@ mod tests {
         let s = service(json!({"Replicated": {"Replicas": 2}}));
         let running = task(&s, "running", "running", "");
         let zero = Duration::ZERO;
-        assert_eq!(verdict(Goal::Converged, &s, &[running.clone()], zero), Verdict::Pending("1/2 running".into()));
-        assert_eq!(verdict(Goal::Converged, &s, &[running.clone(), running.clone()], zero), Verdict::Done);
-        assert_eq!(verdict(Goal::Condition(Condition::ServiceStarted), &s, &[running.clone()], zero), Verdict::Done);
+        assert_eq!(
+            verdict(Goal::Converged, &s, std::slice::from_ref(&running), &|_| true, zero),
+            Verdict::Pending("1/2 running".into())
+        );
+        assert_eq!(verdict(Goal::Converged, &s, &[running.clone(), running.clone()], &|_| true, zero), Verdict::Done);
+        let just_started = verdict(Goal::Converged, &s, &[running.clone(), running.clone()], &|_| false, zero);
+        assert_eq!(just_started, Verdict::Pending("2/2 running".into()));
+        assert_eq!(
+            verdict(Goal::Condition(Condition::ServiceStarted), &s, std::slice::from_ref(&running), &|_| false, zero),
+            Verdict::Done
+        );
         let failed = task(&s, "failed", "shutdown", "task: non-zero exit (1)");
         let tasks = vec![failed.clone(), failed.clone(), failed, task(&s, "pending", "running", "")];
-        assert_eq!(verdict(Goal::Converged, &s, &tasks, zero), Verdict::Failed("task: non-zero exit (1)".into()));
+        assert_eq!(
+            verdict(Goal::Converged, &s, &tasks, &|_| true, zero),
+            Verdict::Failed("task: non-zero exit (1)".into())
+        );
     }
 
     #[test]
     fn tasks_of_an_older_spec_do_not_count() {
         let s = service(json!({"Replicated": {"Replicas": 1}}));
         let mut old = task(&s, "running", "running", "");
-        old.spec = Some(serde_json::from_value(json!({"ContainerSpec": {"Image": "busybox", "Args": ["old"]}})).unwrap());
-        assert_eq!(verdict(Goal::Converged, &s, &[old], Duration::ZERO), Verdict::Pending("0/1 running".into()));
+        old.spec =
+            Some(serde_json::from_value(json!({"ContainerSpec": {"Image": "busybox", "Args": ["old"]}})).unwrap());
+        assert_eq!(
+            verdict(Goal::Converged, &s, &[old], &|_| true, Duration::ZERO),
+            Verdict::Pending("0/1 running".into())
+        );
     }
 
     #[test]
     fn jobs_complete_and_no_node_fails_after_a_grace() {
         let job = service(json!({"ReplicatedJob": {"MaxConcurrent": 1, "TotalCompletions": 1}}));
         let done = task(&job, "complete", "complete", "");
-        assert_eq!(verdict(Goal::Condition(Condition::ServiceCompletedSuccessfully), &job, &[done], Duration::ZERO), Verdict::Done);
+        assert_eq!(
+            verdict(Goal::Condition(Condition::ServiceCompletedSuccessfully), &job, &[done], &|_| true, Duration::ZERO),
+            Verdict::Done
+        );
         let s = service(json!({"Replicated": {"Replicas": 1}}));
         let stuck = task(&s, "pending", "running", "no suitable node (scheduling constraints not satisfied on 1 node)");
-        assert!(matches!(verdict(Goal::Converged, &s, &[stuck.clone()], Duration::ZERO), Verdict::Pending(_)));
-        assert!(matches!(verdict(Goal::Converged, &s, &[stuck], NO_NODE_GRACE), Verdict::Failed(e) if e.contains("no suitable node")));
+        assert!(matches!(
+            verdict(Goal::Converged, &s, std::slice::from_ref(&stuck), &|_| true, Duration::ZERO),
+            Verdict::Pending(_)
+        ));
+        assert!(
+            matches!(verdict(Goal::Converged, &s, &[stuck], &|_| true, NO_NODE_GRACE), Verdict::Failed(e) if e.contains("no suitable node"))
+        );
     }
 }

@@ -63,12 +63,13 @@ async fn deploy(engine: &SwarmClient, stack: &Stack, cmd: &Deploy, engine_opts: 
         return ExitCode::SUCCESS;
     }
     let quiet = cmd.quiet || engine_opts.progress == Mode::Quiet;
-    let report = |name: &str, v: &Verdict| {
+    let report = |name: &str, goal: Goal, v: &Verdict| {
         if !quiet {
-            match v {
-                Verdict::Done => eprintln!("Service {name}: converged"),
-                Verdict::Pending(p) => eprintln!("Service {name}: {p}"),
-                Verdict::Failed(why) => eprintln!("Service {name}: failed: {why}"),
+            match (v, goal) {
+                (Verdict::Done, Goal::Converged) => eprintln!("Service {name}: converged"),
+                (Verdict::Done, Goal::Condition(c)) => eprintln!("Service {name}: {}", ops::condition_text(c)),
+                (Verdict::Pending(p), _) => eprintln!("Service {name}: {p}"),
+                (Verdict::Failed(why), _) => eprintln!("Service {name}: failed: {why}"),
             }
         }
     };
@@ -111,7 +112,9 @@ async fn removal_finished(engine: &SwarmClient, stack: &str) -> Result<(), Strin
             return Ok(());
         }
         if started.elapsed() > REMOVAL_WAIT {
-            return Err(format!("stack {stack} is still being removed: try again once `stack ps {stack}` shows no task"));
+            return Err(format!(
+                "stack {stack} is still being removed: try again once `stack ps {stack}` shows no task"
+            ));
         }
         if !told {
             eprintln!("Waiting for the removal of stack {stack}'s earlier services to finish");

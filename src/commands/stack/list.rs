@@ -43,7 +43,8 @@ pub struct PsView<'a> {
 
 pub async fn ps(opts: &Options, stack: &str, filters: &[String], view: PsView<'_>) -> ExitCode {
     let Some(engine) = super::manager(opts).await else { return ExitCode::FAILURE };
-    let listed = futures_util::try_join!(engine.list_services(Some(stack)), engine.list_tasks(stack), engine.list_nodes());
+    let listed =
+        futures_util::try_join!(engine.list_services(Some(stack)), engine.list_tasks(stack), engine.list_nodes());
     let (services, tasks, nodes) = match listed {
         Ok(l) => l,
         Err(e) => return super::fail(&[e.to_string()]),
@@ -58,7 +59,8 @@ pub async fn ps(opts: &Options, stack: &str, filters: &[String], view: PsView<'_
         }
         nodes.iter().find(|n| n.id == id).map_or_else(|| id.to_string(), |n| n.hostname.clone())
     };
-    let service_name = |id: &str| services.iter().find(|s| s.id == id).map_or_else(|| id.to_string(), |s| s.name.clone());
+    let service_name =
+        |id: &str| services.iter().find(|s| s.id == id).map_or_else(|| id.to_string(), |s| s.name.clone());
     let now = crate::follow::now_nanos() / 1_000_000_000;
     let rows: Vec<Value> = ordered(&tasks, &service_name)
         .into_iter()
@@ -167,10 +169,11 @@ fn task_matches(row: &Value, filter: &str) -> bool {
 
 pub async fn services(opts: &Options, stack: &str, filters: &[String], format: Option<&str>, quiet: bool) -> ExitCode {
     let Some(engine) = super::manager(opts).await else { return ExitCode::FAILURE };
-    let (mut services, tasks) = match futures_util::try_join!(engine.list_services(Some(stack)), engine.list_tasks(stack)) {
-        Ok(l) => l,
-        Err(e) => return super::fail(&[e.to_string()]),
-    };
+    let (mut services, tasks) =
+        match futures_util::try_join!(engine.list_services(Some(stack)), engine.list_tasks(stack)) {
+            Ok(l) => l,
+            Err(e) => return super::fail(&[e.to_string()]),
+        };
     if services.is_empty() {
         eprintln!("Nothing found in stack: {stack}");
         return ExitCode::SUCCESS;
@@ -187,7 +190,12 @@ pub async fn services(opts: &Options, stack: &str, filters: &[String], format: O
         }
         return ExitCode::SUCCESS;
     }
-    print_rows(format, &rows, &["ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS"], &["ID", "Name", "Mode", "Replicas", "Image", "Ports"])
+    print_rows(
+        format,
+        &rows,
+        &["ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS"],
+        &["ID", "Name", "Mode", "Replicas", "Image", "Ports"],
+    )
 }
 
 fn service_row(s: &ObservedService, tasks: &[ObservedTask]) -> Value {
@@ -205,8 +213,12 @@ fn service_row(s: &ObservedService, tasks: &[ObservedTask]) -> Value {
     } else {
         ("global job", format!("{running}/{} ({completed}/{} completed)", mine.len(), mine.len()))
     };
-    let ingress: Vec<api::EndpointPortConfig> =
-        s.endpoint_ports.iter().filter(|p| p.publish_mode.map(|m| m.to_string()) != Some("host".into())).cloned().collect();
+    let ingress: Vec<api::EndpointPortConfig> = s
+        .endpoint_ports
+        .iter()
+        .filter(|p| p.publish_mode.map(|m| m.to_string()) != Some("host".into()))
+        .cloned()
+        .collect();
     json!({
         "ID": s.id.chars().take(12).collect::<String>(),
         "Image": image(s.spec.task_template.as_ref(), false),
@@ -233,8 +245,10 @@ fn print_rows(format: Option<&str>, rows: &[Value], header: &[&str], fields: &[&
     let env = crate::load::Env::new();
     match ps_format::output(Some(format.unwrap_or("table")), &env) {
         PsOutput::Table => {
-            let cells: Vec<Vec<String>> =
-                rows.iter().map(|r| fields.iter().map(|f| r[*f].as_str().unwrap_or_default().to_string()).collect()).collect();
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| fields.iter().map(|f| r[*f].as_str().unwrap_or_default().to_string()).collect())
+                .collect();
             out!("{}", table::render(&table::PS, header, &cells));
         }
         PsOutput::Json => {

@@ -24,7 +24,12 @@ pub fn run(opts: &Options, cmd: &Stack, engine: &EngineOptions) -> ExitCode {
             Stack::Ls { format } => list::ls(opts, format.as_deref()).await,
             Stack::Ps { stack, filters, format, no_trunc, no_resolve, quiet } => {
                 let Some(stack) = stack_name(opts, stack.as_deref()) else { return ExitCode::FAILURE };
-                let view = list::PsView { format: format.as_deref(), no_trunc: *no_trunc, no_resolve: *no_resolve, quiet: *quiet };
+                let view = list::PsView {
+                    format: format.as_deref(),
+                    no_trunc: *no_trunc,
+                    no_resolve: *no_resolve,
+                    quiet: *quiet,
+                };
                 list::ps(opts, &stack, filters, view).await
             }
             Stack::Services { stack, filters, format, quiet } => {

@@ -28,7 +28,12 @@ pub async fn run(opts: &Options, stacks: &[String], detach: bool) -> ExitCode {
 }
 
 async fn remove(engine: &SwarmClient, stack: &str, detach: bool) -> bool {
-    let listed = futures_util::try_join!(engine.list_services(Some(stack)), engine.list_networks(), engine.list_configs(), engine.list_secrets());
+    let listed = futures_util::try_join!(
+        engine.list_services(Some(stack)),
+        engine.list_networks(),
+        engine.list_configs(),
+        engine.list_secrets()
+    );
     let (mut services, networks, configs, secrets) = match listed {
         Ok(l) => l,
         Err(e) => {
@@ -36,7 +41,9 @@ async fn remove(engine: &SwarmClient, stack: &str, detach: bool) -> bool {
             return false;
         }
     };
-    let ours = |labels: &std::collections::BTreeMap<String, String>| labels.get(names::NAMESPACE).map(String::as_str) == Some(stack);
+    let ours = |labels: &std::collections::BTreeMap<String, String>| {
+        labels.get(names::NAMESPACE).map(String::as_str) == Some(stack)
+    };
     let networks: Vec<_> = networks.into_iter().filter(|n| ours(&n.labels)).collect();
     let configs: Vec<_> = configs.into_iter().filter(|c| ours(&c.labels)).collect();
     let secrets: Vec<_> = secrets.into_iter().filter(|c| ours(&c.labels)).collect();

@@ -6,8 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::{hash_map, DesiredService, Options};
 use crate::engine::swarm::api;
 use crate::model::{
-    Deploy, GoDuration, Healthcheck, MountType, Port, Project, Restart, Service, ServiceFileRef, ServiceVolume,
-    Ulimit,
+    Deploy, GoDuration, Healthcheck, MountType, Port, Project, Restart, Service, ServiceFileRef, ServiceVolume, Ulimit,
 };
 use crate::swarm::names;
 
@@ -26,7 +25,13 @@ pub struct Converted {
 /// The modes a Swarm service may have.
 const MODES: &[&str] = &["replicated", "global", "replicated-job", "global-job"];
 
-pub fn service(project: &Project, key: &str, s: &Service, refs: &Refs, opts: Options) -> Result<Converted, Vec<String>> {
+pub fn service(
+    project: &Project,
+    key: &str,
+    s: &Service,
+    refs: &Refs,
+    opts: Options,
+) -> Result<Converted, Vec<String>> {
     let mut errors = Vec::new();
     let stack = project.name.as_str();
     let deploy = s.deploy.clone().unwrap_or_default();
@@ -72,7 +77,10 @@ pub fn service(project: &Project, key: &str, s: &Service, refs: &Refs, opts: Opt
     let task = api::TaskSpec {
         container_spec: Some(container),
         resources: resources(s, &deploy),
-        restart_policy: restart_policy(s, &deploy, job).map_err(|e| errors.push(format!("service {key}: {e}"))).ok().flatten(),
+        restart_policy: restart_policy(s, &deploy, job)
+            .map_err(|e| errors.push(format!("service {key}: {e}")))
+            .ok()
+            .flatten(),
         placement: placement(&deploy),
         networks: Some(attachments(project, key, &networks)),
         log_driver: s.logging.as_ref().map(|l| api::TaskSpecLogDriver {
@@ -83,8 +91,22 @@ pub fn service(project: &Project, key: &str, s: &Service, refs: &Refs, opts: Opt
     };
     let mut labels = names::with_namespace(stack, &deploy.labels);
     labels.insert(names::IMAGE.to_string(), image);
-    let update_config = deploy.update_config.as_ref().map(|u| update(u)).transpose().map_err(|e| errors.push(format!("service {key}: {e}"))).ok().flatten();
-    let rollback_config = deploy.rollback_config.as_ref().map(|u| update(u)).transpose().map_err(|e| errors.push(format!("service {key}: {e}"))).ok().flatten();
+    let update_config = deploy
+        .update_config
+        .as_ref()
+        .map(update)
+        .transpose()
+        .map_err(|e| errors.push(format!("service {key}: {e}")))
+        .ok()
+        .flatten();
+    let rollback_config = deploy
+        .rollback_config
+        .as_ref()
+        .map(update)
+        .transpose()
+        .map_err(|e| errors.push(format!("service {key}: {e}")))
+        .ok()
+        .flatten();
     let endpoint_spec = endpoint(key, s, &deploy).map_err(|e| errors.push(e)).ok().flatten();
     if !errors.is_empty() {
         return Err(errors);
@@ -150,10 +172,15 @@ fn mode(key: &str, s: &Service, d: &Deploy) -> Result<api::ServiceSpecMode, Stri
         "global" => api::ServiceSpecMode { global: Some(HashMap::new()), ..Default::default() },
         "global-job" => api::ServiceSpecMode { global_job: Some(HashMap::new()), ..Default::default() },
         "replicated-job" => api::ServiceSpecMode {
-            replicated_job: Some(api::ServiceSpecModeReplicatedJob { max_concurrent: replicas, total_completions: replicas }),
+            replicated_job: Some(api::ServiceSpecModeReplicatedJob {
+                max_concurrent: replicas,
+                total_completions: replicas,
+            }),
             ..Default::default()
         },
-        _ => api::ServiceSpecMode { replicated: Some(api::ServiceSpecModeReplicated { replicas }), ..Default::default() },
+        _ => {
+            api::ServiceSpecMode { replicated: Some(api::ServiceSpecModeReplicated { replicas }), ..Default::default() }
+        }
     })
 }
 
@@ -212,7 +239,8 @@ fn mount(project: &Project, v: &ServiceVolume, opts: Options) -> Option<api::Mou
             let external = declared.is_some_and(|d| d.external);
             let nocopy = v.volume.as_ref().is_some_and(|o| o.nocopy);
             let subpath = v.volume.as_ref().and_then(|o| o.subpath.clone()).filter(|_| opts.api >= (1, 45));
-            let mut options = api::MountVolumeOptions { no_copy: nocopy.then_some(true), subpath, ..Default::default() };
+            let mut options =
+                api::MountVolumeOptions { no_copy: nocopy.then_some(true), subpath, ..Default::default() };
             if let (Some(d), false) = (declared, external) {
                 options.labels = hash_map(names::with_namespace(&project.name, &d.labels));
                 if d.driver.is_some() || !d.driver_opts.is_empty() {
@@ -229,9 +257,12 @@ fn mount(project: &Project, v: &ServiceVolume, opts: Options) -> Option<api::Mou
         MountType::Bind => {
             m.typ = Some(api::MountTypeEnum::BIND);
             m.source = v.source.clone();
-            m.bind_options = v.bind.as_ref().and_then(|b| b.propagation.as_deref()).and_then(|p| p.parse().ok()).map(|p| {
-                api::MountBindOptions { propagation: Some(p), ..Default::default() }
-            });
+            m.bind_options = v
+                .bind
+                .as_ref()
+                .and_then(|b| b.propagation.as_deref())
+                .and_then(|p| p.parse().ok())
+                .map(|p| api::MountBindOptions { propagation: Some(p), ..Default::default() });
         }
         MountType::Tmpfs => {
             m.typ = Some(api::MountTypeEnum::TMPFS);
@@ -280,7 +311,12 @@ fn dns(s: &Service) -> Option<api::TaskSpecContainerSpecDnsConfig> {
 
 /// Owner and mode as `docker stack deploy` defaults them: root, 0444.
 fn file(r: &ServiceFileRef, name: String) -> (String, String, String, u32) {
-    (name, r.uid.clone().unwrap_or_else(|| "0".into()), r.gid.clone().unwrap_or_else(|| "0".into()), r.mode.map_or(0o444, |m| m.0))
+    (
+        name,
+        r.uid.clone().unwrap_or_else(|| "0".into()),
+        r.gid.clone().unwrap_or_else(|| "0".into()),
+        r.mode.map_or(0o444, |m| m.0),
+    )
 }
 
 fn secrets(refs: &[ServiceFileRef], names: &BTreeMap<String, String>) -> Vec<api::TaskSpecContainerSpecSecrets> {
@@ -290,7 +326,12 @@ fn secrets(refs: &[ServiceFileRef], names: &BTreeMap<String, String>) -> Vec<api
             let target = r.target.as_deref().map(|t| t.strip_prefix("/run/secrets/").unwrap_or(t).to_string());
             let (name, uid, gid, mode) = file(r, target.unwrap_or_else(|| r.source.clone()));
             api::TaskSpecContainerSpecSecrets {
-                file: Some(api::TaskSpecContainerSpecFile { name: Some(name), uid: Some(uid), gid: Some(gid), mode: Some(mode) }),
+                file: Some(api::TaskSpecContainerSpecFile {
+                    name: Some(name),
+                    uid: Some(uid),
+                    gid: Some(gid),
+                    mode: Some(mode),
+                }),
                 secret_id: None,
                 secret_name: names.get(&r.source).cloned(),
             }
@@ -303,7 +344,12 @@ fn configs(refs: &[ServiceFileRef], names: &BTreeMap<String, String>) -> Vec<api
         .map(|r| {
             let (name, uid, gid, mode) = file(r, r.target.clone().unwrap_or_else(|| r.source.clone()));
             api::TaskSpecContainerSpecConfigs {
-                file: Some(api::TaskSpecContainerSpecFile1 { name: Some(name), uid: Some(uid), gid: Some(gid), mode: Some(mode) }),
+                file: Some(api::TaskSpecContainerSpecFile1 {
+                    name: Some(name),
+                    uid: Some(uid),
+                    gid: Some(gid),
+                    mode: Some(mode),
+                }),
                 config_name: names.get(&r.source).cloned(),
                 ..Default::default()
             }
@@ -343,7 +389,10 @@ fn resources(s: &Service, d: &Deploy) -> Option<api::TaskSpecResources> {
         .iter()
         .filter_map(|g| g.discrete_resource_spec.as_ref())
         .map(|d| api::GenericResourcesInner {
-            discrete_resource_spec: Some(api::GenericResourcesInnerDiscreteResourceSpec { kind: d.kind.clone(), value: d.value }),
+            discrete_resource_spec: Some(api::GenericResourcesInnerDiscreteResourceSpec {
+                kind: d.kind.clone(),
+                value: d.value,
+            }),
             ..Default::default()
         })
         .collect();
@@ -362,7 +411,9 @@ fn resources(s: &Service, d: &Deploy) -> Option<api::TaskSpecResources> {
 fn restart_policy(s: &Service, d: &Deploy, job: bool) -> Result<Option<api::TaskSpecRestartPolicy>, String> {
     if let Some(p) = &d.restart_policy {
         let condition = match p.condition.as_deref() {
-            Some(c) => Some(c.parse().map_err(|_| format!("invalid restart_policy condition {c:?} (none, on-failure or any)"))?),
+            Some(c) => Some(
+                c.parse().map_err(|_| format!("invalid restart_policy condition {c:?} (none, on-failure or any)"))?,
+            ),
             None if job => Some(api::TaskSpecRestartPolicyConditionEnum::ON_FAILURE),
             None => None,
         };
@@ -391,7 +442,9 @@ fn placement(d: &Deploy) -> Option<api::TaskSpecPlacement> {
             p.preferences
                 .iter()
                 .filter_map(|pref| pref.spread.clone())
-                .map(|s| api::TaskSpecPlacementPreferences { spread: Some(api::TaskSpecPlacementSpread { spread_descriptor: Some(s) }) })
+                .map(|s| api::TaskSpecPlacementPreferences {
+                    spread: Some(api::TaskSpecPlacementSpread { spread_descriptor: Some(s) }),
+                })
                 .collect(),
         ),
         max_replicas: p.max_replicas_per_node.map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
@@ -430,9 +483,12 @@ fn update(u: &crate::model::deploy::UpdateConfig) -> Result<Policy, String> {
 fn endpoint(key: &str, s: &Service, d: &Deploy) -> Result<Option<api::EndpointSpec>, String> {
     let mode = match d.endpoint_mode.as_deref() {
         None => None,
-        Some(m) => Some(m.parse::<api::EndpointSpecModeEnum>().ok().filter(|_| ["vip", "dnsrr"].contains(&m)).ok_or_else(|| {
-            format!("service {key}: invalid endpoint_mode {m:?} (vip or dnsrr)")
-        })?),
+        Some(m) => Some(
+            m.parse::<api::EndpointSpecModeEnum>()
+                .ok()
+                .filter(|_| ["vip", "dnsrr"].contains(&m))
+                .ok_or_else(|| format!("service {key}: invalid endpoint_mode {m:?} (vip or dnsrr)"))?,
+        ),
     };
     let mut ports: Vec<api::EndpointPortConfig> = Vec::new();
     for p in &s.ports {
@@ -447,9 +503,17 @@ fn endpoint(key: &str, s: &Service, d: &Deploy) -> Result<Option<api::EndpointSp
 
 /// A published range becomes one port each, its targets counted up from `target`.
 fn port_configs(key: &str, p: &Port) -> Result<Vec<api::EndpointPortConfig>, String> {
-    let protocol = p.protocol.parse::<api::EndpointPortConfigProtocolEnum>().map_err(|_| format!("service {key}: invalid protocol {:?}", p.protocol))?;
-    let publish_mode = p.mode.parse::<api::EndpointPortConfigPublishModeEnum>().ok().filter(|_| ["ingress", "host"].contains(&p.mode.as_str()));
-    let publish_mode = publish_mode.ok_or_else(|| format!("service {key}: invalid port mode {:?} (ingress or host)", p.mode))?;
+    let protocol = p
+        .protocol
+        .parse::<api::EndpointPortConfigProtocolEnum>()
+        .map_err(|_| format!("service {key}: invalid protocol {:?}", p.protocol))?;
+    let publish_mode = p
+        .mode
+        .parse::<api::EndpointPortConfigPublishModeEnum>()
+        .ok()
+        .filter(|_| ["ingress", "host"].contains(&p.mode.as_str()));
+    let publish_mode =
+        publish_mode.ok_or_else(|| format!("service {key}: invalid port mode {:?} (ingress or host)", p.mode))?;
     let one = |target: u16, published: Option<u16>| api::EndpointPortConfig {
         name: p.name.clone(),
         protocol: Some(protocol),
@@ -458,7 +522,9 @@ fn port_configs(key: &str, p: &Port) -> Result<Vec<api::EndpointPortConfig>, Str
         publish_mode: Some(publish_mode),
     };
     Ok(match p.published_range() {
-        Some((a, b)) if b > a => (a..=b).enumerate().map(|(i, port)| one(p.target.saturating_add(i as u16), Some(port))).collect(),
+        Some((a, b)) if b > a => {
+            (a..=b).enumerate().map(|(i, port)| one(p.target.saturating_add(i as u16), Some(port))).collect()
+        }
         Some((a, _)) => vec![one(p.target, Some(a))],
         None => vec![one(p.target, None)],
     })

@@ -73,7 +73,9 @@ const IGNORED: &[(&str, Uses)] = &[
 /// Fields newer engines have: (key, API version, uses).
 const TOO_NEW: &[(&str, (u32, u32), Uses)] = &[
     ("healthcheck.start_interval", (1, 44), |s| s.healthcheck.as_ref().is_some_and(|h| h.start_interval.is_some())),
-    ("volumes.volume.subpath", (1, 45), |s| s.volumes.iter().any(|v| v.volume.as_ref().is_some_and(|o| o.subpath.is_some()))),
+    ("volumes.volume.subpath", (1, 45), |s| {
+        s.volumes.iter().any(|v| v.volume.as_ref().is_some_and(|o| o.subpath.is_some()))
+    }),
     ("oom_score_adj", (1, 46), |s| s.oom_score_adj.is_some()),
     ("volumes.type=image", (1, 47), |s| s.volumes.iter().any(|v| v.kind == MountType::Image)),
 ];
@@ -117,13 +119,16 @@ pub fn errors(project: &Project) -> Vec<String> {
             s.network_mode.as_deref().is_some_and(shares_namespace)
         }),
         ("provider", "services run by an external provider cannot be deployed to a Swarm", |s| s.provider.is_some()),
-        ("volumes_from", "a task cannot mount another container's volumes: use a named volume", |s| !s.volumes_from.is_empty()),
+        ("volumes_from", "a task cannot mount another container's volumes: use a named volume", |s| {
+            !s.volumes_from.is_empty()
+        }),
     ];
     REFUSED
         .iter()
         .filter_map(|(key, why, uses)| {
             let services = users(project, *uses);
-            (!services.is_empty()).then(|| format!("{key} cannot be deployed to a Swarm: {why} (services: {})", services.join(", ")))
+            (!services.is_empty())
+                .then(|| format!("{key} cannot be deployed to a Swarm: {why} (services: {})", services.join(", ")))
         })
         .collect()
 }

@@ -1,0 +1,220 @@
+//! `dockhand stack …` against a real single-node Swarm: the machine's engine when it is a
+//! swarm manager, else a test engine of our own put in swarm mode (the machine's engine is
+//! never put in swarm mode). Services use `endpoint_mode: dnsrr`: this kernel has no IPVS.
+
+mod common;
+
+use std::time::Duration;
+
+use common::testengine::TestEngine;
+use common::{dockhand, project, unique_project, Output};
+
+/// How long a deploy with `--wait` may take here before the run is killed.
+const SLOW: Duration = Duration::from_secs(180);
+
+/// A swarm manager to deploy to; a test engine of ours goes with it.
+struct Swarm {
+    host: Option<String>,
+    _engine: Option<TestEngine>,
+}
+
+impl Swarm {
+    fn start() -> Option<Swarm> {
+        let state =
+            std::process::Command::new("docker").args(["info", "-f", "{{.Swarm.ControlAvailable}}"]).output().ok()?;
+        if String::from_utf8_lossy(&state.stdout).trim() == "true" {
+            return Some(Swarm { host: None, _engine: None });
+        }
+        // Without it each task waits ~20 s for a registry no test can reach.
+        std::env::set_var("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE", "1");
+        let engine = TestEngine::start("busybox:latest")?;
+        let lo = std::process::Command::new("ip")
+            .args(["netns", "exec", &engine.name, "ip", "link", "set", "lo", "up"])
+            .status();
+        assert!(lo.is_ok_and(|s| s.success()), "cannot bring up the test engine's loopback");
+        let init = std::process::Command::new("docker")
+            .args(["-H", &engine.host(), "swarm", "init", "--advertise-addr", "127.0.0.1"])
+            .output()
+            .expect("docker swarm init");
+        assert!(init.status.success(), "swarm init failed: {}", String::from_utf8_lossy(&init.stderr));
+        Some(Swarm { host: Some(engine.host()), _engine: Some(engine) })
+    }
+
+    fn dockhand(&self, dir: &std::path::Path, args: &[&str]) -> Output {
+        let mut run = dockhand(dir).args(args).timeout(SLOW);
+        if let Some(h) = &self.host {
+            run = run.env("DOCKER_HOST", h);
+        }
+        run.run()
+    }
+
+    /// The docker CLI on this swarm: stdout, and whether it succeeded.
+    fn docker(&self, args: &[&str]) -> (bool, String) {
+        let mut cmd = std::process::Command::new("docker");
+        if let Some(h) = &self.host {
+            cmd.args(["-H", h]);
+        }
+        let out = cmd.args(args).output().expect("docker");
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn lines(&self, args: &[&str]) -> Vec<String> {
+        let mut l: Vec<String> = self.docker(args).1.lines().map(str::to_string).filter(|l| !l.is_empty()).collect();
+        l.sort();
+        l
+    }
+}
+
+/// Removes the stack even when the test failed (the test engine would go anyway).
+struct Removed<'a>(&'a Swarm, String);
+
+impl Drop for Removed<'_> {
+    fn drop(&mut self) {
+        self.0.docker(&["stack", "rm", &self.1]);
+    }
+}
+
+const APP: &str = r#"
+services:
+  web:
+    image: busybox:latest
+    command: [sleep, "600"]
+    environment: {MODE: dev}
+    configs: [{source: settings, target: /settings}]
+    secrets: [token]
+    volumes: [data:/data]
+    networks: [front]
+    deploy: {endpoint_mode: dnsrr, replicas: 2}
+  db:
+    image: busybox:latest
+    command: [sleep, "600"]
+    deploy: {endpoint_mode: dnsrr}
+configs:
+  settings: {file: ./settings.txt}
+secrets:
+  token: {file: ./token.txt}
+volumes:
+  data: {}
+networks:
+  front: {}
+"#;
+
+#[test]
+fn a_deploy_is_a_docker_stack_and_an_unchanged_redeploy_replaces_no_task() {
+    let Some(swarm) = Swarm::start() else { return };
+    let stack = unique_project("stack").replace('-', "");
+    let dir = project(&[("compose.yml", APP), ("settings.txt", "one\n"), ("token.txt", "s3cret\n")]);
+    let _removed = Removed(&swarm, stack.clone());
+    let deployed = swarm.dockhand(dir.path(), &["stack", "deploy", "--wait", "--wait-timeout", "120", &stack]);
+    deployed.assert_success();
+    assert!(deployed.stdout.contains(&format!("Creating service {stack}_web")), "{}", deployed.describe());
+
+    assert!(swarm.lines(&["stack", "ls", "--format", "{{.Name}} {{.Services}}"]).contains(&format!("{stack} 2")));
+    let services = swarm.lines(&["stack", "services", &stack, "--format", "{{.Name}} {{.Replicas}}"]);
+    assert_eq!(services, [format!("{stack}_db 1/1"), format!("{stack}_web 2/2")]);
+    let labels = swarm.docker(&["service", "inspect", &format!("{stack}_web"), "--format", "{{json .Spec.Labels}}"]).1;
+    assert!(
+        labels.contains(&format!("\"com.docker.stack.namespace\":\"{stack}\""))
+            && labels.contains("\"com.docker.stack.image\":\"busybox:latest\""),
+        "{labels}"
+    );
+    let networks = swarm.lines(&[
+        "network",
+        "ls",
+        "--filter",
+        &format!("label=com.docker.stack.namespace={stack}"),
+        "--format",
+        "{{.Name}} {{.Driver}}",
+    ]);
+    assert_eq!(networks, [format!("{stack}_default overlay"), format!("{stack}_front overlay")]);
+    let ps = swarm.dockhand(dir.path(), &["stack", "ps", &stack, "--format", "{{.Name}} {{.DesiredState}}"]);
+    assert!(ps.assert_success().stdout.contains(&format!("{stack}_web.2 Running")), "{}", ps.describe());
+
+    let tasks = swarm.lines(&["stack", "ps", "-q", &stack]);
+    let version = swarm.docker(&["service", "inspect", &format!("{stack}_web"), "--format", "{{.Version.Index}}"]).1;
+    let again = swarm.dockhand(dir.path(), &["stack", "deploy", &stack]);
+    assert!(!again.assert_success().stdout.contains("Updating"), "{}", again.describe());
+    assert_eq!(swarm.lines(&["stack", "ps", "-q", &stack]), tasks, "an unchanged redeploy replaced tasks");
+    assert_eq!(
+        swarm.docker(&["service", "inspect", &format!("{stack}_web"), "--format", "{{.Version.Index}}"]).1,
+        version
+    );
+
+    let config_filter = format!("label=com.docker.stack.namespace={stack}");
+    let before = swarm.lines(&["config", "ls", "--filter", &config_filter, "--format", "{{.Name}}"]);
+    std::fs::write(dir.path().join("settings.txt"), "two\n").unwrap();
+    let dry = swarm.dockhand(dir.path(), &["--dry-run", "stack", "deploy", &stack]);
+    assert!(
+        dry.assert_success().stdout.contains(&format!("update service {stack}_web: configs./settings.ConfigName")),
+        "{}",
+        dry.describe()
+    );
+    swarm.dockhand(dir.path(), &["stack", "deploy", "--wait", "--wait-timeout", "120", &stack]).assert_success();
+    let after = swarm.lines(&["config", "ls", "--filter", &config_filter, "--format", "{{.Name}}"]);
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert!(after[0].starts_with(&format!("{stack}_settings_")) && after != before, "{before:?} → {after:?}");
+
+    let (removed, _) = swarm.docker(&["stack", "rm", &stack]);
+    assert!(removed);
+    let listed = swarm.dockhand(dir.path(), &["stack", "ls"]);
+    assert!(!listed.assert_success().stdout.contains(&stack), "{}", listed.describe());
+}
+
+#[test]
+fn dependencies_come_first_and_a_failing_wait_says_why() {
+    let Some(swarm) = Swarm::start() else { return };
+    let stack = unique_project("deps").replace('-', "");
+    let file = r#"
+services:
+  db:
+    image: busybox:latest
+    command: [sleep, "600"]
+    healthcheck: {test: [CMD, "true"], interval: 1s}
+    deploy: {endpoint_mode: dnsrr}
+  migrate:
+    image: busybox:latest
+    command: [sh, -c, "exit 0"]
+    deploy: {mode: replicated-job, endpoint_mode: dnsrr}
+  web:
+    image: busybox:latest
+    command: [sleep, "600"]
+    privileged: true
+    container_name: web
+    depends_on:
+      db: {condition: service_healthy}
+      migrate: {condition: service_completed_successfully}
+    deploy: {endpoint_mode: dnsrr}
+"#;
+    let dir = project(&[("compose.yml", file)]);
+    let _removed = Removed(&swarm, stack.clone());
+    let out = swarm.dockhand(dir.path(), &["stack", "deploy", "--wait", "--wait-timeout", "120", &stack]);
+    out.assert_success();
+    assert!(
+        out.stderr.contains("privileged has no meaning on a Swarm and is ignored (services: web)"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("container_name has no meaning on a Swarm and is ignored (services: web)"),
+        "{}",
+        out.describe()
+    );
+    let web_created = swarm.docker(&["service", "inspect", &format!("{stack}_web"), "--format", "{{.CreatedAt}}"]).1;
+    let db_running = swarm.lines(&["service", "ps", &format!("{stack}_db"), "--format", "{{.ID}}"]);
+    let db_started = swarm.docker(&["inspect", &db_running[0], "--format", "{{.Status.Timestamp}}"]).1;
+    assert!(db_started.trim() <= web_created.trim(), "web created at {web_created} before db ran at {db_started}");
+
+    let failing = r#"
+services:
+  broken:
+    image: busybox:latest
+    command: [sh, -c, "exit 1"]
+    deploy: {endpoint_mode: dnsrr, restart_policy: {condition: on-failure, delay: 1s}}
+"#;
+    let bad = unique_project("bad").replace('-', "");
+    let bad_dir = project(&[("compose.yml", failing)]);
+    let _bad_removed = Removed(&swarm, bad.clone());
+    let failed = swarm.dockhand(bad_dir.path(), &["stack", "deploy", "--wait", "--wait-timeout", "120", &bad]);
+    failed.assert_failure();
+    assert!(failed.stderr.contains(&format!("{bad}_broken: task: non-zero exit (1)")), "{}", failed.describe());
+}
