@@ -116,8 +116,7 @@ impl Swarm {
     /// `docker stack` with `DOCKHAND_STACK_TOOL=docker` (which checks the tests themselves:
     /// every one must then pass).
     pub fn stack(&self, dir: &Path, args: &[&str]) -> Output {
-        let tool = std::env::var("DOCKHAND_STACK_TOOL").unwrap_or_else(|_| DEFAULT_STACK_TOOL.to_string());
-        let run = if tool == "docker" { Run::new("docker", dir) } else { dockhand(dir) };
+        let run = if stack_tool_is_docker() { Run::new("docker", dir) } else { dockhand(dir) };
         run.env("DOCKER_HOST", &self.host()).arg("stack").args(args.iter().copied()).timeout(Duration::from_secs(120)).run()
     }
 
@@ -272,6 +271,11 @@ impl Swarm {
             .stderr(std::process::Stdio::null())
             .status();
     }
+}
+
+/// Whether `Swarm::stack` runs `docker stack` rather than dockhand's.
+pub fn stack_tool_is_docker() -> bool {
+    std::env::var("DOCKHAND_STACK_TOOL").unwrap_or_else(|_| DEFAULT_STACK_TOOL.to_string()) == "docker"
 }
 
 /// What a removed stack may still have on the nodes.
