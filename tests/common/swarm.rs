@@ -26,8 +26,8 @@ use super::{dockhand, Output, Run};
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long `stack rm` may take to be complete on every node.
 const REMOVE_TIMEOUT: Duration = Duration::from_secs(60);
-/// The `stack` commands under test until dockhand's land in main (issue 15).
-const DEFAULT_STACK_TOOL: &str = "docker";
+/// The `stack` commands under test; `DOCKHAND_STACK_TOOL=docker` substitutes `docker stack`.
+const DEFAULT_STACK_TOOL: &str = "dockhand";
 /// How often the state is polled while waiting.
 const POLL: Duration = Duration::from_millis(200);
 
