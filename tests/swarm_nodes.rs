@@ -250,7 +250,7 @@ services:
 "#
     );
     let victim = 2;
-    let lost = swarm.hostname(victim);
+    let lost = Swarm::hostname(victim);
     let stack = Stack::deploy(&swarm, "loss", &compose);
     let [kept, capped] = ["kept", "capped"].map(|s| stack.service(s));
     let running = stack.wait_running("all replicas running", |r| count(r, &kept) == 3 && count(r, &capped) == 3);

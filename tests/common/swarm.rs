@@ -59,10 +59,9 @@ impl Swarm {
         let mut swarm = Swarm { nodes: Vec::new(), bridge };
         swarm.accept_bridge("-I");
         for i in 0..=workers {
-            let role = if i == 0 { "manager" } else { "worker" };
             let setup = Setup {
                 env: vec![("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE".to_string(), "1".to_string())],
-                hostname: Some(format!("{role}{i}")),
+                hostname: Some(Swarm::hostname(i)),
                 link: Some(Link { bridge: swarm.bridge.clone(), address: format!("{net}.{}/24", 10 + i) }),
             };
             swarm.nodes.push(Mutex::new(TestEngine::start_with(image, setup)?));
@@ -88,10 +87,6 @@ impl Swarm {
         self.node(0).host()
     }
 
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
     /// The node's engine: 0 is the manager, 1.. the workers.
     pub fn node(&self, i: usize) -> MutexGuard<'_, TestEngine> {
         self.nodes[i].lock().unwrap_or_else(PoisonError::into_inner)
@@ -102,7 +97,8 @@ impl Swarm {
         self.on(i, &["info", "-f", "{{.Swarm.NodeID}}"]).stdout.trim().to_string()
     }
 
-    pub fn hostname(&self, i: usize) -> String {
+    /// Node `i`'s host name, which `stack ps` shows in its NODE column.
+    pub fn hostname(i: usize) -> String {
         let role = if i == 0 { "manager" } else { "worker" };
         format!("{role}{i}")
     }
