@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::swarm::{shared, SharedSwarm, Swarm, Task};
+use common::swarm::{shared, stack_tool_is_docker, SharedSwarm, Swarm, Task};
 use common::{project, Output};
 
 const IMAGE: &str = "busybox:latest";
@@ -35,9 +35,19 @@ struct Stack<'a> {
 
 impl<'a> Stack<'a> {
     fn deploy(swarm: &'a Swarm, name: &str, compose: &str) -> Stack<'a> {
-        let stack = Stack { swarm, name: name.to_string(), dir: project(&[("compose.yaml", compose)]) };
-        stack.stack(&["deploy", "-c", "compose.yaml", name]).assert_success();
+        let (stack, out) = Stack::deploy_with(swarm, name, compose, &[]);
+        out.assert_success();
         stack
+    }
+
+    /// `stack deploy <extra> -c compose.yaml <name>`, its output whatever it is.
+    fn deploy_with(swarm: &'a Swarm, name: &str, compose: &str, extra: &[&str]) -> (Stack<'a>, Output) {
+        let stack = Stack { swarm, name: name.to_string(), dir: project(&[("compose.yaml", compose)]) };
+        let mut args = vec!["deploy"];
+        args.extend(extra);
+        args.extend(["-c", "compose.yaml", name]);
+        let out = stack.stack(&args);
+        (stack, out)
     }
 
     fn stack(&self, args: &[&str]) -> Output {
@@ -240,7 +250,7 @@ services:
 "#
     );
     let victim = 2;
-    let lost = swarm.hostname(victim);
+    let lost = Swarm::hostname(victim);
     let stack = Stack::deploy(&swarm, "loss", &compose);
     let [kept, capped] = ["kept", "capped"].map(|s| stack.service(s));
     let running = stack.wait_running("all replicas running", |r| count(r, &kept) == 3 && count(r, &capped) == 3);
@@ -282,4 +292,74 @@ services:
         },
         || swarm.describe_stack("loss"),
     );
+}
+
+/// `docker stack deploy` has no `--wait` (and its `-d=false` never returns on a task that
+/// cannot be placed): these are dockhand's own.
+fn dockhand_only(test: &str) -> bool {
+    if stack_tool_is_docker() {
+        eprintln!("NOTICE: {test} tests dockhand's stack deploy --wait; skipped with docker stack");
+    }
+    !stack_tool_is_docker()
+}
+
+#[test]
+fn deploy_wait_returns_once_tasks_run_on_every_node_they_are_placed_on() {
+    if !dockhand_only("deploy_wait_returns_once_tasks_run_on_every_node_they_are_placed_on") {
+        return;
+    }
+    let Some(swarm) = swarm() else { return };
+    let compose = format!(
+        r#"version: "3.8"
+services:
+  everywhere:
+    image: {IMAGE}
+    command: {IDLE}
+    deploy: {{mode: global, endpoint_mode: dnsrr}}
+  one_each:
+    image: {IMAGE}
+    command: {IDLE}
+    deploy:
+      replicas: 3
+      endpoint_mode: dnsrr
+      placement: {{max_replicas_per_node: 1}}
+"#
+    );
+    let (stack, out) = Stack::deploy_with(&swarm, "waited", &compose, &["--wait", "--wait-timeout", "120"]);
+    out.assert_success();
+    // No waiting here: when --wait has returned, the stack has converged.
+    let running = by_service(swarm.tasks(&stack.name).into_iter().filter(Task::running));
+    let context = swarm.describe_stack(&stack.name);
+    assert_eq!(nodes(&running, &stack.service("everywhere")), ["manager0", "worker1", "worker2"], "{context}");
+    assert_eq!(nodes(&running, &stack.service("one_each")), ["manager0", "worker1", "worker2"], "{context}");
+}
+
+#[test]
+fn deploy_wait_fails_naming_the_service_whose_replica_has_no_suitable_node() {
+    if !dockhand_only("deploy_wait_fails_naming_the_service_whose_replica_has_no_suitable_node") {
+        return;
+    }
+    let Some(swarm) = swarm() else { return };
+    let compose = format!(
+        r#"version: "3.8"
+services:
+  fits:
+    image: {IMAGE}
+    command: {IDLE}
+    deploy: {{endpoint_mode: dnsrr}}
+  crowded:
+    image: {IMAGE}
+    command: {IDLE}
+    deploy:
+      replicas: 4
+      endpoint_mode: dnsrr
+      placement: {{max_replicas_per_node: 1}}
+"#
+    );
+    let (stack, out) = Stack::deploy_with(&swarm, "crowded", &compose, &["--wait", "--wait-timeout", "60"]);
+    out.assert_failure();
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(said.contains(&stack.service("crowded")), "the service is named\n{}", out.describe());
+    assert!(said.contains("no suitable node"), "the scheduler's reason is shown\n{}", out.describe());
+    assert!(!said.contains("panicked"), "{}", out.describe());
 }

@@ -26,8 +26,8 @@ use super::{dockhand, Output, Run};
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long `stack rm` may take to be complete on every node.
 const REMOVE_TIMEOUT: Duration = Duration::from_secs(60);
-/// The `stack` commands under test until dockhand's land in main (issue 15).
-const DEFAULT_STACK_TOOL: &str = "docker";
+/// The `stack` commands under test; `DOCKHAND_STACK_TOOL=docker` substitutes `docker stack`.
+const DEFAULT_STACK_TOOL: &str = "dockhand";
 /// How often the state is polled while waiting.
 const POLL: Duration = Duration::from_millis(200);
 
@@ -59,10 +59,9 @@ impl Swarm {
         let mut swarm = Swarm { nodes: Vec::new(), bridge };
         swarm.accept_bridge("-I");
         for i in 0..=workers {
-            let role = if i == 0 { "manager" } else { "worker" };
             let setup = Setup {
                 env: vec![("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE".to_string(), "1".to_string())],
-                hostname: Some(format!("{role}{i}")),
+                hostname: Some(Swarm::hostname(i)),
                 link: Some(Link { bridge: swarm.bridge.clone(), address: format!("{net}.{}/24", 10 + i) }),
             };
             swarm.nodes.push(Mutex::new(TestEngine::start_with(image, setup)?));
@@ -88,10 +87,6 @@ impl Swarm {
         self.node(0).host()
     }
 
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
     /// The node's engine: 0 is the manager, 1.. the workers.
     pub fn node(&self, i: usize) -> MutexGuard<'_, TestEngine> {
         self.nodes[i].lock().unwrap_or_else(PoisonError::into_inner)
@@ -102,7 +97,8 @@ impl Swarm {
         self.on(i, &["info", "-f", "{{.Swarm.NodeID}}"]).stdout.trim().to_string()
     }
 
-    pub fn hostname(&self, i: usize) -> String {
+    /// Node `i`'s host name, which `stack ps` shows in its NODE column.
+    pub fn hostname(i: usize) -> String {
         let role = if i == 0 { "manager" } else { "worker" };
         format!("{role}{i}")
     }
@@ -116,8 +112,7 @@ impl Swarm {
     /// `docker stack` with `DOCKHAND_STACK_TOOL=docker` (which checks the tests themselves:
     /// every one must then pass).
     pub fn stack(&self, dir: &Path, args: &[&str]) -> Output {
-        let tool = std::env::var("DOCKHAND_STACK_TOOL").unwrap_or_else(|_| DEFAULT_STACK_TOOL.to_string());
-        let run = if tool == "docker" { Run::new("docker", dir) } else { dockhand(dir) };
+        let run = if stack_tool_is_docker() { Run::new("docker", dir) } else { dockhand(dir) };
         run.env("DOCKER_HOST", &self.host()).arg("stack").args(args.iter().copied()).timeout(Duration::from_secs(120)).run()
     }
 
@@ -272,6 +267,11 @@ impl Swarm {
             .stderr(std::process::Stdio::null())
             .status();
     }
+}
+
+/// Whether `Swarm::stack` runs `docker stack` rather than dockhand's.
+pub fn stack_tool_is_docker() -> bool {
+    std::env::var("DOCKHAND_STACK_TOOL").unwrap_or_else(|_| DEFAULT_STACK_TOOL.to_string()) == "docker"
 }
 
 /// What a removed stack may still have on the nodes.
