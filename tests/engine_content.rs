@@ -105,3 +105,44 @@ fn a_container_the_reference_made_is_not_recreated_for_content_it_cannot_know() 
     up(&p, "t1", &[]);
     assert_eq!(ids(&p), before);
 }
+
+/// `dockhand watch` running for the test; interrupted on drop, before the project goes.
+struct Watching(std::process::Child);
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").args(["-INT", &self.0.id().to_string()]).status();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn watch_recreates_the_service_whose_config_file_was_edited() {
+    let p = project("content-watch");
+    up(&p, "t1", &[]);
+    let (app, other) = ids(&p);
+    let _watch = Watching(p.cmd(&["watch", "--no-up"]).env("DH_CONTENT_TOKEN", "t1").spawn());
+    // Its watches are in place once it says so; reading stderr would block, so give it a moment.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    p.write("settings.txt", "mode=watched\n");
+    let started = std::time::Instant::now();
+    while ids(&p).0 == app || cat(&p, "/etc/app.conf") != "mode=watched\n" {
+        assert!(started.elapsed().as_secs() < 30, "timed out waiting for app to be recreated");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(ids(&p).1, other, "other does not use the config and is left alone");
+}
+
+#[test]
+fn an_edited_env_file_recreates_only_its_service_through_the_config_hash() {
+    let compose = COMPOSE.replace("    secrets: [token]\n", "    secrets: [token]\n    env_file: [app.env]\n");
+    let p = EngineProject::new("content-envfile", &[("compose.yaml", &compose), ("settings.txt", "x"), ("app.env", "LEVEL=1\n")]);
+    up(&p, "t1", &[]);
+    let (app, other) = ids(&p);
+    p.write("app.env", "LEVEL=2\n");
+    let dry = up(&p, "t1", &["--dry-run"]);
+    assert!(dry.contains(r#"environment.LEVEL: "1" → "2""#), "{dry}");
+    up(&p, "t1", &[]);
+    let (app2, other2) = ids(&p);
+    assert!(app2 != app && other2 == other, "only app reads the env file");
+}
