@@ -466,6 +466,12 @@ fn go_exponent(rust: &str) -> String {
     format!("{mantissa}e{sign}{digits:0>2}")
 }
 
+/// sha256 (hex) of what a secret or config holds, whatever its source: how dockhand tells that
+/// the content a container got is no longer the content the project gives it.
+pub fn content_digest(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

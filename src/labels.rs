@@ -27,6 +27,9 @@ pub const IMAGE_BUILDER: &str = "com.docker.compose.image.builder";
 pub const DOCKHAND_PREFIX: &str = "dev.dockhand.";
 /// dockhand's own label: the applied configuration, for field-level recreate reasons.
 pub const APPLIED: &str = "dev.dockhand.applied";
+/// dockhand's own label: a digest of each secret and config a container got, so that a change
+/// in their content recreates it (the config hash names them, not what they hold).
+pub const CONTENT: &str = "dev.dockhand.content";
 
 /// The compose version written in `com.docker.compose.version`: the reference release whose
 /// behaviour dockhand follows, so that tools reading the label treat our containers as theirs.

@@ -127,6 +127,37 @@ pub fn replica_labels(service_labels: &Labels, number: u32, applied: &str) -> La
     l
 }
 
+/// One secret or config of a service as the content label records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentDigest {
+    /// `secret` or `config`.
+    pub kind: &'static str,
+    /// Its key in the project's `secrets:` or `configs:`.
+    pub key: String,
+    pub digest: String,
+}
+
+/// Records what each secret and config of a service holds: `<kind>:<key>=<digest>`, joined
+/// by `,` (keys are `[a-zA-Z0-9._-]`). A service with none gets no label.
+pub fn set_content(labels: &mut Labels, content: &[ContentDigest]) {
+    if content.is_empty() {
+        return;
+    }
+    let entries: Vec<String> = content.iter().map(|c| format!("{}:{}={}", c.kind, c.key, c.digest)).collect();
+    labels.insert(labels::CONTENT.to_string(), entries.join(","));
+}
+
+/// The digests a container's content label holds, by `(kind, key)`; `None` without the label.
+pub fn content_digests(labels: &Labels) -> Option<BTreeMap<(String, String), String>> {
+    let value = labels.get(labels::CONTENT)?;
+    let entry = |e: &str| {
+        let (name, digest) = e.rsplit_once('=')?;
+        let (kind, key) = name.split_once(':')?;
+        Some(((kind.to_string(), key.to_string()), digest.to_string()))
+    };
+    Some(value.split(',').filter_map(entry).collect())
+}
+
 /// The config hash, which a service sharing other containers knows only once they exist.
 pub fn set_config_hash(labels: &mut Labels, hash: String) {
     labels.insert(labels::CONFIG_HASH.to_string(), hash);
@@ -298,6 +329,24 @@ mod tests {
         assert_eq!(config_hash(&Labels::new()), "");
         assert!(is_one_off(one.get(labels::ONEOFF).map(String::as_str)));
         assert!(!is_one_off(service.get(labels::ONEOFF).map(String::as_str)) && !is_one_off(None));
+    }
+
+    #[test]
+    fn the_content_label_lists_each_secret_and_config_with_its_digest() {
+        let mut l = Labels::new();
+        set_content(&mut l, &[]);
+        assert_eq!(content_digests(&l), None);
+        let content = [
+            ContentDigest { kind: "config", key: "app.settings".into(), digest: "ab12".into() },
+            ContentDigest { kind: "secret", key: "token".into(), digest: "cd34".into() },
+        ];
+        set_content(&mut l, &content);
+        assert_eq!(l[labels::CONTENT], "config:app.settings=ab12,secret:token=cd34");
+        let found = content_digests(&l).unwrap();
+        assert_eq!(found[&("config".to_string(), "app.settings".to_string())], "ab12");
+        assert_eq!(found[&("secret".to_string(), "token".to_string())], "cd34");
+        l.insert(labels::CONTENT.to_string(), String::new());
+        assert_eq!(content_digests(&l), Some(BTreeMap::new()));
     }
 
     #[test]

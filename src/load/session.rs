@@ -90,6 +90,7 @@ pub fn load_from(opts: &Options, fs: &dyn Files) -> Result<Loaded, Failure> {
         Some((mut project, files, project_dir)) if !s.has_errors() => {
             project.compatibility = opts.compatibility || compose_env::compatibility(&s.env);
             environment::read_file_values(&mut project, &s.env);
+            super::files::digest_file_sources(&mut project, fs);
             let warnings = s.render();
             let env_files = used_env_files(opts, &project_dir, fs);
             let disabled_services = s.disabled_services;

@@ -41,6 +41,10 @@ pub struct FileObject {
     /// environment (`None` when unset). Never part of what `config` prints.
     #[serde(skip)]
     pub value: Option<Sensitive>,
+    /// The digest of a `file` source's content (`hash::content_digest`), read by the loader
+    /// (`None` when it could not be read): a change in it recreates the containers using it.
+    #[serde(skip)]
+    pub file_digest: Option<String>,
 }
 
 /// A service's use of a secret or config.

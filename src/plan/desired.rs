@@ -64,6 +64,8 @@ pub struct DesiredService {
     pub files: Result<Files, Vec<String>>,
     /// What the user should know about how it uses secrets and configs.
     pub file_warnings: Vec<String>,
+    /// What its secrets and configs hold, as digests: the config hash names them only.
+    pub content: Vec<names::ContentDigest>,
 }
 
 /// Files written into a container before it starts.
@@ -172,7 +174,9 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         .collect();
     let hash = crate::hash::config_hash(s);
     let applied = serde_json::to_string(&s.json_view()).unwrap_or_default();
-    let labels = service_labels(project, origin, name, &hash, &depends_on);
+    let content = super::files::content(project, s);
+    let mut labels = service_labels(project, origin, name, &hash, &depends_on);
+    names::set_content(&mut labels, &content);
     let shared = crate::hash::referenced_services(s);
     let shares = (!shared.is_empty()).then(|| Shares { services: shared, model: Box::new(s.clone()) });
     DesiredService {
@@ -194,6 +198,7 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         shares,
         files: super::files::injected(project, name, s).map(Files::from),
         file_warnings: super::files::ignored_overrides(project, name, s),
+        content,
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::containers::names::ContentDigest;
 use crate::model::{FileObject, InjectedFile, Project, Service, ServiceFileRef};
 
 /// Mode of an injected file when the reference gives none: readable by all, as the reference's.
@@ -67,6 +68,43 @@ pub fn ignored_overrides(project: &Project, name: &str, s: &Service) -> Vec<Stri
         }
     }
     warnings
+}
+
+/// What each secret and config of service `s` holds, as digests: those the loader could read
+/// (an unset variable, an unreadable file and an external object have none).
+pub fn content(project: &Project, s: &Service) -> Vec<ContentDigest> {
+    let kinds = [
+        (Kind::Secret, &s.secrets, &project.secrets),
+        (Kind::Config, &s.configs, &project.configs),
+    ];
+    let mut digests: Vec<ContentDigest> = kinds
+        .into_iter()
+        .flat_map(|(kind, refs, objects)| {
+            refs.iter().filter_map(move |r| {
+                let digest = digest(objects.get(&r.source)?)?;
+                Some(ContentDigest { kind: kind.word(), key: r.source.clone(), digest })
+            })
+        })
+        .collect();
+    // One secret mounted at two targets is one entry.
+    let mut seen = std::collections::BTreeSet::new();
+    digests.retain(|d| seen.insert((d.kind, d.key.clone())));
+    digests
+}
+
+fn digest(object: &FileObject) -> Option<String> {
+    if object.external {
+        return None;
+    }
+    if object.file.is_some() {
+        return object.file_digest.clone();
+    }
+    let value = match (&object.environment, &object.content) {
+        (Some(_), _) => object.value.as_ref()?,
+        (None, Some(content)) => content,
+        (None, None) => return None,
+    };
+    Some(crate::hash::content_digest(value.expose().as_bytes()))
 }
 
 #[derive(Debug, Clone, Copy)]

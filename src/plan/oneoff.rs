@@ -103,6 +103,7 @@ mod tests {
             shares: None,
             files: Ok(Vec::new().into()),
             file_warnings: vec![],
+            content: vec![],
         }
     }
 

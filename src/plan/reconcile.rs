@@ -534,6 +534,9 @@ impl<'a> Reconciler<'a> {
                 None => Change::OtherTool,
             }));
         }
+        if let Some(reason) = content_changed(s, c) {
+            return Some(reason);
+        }
         if self.observed.images.get(&s.image).is_some_and(|id| *id != c.image_id) {
             return Some(Reason::ImageChanged(s.image.clone()));
         }
@@ -687,6 +690,20 @@ fn pick_replicas<'c>(existing: &[&'c ObservedContainer], name_of: impl Fn(u32) -
         }
     }
     kept
+}
+
+/// The secrets and configs whose content differs from what the container got, both digests
+/// known. A container without dockhand's content label (the reference's, an older
+/// dockhand's) is kept, as the reference keeps every container whatever its files hold.
+fn content_changed(s: &DesiredService, c: &ObservedContainer) -> Option<String> {
+    let got = names::content_digests(&c.labels)?;
+    let changed: Vec<String> = s
+        .content
+        .iter()
+        .filter(|d| got.get(&(d.kind.to_string(), d.key.clone())).is_some_and(|old| *old != d.digest))
+        .map(|d| format!("{} {}: content changed", d.kind, d.key))
+        .collect();
+    (!changed.is_empty()).then(|| diff::summary(&changed))
 }
 
 pub fn state_name(s: RunState) -> &'static str {

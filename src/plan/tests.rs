@@ -663,8 +663,11 @@ fn a_new_container_gets_its_secrets_at_create_and_a_stopped_one_again_before_its
 
     let mut o = running(&d);
     o.containers[0].state = RunState::Exited;
+    let plan = containers(&d, &o, &UpOptions::default()).unwrap();
+    assert_eq!(files_of(&plan, "start"), ["/run/secrets/token s3cret"]);
+    // A new value is a new container, which gets it at create.
     let plan = containers(&with_values(&[("TOKEN", "new")]), &o, &UpOptions::default()).unwrap();
-    assert_eq!(files_of(&plan, "start"), ["/run/secrets/token new"]);
+    assert_eq!(files_of(&plan, "recreate"), ["/run/secrets/token new"]);
 }
 
 #[test]
@@ -706,4 +709,84 @@ fn a_plan_for_some_services_leaves_the_others_and_their_containers_alone() {
     assert_eq!(plan, containers(&just_db, &o, &UpOptions::default()).unwrap());
     let none = UpOptions { only: Some(vec![]), ..UpOptions::default() };
     assert!(containers(&d, &o, &none).unwrap().is_empty());
+}
+
+const CONTENT: &str = r#"
+services:
+  app:
+    image: busybox
+    configs: [{source: app_settings}, {source: rules, target: /etc/rules}]
+    secrets: [{source: token}]
+  other:
+    image: busybox
+    configs: [{source: shared}]
+configs:
+  app_settings: {content: "mode=CONTENT"}
+  rules: {file: /p/rules.txt}
+  shared: {content: "x"}
+secrets:
+  token: {environment: TOKEN}
+"#;
+
+/// `CONTENT` with `app_settings` holding `settings`, `TOKEN` set to `token` and the rules
+/// file read as holding `rules`.
+fn with_content(settings: &str, token: &str, rules: &str) -> Desired {
+    let mut value: serde_yaml::Value = serde_yaml::from_str(&CONTENT.replace("CONTENT", settings)).unwrap();
+    value["name"] = "p".into();
+    let mut project = crate::load::bind::bind(value).unwrap();
+    let env = BTreeMap::from([("TOKEN".to_string(), token.to_string())]).into_iter().collect();
+    crate::load::environment::read_file_values(&mut project, &env);
+    if let Some(r) = project.configs.get_mut("rules") {
+        r.file_digest = Some(crate::hash::content_digest(rules.as_bytes()));
+    }
+    desired(&project, &Origin::default(), &BTreeMap::new())
+}
+
+#[test]
+fn a_changed_config_or_secret_recreates_only_the_services_using_it() {
+    let o = running(&with_content("dev", "t1", "r1"));
+    let plan = containers(&with_content("prod", "t1", "r1"), &o, &UpOptions::default()).unwrap();
+    assert_eq!(
+        lines(&plan),
+        [
+            "0 recreate container:app:1 config app_settings: content changed",
+            "1 start container:app:1 recreated (after 0)",
+        ]
+    );
+    let plan = containers(&with_content("dev", "t2", "r2"), &o, &UpOptions::default()).unwrap();
+    assert_eq!(
+        lines(&plan)[0],
+        "0 recreate container:app:1 secret token: content changed; config rules: content changed"
+    );
+    assert!(!plan.to_string().contains("t2"), "{plan}");
+}
+
+#[test]
+fn unchanged_content_plans_nothing_and_keeps_the_config_hash() {
+    let d = with_content("dev", "t1", "r1");
+    assert!(containers(&d, &running(&d), &UpOptions::default()).unwrap().is_empty());
+    let changed = with_content("prod", "t2", "r2");
+    assert_eq!(d.service("app").unwrap().hash, changed.service("app").unwrap().hash, "the reference's hash");
+    assert_ne!(d.service("app").unwrap().labels, changed.service("app").unwrap().labels);
+    assert!(!d.service("other").unwrap().labels[labels::CONTENT].contains("token"));
+}
+
+#[test]
+fn a_container_without_the_content_label_is_not_recreated_for_its_content() {
+    let mut o = running(&with_content("dev", "t1", "r1"));
+    for c in &mut o.containers {
+        c.labels.remove(labels::CONTENT);
+    }
+    let plan = containers(&with_content("prod", "t2", "r2"), &o, &UpOptions::default()).unwrap();
+    assert!(plan.is_empty(), "{plan}");
+}
+
+#[test]
+fn content_unknown_on_either_side_recreates_nothing() {
+    let o = running(&with_content("dev", "t1", "r1"));
+    let mut d = with_content("prod", "t1", "r1");
+    for s in &mut d.services {
+        s.content.retain(|c| c.key != "app_settings");
+    }
+    assert!(containers(&d, &o, &UpOptions::default()).unwrap().is_empty());
 }
