@@ -55,6 +55,9 @@ pub enum Reason {
     Orphan { oneoff: bool },
     /// `watch --prune`: an image of the project a rebuild left without a tag.
     Dangling,
+    /// Secrets and configs (`config app`, `secret token`) whose content is not what the
+    /// container got.
+    ContentChanged(Vec<String>),
 }
 
 /// Why a resource no longer matches its definition.
@@ -113,6 +116,10 @@ impl fmt::Display for Reason {
             Reason::Orphan { oneoff: true } => f.write_str("orphan: an exited one-off container"),
             Reason::Orphan { oneoff: false } => f.write_str("orphan: its service is no longer in the project"),
             Reason::Dangling => f.write_str("the project's image a rebuild left without a tag (--prune)"),
+            Reason::ContentChanged(files) => {
+                let said: Vec<String> = files.iter().map(|file| format!("{file}: content changed")).collect();
+                f.write_str(&said.join("; "))
+            }
         }
     }
 }

@@ -695,15 +695,15 @@ fn pick_replicas<'c>(existing: &[&'c ObservedContainer], name_of: impl Fn(u32) -
 /// The secrets and configs whose content differs from what the container got, both digests
 /// known. A container without dockhand's content label (the reference's, an older
 /// dockhand's) is kept, as the reference keeps every container whatever its files hold.
-fn content_changed(s: &DesiredService, c: &ObservedContainer) -> Option<String> {
+fn content_changed(s: &DesiredService, c: &ObservedContainer) -> Option<Reason> {
     let got = names::content_digests(&c.labels)?;
     let changed: Vec<String> = s
         .content
         .iter()
         .filter(|d| got.get(&(d.kind.to_string(), d.key.clone())).is_some_and(|old| *old != d.digest))
-        .map(|d| format!("{} {}: content changed", d.kind, d.key))
+        .map(|d| format!("{} {}", d.kind, d.key))
         .collect();
-    (!changed.is_empty()).then(|| diff::summary(&changed))
+    (!changed.is_empty()).then_some(Reason::ContentChanged(changed))
 }
 
 pub fn state_name(s: RunState) -> &'static str {
