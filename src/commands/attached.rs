@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::engine_session::Session;
-use crate::cli::{Abort, UpCommand};
+use super::options::{Abort, UpCommand};
 use crate::containers::names;
 use crate::engine::{ContainerIo, Engine, LogRequest};
 use crate::exec::{self, CancellationSignal};

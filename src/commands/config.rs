@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{ConfigOptions, ConfigView, Format};
+use super::options::{ConfigOptions, ConfigView, Format};
 use crate::containers::names;
 use crate::graph::Graph;
 use crate::load::{self, profiles, Options, Value};

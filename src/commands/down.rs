@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use super::engine_session::{self, Session};
-use crate::cli::DownCommand;
+use super::options::DownCommand;
 use crate::load::Options;
 use crate::plan::reconcile::UpOptions;
 use crate::plan::teardown::teardown;

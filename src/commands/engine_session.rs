@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::EngineOptions;
+use super::options::EngineOptions;
 use crate::engine::build::Output;
 use crate::engine::docker::{BuildStyle, DockerEngine};
 use crate::engine::Engine;

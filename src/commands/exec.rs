@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::exit_code;
 use super::engine_session;
-use crate::cli::ExecCommand;
+use super::options::ExecCommand;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, Engine, LogChunk, Output};
 use crate::load::{self, Options};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::engine_session;
-use crate::cli::LogsCommand;
+use super::options::LogsCommand;
 use crate::containers::names;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, Engine, LogRequest};

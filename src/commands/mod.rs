@@ -19,6 +19,7 @@ pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
 pub mod ls;
+pub mod options;
 mod engine_session;
 pub mod ps;
 mod ps_format;
@@ -33,7 +34,7 @@ pub mod watch;
 
 use std::process::ExitCode;
 
-use crate::cli::Invocation;
+use options::Invocation;
 use crate::diag::Rendered;
 use crate::load::Failure;
 
@@ -50,7 +51,7 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Inspect(opts, c, engine) => inspect::run(&opts, &c, &engine),
         Invocation::Ls(env, c) => ls::run(&env, &c),
         Invocation::Version { format, short } => version::version(format, short),
-        Invocation::Completion(shell) => version::completion(shell),
+        Invocation::Completion(script) => version::completion(&script),
         Invocation::Artifacts(opts, c) => artifacts::run(&opts, &c),
         Invocation::Watch(opts, c) => watch::run(&opts, &c),
         Invocation::Stack(opts, c, engine) => stack::run(&opts, &c, &engine),
@@ -111,12 +112,12 @@ pub fn print_failure(f: Failure) -> ExitCode {
 
 /// How container output looks: colour only on a terminal, unless `--ansi always`, and
 /// never with `--no-color` or `NO_COLOR`.
-pub fn log_style(log: &crate::cli::LogStyle, engine: &crate::cli::EngineOptions, env: &crate::load::Env) -> crate::logprint::Style {
+pub fn log_style(log: &options::LogStyle, engine: &options::EngineOptions, env: &crate::load::Env) -> crate::logprint::Style {
     use std::io::IsTerminal;
     let colour = match engine.ansi {
-        crate::cli::Ansi::Never => false,
-        crate::cli::Ansi::Always => true,
-        crate::cli::Ansi::Auto => std::io::stdout().is_terminal(),
+        options::Ansi::Never => false,
+        options::Ansi::Always => true,
+        options::Ansi::Auto => std::io::stdout().is_terminal(),
     } && !log.no_color
         && env.get("NO_COLOR").is_none_or(String::is_empty);
     crate::logprint::Style { prefix: !log.no_prefix, colour }

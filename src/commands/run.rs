@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::exit_code;
 use super::engine_session::{self, Session};
 use super::exec::passthrough;
-use crate::cli::RunCommand;
+use super::options::RunCommand;
 use crate::containers::names;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, ContainerSpec, Engine, Resized};

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use super::engine_session::{self, Session};
 use super::converge::converge;
-use crate::cli::WatchCommand;
+use super::options::WatchCommand;
 use crate::engine::{ContainerIo, Engine, ExecSpec, Kind};
 use crate::load::{self, Options};
 use crate::observe::RunState;

@@ -7,8 +7,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::super::engine_session::fail;
-use crate::cli::stack::Deploy;
-use crate::cli::EngineOptions;
+use crate::commands::options::{Deploy, EngineOptions};
 use crate::engine::swarm::{SwarmClient, SwarmEngine};
 use crate::load::{self, Options};
 use crate::progress::Mode;
