@@ -7,6 +7,7 @@ pub mod commands;
 mod conformance;
 pub mod containers;
 pub mod diag;
+pub mod dockerignore;
 pub mod engine;
 pub mod exec;
 pub mod follow;

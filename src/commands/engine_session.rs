@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::options::EngineOptions;
-use crate::engine::build::Output;
+use crate::engine::BuildOutput;
 use crate::engine::docker::{BuildStyle, DockerEngine};
 use crate::engine::Engine;
 use crate::exec::{self, CancellationSignal, ExecContext, Limits, Outcome};
@@ -340,7 +340,7 @@ fn report(outcome: &Outcome, engine: &str) -> bool {
 }
 
 /// Build output written around the live display, not over it.
-fn around(progress: &Arc<dyn progress::Progress>, output: Output) -> Output {
+fn around(progress: &Arc<dyn progress::Progress>, output: BuildOutput) -> BuildOutput {
     let progress = progress.clone();
     Arc::new(move |text: &str| progress.around(&|| output(text)))
 }
