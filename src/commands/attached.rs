@@ -30,7 +30,7 @@ enum End {
 /// containers already running show only their new output.
 pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, started: i64) -> ExitCode {
     let services = attached_services(s, cmd);
-    let printer = Printer::new(super::log_style(&cmd.attach.log, &cmd.engine, env));
+    let printer = Printer::new(super::report::log_style(&cmd.attach.log, &cmd.engine, env));
     let request = LogRequest { follow: true, timestamps: cmd.attach.log.timestamps, ..LogRequest::default() };
     let selector = Selector { services: Some(services), index: None };
     // With --watch a recreate stops a container before its successor starts: wait for it.
@@ -74,7 +74,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
                 Some(svc) => exit_code_of(s, svc).await.unwrap_or(first.exit_code),
                 None => first.exit_code,
             };
-            super::exit_code(code)
+            super::report::exit_code(code)
         }
     }
 }

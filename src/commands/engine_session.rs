@@ -68,7 +68,7 @@ pub fn target(opts: &Options) -> Option<Target> {
             Some(Target::Named(name))
         }
         (Err(f), _) => {
-            super::print_failure(f);
+            super::report::print_failure(f);
             None
         }
     }
@@ -98,7 +98,7 @@ impl Session {
         match load::load(opts) {
             Ok(l) => Session::from_loaded(l, opts, engine_opts, scale, only).await,
             Err(f) => {
-                super::print_failure(f);
+                super::report::print_failure(f);
                 None
             }
         }
@@ -111,7 +111,7 @@ impl Session {
         scale: &BTreeMap<String, u32>,
         only: Option<&[String]>,
     ) -> Option<Session> {
-        super::print_warnings(&loaded.warnings);
+        super::report::print_warnings(&loaded.warnings);
         let project = Arc::new(loaded.project.clone());
         let origin = Origin {
             working_dir: loaded.project_dir.clone(),

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::exit_code;
+use super::report::exit_code;
 use super::engine_session::{self, Session};
 use super::exec::passthrough;
 use super::options::RunCommand;
@@ -76,7 +76,7 @@ fn dry_run(s: &Session, cmd: &RunCommand, files: Files) -> ExitCode {
     let Some(spec) = spec(s, cmd, files) else {
         return engine_session::fail(&[format!("no such service: {}", cmd.service)]);
     };
-    let mut plan = super::joined(images, deps);
+    let mut plan = super::converge::joined(images, deps);
     let last: Vec<usize> = (0..plan.actions.len()).filter(|i| plan.actions.iter().all(|a| !a.after.contains(i))).collect();
     let op = Op::CreateContainer { service: cmd.service.clone(), number: 1, name: spec.name.clone(), files: spec.files };
     let create = plan.push(format!("container:{}:run", cmd.service), op, "one-off container (run)", last);

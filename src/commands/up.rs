@@ -30,7 +30,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
                 Ok(p) => p,
                 Err(errors) => return engine_session::fail(&errors),
             };
-            out!("{}", super::joined(images, containers));
+            out!("{}", super::converge::joined(images, containers));
             return ExitCode::SUCCESS;
         }
         let Some(containers) = converge::with_images(&mut s, &images, &cmd.plan, false).await else {

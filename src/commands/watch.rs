@@ -187,7 +187,7 @@ async fn reload(opts: &Options, cmd: &WatchCommand, changes: &[Change], watched:
     let loaded = match load::load(opts) {
         Ok(l) => l,
         Err(f) => {
-            super::print_failure(f);
+            super::report::print_failure(f);
             eprintln!("watch: the project did not load; it keeps running as it was, and the next good save is applied");
             return None;
         }
