@@ -1,29 +1,32 @@
-//! dockhand: a compose-style multi-container orchestrator.
+//! dockhand: a compose-style multi-container orchestrator. Public are the modules the binary,
+//! the integration tests and the fuzz targets use; the rest is the crate's own, so that the
+//! compiler reports what nothing uses.
 
-pub mod archive;
-pub mod cancel;
+pub(crate) mod archive;
+pub(crate) mod cancel;
 pub mod cli;
 pub mod commands;
 #[cfg(test)]
 mod conformance;
-pub mod containers;
+pub(crate) mod containers;
 pub mod diag;
+pub(crate) mod dockerignore;
 pub mod engine;
-pub mod follow;
-pub mod gofmt;
-pub mod graph;
-pub mod hash;
+pub(crate) mod follow;
+pub(crate) mod gofmt;
+pub(crate) mod graph;
+pub(crate) mod hash;
 pub mod labels;
 pub mod load;
-pub mod logprint;
+pub(crate) mod logprint;
 pub mod model;
 pub mod observe;
-pub mod plan;
-pub mod progress;
-pub mod scheduler;
-pub mod terminal;
-pub mod timespec;
-pub mod units;
-pub mod wait;
+pub(crate) mod plan;
+pub(crate) mod progress;
+pub(crate) mod scheduler;
+pub(crate) mod terminal;
+pub(crate) mod timespec;
+pub(crate) mod units;
+pub(crate) mod wait;
 pub mod swarm;
-pub mod watch;
+pub(crate) mod watch;

@@ -120,6 +120,8 @@ impl<W: Write + Send> Plain<W> {
         Plain { out: Mutex::new(out) }
     }
 
+    /// What was written, for tests to read.
+    #[cfg(test)]
     pub fn into_inner(self) -> W {
         self.out
             .into_inner()
@@ -152,6 +154,8 @@ impl<W: Write + Send> Json<W> {
         Json { out: Mutex::new(out) }
     }
 
+    /// What was written, for tests to read.
+    #[cfg(test)]
     pub fn into_inner(self) -> W {
         self.out
             .into_inner()

@@ -73,12 +73,6 @@ pub struct Performed {
     pub warnings: Vec<String>,
 }
 
-impl Performed {
-    pub fn noted(note: &'static str) -> Performed {
-        Performed { note: Some(note), warnings: Vec::new() }
-    }
-}
-
 /// Why an operation did not complete.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpError {

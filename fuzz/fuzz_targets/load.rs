@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use dockhand::cli::{ConfigView, Format};
+use dockhand::commands::options::{ConfigView, Format};
 use dockhand::commands::config::{render, render_model};
 use dockhand::diag::Rendered;
 use dockhand::load::files::Memory;

@@ -1,12 +1,12 @@
 //! `dockhand stack …`: `docker stack`'s commands, flags and aliases, turned into validated
-//! options. Without `-c`, the files and the project name come from dockhand's discovery.
+//! options (`commands::options::Stack`). Without `-c`, the files and the project name come from dockhand's discovery.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Subcommand, ValueEnum};
 
-use super::{EngineOptions, Invocation};
+use crate::commands::options::{Deploy, EngineOptions, Invocation, Stack};
 use crate::load::Options;
 use crate::swarm::reconcile::ResolveImage;
 
@@ -134,51 +134,7 @@ pub struct StackConfigArgs {
     pub skip_interpolation: bool,
 }
 
-/// A validated `stack` command.
-#[derive(Debug, Clone)]
-pub enum Stack {
-    Deploy(Deploy),
-    Ls {
-        format: Option<String>,
-    },
-    Ps {
-        stack: Option<String>,
-        filters: Vec<String>,
-        format: Option<String>,
-        no_trunc: bool,
-        no_resolve: bool,
-        quiet: bool,
-    },
-    Services {
-        stack: Option<String>,
-        filters: Vec<String>,
-        format: Option<String>,
-        quiet: bool,
-    },
-    Rm {
-        stacks: Vec<String>,
-        detach: bool,
-    },
-    Config,
-}
-
-#[derive(Debug, Clone)]
-pub struct Deploy {
-    /// The stack name given, else the project's.
-    pub stack: Option<String>,
-    pub plan: crate::swarm::reconcile::Options,
-    pub quiet: bool,
-    /// `--wait`, or `--detach=false`.
-    pub wait: bool,
-    pub wait_timeout: Option<Duration>,
-}
-
-pub fn invocation(
-    mut opts: Options,
-    a: StackArgs,
-    engine: EngineOptions,
-    stdin: &dyn Fn() -> Option<String>,
-) -> Invocation {
+pub fn invocation(mut opts: Options, a: StackArgs, engine: EngineOptions, stdin: &dyn Fn() -> Option<String>) -> Invocation {
     let with_files = |opts: &mut Options, files: Vec<PathBuf>| {
         if files.is_empty() {
             return;

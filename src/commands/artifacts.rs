@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::engine_session::{self, Session};
-use crate::cli::{Artifacts, ArtifactsCommand};
+use super::options::{Artifacts, ArtifactsCommand};
 use crate::load::Options;
 use crate::plan::artifacts;
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::engine_session::Session;
-use crate::cli::{Abort, UpCommand};
+use super::options::{Abort, UpCommand};
 use crate::cancel::{self, CancellationSignal};
 use crate::containers::names;
 use crate::engine::{ContainerIo, Engine, LogRequest};
@@ -29,7 +29,7 @@ enum End {
 /// containers already running show only their new output.
 pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, started: i64) -> ExitCode {
     let services = attached_services(s, cmd);
-    let printer = Printer::new(super::log_style(&cmd.attach.log, &cmd.engine, env));
+    let printer = Printer::new(super::report::log_style(&cmd.attach.log, &cmd.engine, env));
     let request = LogRequest { follow: true, timestamps: cmd.attach.log.timestamps, ..LogRequest::default() };
     let selector = Selector { services: Some(services), index: None };
     // With --watch a recreate stops a container before its successor starts: wait for it.
@@ -73,7 +73,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
                 Some(svc) => exit_code_of(s, svc).await.unwrap_or(first.exit_code),
                 None => first.exit_code,
             };
-            super::exit_code(code)
+            super::report::exit_code(code)
         }
     }
 }

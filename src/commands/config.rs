@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{ConfigOptions, ConfigView, Format};
+use super::options::{ConfigOptions, ConfigView, Format};
 use crate::containers::names;
 use crate::graph::Graph;
 use crate::load::{self, profiles, Options, Value};
@@ -14,17 +14,17 @@ pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
         load::load_model(opts).map(|l| render_variables(&l.model, format))
     } else if !opts.interpolate && model_view(&c.view) {
         load::load_model(opts).map(|l| {
-            super::print_warnings(&l.warnings);
+            super::report::print_warnings(&l.warnings);
             render_model(&l.model, &c.view)
         })
     } else if c.view == ConfigView::Environment {
         load::load(opts).map(|l| {
-            super::print_warnings(&l.warnings);
+            super::report::print_warnings(&l.warnings);
             Ok(render_environment(&l.env))
         })
     } else {
         load::load(opts).map(|l| {
-            super::print_warnings(&l.warnings);
+            super::report::print_warnings(&l.warnings);
             let text = render(&l.project, &c.view);
             // A large project takes as long to free as to print; the process ends here anyway.
             std::mem::forget(l);
@@ -37,7 +37,7 @@ pub fn run(opts: &Options, c: &ConfigOptions) -> ExitCode {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
-        Err(f) => return super::print_failure(f),
+        Err(f) => return super::report::print_failure(f),
     };
     match &c.output {
         Some(path) => match std::fs::write(path, text) {

@@ -31,9 +31,21 @@ pub async fn with_images(s: &mut Session, images: &Plan<Op>, opts: &reconcile::U
             return None;
         }
     };
-    super::print_plan_warnings(&containers);
+    super::report::print_plan_warnings(&containers);
     if explain && !containers.is_empty() {
         eprint!("{containers}");
     }
     s.execute(&containers).await.then_some(containers)
+}
+
+/// The actions of two plans run one after the other (images, then containers), as one plan
+/// for `--dry-run` to print.
+pub fn joined<O>(first: Plan<O>, then: Plan<O>) -> Plan<O> {
+    let mut plan = first;
+    let offset = plan.actions.len();
+    plan.actions.extend(then.actions.into_iter().map(|mut a| {
+        a.after.iter_mut().for_each(|i| *i += offset);
+        a
+    }));
+    plan
 }

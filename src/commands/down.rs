@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use super::engine_session::{self, Session};
-use crate::cli::DownCommand;
+use super::options::DownCommand;
 use crate::load::Options;
 use crate::plan::teardown::teardown;
 
@@ -13,7 +13,7 @@ pub fn run(opts: &Options, cmd: &DownCommand) -> ExitCode {
         let Some(mut s) = Session::open_target(opts, &cmd.engine).await else { return ExitCode::FAILURE };
         let desired = s.loaded.is_some().then_some(&s.desired);
         let plan = teardown(desired, &s.observed, &cmd.plan);
-        super::print_plan_warnings(&plan);
+        super::report::print_plan_warnings(&plan);
         if cmd.engine.dry_run {
             out!("{plan}");
             return ExitCode::SUCCESS;

@@ -1,20 +1,23 @@
 //! What every engine command does first: load the project, connect, derive the desired state
 //! and observe the engine once; then run plans through the scheduler with progress output.
 
+mod connect;
+mod runtime;
+mod target;
+
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::EngineOptions;
-use crate::engine::build::Output;
+use super::options::EngineOptions;
+use crate::engine::BuildOutput;
 use crate::engine::docker::{BuildStyle, DockerEngine};
 use crate::cancel::{self, CancellationSignal};
 use crate::containers::ops::Op;
 use crate::containers::perform::{self, Context};
 use crate::engine::{Engine, PsEntry};
-use crate::load::{self, compose_env, Loaded, Options};
+use crate::load::{self, Loaded, Options};
 use crate::scheduler::{Limits, Outcome};
 use crate::model::Project;
 use crate::observe::{self, Observed, Wanted};
@@ -22,58 +25,16 @@ use crate::plan::desired::{self, Desired, Origin};
 use crate::plan::{Plan, Replicas};
 use crate::{progress, wait};
 
-/// Runs an engine command on a runtime of its own: only these commands need one.
-pub fn block_on<F: Future<Output = ExitCode>>(f: F) -> ExitCode {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => {
-            let code = rt.block_on(f);
-            // A read of standard input may still be blocked in the pool: do not wait for it.
-            rt.shutdown_background();
-            code
-        }
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
+pub use connect::{connect, observe_for};
+use connect::named;
+pub use runtime::block_on;
+pub use target::{target, Target};
 
 pub fn fail(errors: &[String]) -> ExitCode {
     for e in errors {
         eprintln!("error: {e}");
     }
     ExitCode::FAILURE
-}
-
-/// What an engine command acts on: a loaded project, or (without a compose file) a project
-/// known only by its name from `-p` or `COMPOSE_PROJECT_NAME`.
-pub enum Target {
-    Loaded(Box<Loaded>),
-    Named(String),
-}
-
-impl Target {
-    pub fn name(&self) -> &str {
-        match self {
-            Target::Loaded(l) => &l.project.name,
-            Target::Named(n) => n,
-        }
-    }
-}
-
-/// Loads the project; a missing compose file is fine when the project is named.
-pub fn target(opts: &Options) -> Option<Target> {
-    let name = opts.project_name.clone().or_else(|| compose_env::project_name(&opts.shell_env).map(String::from));
-    match (load::load(opts), name) {
-        (Ok(loaded), _) => Some(Target::Loaded(Box::new(loaded))),
-        (Err(f), Some(name)) if f.problems.iter().all(|p| p.problem().code == "dockhand::no_compose_file") => {
-            Some(Target::Named(name))
-        }
-        (Err(f), _) => {
-            super::print_failure(f);
-            None
-        }
-    }
 }
 
 pub struct Session {
@@ -100,7 +61,7 @@ impl Session {
         match load::load(opts) {
             Ok(l) => Session::from_loaded(l, opts, engine_opts, scale, only).await,
             Err(f) => {
-                super::print_failure(f);
+                super::report::print_failure(f);
                 None
             }
         }
@@ -113,7 +74,7 @@ impl Session {
         scale: &BTreeMap<String, u32>,
         only: Option<&[String]>,
     ) -> Option<Session> {
-        super::print_warnings(&loaded.warnings);
+        super::report::print_warnings(&loaded.warnings);
         let project = Arc::new(loaded.project.clone());
         let origin = Origin {
             working_dir: loaded.project_dir.clone(),
@@ -345,7 +306,7 @@ fn report(outcome: &Outcome, engine: &str) -> bool {
 }
 
 /// Build output written around the live display, not over it.
-fn around(progress: &Arc<dyn progress::Progress>, output: Output) -> Output {
+fn around(progress: &Arc<dyn progress::Progress>, output: BuildOutput) -> BuildOutput {
     let progress = progress.clone();
     Arc::new(move |text: &str| progress.around(&|| output(text)))
 }
@@ -356,42 +317,5 @@ fn build_style(mode: progress::Mode) -> BuildStyle {
         progress::Mode::Tty => BuildStyle::Steps,
         progress::Mode::Quiet => BuildStyle::Quiet,
         _ => BuildStyle::Plain,
-    }
-}
-
-pub async fn connect(env: &load::Env) -> Option<Arc<DockerEngine>> {
-    match DockerEngine::connect(env).await {
-        Ok(e) => Some(Arc::new(e)),
-        Err(e) => {
-            eprintln!("error: {e}");
-            None
-        }
-    }
-}
-
-/// Observes the project, plus the images and external resources the desired state names.
-pub async fn observe_for(engine: &DockerEngine, desired: &Desired) -> Option<Observed> {
-    let images: std::collections::BTreeSet<&String> = desired.services.iter().map(|s| &s.image).collect();
-    let wanted = Wanted {
-        images: images.into_iter().cloned().collect(),
-        external_networks: desired.networks.iter().filter(|n| n.external).map(|n| n.name.clone()).collect(),
-        external_volumes: desired.volumes.iter().filter(|v| v.external).map(|v| v.name.clone()).collect(),
-    };
-    match observe::observe(engine, &desired.project, &wanted).await {
-        Ok(o) => Some(o),
-        Err(e) => {
-            eprintln!("error: {}", named(e, engine));
-            None
-        }
-    }
-}
-
-/// An engine that stopped answering is named, as the error itself does not say which.
-fn named(e: crate::engine::EngineError, engine: &DockerEngine) -> crate::engine::EngineError {
-    match e.kind {
-        crate::engine::Kind::Unreachable => {
-            e.context(format!("the Docker engine at {} stopped answering (restarted, or gone)", engine.address()))
-        }
-        _ => e,
     }
 }

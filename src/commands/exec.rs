@@ -4,9 +4,9 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::exit_code;
+use super::report::exit_code;
 use super::engine_session;
-use crate::cli::ExecCommand;
+use super::options::ExecCommand;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, Engine, LogChunk, Output};
 use crate::load::{self, Options};
@@ -16,7 +16,7 @@ pub fn run(opts: &Options, cmd: &ExecCommand) -> ExitCode {
     engine_session::block_on(async {
         let loaded = match load::load(opts) {
             Ok(l) => l,
-            Err(f) => return super::print_failure(f),
+            Err(f) => return super::report::print_failure(f),
         };
         let Some(engine) = engine_session::connect(&opts.shell_env).await else { return ExitCode::FAILURE };
         if let Err(e) = require(engine.as_ref(), Capability::Exec) {

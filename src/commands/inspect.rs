@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use super::engine_session::{self, Session};
 use super::table::{self, NARROW, WIDE};
-use crate::cli::{EngineOptions, Inspect, PsFormat};
+use super::options::{EngineOptions, Inspect, PsFormat};
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo};
 use crate::load::Options;

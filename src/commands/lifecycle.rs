@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use super::engine_session::{self, Session};
-use crate::cli::{Lifecycle, LifecycleCommand};
+use super::options::{Lifecycle, LifecycleCommand};
 use crate::load::Options;
 use crate::containers::ops::Op;
 use crate::plan::{lifecycle, teardown, Plan};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::engine_session;
-use crate::cli::LogsCommand;
+use super::options::LogsCommand;
 use crate::containers::names;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, Engine, LogRequest};
@@ -40,7 +40,7 @@ pub fn run(opts: &Options, cmd: &LogsCommand) -> ExitCode {
         };
         let services = (!cmd.services.is_empty()).then(|| cmd.services.clone());
         let selector = Selector { services, index: cmd.index };
-        let printer = Printer::new(super::log_style(&cmd.log, &cmd.engine, &opts.shell_env));
+        let printer = Printer::new(super::report::log_style(&cmd.log, &cmd.engine, &opts.shell_env));
         if cmd.follow {
             follow(engine, &project, printer, selector, &containers, request).await
         } else {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::engine_session;
 use super::table::{self, WIDE};
-use crate::cli::{LsCommand, PsFormat};
+use super::options::{LsCommand, PsFormat};
 use crate::labels;
 use crate::load::Env;
 use crate::observe::ObservedContainer;

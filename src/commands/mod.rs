@@ -19,9 +19,11 @@ pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
 pub mod ls;
+pub mod options;
 mod engine_session;
 pub mod ps;
 mod ps_format;
+mod report;
 pub mod run;
 pub mod stack;
 mod stdout;
@@ -33,9 +35,7 @@ pub mod watch;
 
 use std::process::ExitCode;
 
-use crate::cli::Invocation;
-use crate::diag::Rendered;
-use crate::load::Failure;
+use options::Invocation;
 
 pub fn run(inv: Invocation) -> ExitCode {
     match inv {
@@ -50,7 +50,7 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Inspect(opts, c, engine) => inspect::run(&opts, &c, &engine),
         Invocation::Ls(env, c) => ls::run(&env, &c),
         Invocation::Version { format, short } => version::version(format, short),
-        Invocation::Completion(shell) => version::completion(shell),
+        Invocation::Completion(script) => version::completion(&script),
         Invocation::Artifacts(opts, c) => artifacts::run(&opts, &c),
         Invocation::Watch(opts, c) => watch::run(&opts, &c),
         Invocation::Stack(opts, c, engine) => stack::run(&opts, &c, &engine),
@@ -59,65 +59,4 @@ pub fn run(inv: Invocation) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// A container's exit code as the process's: 0–255 kept, anything else is a failure.
-pub fn exit_code(code: i64) -> ExitCode {
-    match u8::try_from(code) {
-        Ok(c) => ExitCode::from(c),
-        Err(_) => ExitCode::FAILURE,
-    }
-}
-
-/// Prints warnings compactly, as the reference does, so they do not bury the output.
-pub fn print_warnings(warnings: &[Rendered]) {
-    for w in warnings {
-        eprintln!("WARN {}", w.one_line());
-    }
-}
-
-/// What a plan wants the user to know although nothing failed (orphans, …).
-pub fn print_plan_warnings<O>(plan: &crate::plan::Plan<O>) {
-    for w in &plan.warnings {
-        eprintln!("WARN {w}");
-    }
-}
-
-/// The actions of two plans run one after the other (images, then containers), as one plan
-/// for `--dry-run` to print.
-pub fn joined<O>(first: crate::plan::Plan<O>, then: crate::plan::Plan<O>) -> crate::plan::Plan<O> {
-    let mut plan = first;
-    let offset = plan.actions.len();
-    plan.actions.extend(then.actions.into_iter().map(|mut a| {
-        a.after.iter_mut().for_each(|i| *i += offset);
-        a
-    }));
-    plan
-}
-
-/// Prints every problem of a failed load: errors in full, with their source snippet.
-pub fn print_failure(f: Failure) -> ExitCode {
-    let (errors, warnings): (Vec<_>, Vec<_>) = f.problems.into_iter().partition(|p| p.problem().is_error());
-    print_warnings(&warnings);
-    let n = errors.len();
-    for e in errors {
-        eprintln!("{:?}", miette::Report::new(e));
-    }
-    if n > 1 {
-        eprintln!("{n} errors: nothing was changed");
-    }
-    ExitCode::FAILURE
-}
-
-/// How container output looks: colour only on a terminal, unless `--ansi always`, and
-/// never with `--no-color` or `NO_COLOR`.
-pub fn log_style(log: &crate::cli::LogStyle, engine: &crate::cli::EngineOptions, env: &crate::load::Env) -> crate::logprint::Style {
-    use std::io::IsTerminal;
-    let colour = match engine.ansi {
-        crate::cli::Ansi::Never => false,
-        crate::cli::Ansi::Always => true,
-        crate::cli::Ansi::Auto => std::io::stdout().is_terminal(),
-    } && !log.no_color
-        && env.get("NO_COLOR").is_none_or(String::is_empty);
-    crate::logprint::Style { prefix: !log.no_prefix, colour }
 }

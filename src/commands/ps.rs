@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::engine_session;
 use super::ps_format::{self, PsOutput};
-use crate::cli::PsCommand;
+use super::options::PsCommand;
 use crate::engine::{Engine, PsEntry, Publisher};
 use crate::load::Options;
 use crate::plan::reconcile::state_name;

@@ -5,10 +5,10 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::exit_code;
+use super::report::exit_code;
 use super::engine_session::{self, Session};
 use super::exec::passthrough;
-use crate::cli::RunCommand;
+use super::options::RunCommand;
 use crate::containers::names;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, ContainerSpec, Engine, Resized};
@@ -79,7 +79,7 @@ fn dry_run(s: &Session, cmd: &RunCommand, files: Files) -> ExitCode {
     let Some(spec) = spec(s, cmd, files) else {
         return engine_session::fail(&[format!("no such service: {}", cmd.service)]);
     };
-    let mut plan = super::joined(images, deps);
+    let mut plan = super::converge::joined(images, deps);
     let last: Vec<usize> = (0..plan.actions.len()).filter(|i| plan.actions.iter().all(|a| !a.after.contains(i))).collect();
     let one_off = NewContainer {
         service: cmd.service.clone(),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::converge;
 use super::engine_session::{self, Session};
-use crate::cli::UpCommand;
+use super::options::UpCommand;
 use crate::load::{compose_env, Options};
 use crate::plan::reconcile;
 
@@ -30,7 +30,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
                 Ok(p) => p,
                 Err(errors) => return engine_session::fail(&errors),
             };
-            out!("{}", super::joined(images, containers));
+            out!("{}", super::converge::joined(images, containers));
             return ExitCode::SUCCESS;
         }
         let Some(containers) = converge::with_images(&mut s, &images, &cmd.plan, false).await else {
@@ -57,7 +57,7 @@ fn with_project_env(opts: &reconcile::UpOptions, s: &Session) -> reconcile::UpOp
 
 /// `up --watch`: the watch loop runs beside the attached output (or, detached, until Ctrl-C).
 async fn with_watch(s: &mut Session, opts: &Options, cmd: &UpCommand, started: i64) -> ExitCode {
-    let watch = crate::cli::WatchCommand {
+    let watch = super::options::WatchCommand {
         services: cmd.services.clone(),
         no_up: true,
         prune: false,

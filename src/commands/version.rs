@@ -2,9 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, VersionFormat};
+use super::options::VersionFormat;
 
 pub fn version(format: VersionFormat, short: bool) -> ExitCode {
     let v = env!("CARGO_PKG_VERSION");
@@ -18,8 +16,7 @@ pub fn version(format: VersionFormat, short: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Completions generated from the command-line definition, so they never fall behind it.
-pub fn completion(shell: clap_complete::Shell) -> ExitCode {
-    clap_complete::generate(shell, &mut Cli::command(), "dockhand", &mut std::io::stdout());
+pub fn completion(script: &str) -> ExitCode {
+    out!("{script}");
     ExitCode::SUCCESS
 }

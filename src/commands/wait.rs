@@ -42,5 +42,5 @@ pub async fn run(s: &mut Session, services: &[String], down: bool, dry_run: bool
             return Ok(s.failure());
         }
     }
-    Ok(super::exit_code(first.unwrap_or(0)))
+    Ok(super::report::exit_code(first.unwrap_or(0)))
 }

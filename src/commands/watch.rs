@@ -8,14 +8,14 @@ use std::process::ExitCode;
 
 use super::engine_session::{self, Session};
 use super::converge::converge;
-use crate::cli::WatchCommand;
+use super::options::WatchCommand;
 use crate::engine::{ContainerIo, Engine, ExecSpec, Kind};
 use crate::load::{self, Options};
 use crate::observe::RunState;
 use crate::plan::reconcile::UpOptions;
 use crate::plan::{artifacts, lifecycle};
 use crate::watch::classify::{classify, Change, ServiceRule, ServiceWork};
-use crate::watch::ignore::Ignore;
+use crate::dockerignore;
 use crate::watch::notifier::{directories, Notifier};
 
 pub fn run(opts: &Options, cmd: &WatchCommand) -> ExitCode {
@@ -79,7 +79,7 @@ impl Watched {
 fn dockerignore(svc: &crate::model::Service) -> Vec<String> {
     let Some(context) = svc.build.as_ref().and_then(|b| b.context.as_ref()) else { return Vec::new() };
     std::fs::read_to_string(Path::new(context).join(".dockerignore"))
-        .map(|t| Ignore::from_dockerignore(&t))
+        .map(|t| dockerignore::patterns(&t))
         .unwrap_or_default()
 }
 
@@ -187,7 +187,7 @@ async fn reload(opts: &Options, cmd: &WatchCommand, changes: &[Change], watched:
     let loaded = match load::load(opts) {
         Ok(l) => l,
         Err(f) => {
-            super::print_failure(f);
+            super::report::print_failure(f);
             eprintln!("watch: the project did not load; it keeps running as it was, and the next good save is applied");
             return None;
         }
@@ -217,7 +217,7 @@ async fn initial_sync(s: &Session, watched: &Watched) {
 /// `--quiet`: build output is dropped.
 fn quieten(s: &mut Session, cmd: &WatchCommand) {
     if cmd.quiet {
-        let silent: crate::engine::build::Output = std::sync::Arc::new(|_: &str| {});
+        let silent: crate::engine::BuildOutput = std::sync::Arc::new(|_: &str| {});
         s.engine = std::sync::Arc::new((*s.engine).clone().with_output(silent));
     }
 }

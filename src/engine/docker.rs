@@ -16,10 +16,10 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures_util::TryStreamExt;
 
-use super::build::{self, Output};
+use super::build;
 pub use super::buildkit::trace::Style as BuildStyle;
 use super::{
-    BuildSpec, ContainerSpec, ContainerStatus, Engine, EngineError, Kind, PsEntry, Publisher, ResourceSpec,
+    BuildOutput, BuildSpec, ContainerSpec, ContainerStatus, Engine, EngineError, Kind, PsEntry, Publisher, ResourceSpec,
     Result,
 };
 use crate::containers::names;
@@ -43,7 +43,7 @@ pub struct DockerEngine {
     docker: Docker,
     /// Where the engine was reached, for errors that must name it.
     address: String,
-    output: Output,
+    output: BuildOutput,
     builder: build::Builder,
 }
 
@@ -51,7 +51,7 @@ impl DockerEngine {
     pub fn new(docker: Docker, env: &Env) -> DockerEngine {
         let style = if std::io::stderr().is_terminal() { BuildStyle::Steps } else { BuildStyle::Plain };
         let builder = build::Builder::choose(env, docker.client_version(), style);
-        let output: Output = Arc::new(|text: &str| {
+        let output: BuildOutput = Arc::new(|text: &str| {
             let mut err = std::io::stderr().lock();
             // Build output is informative; a closed stderr must not fail the build.
             let _ = err.write_all(text.as_bytes());
@@ -68,11 +68,11 @@ impl DockerEngine {
         Ok(DockerEngine::new(super::connect::connect(env).await?, env))
     }
 
-    pub fn with_output(self, output: Output) -> DockerEngine {
+    pub fn with_output(self, output: BuildOutput) -> DockerEngine {
         DockerEngine { output, ..self }
     }
 
-    pub fn output(&self) -> Output {
+    pub fn output(&self) -> BuildOutput {
         self.output.clone()
     }
 

@@ -74,6 +74,9 @@ pub struct BuildSpec {
     pub pull: bool,
 }
 
+/// Where build output goes, chunk by chunk as the engine streams it.
+pub type BuildOutput = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// The live state of one container, for waiting on conditions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerStatus {

@@ -70,6 +70,7 @@ pub struct Batch {
 }
 
 impl Batch {
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         !self.reload && self.services.is_empty()
     }

@@ -7,8 +7,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::super::engine_session::fail;
-use crate::cli::stack::Deploy;
-use crate::cli::EngineOptions;
+use crate::commands::options::{Deploy, EngineOptions};
 use crate::engine::swarm::{SwarmClient, SwarmEngine};
 use crate::load::{self, Options};
 use crate::progress::Mode;
@@ -25,9 +24,9 @@ const REMOVAL_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 pub async fn run(opts: &Options, cmd: &Deploy, engine_opts: &EngineOptions) -> ExitCode {
     let mut loaded = match load::load(opts) {
         Ok(l) => l,
-        Err(f) => return super::super::print_failure(f),
+        Err(f) => return super::super::report::print_failure(f),
     };
-    super::super::print_warnings(&loaded.warnings);
+    super::super::report::print_warnings(&loaded.warnings);
     let stack = cmd.stack.clone().unwrap_or_else(|| loaded.project.name.clone());
     convert::for_stack(&mut loaded.project, &stack);
     let project = &loaded.project;

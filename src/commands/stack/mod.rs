@@ -8,8 +8,7 @@ mod rm;
 use std::process::ExitCode;
 
 use super::engine_session::{self, fail};
-use crate::cli::stack::Stack;
-use crate::cli::{ConfigOptions, ConfigView, EngineOptions, Format};
+use crate::commands::options::{ConfigOptions, ConfigView, EngineOptions, Format, Stack};
 use crate::engine::swarm::{Role, SwarmClient, SwarmEngine};
 use crate::load::Options;
 

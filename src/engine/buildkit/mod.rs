@@ -22,8 +22,8 @@ use sha2::{Digest, Sha256};
 use self::conn::Host;
 use self::session::{Providers, SecretSource};
 use self::trace::{Style, Trace};
-use super::build::{Output, Source};
-use super::{BuildSpec, EngineError, Kind, Result};
+use super::build::context::Source;
+use super::{BuildOutput, BuildSpec, EngineError, Kind, Result};
 use crate::load::Env;
 use crate::model::Build;
 
@@ -37,7 +37,7 @@ pub struct Setup {
     pub style: Style,
 }
 
-pub async fn build(setup: &Setup, spec: &BuildSpec, build: &Build, output: &Output) -> Result<()> {
+pub async fn build(setup: &Setup, spec: &BuildSpec, build: &Build, output: &BuildOutput) -> Result<()> {
     let doing = format!(
         "building image \"{}\" for service \"{}\"",
         spec.image, spec.service
@@ -299,12 +299,12 @@ struct ErrorDetail {
 /// `Successfully tagged`, the reference does not show); remembers the error it reports.
 struct Progress<'a> {
     trace: Trace,
-    output: &'a Output,
+    output: &'a BuildOutput,
     error: Option<String>,
 }
 
 impl<'a> Progress<'a> {
-    fn new(style: Style, service: &str, output: &'a Output) -> Progress<'a> {
+    fn new(style: Style, service: &str, output: &'a BuildOutput) -> Progress<'a> {
         Progress {
             trace: Trace::new(style, service),
             output,
