@@ -262,8 +262,6 @@ impl SwarmEngine for SwarmClient {
             .map(|n| ObservedNode {
                 id: n.id.unwrap_or_default(),
                 hostname: n.description.and_then(|d| d.hostname).unwrap_or_default(),
-                state: n.status.and_then(|s| s.state).map(|s| s.to_string()).unwrap_or_default(),
-                availability: n.spec.and_then(|s| s.availability).map(|a| a.to_string()).unwrap_or_default(),
             })
             .collect())
     }

@@ -88,23 +88,17 @@ pub struct ObservedObject {
 pub struct ObservedNode {
     pub id: String,
     pub hostname: String,
-    /// `ready`, `down`, …
-    pub state: String,
-    /// `active`, `pause`, `drain`.
-    pub availability: String,
 }
 
 /// The stack as the Swarm holds it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observed {
     pub services: Vec<ObservedService>,
-    pub tasks: Vec<ObservedTask>,
     /// Every network of the engine.
     pub networks: Vec<ObservedNetwork>,
     /// Every config and secret: external ones are looked up here too.
     pub configs: Vec<ObservedObject>,
     pub secrets: Vec<ObservedObject>,
-    pub nodes: Vec<ObservedNode>,
 }
 
 impl Observed {
@@ -116,7 +110,7 @@ impl Observed {
             engine.list_configs(),
             engine.list_secrets(),
         )?;
-        Ok(Observed { services, tasks: Vec::new(), networks, configs, secrets, nodes: Vec::new() })
+        Ok(Observed { services, networks, configs, secrets })
     }
 
     pub fn service(&self, name: &str) -> Option<&ObservedService> {
@@ -133,9 +127,5 @@ impl Observed {
 
     pub fn network_names(&self) -> BTreeMap<String, String> {
         self.networks.iter().map(|n| (n.id.clone(), n.name.clone())).collect()
-    }
-
-    pub fn node_name(&self, id: &str) -> String {
-        self.nodes.iter().find(|n| n.id == id).map_or_else(|| id.to_string(), |n| n.hostname.clone())
     }
 }

@@ -161,7 +161,12 @@ pub async fn until(
         for t in tasks.iter().filter(|t| t.running()) {
             running_since.entry(t.id.clone()).or_insert_with(Instant::now);
         }
-        let stable = |t: &ObservedTask| running_since.get(&t.id).is_some_and(|since| since.elapsed() >= STABLE);
+        // A task the engine says has been running for a while is stable at once: an unchanged
+        // redeploy with --wait does not wait a second for what ran before it.
+        let now = unix_now();
+        let stable = |t: &ObservedTask| {
+            now - t.updated_at > STABLE.as_secs() as i64 || running_since.get(&t.id).is_some_and(|since| since.elapsed() >= STABLE)
+        };
         let mut failures = Vec::new();
         let mut pending = Vec::new();
         for name in services {
@@ -194,6 +199,10 @@ pub async fn until(
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]
