@@ -22,20 +22,10 @@ use crate::load::Env;
 use crate::swarm::names;
 use crate::swarm::observe::{ObservedNetwork, ObservedNode, ObservedObject, ObservedService, ObservedTask};
 
-/// What the engine's node is in its swarm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Manager,
-    Worker,
-    /// Not in a swarm.
-    Inactive,
-}
-
 /// The Swarm calls dockhand makes. Futures are `Send` so operations run concurrently.
 pub trait SwarmEngine: Send + Sync + 'static {
     /// The API version spoken, for fields older engines do not know.
     fn api_version(&self) -> (u32, u32);
-    fn role(&self) -> impl Future<Output = Result<Role>> + Send;
     /// The services of one stack, or of every stack.
     fn list_services(&self, stack: Option<&str>) -> impl Future<Output = Result<Vec<ObservedService>>> + Send;
     fn list_tasks(&self, stack: &str) -> impl Future<Output = Result<Vec<ObservedTask>>> + Send;
@@ -195,17 +185,6 @@ impl SwarmEngine for SwarmClient {
     fn api_version(&self) -> (u32, u32) {
         let v = self.docker.client_version();
         (v.major_version as u32, v.minor_version as u32)
-    }
-
-    async fn role(&self) -> Result<Role> {
-        let info = self.docker.info().await?;
-        let swarm = info.swarm.unwrap_or_default();
-        let active = swarm.local_node_state.is_some_and(|s| s.to_string() == "active");
-        Ok(match (active, swarm.control_available.unwrap_or(false)) {
-            (false, _) => Role::Inactive,
-            (true, true) => Role::Manager,
-            (true, false) => Role::Worker,
-        })
     }
 
     async fn list_services(&self, stack: Option<&str>) -> Result<Vec<ObservedService>> {
