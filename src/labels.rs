@@ -18,6 +18,8 @@ pub const VERSION: &str = "com.docker.compose.version";
 pub const NETWORK: &str = "com.docker.compose.network";
 pub const VOLUME: &str = "com.docker.compose.volume";
 pub const REPLACE: &str = "com.docker.compose.replace";
+/// `docker stack`'s: the stack every Swarm resource of a stack belongs to.
+pub const STACK_NAMESPACE: &str = "com.docker.stack.namespace";
 pub const SLUG: &str = "com.docker.compose.slug";
 /// Which builder made an image: `classic` without BuildKit, `default` for the engine's own
 /// BuildKit, as the reference labels them.

@@ -16,11 +16,14 @@ use hyper_util::rt::TokioIo;
 /// The Swarm API's types, for the pure conversion and the planner.
 pub use bollard::models as api;
 
+pub mod observed;
+
+pub use observed::{ObservedNetwork, ObservedNode, ObservedObject, ObservedService, ObservedTask};
+
 use super::buildkit::conn::Host;
 use super::{EngineError, Kind, Result};
 use crate::load::Env;
-use crate::swarm::names;
-use crate::swarm::observe::{ObservedNetwork, ObservedNode, ObservedObject, ObservedService, ObservedTask};
+use crate::labels;
 
 /// The Swarm calls dockhand makes. Futures are `Send` so operations run concurrently.
 pub trait SwarmEngine: Send + Sync + 'static {
@@ -111,7 +114,7 @@ fn status_error(status: u16, body: &[u8]) -> EngineError {
 }
 
 fn label_filter(stack: &str) -> HashMap<String, Vec<String>> {
-    HashMap::from([("label".to_string(), vec![names::namespace_filter(stack)])])
+    HashMap::from([("label".to_string(), vec![format!("{}={stack}", labels::STACK_NAMESPACE)])])
 }
 
 fn sorted(labels: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
@@ -190,7 +193,7 @@ impl SwarmEngine for SwarmClient {
     async fn list_services(&self, stack: Option<&str>) -> Result<Vec<ObservedService>> {
         let filters = match stack {
             Some(s) => label_filter(s),
-            None => HashMap::from([("label".to_string(), vec![names::NAMESPACE.to_string()])]),
+            None => HashMap::from([("label".to_string(), vec![labels::STACK_NAMESPACE.to_string()])]),
         };
         let options = ListServicesOptions { filters: Some(filters), status: None };
         Ok(self.docker.list_services(Some(options)).await?.into_iter().map(service).collect())

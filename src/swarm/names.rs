@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{FileObject, Network, Project, Volume};
 
 /// On every resource of a stack: the stack it belongs to.
-pub const NAMESPACE: &str = "com.docker.stack.namespace";
+pub const NAMESPACE: &str = crate::labels::STACK_NAMESPACE;
 /// On every service: the image as the file names it, before the engine pins its digest.
 pub const IMAGE: &str = "com.docker.stack.image";
 /// The network a service joins when it names none.
