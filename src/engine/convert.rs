@@ -87,7 +87,7 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
         stdin_once: Some(spec.stdin_once),
         attach_stdin: Some(spec.stdin_once),
         exposed_ports: net::exposed_ports(s),
-        env: non_empty(env(s)),
+        env: non_empty(s.env_list()),
         cmd: s.command.clone(),
         entrypoint: s.entrypoint.clone(),
         healthcheck: s.healthcheck.as_ref().map(host::healthcheck),
@@ -109,18 +109,6 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
         extra_networks: networking.extra,
         platform: s.platform.clone(),
     }
-}
-
-/// A variable left without a value is passed by name alone, as the reference does; the engine
-/// keeps it that way.
-fn env(s: &Service) -> Vec<String> {
-    s.environment
-        .iter()
-        .map(|(k, v)| match v {
-            Some(v) => format!("{k}={v}"),
-            None => k.clone(),
-        })
-        .collect()
 }
 
 fn container_labels(spec: &ContainerSpec, s: &Service, image_id: Option<&str>) -> HashMap<String, String> {

@@ -108,4 +108,16 @@ impl Service {
         json::strip_service_extensions(&mut s);
         s
     }
+
+    /// The environment as the engine takes it, sorted by name: `KEY=value`, and a variable
+    /// without a value by name alone (the engine keeps it so, as the reference sends it).
+    pub fn env_list(&self) -> Vec<String> {
+        self.environment
+            .iter()
+            .map(|(k, v)| match v {
+                Some(v) => format!("{k}={v}"),
+                None => k.clone(),
+            })
+            .collect()
+    }
 }

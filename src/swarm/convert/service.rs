@@ -49,7 +49,7 @@ pub fn service(
         command: s.entrypoint.clone(),
         args: s.command.clone(),
         hostname: s.hostname.clone(),
-        env: non_empty(env(s)),
+        env: non_empty(s.env_list()),
         dir: s.working_dir.clone(),
         user: s.user.clone(),
         groups: non_empty(s.group_add.clone()),
@@ -146,17 +146,6 @@ fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
 
 fn nanos(d: GoDuration) -> i64 {
     i64::try_from(d.0.as_nanos()).unwrap_or(i64::MAX)
-}
-
-/// Sorted by name; a variable without a value is passed by name alone.
-fn env(s: &Service) -> Vec<String> {
-    s.environment
-        .iter()
-        .map(|(k, v)| match v {
-            Some(v) => format!("{k}={v}"),
-            None => k.clone(),
-        })
-        .collect()
 }
 
 fn mode(key: &str, s: &Service, d: &Deploy) -> Result<api::ServiceSpecMode, String> {
