@@ -395,7 +395,6 @@ fn networks_volumes_configs_and_secrets_deploy_the_same_objects() {
 }
 
 #[test]
-#[ignore = "dockhand's stack services leaves out docker's \" (max 2 per node)\" in REPLICAS"]
 fn stack_services_prints_the_same_table_as_docker_stack() {
     let Some(swarm) = shared(0, IMAGE) else { return };
     let mut differences = Vec::new();

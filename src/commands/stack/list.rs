@@ -204,7 +204,9 @@ fn service_row(s: &ObservedService, tasks: &[ObservedTask]) -> Value {
     let completed = mine.iter().filter(|t| t.state == "complete").count();
     let mode = s.spec.mode.clone().unwrap_or_default();
     let (mode_text, replicas) = if let Some(r) = &mode.replicated {
-        ("replicated", format!("{running}/{}", r.replicas.unwrap_or(1)))
+        let max = s.spec.task_template.as_ref().and_then(|t| t.placement.as_ref()).and_then(|p| p.max_replicas);
+        let per_node = max.filter(|m| *m > 0).map(|m| format!(" (max {m} per node)")).unwrap_or_default();
+        ("replicated", format!("{running}/{}{per_node}", r.replicas.unwrap_or(1)))
     } else if mode.global.is_some() {
         ("global", format!("{running}/{}", mine.iter().filter(|t| t.wants_running()).count()))
     } else if let Some(j) = &mode.replicated_job {
