@@ -155,7 +155,11 @@ impl<E: SwarmEngine> Perform<Op> for Context<'_, E> {
     }
 }
 
-async fn await_service<E: SwarmEngine>(ctx: &Context<'_, E>, name: &str, condition: Condition) -> Result<Vec<String>, OpError> {
+async fn await_service<E: SwarmEngine>(
+    ctx: &Context<'_, E>,
+    name: &str,
+    condition: Condition,
+) -> Result<Vec<String>, OpError> {
     let names = [name.to_string()];
     wait::until(ctx.engine, &ctx.stack, &names, Goal::Condition(condition), ctx.deadline, ctx.report)
         .await
@@ -226,12 +230,17 @@ fn with_ids<E>(spec: &api::ServiceSpec, ctx: &Context<'_, E>) -> Result<api::Ser
     let configs = lock(&ctx.configs);
     for r in c.configs.iter_mut().flatten() {
         let name = r.config_name.clone().unwrap_or_default();
-        r.config_id = Some(configs.get(&name).cloned().ok_or_else(|| OpError::failed(format!("config not found: {name}")))?);
+        r.config_id =
+            Some(configs.get(&name).cloned().ok_or_else(|| OpError::failed(format!("config not found: {name}")))?);
     }
     let secrets = lock(&ctx.secrets);
     for r in c.secrets.iter_mut().flatten() {
         let name = r.secret_name.clone().unwrap_or_default();
-        r.secret_id = Some(secrets.get(&name).cloned().ok_or_else(|| OpError::failed(format!("secret not found: {name}")))?);
+        r.secret_id =
+            Some(secrets.get(&name).cloned().ok_or_else(|| OpError::failed(format!("secret not found: {name}")))?);
     }
     Ok(spec)
 }
+
+#[cfg(test)]
+mod tests;

@@ -269,7 +269,8 @@ mod tests {
             json!({"TaskTemplate": {"ContainerSpec": {"Env": ["MODE=prod"]}}, "Mode": {"Replicated": {"Replicas": 2}}}),
         );
         let none = BTreeMap::new();
-        let d: Vec<String> = differences(&normalise(&a, &none), &normalise(&b, &none)).iter().map(ToString::to_string).collect();
+        let d: Vec<String> =
+            differences(&normalise(&a, &none), &normalise(&b, &none)).iter().map(ToString::to_string).collect();
         assert_eq!(
             d,
             vec!["deploy.mode/replicas: \"global\" → \"replicated:2\"", "environment.MODE: \"dev\" → \"prod\""]
