@@ -173,7 +173,7 @@ fn update(
         version: current.version,
         spec,
     };
-    (!changes.is_empty()).then(|| (op, Reason::Changed(Change::Fields(changes))))
+    (!changes.is_empty()).then_some((op, Reason::Changed(Change::Fields(changes))))
 }
 
 fn container_image(spec: &api::ServiceSpec) -> Option<String> {
