@@ -218,3 +218,52 @@ services:
     failed.assert_failure();
     assert!(failed.stderr.contains(&format!("{bad}_broken: task: non-zero exit (1)")), "{}", failed.describe());
 }
+
+/// Ctrl-C while a service waits on its dependency: the wait stops, its dependent is not
+/// created (the wait and the create are the two actions not done), and the exit status is
+/// 130, as for any interrupted command.
+#[test]
+fn ctrl_c_stops_a_deploy_waiting_on_a_dependency_and_exits_130() {
+    use std::io::Read;
+    let Some(swarm) = Swarm::start() else { return };
+    let stack = unique_project("int").replace('-', "");
+    let file = r#"
+services:
+  db:
+    image: busybox:latest
+    command: [sleep, "600"]
+    healthcheck: {test: [CMD, sleep, "600"], interval: 1s, timeout: 600s}
+    deploy: {endpoint_mode: dnsrr}
+  web:
+    image: busybox:latest
+    command: [sleep, "600"]
+    depends_on: {db: {condition: service_healthy}}
+    deploy: {endpoint_mode: dnsrr}
+"#;
+    let dir = project(&[("compose.yml", file)]);
+    let _removed = Removed(&swarm, stack.clone());
+    let mut run = dockhand(dir.path()).args(["stack", "deploy", &stack]);
+    if let Some(h) = &swarm.host {
+        run = run.env("DOCKER_HOST", h);
+    }
+    let mut child = run.spawn();
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    while !String::from_utf8_lossy(&seen).contains(&format!("Creating service {stack}_db")) {
+        let mut buf = [0u8; 256];
+        let n = stdout.read(&mut buf).expect("read stdout");
+        assert!(n > 0 && started.elapsed() < SLOW, "no output: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    // Past the create, into the wait.
+    std::thread::sleep(Duration::from_secs(2));
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted: 2 action(s) not done"), "{stderr}");
+    let services = swarm.lines(&["stack", "services", &stack, "--format", "{{.Name}}"]);
+    assert_eq!(services, [format!("{stack}_db")]);
+}

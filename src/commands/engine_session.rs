@@ -252,7 +252,7 @@ impl Session {
 }
 
 /// Ctrl-C or SIGTERM: the scheduler stops starting actions and lets calls in flight finish.
-fn on_interrupt() -> CancellationSignal {
+pub fn on_interrupt() -> CancellationSignal {
     let (canceller, signal) = cancel::cancellation();
     tokio::spawn(async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

@@ -7,6 +7,5 @@ pub mod names;
 pub mod observe;
 pub mod ops;
 pub mod reconcile;
-pub mod runner;
 pub mod spec;
 pub mod wait;

@@ -1,15 +1,19 @@
-//! The operations of a stack deploy and how each is performed. The planner decided them;
-//! performing one decides nothing beyond filling in the ids the engine gave to what an
-//! earlier operation created.
+//! The operations of a stack deploy and how each is performed; the shared scheduler
+//! (`crate::scheduler`) decides when. The planner decided them; performing one decides
+//! nothing beyond filling in the ids the engine gave to what an earlier operation created.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use super::wait::{self, Goal, Report};
+use crate::cancel::CancellationSignal;
 use crate::engine::swarm::{api, SwarmEngine};
+use crate::engine::{EngineError, Kind};
 use crate::model::Condition;
+use crate::plan::{Change, Operation, Reason, Words};
+use crate::progress::Progress;
+use crate::scheduler::{OpError, Perform, Performed};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
@@ -36,7 +40,6 @@ pub enum Op {
         id: String,
         version: u64,
         spec: api::ServiceSpec,
-        changes: Vec<String>,
     },
     /// A dependency's `depends_on` condition, before its dependents are deployed.
     AwaitService {
@@ -66,39 +69,64 @@ pub fn condition_text(c: Condition) -> &'static str {
     }
 }
 
-/// The plan's text (`--dry-run`): each operation with its reason.
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Op::CreateNetwork { name, .. } => write!(f, "create network {name}"),
-            Op::CreateConfig { name, .. } => write!(f, "create config {name}"),
-            Op::CreateSecret { name, .. } => write!(f, "create secret {name}"),
-            Op::CreateService { name, .. } => write!(f, "create service {name}"),
-            Op::UpdateService { name, changes, .. } => write!(f, "update service {name}: {}", changes.join(", ")),
-            Op::AwaitService { name, condition, .. } => {
-                write!(f, "wait for service {name}: {}", condition_text(*condition))
+/// The plan's text (`--dry-run`): each operation with its reason; an update's reason is the
+/// changes, all of them.
+pub fn describe(op: &Op, reason: &Reason) -> String {
+    match op {
+        Op::CreateNetwork { name, .. } => format!("create network {name}"),
+        Op::CreateConfig { name, .. } => format!("create config {name}"),
+        Op::CreateSecret { name, .. } => format!("create secret {name}"),
+        Op::CreateService { name, .. } => format!("create service {name}"),
+        Op::UpdateService { name, .. } => match reason {
+            Reason::Changed(Change::Fields(changes)) => {
+                let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
+                format!("update service {name}: {}", changes.join(", "))
             }
-            Op::RemoveService { name, .. } => write!(f, "remove service {name} (prune)"),
-            Op::RemoveConfig { name, .. } => write!(f, "remove config {name} (no longer used)"),
-            Op::RemoveSecret { name, .. } => write!(f, "remove secret {name} (no longer used)"),
-        }
+            other => format!("update service {name}: {other}"),
+        },
+        Op::AwaitService { name, condition, .. } => format!("wait for service {name}: {}", condition_text(*condition)),
+        Op::RemoveService { name, .. } => format!("remove service {name} (prune)"),
+        Op::RemoveConfig { name, .. } => format!("remove config {name} (no longer used)"),
+        Op::RemoveSecret { name, .. } => format!("remove secret {name} (no longer used)"),
     }
 }
 
-impl Op {
-    /// The line `docker stack deploy` prints as it does this, if it prints one.
-    pub fn progress(&self) -> Option<String> {
-        Some(match self {
-            Op::CreateNetwork { name, .. } => format!("Creating network {name}"),
-            Op::CreateConfig { name, .. } => format!("Creating config {name}"),
-            Op::CreateSecret { name, .. } => format!("Creating secret {name}"),
-            Op::CreateService { name, .. } => format!("Creating service {name}"),
-            Op::UpdateService { name, id, .. } => format!("Updating service {name} (id: {id})"),
-            Op::RemoveService { name, .. } => format!("Removing service {name}"),
-            Op::RemoveConfig { name, .. } => format!("Removing config {name}"),
-            Op::RemoveSecret { name, .. } => format!("Removing secret {name}"),
-            Op::AwaitService { .. } => return None,
-        })
+impl Operation for Op {
+    fn verb(&self) -> &'static str {
+        match self {
+            Op::CreateNetwork { .. } | Op::CreateConfig { .. } | Op::CreateSecret { .. } | Op::CreateService { .. } => {
+                "create"
+            }
+            Op::UpdateService { .. } => "update",
+            Op::AwaitService { .. } => "wait",
+            Op::RemoveService { .. } | Op::RemoveConfig { .. } | Op::RemoveSecret { .. } => "remove",
+        }
+    }
+
+    fn is_gate(&self) -> bool {
+        matches!(self, Op::AwaitService { .. })
+    }
+
+    /// A Swarm has no optional dependency: a failed one holds its dependents back.
+    fn passes_failed(&self) -> Option<String> {
+        None
+    }
+
+    /// As `docker stack deploy` words its lines (`Creating service app_web`, `Updating
+    /// service app_web (id: …)`): the working word, then the subject.
+    fn words(&self) -> Words {
+        let (subject, working, done) = match self {
+            Op::CreateNetwork { name, .. } => (format!("network {name}"), "Creating", "Created"),
+            Op::CreateConfig { name, .. } => (format!("config {name}"), "Creating", "Created"),
+            Op::CreateSecret { name, .. } => (format!("secret {name}"), "Creating", "Created"),
+            Op::CreateService { name, .. } => (format!("service {name}"), "Creating", "Created"),
+            Op::UpdateService { name, id, .. } => (format!("service {name} (id: {id})"), "Updating", "Updated"),
+            Op::AwaitService { name, .. } => (format!("service {name}"), "Waiting", "Ready"),
+            Op::RemoveService { name, .. } => (format!("service {name}"), "Removing", "Removed"),
+            Op::RemoveConfig { name, .. } => (format!("config {name}"), "Removing", "Removed"),
+            Op::RemoveSecret { name, .. } => (format!("secret {name}"), "Removing", "Removed"),
+        };
+        Words { subject, working, done }
     }
 }
 
@@ -113,53 +141,74 @@ pub struct Context<'a, E> {
     pub report: Report<'a>,
 }
 
-pub async fn perform<E: SwarmEngine>(op: &Op, ctx: &Context<'_, E>) -> Result<(), String> {
+impl<E: SwarmEngine> Perform<Op> for Context<'_, E> {
+    async fn perform(&self, op: &Op, _: &dyn Progress, cancel: &CancellationSignal) -> Result<Performed, OpError> {
+        let warnings = match op {
+            // The wait reports its own progress (`report`); Ctrl-C ends it.
+            Op::AwaitService { name, condition, .. } => tokio::select! {
+                waited = await_service(self, name, *condition) => waited?,
+                () = cancel.cancelled() => return Err(OpError::Cancelled),
+            },
+            _ => perform(op, self).await?,
+        };
+        Ok(Performed { note: None, warnings })
+    }
+}
+
+async fn await_service<E: SwarmEngine>(
+    ctx: &Context<'_, E>,
+    name: &str,
+    condition: Condition,
+) -> Result<Vec<String>, OpError> {
+    let names = [name.to_string()];
+    wait::until(ctx.engine, &ctx.stack, &names, Goal::Condition(condition), ctx.deadline, ctx.report)
+        .await
+        .map(|()| Vec::new())
+        .map_err(|failures| OpError::failed(format!("{} not met: {}", condition_text(condition), failures.join("; "))))
+}
+
+/// One engine operation; its warnings (`WARN app_web: …`) when it is done.
+async fn perform<E: SwarmEngine>(op: &Op, ctx: &Context<'_, E>) -> Result<Vec<String>, OpError> {
     let e = ctx.engine;
     match op {
         Op::CreateNetwork { name, spec } => {
-            e.create_network(spec).await.map(drop).map_err(named("creating network", name))
+            e.create_network(spec).await.map_err(named("creating network", name))?;
         }
         Op::CreateConfig { name, spec } => {
             let id = e.create_config(spec).await.map_err(named("creating config", name))?;
             lock(&ctx.configs).insert(name.clone(), id);
-            Ok(())
         }
         Op::CreateSecret { name, spec } => {
             let id = e.create_secret(spec).await.map_err(named("creating secret", name))?;
             lock(&ctx.secrets).insert(name.clone(), id);
-            Ok(())
         }
         Op::CreateService { name, spec, .. } => {
             let spec = with_ids(spec, ctx)?;
-            e.create_service(&spec).await.map(drop).map_err(named("creating service", name))
+            e.create_service(&spec).await.map_err(named("creating service", name))?;
         }
         Op::UpdateService { name, id, version, spec, .. } => {
             let spec = with_ids(spec, ctx)?;
             let warnings = e.update_service(id, *version, &spec).await.map_err(named("updating service", name))?;
-            for w in warnings {
-                eprintln!("WARN {name}: {w}");
-            }
-            Ok(())
+            return Ok(warnings.into_iter().map(|w| format!("{name}: {w}")).collect());
         }
-        Op::AwaitService { name, condition, .. } => wait::until(
-            e,
-            &ctx.stack,
-            std::slice::from_ref(name),
-            Goal::Condition(*condition),
-            ctx.deadline,
-            ctx.report,
-        )
-        .await
-        .map_err(|failures| format!("{} not met: {}", condition_text(*condition), failures.join("; "))),
-        Op::RemoveService { name, id } => gone(e.remove_service(id).await).map_err(named("removing service", name)),
-        Op::RemoveConfig { name, id } => gone(e.remove_config(id).await).map_err(named("removing config", name)),
-        Op::RemoveSecret { name, id } => gone(e.remove_secret(id).await).map_err(named("removing secret", name)),
+        Op::AwaitService { .. } => return Err(OpError::failed("a dependency gate is not an engine action")),
+        Op::RemoveService { name, id } => gone(e.remove_service(id).await).map_err(named("removing service", name))?,
+        Op::RemoveConfig { name, id } => gone(e.remove_config(id).await).map_err(named("removing config", name))?,
+        Op::RemoveSecret { name, id } => gone(e.remove_secret(id).await).map_err(named("removing secret", name))?,
     }
+    Ok(Vec::new())
 }
 
-/// An engine error, saying what was being done to what.
-fn named<'a>(what: &'a str, name: &'a str) -> impl FnOnce(crate::engine::EngineError) -> String + 'a {
-    move |err| format!("{what} {name}: {err}")
+/// An engine error, saying what was being done to what; an engine that stopped answering
+/// ends the run.
+fn named<'a>(what: &'a str, name: &'a str) -> impl FnOnce(EngineError) -> OpError + 'a {
+    move |err| {
+        let message = format!("{what} {name}: {err}");
+        match err.kind {
+            Kind::Unreachable => OpError::EngineLost(message),
+            _ => OpError::failed(message),
+        }
+    }
 }
 
 /// Removing what is already gone is done.
@@ -175,18 +224,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The spec with the ids of the configs and secrets it names.
-fn with_ids<E>(spec: &api::ServiceSpec, ctx: &Context<'_, E>) -> Result<api::ServiceSpec, String> {
+fn with_ids<E>(spec: &api::ServiceSpec, ctx: &Context<'_, E>) -> Result<api::ServiceSpec, OpError> {
     let mut spec = spec.clone();
     let Some(c) = spec.task_template.as_mut().and_then(|t| t.container_spec.as_mut()) else { return Ok(spec) };
     let configs = lock(&ctx.configs);
     for r in c.configs.iter_mut().flatten() {
         let name = r.config_name.clone().unwrap_or_default();
-        r.config_id = Some(configs.get(&name).cloned().ok_or_else(|| format!("config not found: {name}"))?);
+        r.config_id =
+            Some(configs.get(&name).cloned().ok_or_else(|| OpError::failed(format!("config not found: {name}")))?);
     }
     let secrets = lock(&ctx.secrets);
     for r in c.secrets.iter_mut().flatten() {
         let name = r.secret_name.clone().unwrap_or_default();
-        r.secret_id = Some(secrets.get(&name).cloned().ok_or_else(|| format!("secret not found: {name}"))?);
+        r.secret_id =
+            Some(secrets.get(&name).cloned().ok_or_else(|| OpError::failed(format!("secret not found: {name}")))?);
     }
     Ok(spec)
 }
+
+#[cfg(test)]
+mod tests;

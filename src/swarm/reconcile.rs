@@ -11,9 +11,10 @@ use std::fmt;
 use super::convert::{DesiredService, Stack};
 use super::names;
 use super::observe::{Observed, ObservedService};
-use super::ops::Op;
+use super::ops::{self, Op};
 use super::spec;
 use crate::engine::swarm::api;
+use crate::plan::{self, Change, Reason, ResourceId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ResolveImage {
@@ -29,47 +30,25 @@ pub struct Options {
     pub resolve_image: ResolveImage,
 }
 
-/// An operation and the steps (by index) that must be done before it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Step {
-    pub op: Op,
-    pub after: Vec<usize>,
-}
-
+/// A deploy: its plan, and the plan run once the services converged (or right after, without
+/// `--wait`), removing what nothing uses any more. Both run through the shared scheduler.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
-    pub steps: Vec<Step>,
-    /// Run once the services converged (or right after, without `--wait`): removing what
-    /// nothing uses any more.
-    pub cleanup: Vec<Step>,
+    pub deploy: plan::Plan<Op>,
+    pub cleanup: plan::Plan<Op>,
 }
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
-        self.steps.is_empty() && self.cleanup.is_empty()
-    }
-
-    fn push(&mut self, op: Op, after: Vec<usize>) -> usize {
-        self.steps.push(Step { op, after });
-        self.steps.len() - 1
-    }
-
-    /// The services the plan creates or updates, by key.
-    pub fn changed_services(&self) -> BTreeSet<String> {
-        self.steps
-            .iter()
-            .filter_map(|s| match &s.op {
-                Op::CreateService { key, .. } | Op::UpdateService { key, .. } => Some(key.clone()),
-                _ => None,
-            })
-            .collect()
+        self.deploy.is_empty() && self.cleanup.is_empty()
     }
 }
 
+/// The plan's text (`--dry-run`), an action a line.
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for s in self.steps.iter().chain(&self.cleanup) {
-            writeln!(f, "{}", s.op)?;
+        for a in self.deploy.actions.iter().chain(&self.cleanup.actions) {
+            writeln!(f, "{}", ops::describe(&a.op, &a.reason))?;
         }
         Ok(())
     }
@@ -80,39 +59,42 @@ pub fn reconcile(stack: &Stack, observed: &Observed, opts: Options) -> Result<Pl
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut plan = Plan::default();
+    let mut plan = plan::Plan::default();
     let mut resources = Vec::new();
     for (name, spec) in stack.networks.iter().filter(|(n, _)| observed.network(n).is_none()) {
-        resources.push(plan.push(Op::CreateNetwork { name: name.clone(), spec: spec.clone() }, vec![]));
+        let op = Op::CreateNetwork { name: name.clone(), spec: spec.clone() };
+        resources.push(plan.push(ResourceId::Network(name.clone()), op, Reason::Missing, vec![]));
     }
     for (name, spec) in stack.configs.iter().filter(|(n, _)| !observed.configs.iter().any(|c| &c.name == *n)) {
-        resources.push(plan.push(Op::CreateConfig { name: name.clone(), spec: spec.clone() }, vec![]));
+        let op = Op::CreateConfig { name: name.clone(), spec: spec.clone() };
+        resources.push(plan.push(ResourceId::Config(name.clone()), op, Reason::Missing, vec![]));
     }
     for (name, spec) in stack.secrets.iter().filter(|(n, _)| !observed.secrets.iter().any(|c| &c.name == *n)) {
-        resources.push(plan.push(Op::CreateSecret { name: name.clone(), spec: spec.clone() }, vec![]));
+        let op = Op::CreateSecret { name: name.clone(), spec: spec.clone() };
+        resources.push(plan.push(ResourceId::Secret(name.clone()), op, Reason::Missing, vec![]));
     }
     let networks = observed.network_names();
     let mut service_steps: BTreeMap<String, usize> = BTreeMap::new();
     for key in order(&stack.services) {
         let Some(desired) = stack.services.get(&key) else { continue };
         let op = match observed.service(&desired.name) {
-            None => {
-                Some(Op::CreateService { key: key.clone(), name: desired.name.clone(), spec: desired.spec.clone() })
-            }
+            None => Some((
+                Op::CreateService { key: key.clone(), name: desired.name.clone(), spec: desired.spec.clone() },
+                Reason::Missing,
+            )),
             Some(current) => update(desired, current, &networks),
         };
-        let Some(op) = op else { continue };
+        let Some((op, reason)) = op else { continue };
         let mut after = resources.clone();
         for (dep, condition) in &desired.depends_on {
             if let Some(&dep_step) = service_steps.get(dep) {
                 let dep_name = names::service(&stack.name, dep);
-                after.push(plan.push(
-                    Op::AwaitService { key: dep.clone(), name: dep_name, condition: *condition },
-                    vec![dep_step],
-                ));
+                let gated = Reason::DependsOn { service: key.clone(), condition: ops::condition_text(*condition) };
+                let gate = Op::AwaitService { key: dep.clone(), name: dep_name.clone(), condition: *condition };
+                after.push(plan.push(ResourceId::Service(dep_name), gate, gated, vec![dep_step]));
             }
         }
-        service_steps.insert(key.clone(), plan.push(op, after));
+        service_steps.insert(key.clone(), plan.push(ResourceId::Service(desired.name.clone()), op, reason, after));
     }
     let kept: Vec<&ObservedService> = observed
         .services
@@ -120,14 +102,13 @@ pub fn reconcile(stack: &Stack, observed: &Observed, opts: Options) -> Result<Pl
         .filter(|s| !stack.services.values().any(|d| d.name == s.name))
         .filter(|s| {
             if opts.prune {
-                plan.steps
-                    .push(Step { op: Op::RemoveService { name: s.name.clone(), id: s.id.clone() }, after: vec![] });
+                let op = Op::RemoveService { name: s.name.clone(), id: s.id.clone() };
+                plan.push(ResourceId::Service(s.name.clone()), op, Reason::command("--prune"), vec![]);
             }
             !opts.prune
         })
         .collect();
-    plan.cleanup = unused_objects(stack, observed, &kept);
-    Ok(plan)
+    Ok(Plan { deploy: plan, cleanup: unused_objects(stack, observed, &kept) })
 }
 
 /// External networks must exist with swarm scope, before anything is changed.
@@ -170,7 +151,11 @@ fn order(services: &BTreeMap<String, DesiredService>) -> Vec<String> {
 /// An update when the normalised specs differ. The image keeps the digest the engine pinned
 /// unless the file names another image: no registry is asked for a digest here, so even
 /// `--resolve-image always` keeps what the engine already resolved.
-fn update(desired: &DesiredService, current: &ObservedService, networks: &BTreeMap<String, String>) -> Option<Op> {
+fn update(
+    desired: &DesiredService,
+    current: &ObservedService,
+    networks: &BTreeMap<String, String>,
+) -> Option<(Op, Reason)> {
     let mut spec = desired.spec.clone();
     if current.labels().get(names::IMAGE) == container_image(&spec).as_ref() {
         if let (Some(c), Some(old)) = (container_mut(&mut spec), container_image(&current.spec)) {
@@ -181,14 +166,14 @@ fn update(desired: &DesiredService, current: &ObservedService, networks: &BTreeM
         t.force_update = old.force_update;
     }
     let changes = spec::differences(&spec::normalise(&current.spec, networks), &spec::normalise(&spec, networks));
-    (!changes.is_empty()).then(|| Op::UpdateService {
+    let op = Op::UpdateService {
         key: desired.key.clone(),
         name: desired.name.clone(),
         id: current.id.clone(),
         version: current.version,
         spec,
-        changes,
-    })
+    };
+    (!changes.is_empty()).then_some((op, Reason::Changed(Change::Fields(changes))))
 }
 
 fn container_image(spec: &api::ServiceSpec) -> Option<String> {
@@ -200,7 +185,7 @@ fn container_mut(spec: &mut api::ServiceSpec) -> Option<&mut api::TaskSpecContai
 }
 
 /// The stack's configs and secrets that neither the file nor a service left in place uses.
-fn unused_objects(stack: &Stack, observed: &Observed, kept: &[&ObservedService]) -> Vec<Step> {
+fn unused_objects(stack: &Stack, observed: &Observed, kept: &[&ObservedService]) -> plan::Plan<Op> {
     let mut used_configs: BTreeSet<String> = stack.configs.keys().chain(&stack.external_configs).cloned().collect();
     let mut used_secrets: BTreeSet<String> = stack.secrets.keys().chain(&stack.external_secrets).cloned().collect();
     for s in kept {
@@ -212,9 +197,15 @@ fn unused_objects(stack: &Stack, observed: &Observed, kept: &[&ObservedService])
     let ours = |labels: &BTreeMap<String, String>| labels.get(names::NAMESPACE) == Some(&stack.name);
     let configs = observed.configs.iter().filter(|c| ours(&c.labels) && !used_configs.contains(&c.name));
     let secrets = observed.secrets.iter().filter(|c| ours(&c.labels) && !used_secrets.contains(&c.name));
-    configs
-        .map(|c| Op::RemoveConfig { name: c.name.clone(), id: c.id.clone() })
-        .chain(secrets.map(|c| Op::RemoveSecret { name: c.name.clone(), id: c.id.clone() }))
-        .map(|op| Step { op, after: vec![] })
-        .collect()
+    let unused = || Reason::command("no longer used");
+    let mut plan = plan::Plan::default();
+    for c in configs {
+        let op = Op::RemoveConfig { name: c.name.clone(), id: c.id.clone() };
+        plan.push(ResourceId::Config(c.name.clone()), op, unused(), vec![]);
+    }
+    for c in secrets {
+        let op = Op::RemoveSecret { name: c.name.clone(), id: c.id.clone() };
+        plan.push(ResourceId::Secret(c.name.clone()), op, unused(), vec![]);
+    }
+    plan
 }

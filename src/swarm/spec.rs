@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::engine::swarm::api;
+use crate::plan::diff::FieldChange;
 
 /// What the engine stores when the spec leaves a field out: equal to leaving it out.
 fn defaults() -> Vec<(String, Value)> {
@@ -153,15 +154,15 @@ fn prune(v: &mut Value) -> bool {
     }
 }
 
-/// The differences between two normalised specs, each as `key: old → new`, with the file's
+/// The differences between two normalised specs, each read `key: old → new`, with the file's
 /// names for the spec's fields where there is one.
-pub fn differences(old: &Value, new: &Value) -> Vec<String> {
+pub fn differences(old: &Value, new: &Value) -> Vec<FieldChange> {
     let mut out = Vec::new();
     diff("", old, new, &mut out);
     out
 }
 
-fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
+fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldChange>) {
     if old == new {
         return;
     }
@@ -175,7 +176,7 @@ fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
         }
         return;
     }
-    out.push(format!("{}: {} → {}", file_key(path), text(old), text(new)));
+    out.push(FieldChange::Changed { path: file_key(path), old: text(old), new: text(new) });
 }
 
 fn text(v: &Value) -> String {
@@ -268,7 +269,8 @@ mod tests {
             json!({"TaskTemplate": {"ContainerSpec": {"Env": ["MODE=prod"]}}, "Mode": {"Replicated": {"Replicas": 2}}}),
         );
         let none = BTreeMap::new();
-        let d = differences(&normalise(&a, &none), &normalise(&b, &none));
+        let d: Vec<String> =
+            differences(&normalise(&a, &none), &normalise(&b, &none)).iter().map(ToString::to_string).collect();
         assert_eq!(
             d,
             vec!["deploy.mode/replicas: \"global\" → \"replicated:2\"", "environment.MODE: \"dev\" → \"prod\""]

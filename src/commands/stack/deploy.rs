@@ -1,21 +1,24 @@
-//! `stack deploy`: load, convert, observe once, plan, perform; then, with `--wait`, follow
-//! the services until they converge; last, remove the config and secret versions nothing
-//! uses any more.
+//! `stack deploy`: load, convert, observe once, plan, run the plan through the shared
+//! scheduler; then, with `--wait`, follow the services until they converge; last, remove the
+//! config and secret versions nothing uses any more. Ctrl-C stops each of these.
 
+use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::super::engine_session::fail;
+use super::super::engine_session::{fail, on_interrupt};
+use crate::cancel::CancellationSignal;
 use crate::commands::options::{Deploy, EngineOptions};
 use crate::engine::swarm::{SwarmClient, SwarmEngine};
 use crate::load::{self, Options};
-use crate::progress::Mode;
+use crate::plan::Plan;
+use crate::progress::{Event, Mode, Progress, Status};
+use crate::scheduler::{self, Limits};
 use crate::swarm::convert::{self, Stack};
 use crate::swarm::observe::Observed;
-use crate::swarm::ops::{self, Context};
-use crate::swarm::reconcile::{self, Step};
-use crate::swarm::runner::{self, Outcome};
+use crate::swarm::ops::{self, Context, Op};
+use crate::swarm::reconcile;
 use crate::swarm::wait::{self, Goal, Verdict};
 
 /// How long a deploy waits for an earlier removal to finish.
@@ -46,8 +49,11 @@ pub async fn run(opts: &Options, cmd: &Deploy, engine_opts: &EngineOptions) -> E
 }
 
 async fn deploy(engine: &SwarmClient, stack: &Stack, cmd: &Deploy, engine_opts: &EngineOptions) -> ExitCode {
-    if let Err(e) = removal_finished(engine, &stack.name).await {
-        return fail(&[e]);
+    let cancel = on_interrupt();
+    match unless_cancelled(&cancel, removal_finished(engine, &stack.name)).await {
+        Some(Ok(())) => {}
+        Some(Err(e)) => return fail(&[e]),
+        None => return interrupted("nothing deployed"),
     }
     let observed = match Observed::stack(engine, &stack.name).await {
         Ok(o) => o,
@@ -80,22 +86,34 @@ async fn deploy(engine: &SwarmClient, stack: &Stack, cmd: &Deploy, engine_opts: 
         deadline: cmd.wait_timeout.map(|t| Instant::now() + t),
         report: &report,
     };
-    if !perform(&plan.steps, &ctx, quiet).await {
-        return ExitCode::FAILURE;
+    let run = Run { limits: Limits::from_setting(engine_opts.parallel), quiet, cancel };
+    if let Err(code) = perform(&plan.deploy, &ctx, &run).await {
+        return code;
     }
     if cmd.wait {
         let names: Vec<String> = stack.services.values().map(|s| s.name.clone()).collect();
-        if let Err(failures) = wait::until(engine, &stack.name, &names, Goal::Converged, ctx.deadline, &report).await {
-            return fail(&failures);
+        let converged = wait::until(engine, &stack.name, &names, Goal::Converged, ctx.deadline, &report);
+        match unless_cancelled(&run.cancel, converged).await {
+            Some(Ok(())) => {}
+            Some(Err(failures)) => return fail(&failures),
+            None => return interrupted("deployed, not waited for until converged"),
         }
     }
-    if !perform(&plan.cleanup, &ctx, quiet).await {
-        return ExitCode::FAILURE;
+    if let Err(code) = perform(&plan.cleanup, &ctx, &run).await {
+        return code;
     }
     if plan.is_empty() && !quiet {
         eprintln!("Stack {} is up to date", stack.name);
     }
     ExitCode::SUCCESS
+}
+
+/// How the plans of one deploy run.
+struct Run {
+    limits: Limits,
+    quiet: bool,
+    /// Ctrl-C or SIGTERM: nothing more starts, waits stop.
+    cancel: CancellationSignal,
 }
 
 /// A `stack rm` returns before the removed services' tasks are gone, and their networks
@@ -123,26 +141,55 @@ async fn removal_finished(engine: &SwarmClient, stack: &str) -> Result<(), Strin
     }
 }
 
-/// Runs steps, printing each as `docker stack deploy` does; false (errors printed) when any
-/// failed.
-async fn perform(steps: &[Step], ctx: &Context<'_, SwarmClient>, quiet: bool) -> bool {
-    let start = |s: &Step| {
-        if let Some(line) = s.op.progress().filter(|_| !quiet) {
-            outln!("{line}");
-        }
-    };
-    let outcomes = runner::run(steps, &start, |s| ops::perform(&s.op, ctx)).await;
-    let errors: Vec<String> = outcomes
-        .into_iter()
-        .filter_map(|o| match o {
-            Outcome::Failed(e) => Some(e),
-            _ => None,
-        })
-        .collect();
-    if errors.is_empty() {
-        true
-    } else {
-        fail(&errors);
-        false
+/// Runs a plan through the shared scheduler, printing each action as `docker stack deploy`
+/// does. `Err`: the exit code once what failed is printed, or the run was interrupted.
+async fn perform(plan: &Plan<Op>, ctx: &Context<'_, SwarmClient>, run: &Run) -> Result<(), ExitCode> {
+    if plan.is_empty() {
+        return Ok(());
     }
+    let lines = Lines { quiet: run.quiet };
+    let outcome = scheduler::run(plan, ctx, run.limits, &lines, run.cancel.clone()).await;
+    for w in &outcome.warnings {
+        eprintln!("WARN {w}");
+    }
+    let mut failures: Vec<_> = outcome.failures.iter().chain(&outcome.lost).collect();
+    failures.sort_by_key(|f| f.action);
+    let errors: Vec<String> = failures.into_iter().map(|f| f.error.clone()).collect();
+    if outcome.cancelled {
+        fail(&errors);
+        return Err(interrupted(&format!("{} action(s) not done", outcome.unfinished.len())));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(fail(&errors))
+    }
+}
+
+/// `docker stack deploy`'s lines: one on stdout as each action starts (`Creating service
+/// app_web`). Waits report their own progress; errors are printed once the run is over.
+struct Lines {
+    quiet: bool,
+}
+
+impl Progress for Lines {
+    fn event(&self, event: &Event) {
+        if event.status == Status::Working && !self.quiet {
+            outln!("{} {}", event.text, event.resource);
+        }
+    }
+}
+
+/// `work`, unless Ctrl-C comes first.
+async fn unless_cancelled<T>(cancel: &CancellationSignal, work: impl Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        done = work => Some(done),
+        () = cancel.cancelled() => None,
+    }
+}
+
+/// The exit status of an interrupted deploy, 130 as for any command Ctrl-C stops.
+fn interrupted(what: &str) -> ExitCode {
+    eprintln!("interrupted: {what}; run the command again to converge");
+    ExitCode::from(130)
 }

@@ -199,7 +199,7 @@ fn an_unchanged_redeploy_plans_nothing_and_a_change_says_what_changed() {
     assert!(text.contains("create config app_settings_"), "{text}");
     assert!(text.contains("environment.MODE: \"dev\" → \"prod\""), "{text}");
     assert!(text.contains("remove config app_settings_"), "{text}");
-    assert!(matches!(plan.steps.last().unwrap().op, Op::UpdateService { .. }));
+    assert!(matches!(plan.deploy.actions.last().unwrap().op, Op::UpdateService { .. }));
 }
 
 #[test]
