@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use crate::containers::names;
 use crate::engine::{ContainerEvent, ContainerIo, Engine, LogRequest};
 use crate::logprint::Printer;
-use crate::observe::{ObservedContainer, RunState};
+use crate::containers::observe::{ObservedContainer, RunState};
 
 /// Which containers to follow.
 #[derive(Debug, Clone, Default)]

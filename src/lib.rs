@@ -20,13 +20,13 @@ pub mod labels;
 pub mod load;
 pub(crate) mod logprint;
 pub mod model;
-pub mod observe;
+/// What the engine holds for a project (the container backend's observed state).
+pub use containers::observe;
 pub(crate) mod plan;
 pub(crate) mod progress;
 pub(crate) mod scheduler;
 pub(crate) mod terminal;
 pub(crate) mod timespec;
 pub(crate) mod units;
-pub(crate) mod wait;
 pub mod swarm;
 pub(crate) mod watch;

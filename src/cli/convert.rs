@@ -8,10 +8,10 @@ use super::args::*;
 use crate::commands::options::*;
 use crate::engine::ExecSpec;
 use crate::load::{cli_specs, Env, Options};
-use crate::plan::desired::PullPolicy;
-use crate::plan::oneoff::RunOverrides;
-use crate::plan::reconcile::UpOptions;
-use crate::plan::teardown::{DownOptions, RemoveImages};
+use crate::containers::desired::PullPolicy;
+use crate::containers::oneoff::RunOverrides;
+use crate::containers::reconcile::UpOptions;
+use crate::containers::teardown::{DownOptions, RemoveImages};
 
 /// Each command's arguments, checked and turned into the options it takes.
 pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &dyn Fn() -> Option<String>) -> Invocation {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::engine_session::{self, Session};
 use super::options::{Artifacts, ArtifactsCommand};
 use crate::load::Options;
-use crate::plan::artifacts;
+use crate::containers::artifacts;
 
 pub fn run(opts: &Options, cmd: &ArtifactsCommand) -> ExitCode {
     engine_session::block_on(async {

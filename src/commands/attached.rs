@@ -12,8 +12,8 @@ use crate::containers::names;
 use crate::engine::{ContainerIo, Engine, LogRequest};
 use crate::follow::{Ended, Follow, Selector};
 use crate::logprint::Printer;
-use crate::observe::RunState;
-use crate::plan::teardown;
+use crate::containers::observe::RunState;
+use crate::containers::teardown;
 
 /// Why following ended.
 enum End {

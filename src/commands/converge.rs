@@ -3,7 +3,8 @@
 
 use super::engine_session::{self, Session};
 use crate::containers::ops::Op;
-use crate::plan::{reconcile, Plan};
+use crate::plan::Plan;
+use crate::containers::reconcile;
 
 /// Images, then containers planned against the images as they now are. False when planning
 /// or any action failed (printed).

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::engine_session::{self, Session};
 use super::options::DownCommand;
 use crate::load::Options;
-use crate::plan::teardown::teardown;
+use crate::containers::teardown::teardown;
 
 pub fn run(opts: &Options, cmd: &DownCommand) -> ExitCode {
     engine_session::block_on(async {

@@ -20,10 +20,11 @@ use crate::engine::{Engine, PsEntry};
 use crate::load::{self, Loaded, Options};
 use crate::scheduler::{Limits, Outcome};
 use crate::model::Project;
-use crate::observe::{self, Observed, Wanted};
-use crate::plan::desired::{self, Desired, Origin};
+use crate::containers::observe::{self, Observed, Wanted};
+use crate::containers::desired::{self, Desired, Origin};
 use crate::plan::{Plan, Replicas};
-use crate::{progress, wait};
+use crate::containers::wait;
+use crate::progress;
 
 pub use connect::{connect, observe_for};
 use connect::named;

@@ -44,7 +44,7 @@ pub async fn running_container<E: Engine>(engine: &E, project: &str, service: &s
     let containers = engine.list_containers(project).await.map_err(|e| e.to_string())?;
     containers
         .into_iter()
-        .find(|c| c.service == service && c.number == index && !c.oneoff && c.state == crate::observe::RunState::Running)
+        .find(|c| c.service == service && c.number == index && !c.oneoff && c.state == crate::containers::observe::RunState::Running)
         .map(|c| c.id)
         .ok_or_else(|| {
             if index == 1 {

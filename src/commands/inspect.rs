@@ -48,7 +48,7 @@ async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Top).map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     let mut titles: Vec<String> = Vec::new();
-    for e in s.service_containers(services).await?.iter().filter(|e| e.state == crate::observe::RunState::Running) {
+    for e in s.service_containers(services).await?.iter().filter(|e| e.state == crate::containers::observe::RunState::Running) {
         let t = s.engine.top(&e.id).await.map_err(|err| err.to_string())?;
         titles = t.titles;
         for p in t.processes {

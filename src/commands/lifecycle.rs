@@ -8,7 +8,8 @@ use super::engine_session::{self, Session};
 use super::options::{Lifecycle, LifecycleCommand};
 use crate::load::Options;
 use crate::containers::ops::Op;
-use crate::plan::{lifecycle, teardown, Plan};
+use crate::plan::Plan;
+use crate::containers::{lifecycle, teardown};
 
 pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
     engine_session::block_on(async {

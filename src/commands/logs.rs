@@ -15,7 +15,7 @@ use crate::engine::{Capability, ContainerIo, Engine, LogRequest};
 use crate::follow::{now_nanos, Follow, Selector};
 use crate::load::Options;
 use crate::logprint::Printer;
-use crate::observe::ObservedContainer;
+use crate::containers::observe::ObservedContainer;
 use crate::timespec;
 
 /// How long `-f` waits, once every container has stopped, for one to come back (a recreate

@@ -8,7 +8,7 @@ use super::table::{self, WIDE};
 use super::options::{LsCommand, PsFormat};
 use crate::labels;
 use crate::load::Env;
-use crate::observe::ObservedContainer;
+use crate::containers::observe::ObservedContainer;
 
 /// One project as `ls` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub fn projects(containers: &[ObservedContainer]) -> Vec<Listed> {
     for c in containers {
         let Some(project) = c.label(labels::PROJECT) else { continue };
         let entry = by_project.entry(project).or_insert_with(|| (BTreeMap::new(), c.label(labels::CONFIG_FILES).unwrap_or("")));
-        *entry.0.entry(crate::plan::reconcile::state_name(c.state)).or_default() += 1;
+        *entry.0.entry(crate::containers::reconcile::state_name(c.state)).or_default() += 1;
     }
     by_project
         .into_iter()

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use crate::engine::ExecSpec;
 use crate::load::{Env, Options};
-use crate::plan::oneoff::RunOverrides;
-use crate::plan::reconcile::UpOptions;
-use crate::plan::teardown::DownOptions;
+use crate::containers::oneoff::RunOverrides;
+use crate::containers::reconcile::UpOptions;
+use crate::containers::teardown::DownOptions;
 use crate::progress::Mode;
 
 /// When to print ANSI control characters.

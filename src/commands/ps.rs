@@ -10,7 +10,7 @@ use super::ps_format::{self, PsOutput};
 use super::options::PsCommand;
 use crate::engine::{Engine, PsEntry, Publisher};
 use crate::load::Options;
-use crate::plan::reconcile::state_name;
+use crate::containers::reconcile::state_name;
 
 pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
     engine_session::block_on(async {
@@ -169,11 +169,11 @@ fn json_line(e: &PsEntry, now: i64) -> serde_json::Value {
     })
 }
 
-fn health_name(h: crate::observe::Health) -> &'static str {
+fn health_name(h: crate::containers::observe::Health) -> &'static str {
     match h {
-        crate::observe::Health::Starting => "starting",
-        crate::observe::Health::Healthy => "healthy",
-        crate::observe::Health::Unhealthy => "unhealthy",
+        crate::containers::observe::Health::Starting => "starting",
+        crate::containers::observe::Health::Healthy => "healthy",
+        crate::containers::observe::Health::Unhealthy => "unhealthy",
     }
 }
 

@@ -14,13 +14,15 @@ use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, ContainerSpec, Engine, Resized};
 use crate::cancel::CancellationSignal;
 use crate::load::Options;
-use crate::plan::desired::Files;
-use crate::plan::oneoff::one_off;
+use crate::containers::desired::Files;
+use crate::containers::oneoff::one_off;
 use crate::containers::ops::{NewContainer, Op};
-use crate::plan::conflict::ContainerClaim;
+use crate::containers::conflict::ContainerClaim;
 use crate::plan::{Reason, ResourceId};
-use crate::plan::{reconcile, Plan};
-use crate::{progress, terminal, wait};
+use crate::plan::Plan;
+use crate::containers::reconcile;
+use crate::containers::wait;
+use crate::{progress, terminal};
 
 pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
     engine_session::block_on(async {

@@ -7,7 +7,7 @@ use super::converge;
 use super::engine_session::{self, Session};
 use super::options::UpCommand;
 use crate::load::{compose_env, Options};
-use crate::plan::reconcile;
+use crate::containers::reconcile;
 
 pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
     engine_session::block_on(async {

@@ -8,13 +8,13 @@ use futures_util::StreamExt;
 use super::engine_session::Session;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, PsEntry};
-use crate::plan::teardown::{self, DownOptions};
+use crate::containers::teardown::{self, DownOptions};
 
 /// Prints each exit code as the containers stop; with `down`, the first stop ends the wait.
 /// `dry_run`: the project's teardown is printed, not done.
 pub async fn run(s: &mut Session, services: &[String], down: bool, dry_run: bool) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Wait).map_err(|e| e.to_string())?;
-    let running: Vec<PsEntry> = s.service_containers(services).await?.into_iter().filter(|e| e.state == crate::observe::RunState::Running).collect();
+    let running: Vec<PsEntry> = s.service_containers(services).await?.into_iter().filter(|e| e.state == crate::containers::observe::RunState::Running).collect();
     let mut waits: futures_util::stream::FuturesUnordered<_> = running
         .iter()
         .map(|e| {

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::names;
 use crate::model::{Condition, Service};
-use crate::plan::conflict::{ContainerClaim, NetworkClaim};
-use crate::plan::desired::Files;
+use crate::containers::conflict::{ContainerClaim, NetworkClaim};
+use crate::containers::desired::Files;
 use crate::plan::{Operation, Words};
 
 /// Each operation carries everything performing it needs, as the planner decided it; the

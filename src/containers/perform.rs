@@ -10,12 +10,12 @@ use crate::engine::retry::BACKOFF;
 use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, Kind, ResourceSpec};
 use super::names;
 use crate::model::Project;
-use crate::observe::ObservedNetwork;
-use crate::plan::conflict::{ContainerClaim, NetworkClaim, Resolution};
+use crate::containers::observe::ObservedNetwork;
+use crate::containers::conflict::{ContainerClaim, NetworkClaim, Resolution};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::scheduler::{self, Limits, OpError, Outcome, Perform, Performed};
-use crate::wait;
+use crate::containers::wait;
 
 /// What the operations need besides themselves: the project, which the engine turns into
 /// API bodies, and the build flags of the command.

@@ -5,18 +5,9 @@
 //! backend's operations (`Operation`), which the shared scheduler (`crate::scheduler`) runs.
 //! The container backend's operations are `crate::containers::ops::Op`.
 
-pub mod artifacts;
-pub mod conflict;
-pub mod desired;
 pub mod diff;
-pub mod files;
-pub mod lifecycle;
-pub mod oneoff;
 pub mod reason;
-pub mod reconcile;
-pub mod replica;
 pub mod resource;
-pub mod teardown;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -114,5 +105,3 @@ impl<O: Operation> fmt::Display for Plan<O> {
     }
 }
 
-#[cfg(test)]
-mod tests;

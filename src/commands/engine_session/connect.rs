@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::engine::docker::DockerEngine;
 use crate::engine::{EngineError, Kind};
 use crate::load;
-use crate::observe::{self, Observed, Wanted};
-use crate::plan::desired::Desired;
+use crate::containers::observe::{self, Observed, Wanted};
+use crate::containers::desired::Desired;
 
 pub async fn connect(env: &load::Env) -> Option<Arc<DockerEngine>> {
     match DockerEngine::connect(env).await {

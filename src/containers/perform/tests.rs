@@ -9,18 +9,18 @@ use std::time::Duration;
 use super::*;
 use crate::labels;
 use crate::engine::{ContainerStatus, Kind, Result};
-use crate::observe::{Observed, ObservedContainer};
-use crate::plan::conflict::NetworkClaim;
-use crate::plan::desired::{Desired, Files};
-use crate::plan::lifecycle;
-use crate::plan::replica::{new_container, replacement};
+use crate::containers::observe::{Observed, ObservedContainer};
+use crate::containers::conflict::NetworkClaim;
+use crate::containers::desired::{Desired, Files};
+use crate::containers::lifecycle;
+use crate::containers::replica::{new_container, replacement};
 use crate::model::Condition;
-use crate::observe::{Health, ObservedNetwork, ObservedVolume, RunState};
-use crate::plan::desired::{desired, Origin};
+use crate::containers::observe::{Health, ObservedNetwork, ObservedVolume, RunState};
+use crate::containers::desired::{desired, Origin};
 use crate::cancel::cancellation;
 use crate::plan::{ActionId, Reason, ResourceId};
 use crate::progress::{Json, Plain, Quiet};
-use crate::wait::{self, Target, WaitError};
+use crate::containers::wait::{self, Target, WaitError};
 
 /// Records every call as `begin <call>` / `end <call>`; each call takes `delay` (or its own
 /// entry in `delays`) and fails when `fail` holds its key.

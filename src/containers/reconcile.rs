@@ -7,14 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::{condition_name, Desired, DesiredResource, DesiredService, Files, PullPolicy};
 use super::conflict::NetworkClaim;
-use super::diff;
+use crate::plan::diff;
 use super::replica::{new_container, replacement};
-use super::{ActionId, Change, Plan, Reason, Replicas, ResourceId};
+use crate::plan::{ActionId, Change, Plan, Reason, Replicas, ResourceId};
 use crate::containers::ops::Op;
 use crate::containers::names;
 use crate::labels;
 use crate::model::Condition;
-use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
+use crate::containers::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
 
 #[derive(Debug, Clone, Default)]
 pub struct UpOptions {
@@ -227,7 +227,7 @@ impl<'a> Reconciler<'a> {
     /// with their aliases and started (`service`); the others stay stopped.
     fn recreate_network(&mut self, n: &DesiredResource, found: &ObservedNetwork) {
         let resource = ResourceId::Network(n.key.clone());
-        let changes = n.network.as_ref().map(|w| diff::network_changes(found, w)).unwrap_or_default();
+        let changes = n.network.as_ref().map(|w| super::network_diff::network_changes(found, w)).unwrap_or_default();
         let reason = Reason::Changed(if changes.is_empty() { Change::Hash } else { Change::Fields(changes) });
         let mut detached = Vec::new();
         let observed = self.observed;

@@ -6,7 +6,7 @@
 //! it is ours but different, never touched when it is not ours.
 
 use crate::labels;
-use crate::observe::{ObservedContainer, ObservedNetwork};
+use crate::containers::observe::{ObservedContainer, ObservedNetwork};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
@@ -124,7 +124,7 @@ fn short(id: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::RunState;
+    use crate::containers::observe::RunState;
     use std::collections::BTreeMap;
 
     fn wanted() -> ContainerClaim {

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use super::desired::{desired, Desired, Origin};
 use super::reconcile::{containers, images, UpOptions};
 use super::teardown::{stop, teardown, DownOptions};
-use super::{Operation, Plan};
+use crate::plan::{Operation, Plan};
 use crate::containers::names;
 use crate::containers::ops::Op;
 use crate::labels;
-use crate::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
+use crate::containers::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
 
 fn project(yaml: &str) -> Desired {
     let mut value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
@@ -477,7 +477,7 @@ fn with_volume(d: &Desired) -> Observed {
     let mut o = running(d);
     for v in &d.volumes {
         let labels = BTreeMap::from([(labels::CONFIG_HASH.to_string(), v.hash.clone())]);
-        o.volumes.push(crate::observe::ObservedVolume { name: v.name.clone(), labels });
+        o.volumes.push(crate::containers::observe::ObservedVolume { name: v.name.clone(), labels });
     }
     o.containers.iter_mut().filter(|c| c.service == "a").for_each(|c| c.named_volumes = vec!["p_data".into()]);
     o
@@ -687,7 +687,7 @@ fn an_unset_variable_fails_the_plan_only_when_a_container_needs_it() {
 fn down_of_named_services_removes_only_their_containers_and_keeps_networks_and_volumes() {
     let d = project(STACK);
     let mut o = running(&d);
-    o.volumes.push(crate::observe::ObservedVolume { name: "p_data".into(), labels: BTreeMap::new() });
+    o.volumes.push(crate::containers::observe::ObservedVolume { name: "p_data".into(), labels: BTreeMap::new() });
     let opts = DownOptions { services: vec!["web".into()], volumes: true, ..DownOptions::default() };
     let plan = teardown(Some(&d), &o, &opts);
     assert_eq!(lines(&plan), vec!["0 stop container:web:1 down", "1 remove container:web:1 down (after 0)"]);

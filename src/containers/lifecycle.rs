@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use super::desired::{Desired, Files};
 use super::replica::new_container;
-use super::{ActionId, Plan, Reason, ResourceId};
+use crate::plan::{ActionId, Plan, Reason, ResourceId};
 use crate::containers::ops::Op;
-use crate::observe::{Observed, ObservedContainer, RunState};
+use crate::containers::observe::{Observed, ObservedContainer, RunState};
 
 /// The service containers (no one-offs) of `services`, or of every service when empty.
 fn selected<'a>(observed: &'a Observed, services: &'a [String]) -> impl Iterator<Item = &'a ObservedContainer> + 'a {

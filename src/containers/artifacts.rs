@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::desired::Desired;
-use super::{Plan, Reason, ResourceId};
+use crate::plan::{Plan, Reason, ResourceId};
 use crate::containers::names;
 use crate::containers::ops::Op;
 
@@ -69,7 +69,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::plan::desired::{desired, Origin};
+    use crate::containers::desired::{desired, Origin};
     use crate::plan::Operation;
 
     fn project() -> Desired {

@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::Desired;
-use super::{ActionId, Plan, Reason, ResourceId};
+use crate::plan::{ActionId, Plan, Reason, ResourceId};
 use crate::containers::names;
 use crate::containers::ops::Op;
 use crate::labels;
-use crate::observe::{Observed, ObservedContainer};
+use crate::containers::observe::{Observed, ObservedContainer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RemoveImages {

@@ -9,7 +9,7 @@ use super::desired::{Desired, DesiredService, Files};
 use crate::containers::names;
 use crate::containers::ops::{Leftover, NewContainer, Replaced, Shared};
 use crate::labels;
-use crate::observe::{Observed, ObservedContainer};
+use crate::containers::observe::{Observed, ObservedContainer};
 
 /// Replica `number` of `s`, named `name`: the service's labels, its number, and the applied
 /// configuration that explains a later recreate.

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::plan::desired::{desired, Origin};
+use crate::containers::desired::{desired, Origin};
 
 const FILE: &str = r#"
 name: p

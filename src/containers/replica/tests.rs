@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::containers::ops::Op;
-use crate::observe::RunState;
-use crate::plan::conflict::NetworkClaim;
-use crate::plan::desired::{desired, Origin};
-use crate::plan::reconcile::{containers, UpOptions};
+use crate::containers::observe::RunState;
+use crate::containers::conflict::NetworkClaim;
+use crate::containers::desired::{desired, Origin};
+use crate::containers::reconcile::{containers, UpOptions};
 
 const PROJECT: &str = r#"
 services:

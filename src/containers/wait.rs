@@ -10,9 +10,9 @@ use tokio::time::Instant;
 use crate::engine::{ContainerStatus, Engine};
 use crate::cancel::CancellationSignal;
 use crate::model::Condition;
-use crate::observe::{Health, RunState};
+use crate::containers::observe::{Health, RunState};
 use crate::plan::Replicas;
-use crate::plan::reconcile::state_name;
+use crate::containers::reconcile::state_name;
 use crate::progress::{Event, Progress, Status};
 
 /// Short enough to feel immediate, long enough not to load the engine.
