@@ -149,7 +149,13 @@ fn a_deploy_is_a_docker_stack_and_an_unchanged_redeploy_replaces_no_task() {
         "{}",
         dry.describe()
     );
-    swarm.dockhand(dir.path(), &["stack", "deploy", "--wait", "--wait-timeout", "120", &stack]).assert_success();
+    let json = swarm.dockhand(dir.path(), &["--progress", "json", "stack", "deploy", "--wait", "--wait-timeout", "120", &stack]);
+    let updated = format!("{stack}_web");
+    assert!(
+        json.assert_success().stderr.lines().any(|l| l.starts_with('{') && l.contains(&updated) && l.contains(r#""status":"Done""#)),
+        "--progress json: a JSON line for the service update\n{}",
+        json.describe()
+    );
     let after = swarm.lines(&["config", "ls", "--filter", &config_filter, "--format", "{{.Name}}"]);
     assert_eq!(after.len(), 1, "{after:?}");
     assert!(after[0].starts_with(&format!("{stack}_settings_")) && after != before, "{before:?} → {after:?}");

@@ -13,7 +13,7 @@ use crate::commands::options::{Deploy, EngineOptions};
 use crate::engine::swarm::{SwarmClient, SwarmEngine};
 use crate::load::{self, Options};
 use crate::plan::Plan;
-use crate::progress::{Event, Mode, Progress, Status};
+use crate::progress::{self, Event, Mode, Progress, Status};
 use crate::scheduler::{self, Limits};
 use crate::swarm::convert::{self, Stack};
 use crate::swarm::observe::Observed;
@@ -86,7 +86,7 @@ async fn deploy(engine: &SwarmClient, stack: &Stack, cmd: &Deploy, engine_opts: 
         deadline: cmd.wait_timeout.map(|t| Instant::now() + t),
         report: &report,
     };
-    let run = Run { limits: Limits::from_setting(engine_opts.parallel), quiet, cancel };
+    let run = Run { limits: Limits::from_setting(engine_opts.parallel), quiet, progress: engine_opts.progress, cancel };
     if let Err(code) = perform(&plan.deploy, &ctx, &run).await {
         return code;
     }
@@ -112,6 +112,8 @@ async fn deploy(engine: &SwarmClient, stack: &Stack, cmd: &Deploy, engine_opts: 
 struct Run {
     limits: Limits,
     quiet: bool,
+    /// `--progress`: `tty` and `json` as for `up`; otherwise `docker stack deploy`'s lines.
+    progress: Mode,
     /// Ctrl-C or SIGTERM: nothing more starts, waits stop.
     cancel: CancellationSignal,
 }
@@ -147,8 +149,15 @@ async fn perform(plan: &Plan<Op>, ctx: &Context<'_, SwarmClient>, run: &Run) -> 
     if plan.is_empty() {
         return Ok(());
     }
-    let lines = Lines { quiet: run.quiet };
-    let outcome = scheduler::run(plan, ctx, run.limits, &lines, run.cancel.clone()).await;
+    let outcome = match run.progress {
+        Mode::Tty | Mode::Json => {
+            let progress = progress::for_mode(run.progress);
+            let outcome = scheduler::run(plan, ctx, run.limits, progress.as_ref(), run.cancel.clone()).await;
+            progress.finish();
+            outcome
+        }
+        _ => scheduler::run(plan, ctx, run.limits, &Lines { quiet: run.quiet }, run.cancel.clone()).await,
+    };
     for w in &outcome.warnings {
         eprintln!("WARN {w}");
     }
