@@ -77,10 +77,7 @@ pub fn service(
     let task = api::TaskSpec {
         container_spec: Some(container),
         resources: resources(s, &deploy),
-        restart_policy: restart_policy(s, &deploy, job)
-            .map_err(|e| errors.push(format!("service {key}: {e}")))
-            .ok()
-            .flatten(),
+        restart_policy: kept(&mut errors, key, restart_policy(s, &deploy, job)),
         placement: placement(&deploy),
         networks: Some(attachments(project, key, &networks)),
         log_driver: s.logging.as_ref().map(|l| api::TaskSpecLogDriver {
@@ -91,22 +88,8 @@ pub fn service(
     };
     let mut labels = names::with_namespace(stack, &deploy.labels);
     labels.insert(names::IMAGE.to_string(), image);
-    let update_config = deploy
-        .update_config
-        .as_ref()
-        .map(update)
-        .transpose()
-        .map_err(|e| errors.push(format!("service {key}: {e}")))
-        .ok()
-        .flatten();
-    let rollback_config = deploy
-        .rollback_config
-        .as_ref()
-        .map(update)
-        .transpose()
-        .map_err(|e| errors.push(format!("service {key}: {e}")))
-        .ok()
-        .flatten();
+    let update_config = kept(&mut errors, key, deploy.update_config.as_ref().map(update).transpose());
+    let rollback_config = kept(&mut errors, key, deploy.rollback_config.as_ref().map(update).transpose());
     let endpoint_spec = endpoint(key, s, &deploy).map_err(|e| errors.push(e)).ok().flatten();
     if !errors.is_empty() {
         return Err(errors);
@@ -142,6 +125,11 @@ pub fn service(
 
 fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
     (!v.is_empty()).then_some(v)
+}
+
+/// The converted value, or None with the error noted against the service.
+fn kept<T>(errors: &mut Vec<String>, key: &str, converted: Result<Option<T>, String>) -> Option<T> {
+    converted.map_err(|e| errors.push(format!("service {key}: {e}"))).ok().flatten()
 }
 
 fn nanos(d: GoDuration) -> i64 {
