@@ -32,6 +32,10 @@ pub const APPLIED: &str = "dev.dockhand.applied";
 /// dockhand's own label: a digest of each secret and config a container got, so that a change
 /// in their content recreates it (the config hash names them, not what they hold).
 pub const CONTENT: &str = "dev.dockhand.content";
+/// dockhand's own labels on a container that replaced one of another version: that one's
+/// applied configuration and image id, what `rollback` returns the service to.
+pub const PREVIOUS: &str = "dev.dockhand.previous";
+pub const PREVIOUS_IMAGE: &str = "dev.dockhand.previous-image";
 
 /// The compose version written in `com.docker.compose.version`: the reference release whose
 /// behaviour dockhand follows, so that tools reading the label treat our containers as theirs.

@@ -104,6 +104,7 @@ fn container(project: &Arc<Project>, service: &str, number: u32) -> ContainerSpe
         number,
         name: format!("{}-{service}-{number}", project.name),
         labels,
+        image: None,
         anonymous_volumes: BTreeMap::new(),
         service_aliases: true,
         stdin_once: false,

@@ -41,6 +41,9 @@ pub struct DesiredService {
     pub replicas: u32,
     pub hash: String,
     pub image: String,
+    /// The image id its containers run instead of `image`: set by `rollback` when `image` no
+    /// longer names the recorded one (a rebuild moved the tag).
+    pub pinned_image: Option<String>,
     pub has_build: bool,
     pub pull_policy: PullPolicy,
     /// The platform its image is pulled for.
@@ -184,6 +187,7 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         replicas,
         hash,
         image,
+        pinned_image: None,
         has_build: s.build.is_some(),
         pull_policy: pull_policy(s),
         platform: s.platform.clone(),

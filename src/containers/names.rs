@@ -175,6 +175,30 @@ pub fn mark_replacing(labels: &mut Labels, service: &str, number: u32, declared:
     labels.insert(labels::REPLACE.to_string(), replaced);
 }
 
+/// What a replacement records of the container it replaces, for `rollback`: that one's
+/// applied configuration and image id. When both run the same (a forced recreate, a secret
+/// whose content changed), the record the old one carried is passed on instead, so that it
+/// keeps naming the last version that differed. A container without an applied configuration
+/// (the reference's, an older dockhand's) leaves nothing to record.
+pub fn record_previous(labels: &mut Labels, old: &Labels, old_image: &str, new_image: Option<&str>) {
+    let Some(applied) = old.get(labels::APPLIED).filter(|_| !old_image.is_empty()) else { return };
+    if labels.get(labels::APPLIED) == Some(applied) && new_image == Some(old_image) {
+        for key in [labels::PREVIOUS, labels::PREVIOUS_IMAGE] {
+            if let Some(value) = old.get(key) {
+                labels.insert(key.to_string(), value.clone());
+            }
+        }
+    } else {
+        labels.insert(labels::PREVIOUS.to_string(), applied.clone());
+        labels.insert(labels::PREVIOUS_IMAGE.to_string(), old_image.to_string());
+    }
+}
+
+/// The version a container records it replaced: its configuration (JSON) and image id.
+pub fn previous(labels: &Labels) -> Option<(&str, &str)> {
+    Some((labels.get(labels::PREVIOUS)?, labels.get(labels::PREVIOUS_IMAGE)?))
+}
+
 /// A one-off of the service: its labels without a number or applied configuration, marked as
 /// a one-off with its slug.
 pub fn one_off_labels(service_labels: &Labels, slug: &str) -> Labels {

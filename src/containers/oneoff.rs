@@ -86,6 +86,7 @@ mod tests {
             replicas: 1,
             hash: "h".into(),
             image: "busybox:latest".into(),
+            pinned_image: None,
             has_build: false,
             pull_policy: super::super::desired::PullPolicy::Missing,
             platform: None,

@@ -54,6 +54,8 @@ pub struct NewContainer {
     pub name: String,
     /// Every label it carries; the config hash is replaced once `shared` is resolved.
     pub labels: BTreeMap<String, String>,
+    /// The image it runs instead of its service's: `rollback`'s recorded image id.
+    pub image: Option<String>,
     /// Anonymous volumes of the container it replaces, by mount target.
     pub anonymous_volumes: BTreeMap<String, String>,
     /// Secrets and configs written into it once created, before anything starts it.

@@ -149,6 +149,7 @@ fn spec(ctx: &Context, new: &NewContainer) -> ContainerSpec {
         number: new.number,
         name: new.name.clone(),
         labels: new.labels.clone(),
+        image: new.image.clone(),
         anonymous_volumes: new.anonymous_volumes.clone(),
         service_aliases: true,
         stdin_once: false,

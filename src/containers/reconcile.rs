@@ -41,6 +41,8 @@ pub struct UpOptions {
     /// (networks and volumes are planned in full): `run` brings up its dependencies, not its
     /// own service. `None`: every service desired.
     pub only: Option<Vec<String>>,
+    /// Services whose containers are replaced whatever they hold, and why: `rollback`'s.
+    pub replace: BTreeMap<String, Reason>,
 }
 
 /// Pulls and builds: one action per image reference, whatever the number of services using it.
@@ -508,6 +510,9 @@ impl<'a> Reconciler<'a> {
     fn recreate_reason(&self, s: &DesiredService, c: &ObservedContainer, name: &str) -> Option<Reason> {
         if names::is_set_aside(&c.name, name) {
             return Some(Reason::SetAside(c.name.clone()));
+        }
+        if let Some(reason) = self.opts.replace.get(&s.name) {
+            return Some(reason.clone());
         }
         if self.opts.no_recreate {
             return None;

@@ -31,6 +31,7 @@ pub fn new_container(desired: &Desired, observed: &Observed, s: &DesiredService,
         number,
         name: name.to_string(),
         labels,
+        image: s.pinned_image.clone(),
         anonymous_volumes: BTreeMap::new(),
         files,
         shared,
@@ -58,6 +59,7 @@ pub fn replacement(
         new.anonymous_volumes = old.anonymous_volumes.clone();
     }
     names::mark_replacing(&mut new.labels, &s.name, number, s.container_name.as_deref());
+    names::record_previous(&mut new.labels, &old.labels, &old.image_id, new.claim.image_id.as_deref());
     let aside = names::set_aside(&old.id, name);
     let leftover = observed
         .containers

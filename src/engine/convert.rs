@@ -91,7 +91,7 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
         cmd: s.command.clone(),
         entrypoint: s.entrypoint.clone(),
         healthcheck: s.healthcheck.as_ref().map(host::healthcheck),
-        image: Some(names::image(&spec.project.name, &spec.service, s.image.as_deref())),
+        image: Some(spec.image()),
         working_dir: s.working_dir.clone(),
         labels: Some(container_labels(spec, s, image_id)),
         stop_signal: s.stop_signal.clone(),

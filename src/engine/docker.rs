@@ -289,7 +289,7 @@ impl Engine for DockerEngine {
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
-        let image = service_image(spec);
+        let image = spec.image();
         let image_id = self.image_id(&image).await?;
         let create = convert::container(spec, image_id.as_deref());
         let options = CreateContainerOptions {
@@ -479,16 +479,6 @@ fn exists<T>(found: Result<T>) -> Result<bool> {
         Err(e) if e.is_not_found() => Ok(false),
         Err(e) => Err(e),
     }
-}
-
-/// The image a service's containers run: its `image`, or the name its build is tagged with.
-fn service_image(spec: &ContainerSpec) -> String {
-    let configured = spec
-        .project
-        .services
-        .get(&spec.service)
-        .and_then(|s| s.image.clone());
-    names::image(&spec.project.name, &spec.service, configured.as_deref())
 }
 
 /// The engine pulls every tag of a repository given without one; the CLI means `latest`.

@@ -25,6 +25,7 @@ pub use error::{EngineError, Kind};
 pub use streams::{Capability, ContainerIo, Resized};
 use observed::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 
+use crate::containers::names;
 use crate::model::{InjectedFile, Project};
 
 pub type Result<T> = std::result::Result<T, EngineError>;
@@ -39,6 +40,8 @@ pub struct ContainerSpec {
     pub name: String,
     /// The `com.docker.compose.*` labels (and dockhand's own), decided by the planner.
     pub labels: BTreeMap<String, String>,
+    /// The image to run instead of the service's (`rollback`'s recorded image id).
+    pub image: Option<String>,
     /// Anonymous volumes of the container being replaced, by mount target.
     pub anonymous_volumes: BTreeMap<String, String>,
     /// The service's name as a network alias: every replica of `up` has it, a one-off only
@@ -50,6 +53,14 @@ pub struct ContainerSpec {
     pub shared_ids: BTreeMap<String, String>,
     /// Secrets and configs written into it once created, before anything starts it.
     pub files: Arc<[InjectedFile]>,
+}
+
+impl ContainerSpec {
+    /// The image the container runs: the pinned one, else the service's.
+    pub fn image(&self) -> String {
+        let declared = self.project.services.get(&self.service).and_then(|s| s.image.as_deref());
+        self.image.clone().unwrap_or_else(|| names::image(&self.project.name, &self.service, declared))
+    }
 }
 
 /// A network or volume to create, by its key in the project.

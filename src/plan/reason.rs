@@ -58,6 +58,9 @@ pub enum Reason {
     /// Secrets and configs (`config app`, `secret token`) whose content is not what the
     /// container got.
     ContentChanged(Vec<String>),
+    /// `rollback`: back to the version recorded before the last change; how it differs from
+    /// the running one, field by field, and the image ids (running, recorded) when they differ.
+    RollBack { changes: Vec<FieldChange>, image: Option<(String, String)> },
 }
 
 /// Why a resource no longer matches its definition.
@@ -120,8 +123,25 @@ impl fmt::Display for Reason {
                 let said: Vec<String> = files.iter().map(|file| format!("{file}: content changed")).collect();
                 f.write_str(&said.join("; "))
             }
+            Reason::RollBack { changes, image } => {
+                f.write_str("rollback to the version before the last change")?;
+                let fields = (!changes.is_empty()).then(|| Change::Fields(changes.clone()).to_string());
+                let image = image.as_ref().map(|(from, to)| format!("image {} → {}", short_id(from), short_id(to)));
+                let said: Vec<String> = fields.into_iter().chain(image).collect();
+                if said.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, ": {}", said.join("; "))
+                }
+            }
         }
     }
+}
+
+/// An image id as `docker images` shows it: 12 hex digits.
+fn short_id(id: &str) -> &str {
+    let hex = id.strip_prefix("sha256:").unwrap_or(id);
+    hex.get(..12).unwrap_or(hex)
 }
 
 impl fmt::Display for Change {

@@ -145,3 +145,28 @@ fn up_plans_carry_grace_periods_and_network_claims() {
     let network = &d.networks[0];
     assert_eq!(claim, Some(NetworkClaim { project: "p".into(), name: network.name.clone(), hash: network.hash.clone() }));
 }
+
+#[test]
+fn a_replacement_records_the_last_version_that_differed_for_rollback() {
+    let d = project();
+    let db = d.service("db").unwrap();
+    let o = Observed { images: BTreeMap::from([("busybox".to_string(), "sha256:new".to_string())]), ..Observed::default() };
+    let replace = |old: &ObservedContainer| replacement(&d, &o, db, 1, "p-db-1", old, Files::default(), false, None).0.labels;
+    let recorded = |l: &BTreeMap<String, String>| names::previous(l).map(|(c, i)| (c.to_string(), i.to_string()));
+
+    let mut old = observed_container("db", "p-db-1", "0123456789abcdef");
+    assert_eq!(recorded(&replace(&old)), None, "a container the reference made records no configuration");
+
+    old.labels.insert(labels::APPLIED.into(), r#"{"image":"busybox","environment":{"V":"1"}}"#.into());
+    old.labels.insert(labels::PREVIOUS.into(), "v0".into());
+    old.labels.insert(labels::PREVIOUS_IMAGE.into(), "sha256:v0".into());
+    let expected = Some((old.labels[labels::APPLIED].clone(), "sha256:img".to_string()));
+    assert_eq!(recorded(&replace(&old)), expected, "another configuration: the old one is recorded");
+
+    old.labels.insert(labels::APPLIED.into(), db.applied.clone());
+    assert_eq!(recorded(&replace(&old)), Some((db.applied.clone(), "sha256:img".into())), "another image: recorded");
+
+    old.image_id = "sha256:new".into();
+    let kept = Some(("v0".to_string(), "sha256:v0".to_string()));
+    assert_eq!(recorded(&replace(&old)), kept, "the same version again: the record it had is passed on");
+}

@@ -100,6 +100,7 @@ fn spec(service: &str, number: u32) -> ContainerSpec {
         number,
         name: format!("p-{service}-{number}"),
         labels: BTreeMap::from([("com.docker.compose.project".into(), "p".into())]),
+        image: None,
         anonymous_volumes: BTreeMap::from([("/anon".into(), "0123abcd".into())]),
         service_aliases: true,
         stdin_once: false,
