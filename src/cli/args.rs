@@ -82,6 +82,8 @@ pub enum Command {
     Up(UpArgs),
     /// Stop and remove containers, networks
     Down(DownArgs),
+    /// Return services to the configuration and image they had before the last up that changed them
+    Rollback(RollbackArgs),
     /// List containers
     Ps(PsArgs),
     /// View output from containers
@@ -316,6 +318,22 @@ pub struct ServicesArgs {
     /// Services (default: all)
     #[arg(value_name = "SERVICE")]
     pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Services to roll back (default: every service with a version recorded)
+    #[arg(value_name = "SERVICE")]
+    pub names: Vec<String>,
+    /// Shutdown timeout in seconds for the containers replaced
+    #[arg(short, long)]
+    pub timeout: Option<i64>,
+    /// Wait for the services rolled back to be running|healthy
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for them to be running|healthy
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ use crate::load::{cli_specs, Env, Options};
 use crate::containers::desired::PullPolicy;
 use crate::containers::oneoff::RunOverrides;
 use crate::containers::reconcile::UpOptions;
+use crate::containers::rollback::RollbackOptions;
 use crate::containers::teardown::{DownOptions, RemoveImages};
 
 /// Each command's arguments, checked and turned into the options it takes.
@@ -20,6 +21,7 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
         Command::Up(a) => up_invocation(opts, a, engine),
         Command::Scale(a) => scale_invocation(opts, a, engine),
         Command::Down(a) => down_invocation(opts, a, engine),
+        Command::Rollback(a) => rollback_invocation(opts, a, engine),
         Command::Ps(a) => ps_invocation(opts, a),
         Command::Logs(a) => logs_invocation(opts, a, engine),
         Command::Exec(_) if engine.dry_run => Invocation::Invalid("exec does not support --dry-run: running the command is all it does".into()),
@@ -174,6 +176,18 @@ fn down_invocation(opts: Options, a: DownArgs, engine: EngineOptions) -> Invocat
         services: a.names.clone(),
     };
     Invocation::Down(opts, DownCommand { plan, services: a.names, engine })
+}
+
+/// The whole project is loaded: a recorded configuration may use a network the services
+/// named no longer do.
+fn rollback_invocation(opts: Options, a: RollbackArgs, engine: EngineOptions) -> Invocation {
+    let cmd = RollbackCommand {
+        plan: RollbackOptions { services: a.names, timeout: a.timeout },
+        wait: a.wait,
+        wait_timeout: a.wait_timeout.map(Duration::from_secs),
+        engine,
+    };
+    Invocation::Rollback(opts, cmd)
 }
 
 fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {

@@ -38,6 +38,16 @@ pub fn fail(errors: &[String]) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// Where the loaded project came from, as its containers record it.
+pub fn origin(loaded: &Loaded) -> Origin {
+    Origin {
+        working_dir: loaded.project_dir.clone(),
+        config_files: loaded.files.clone(),
+        environment_files: loaded.env_files.clone(),
+        disabled_services: loaded.disabled_services.clone(),
+    }
+}
+
 pub struct Session {
     pub project: Arc<Project>,
     pub loaded: Option<Loaded>,
@@ -77,13 +87,7 @@ impl Session {
     ) -> Option<Session> {
         super::report::print_warnings(&loaded.warnings);
         let project = Arc::new(loaded.project.clone());
-        let origin = Origin {
-            working_dir: loaded.project_dir.clone(),
-            config_files: loaded.files.clone(),
-            environment_files: loaded.env_files.clone(),
-            disabled_services: loaded.disabled_services.clone(),
-        };
-        let mut desired = desired::desired(&project, &origin, scale);
+        let mut desired = desired::desired(&project, &origin(&loaded), scale);
         if let Some(only) = only.filter(|o| !o.is_empty()) {
             desired.services.retain(|s| only.contains(&s.name));
         }

@@ -22,6 +22,7 @@ pub mod ls;
 pub mod options;
 mod engine_session;
 pub mod ps;
+pub mod rollback;
 mod ps_format;
 mod report;
 pub mod run;
@@ -42,6 +43,7 @@ pub fn run(inv: Invocation) -> ExitCode {
         Invocation::Config(opts, c) => config::run(&opts, &c),
         Invocation::Up(opts, c) => up::run(&opts, &c),
         Invocation::Down(opts, c) => down::run(&opts, &c),
+        Invocation::Rollback(opts, c) => rollback::run(&opts, &c),
         Invocation::Ps(opts, c) => ps::run(&opts, &c),
         Invocation::Logs(opts, c) => logs::run(&opts, &c),
         Invocation::Exec(opts, c) => exec::run(&opts, &c),

@@ -9,6 +9,7 @@ use crate::engine::ExecSpec;
 use crate::load::{Env, Options};
 use crate::containers::oneoff::RunOverrides;
 use crate::containers::reconcile::UpOptions;
+use crate::containers::rollback::RollbackOptions;
 use crate::containers::teardown::DownOptions;
 use crate::progress::Mode;
 
@@ -118,6 +119,15 @@ pub struct LogStyle {
 pub struct DownCommand {
     pub plan: DownOptions,
     pub services: Vec<String>,
+    pub engine: EngineOptions,
+}
+
+/// `rollback`: the services to return to their recorded version, and how to wait for them.
+#[derive(Debug, Clone)]
+pub struct RollbackCommand {
+    pub plan: RollbackOptions,
+    pub wait: bool,
+    pub wait_timeout: Option<Duration>,
     pub engine: EngineOptions,
 }
 
@@ -258,6 +268,7 @@ pub enum Invocation {
     Config(Options, ConfigOptions),
     Up(Options, UpCommand),
     Down(Options, DownCommand),
+    Rollback(Options, RollbackCommand),
     Ps(Options, PsCommand),
     Logs(Options, LogsCommand),
     Exec(Options, ExecCommand),
