@@ -13,6 +13,7 @@ use crate::engine::{ContainerIo, Engine, ExecSpec, Kind};
 use crate::load::{self, Options};
 use crate::containers::observe::RunState;
 use crate::containers::reconcile::UpOptions;
+use crate::containers::rollback::recorded_images;
 use crate::containers::{artifacts, lifecycle};
 use crate::watch::classify::{classify, Change, ServiceRule, ServiceWork};
 use crate::dockerignore;
@@ -249,8 +250,9 @@ async fn rebuild(s: &mut Session, service: &str, prune: bool) -> crate::engine::
     converge(s, &up, false).await;
     if prune {
         let dangling = s.engine.dangling_images(&s.project.name).await?;
-        let built: BTreeSet<String> = s.observed.images.values().cloned().collect();
-        s.execute(&artifacts::prune(&dangling, &built)).await;
+        let mut kept: BTreeSet<String> = s.observed.images.values().cloned().collect();
+        kept.extend(recorded_images(&s.containers_now().await?.containers));
+        s.execute(&artifacts::prune(&dangling, &kept)).await;
     }
     Ok(())
 }

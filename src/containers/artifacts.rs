@@ -26,11 +26,12 @@ pub fn builds(desired: &Desired, services: &[String]) -> Plan<Op> {
 }
 
 /// `watch --prune`, as the reference prunes after a rebuild: the project's dangling images
-/// (no tag left, the project's label), except those just built. An image another project
-/// still tags is not dangling, and one without the project's label is not ours: both stay.
-pub fn prune(dangling: &[String], built: &BTreeSet<String>) -> Plan<Op> {
+/// (no tag left, the project's label), except those in `kept`: just built, or recorded by a
+/// container as the image `rollback` returns to. An image another project still tags is not
+/// dangling, and one without the project's label is not ours: both stay.
+pub fn prune(dangling: &[String], kept: &BTreeSet<String>) -> Plan<Op> {
     let mut plan = Plan::default();
-    for id in dangling.iter().filter(|id| !built.contains(*id)) {
+    for id in dangling.iter().filter(|id| !kept.contains(*id)) {
         plan.push(ResourceId::Image(id.clone()), Op::RemoveImage { image: id.clone() }, Reason::Dangling, vec![]);
     }
     plan

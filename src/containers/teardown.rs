@@ -9,6 +9,7 @@ use crate::containers::names;
 use crate::containers::ops::Op;
 use crate::labels;
 use crate::containers::observe::{Observed, ObservedContainer};
+use crate::containers::rollback::recorded_images;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RemoveImages {
@@ -65,6 +66,8 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
         }
     }
     if let (Some(which), Some(d)) = (opts.images, desired) {
+        let staying: Vec<ObservedContainer> = observed.containers.iter().filter(|c| !opts.in_scope(c)).cloned().collect();
+        let recorded = recorded_images(&staying);
         let images: BTreeSet<&str> = d
             .services
             .iter()
@@ -72,6 +75,10 @@ pub fn teardown(desired: Option<&Desired>, observed: &Observed, opts: &DownOptio
             .map(|s| s.image.as_str())
             .collect();
         for image in images {
+            if observed.images.get(image).is_some_and(|id| recorded.contains(id)) {
+                plan.warnings.push(format!("image {image} is kept: a container that stays records it as the one to roll back to"));
+                continue;
+            }
             let op = Op::RemoveImage { image: image.to_string() };
             plan.push(ResourceId::Image(image.to_string()), op, Reason::command("--rmi"), removals.clone());
         }

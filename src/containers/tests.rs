@@ -790,3 +790,23 @@ fn content_unknown_on_either_side_recreates_nothing() {
     }
     assert!(containers(&d, &o, &UpOptions::default()).unwrap().is_empty());
 }
+
+#[test]
+fn down_rmi_keeps_an_image_a_staying_container_records_for_rollback() {
+    let d = project("services:\n  web:\n    build: {context: .}\n  worker:\n    image: busybox\n");
+    let mut o = running(&d);
+    let rmi = |services: &[&str]| DownOptions {
+        images: Some(super::teardown::RemoveImages::Local),
+        services: services.iter().map(|s| s.to_string()).collect(),
+        ..DownOptions::default()
+    };
+    let removes_image = |p: &Plan<Op>| p.actions.iter().any(|a| matches!(a.op, Op::RemoveImage { .. }));
+    assert!(removes_image(&teardown(Some(&d), &o, &rmi(&["web"]))));
+    let worker = o.containers.iter_mut().find(|c| c.service == "worker").unwrap();
+    worker.labels.insert(labels::PREVIOUS.into(), "{}".into());
+    worker.labels.insert(labels::PREVIOUS_IMAGE.into(), "sha256:img".into());
+    let plan = teardown(Some(&d), &o, &rmi(&["web"]));
+    assert!(!removes_image(&plan), "{plan}");
+    assert_eq!(plan.warnings, ["image p-web is kept: a container that stays records it as the one to roll back to"]);
+    assert!(removes_image(&teardown(Some(&d), &o, &rmi(&[]))), "the whole project down: nothing records it any more");
+}

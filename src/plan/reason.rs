@@ -185,4 +185,15 @@ mod tests {
         assert_eq!(Reason::VolumeNotMounted { key: "data".into(), name: "p_data".into() }.to_string(), "volume data (p_data) not mounted");
         assert_eq!(Reason::Orphan { oneoff: true }.to_string(), "orphan: an exited one-off container");
     }
+
+    #[test]
+    fn a_rollback_says_what_it_returns_to() {
+        let image = Some(("sha256:0123456789abcdef".to_string(), "sha256:fedcba9876543210".to_string()));
+        let fields = vec![FieldChange::Added("labels.x".into())];
+        assert_eq!(
+            Reason::RollBack { changes: fields, image }.to_string(),
+            "rollback to the version before the last change: labels.x added; image 0123456789ab → fedcba987654"
+        );
+        assert_eq!(Reason::RollBack { changes: vec![], image: None }.to_string(), "rollback to the version before the last change");
+    }
 }
