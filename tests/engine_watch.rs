@@ -116,6 +116,16 @@ fn up_watch_streams_logs_and_syncs() {
     eventually("the edit is synced while up is attached", || cat(&web, "/srv/index.html").as_deref() == Some("watched\n"));
 }
 
+/// Writes a Dockerfile echoing `version` and waits for web to run its build; the image it
+/// replaced.
+fn rebuild(w: &Watching, web: &str, version: &str) -> String {
+    let (id, image) = (inspect(web)["Id"].clone(), inspect(web)["Image"].as_str().unwrap_or_default().to_string());
+    w.p.write("Dockerfile", &format!("FROM busybox:latest\nRUN echo {version} > /version\n"));
+    let expected = format!("{version}\n");
+    eventually("web was rebuilt and recreated", || inspect(web)["Id"] != id && cat(web, "/version") == Some(expected.clone()));
+    image
+}
+
 #[test]
 fn restart_and_rebuild_actions() {
     let w = start("watch-actions", &["--prune", "--quiet"]);
@@ -123,10 +133,15 @@ fn restart_and_rebuild_actions() {
     let started = inspect(&web)["State"]["StartedAt"].clone();
     w.p.write("restart.txt", "1");
     eventually("web restarted", || inspect(&web)["State"]["StartedAt"] != started);
-    let (id, image) = (inspect(&web)["Id"].clone(), inspect(&web)["Image"].as_str().unwrap_or_default().to_string());
-    w.p.write("Dockerfile", "FROM busybox:latest\nRUN echo two > /version\n");
-    eventually("web was rebuilt and recreated", || inspect(&web)["Id"] != id && cat(&web, "/version").as_deref() == Some("two\n"));
-    eventually("--prune removed the replaced image", || docker(&["images", "-q", "--no-trunc"]).lines().all(|l| l != image));
+    let rebuild = |version: &str| rebuild(&w, &web, version);
+    let present = |image: &str| docker(&["images", "-q", "--no-trunc"]).lines().any(|l| l == image);
+    let first = rebuild("two");
+    // The prune follows the recreate: give it the time it takes.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(present(&first), "the replaced image is what rollback returns to: --prune keeps it");
+    let second = rebuild("three");
+    eventually("--prune removed the image no container records any more", || !present(&first));
+    assert!(present(&second));
 }
 
 /// The same Dockerfile built by a second project (the same image id, when builds carry no
@@ -143,20 +158,14 @@ fn prune_leaves_the_images_of_other_projects_and_their_tags() {
     assert_ne!(other_id, serde_json::Value::Null);
     let w = start("watch-prune", &["--prune", "--quiet"]);
     let web = container(&w, "web");
-    let rebuild = |version: &str| {
-        let (id, image) = (inspect(&web)["Id"].clone(), inspect(&web)["Image"].as_str().unwrap_or_default().to_string());
-        w.p.write("Dockerfile", &format!("FROM busybox:latest\nRUN echo {version} > /version\n"));
-        let expected = format!("{version}\n");
-        eventually("web was rebuilt and recreated", || inspect(&web)["Id"] != id && cat(&web, "/version") == Some(expected.clone()));
-        image
-    };
+    let rebuild = |version: &str| rebuild(&w, &web, version);
     let first = rebuild("two");
-    eventually("--prune removed the project's replaced image", || inspect(&first) == serde_json::Value::Null);
-    assert_eq!(inspect(&other_image)["Id"], other_id, "the other project's image and tag survive");
-
     let tagged = inspect(&web)["Image"].as_str().unwrap_or_default().to_string();
     docker(&["tag", &tagged, &shared_tag]);
     rebuild("three");
+    eventually("--prune removed the project's image no container records", || inspect(&first) == serde_json::Value::Null);
+    assert_eq!(inspect(&other_image)["Id"], other_id, "the other project's image and tag survive");
+    rebuild("four");
     // The prune follows the recreate: give it the time it takes.
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(inspect(&shared_tag)["Id"].as_str(), Some(tagged.as_str()), "another tag on the replaced image survives");
