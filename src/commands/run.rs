@@ -11,10 +11,12 @@ use super::exec::passthrough;
 use super::options::RunCommand;
 use crate::containers::names;
 use crate::engine::streams::require;
-use crate::engine::{Capability, ContainerIo, ContainerSpec, Engine, Resized};
+use crate::engine::{Capability, ContainerIo, Engine, Resized};
 use crate::cancel::CancellationSignal;
 use crate::load::Options;
+use crate::containers::convert::ContainerSpec;
 use crate::containers::desired::Files;
+use crate::containers::perform::create_body;
 use crate::containers::oneoff::one_off;
 use crate::containers::ops::{NewContainer, Op};
 use crate::containers::conflict::ContainerClaim;
@@ -46,7 +48,11 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
         let Some(spec) = spec(&s, cmd, files) else {
             return engine_session::fail(&[format!("no such service: {}", cmd.service)]);
         };
-        let id = match s.engine.create_container(&spec).await {
+        let created = match create_body(s.engine.as_ref(), &spec).await {
+            Ok(create) => s.engine.create_container(&create).await,
+            Err(e) => Err(e),
+        };
+        let id = match created {
             Ok(id) => id,
             Err(e) => return engine_session::fail(&[e.to_string()]),
         };

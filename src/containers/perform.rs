@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::convert::{self, ContainerSpec, ResourceSpec};
 use super::ops::{NewContainer, Op, Replaced};
 use crate::cancel::CancellationSignal;
 use crate::engine::retry::BACKOFF;
-use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, Kind, ResourceSpec};
+use crate::engine::{BuildSpec, ContainerCreate, Engine, EngineError, Kind};
 use super::names;
 use crate::model::Project;
 use crate::containers::observe::ObservedNetwork;
@@ -17,7 +18,7 @@ use crate::progress::Progress;
 use crate::scheduler::{self, Limits, OpError, Outcome, Perform, Performed};
 use crate::containers::wait;
 
-/// What the operations need besides themselves: the project, which the engine turns into
+/// What the operations need besides themselves: the project, which `convert` turns into
 /// API bodies, and the build flags of the command.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -75,7 +76,7 @@ impl From<wait::WaitError> for OpError {
 async fn perform<E: Engine>(engine: &E, ctx: &Context, op: &Op) -> Result<Option<&'static str>, OpError> {
     match op {
         Op::CreateNetwork { key, name, claim } => return create_network(engine, ctx, key, name, claim).await,
-        Op::CreateVolume { key, name } => engine.create_volume(&resource_spec(ctx, key, name)).await?,
+        Op::CreateVolume { key, name } => engine.create_volume(&convert::volume(&resource_spec(ctx, key, name))).await?,
         Op::PullImage { image, platform } => engine.pull_image(image, platform.as_deref()).await?,
         Op::BuildImage { service, image, labels } => {
             let spec = BuildSpec {
@@ -109,7 +110,10 @@ async fn perform<E: Engine>(engine: &E, ctx: &Context, op: &Op) -> Result<Option
             other => other?,
         },
         Op::DisconnectNetwork { container, network } => gone_ok(engine.disconnect_network(network, container).await)?,
-        Op::ConnectNetwork { container, network } => engine.connect_network(&spec(ctx, container), network).await?,
+        Op::ConnectNetwork { container, network } => {
+            let endpoint = convert::endpoint(&spec(ctx, container), network);
+            engine.connect_network(&container.name, network, &endpoint).await?
+        }
         // As the reference: what something else still uses stays, and that is said.
         Op::RemoveVolume { name } => return in_use_ok(engine.remove_volume(name).await),
         Op::RemoveImage { image } => return in_use_ok(engine.remove_image(image).await),
@@ -231,9 +235,10 @@ const NAME_ROUNDS: u32 = BACKOFF.attempts;
 /// run sent, finished after this run observed), what holds the name is observed and judged by
 /// the plan's claim: adopted, replaced, or left alone with an error.
 async fn create_container<E: Engine>(engine: &E, new: &NewContainer, spec: &ContainerSpec) -> Result<(), OpError> {
+    let create = create_body(engine, spec).await?;
     let mut taken = None;
     for round in 1..=NAME_ROUNDS {
-        match engine.create_container(spec).await {
+        match engine.create_container(&create).await {
             Ok(_) => return Ok(()),
             Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
             Err(e) if e.kind == Kind::AmbiguousNetwork => {
@@ -259,6 +264,12 @@ async fn create_container<E: Engine>(engine: &E, new: &NewContainer, spec: &Cont
         }
     }
     Err(taken.map_or_else(|| OpError::failed("the name stays taken"), OpError::from))
+}
+
+/// The create body of `spec`, with the id of the image it runs, which the reference records.
+pub async fn create_body<E: Engine>(engine: &E, spec: &ContainerSpec) -> Result<ContainerCreate, EngineError> {
+    let image_id = engine.image_id(&convert::image(spec)).await?;
+    Ok(convert::container(spec, image_id.as_deref()))
 }
 
 /// A pause before looking at a name again, growing as the engine's races do (`engine::retry`).
@@ -337,10 +348,10 @@ async fn create_network<E: Engine>(
     name: &str,
     claim: &NetworkClaim,
 ) -> Result<Option<&'static str>, OpError> {
-    let spec = resource_spec(ctx, key, name);
+    let body = convert::network(&resource_spec(ctx, key, name));
     let mut taken = None;
     for round in 1..=NAME_ROUNDS {
-        match engine.create_network(&spec).await {
+        match engine.create_network(&body).await {
             Ok(()) => return Ok(None),
             Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
             Err(e) => return Err(e.into()),

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use bollard::models::{
+use crate::engine::api::{
     Mount, MountBindOptions, MountImageOptions, MountTmpfsOptions, MountTypeEnum, MountVolumeOptions,
 };
 

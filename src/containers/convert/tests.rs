@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
 
-use super::{container, network, volume, ContainerCreate};
-use crate::engine::{ContainerSpec, ResourceSpec};
+use super::{container, network, volume, ContainerSpec, ResourceSpec};
+use crate::engine::ContainerCreate;
 use crate::model::Project;
 
 const PROJECT: &str = r#"

@@ -1,6 +1,7 @@
-//! Pure conversion from the model to Docker Engine API request bodies. What goes into each
-//! body follows what the reference sends for the same project (observed on API 1.41), so that
-//! `docker inspect` shows the same container whichever tool created it.
+//! Pure conversion of the container backend's specs to Docker Engine API request bodies,
+//! named and labelled through `names`. What goes into each body follows what the reference
+//! sends for the same project (observed on API 1.41), so that `docker inspect` shows the same
+//! container whichever tool created it.
 
 mod host;
 mod mounts;
@@ -9,26 +10,48 @@ mod net;
 mod tests;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use bollard::models::{
+use serde_yaml::Value;
+
+use super::names::{self, ResourceKind};
+use crate::engine::api::{
     ContainerCreateBody, EndpointSettings, Ipam, IpamConfig, NetworkCreateRequest, NetworkingConfig,
     VolumeCreateOptions,
 };
-use serde_yaml::Value;
+use crate::engine::ContainerCreate;
+use crate::model::{InjectedFile, Network, Project, Service, Volume};
 
-use super::{ContainerSpec, ResourceSpec};
-use crate::containers::names::{self, ResourceKind};
-use crate::model::{Network, Project, Service, Volume};
-
-/// The body of a container create, and what has to follow it before the container starts.
+/// A container to create: the project gives the service's configuration; the rest is what
+/// the planner decided for this replica.
 #[derive(Debug, Clone)]
-pub struct ContainerCreate {
-    pub body: ContainerCreateBody,
-    /// Networks after the first, by engine name: API 1.41 accepts one network at create, the
-    /// others are connected after create and before start.
-    pub extra_networks: Vec<(String, EndpointSettings)>,
-    /// The `platform` query parameter of the create call.
-    pub platform: Option<String>,
+pub struct ContainerSpec {
+    pub project: Arc<Project>,
+    pub service: String,
+    pub number: u32,
+    pub name: String,
+    /// The `com.docker.compose.*` labels (and dockhand's own), decided by the planner.
+    pub labels: BTreeMap<String, String>,
+    /// Anonymous volumes of the container being replaced, by mount target.
+    pub anonymous_volumes: BTreeMap<String, String>,
+    /// The service's name as a network alias: every replica of `up` has it, a one-off only
+    /// with `run --use-aliases`.
+    pub service_aliases: bool,
+    /// A one-off attached to the user's input: the container's input closes when theirs does.
+    pub stdin_once: bool,
+    /// The id of the first container of each service this one takes volumes from.
+    pub shared_ids: BTreeMap<String, String>,
+    /// Secrets and configs written into it once created, before anything starts it.
+    pub files: Arc<[InjectedFile]>,
+}
+
+/// A network or volume to create, by its key in the project.
+#[derive(Debug, Clone)]
+pub struct ResourceSpec {
+    pub project: Arc<Project>,
+    pub key: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
 }
 
 /// What the conversion of one container needs to know besides the service itself.
@@ -53,6 +76,12 @@ impl Ctx<'_> {
             None => mode.to_string(),
         }
     }
+}
+
+/// The image a container runs: its service's `image`, or the name its build is tagged with.
+pub fn image(spec: &ContainerSpec) -> String {
+    let declared = spec.project.services.get(&spec.service).and_then(|s| s.image.as_deref());
+    names::image(&spec.project.name, &spec.service, declared)
 }
 
 /// The create body of one replica. `image_id` is the id of the image it runs, recorded in a
@@ -91,7 +120,7 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
         cmd: s.command.clone(),
         entrypoint: s.entrypoint.clone(),
         healthcheck: s.healthcheck.as_ref().map(host::healthcheck),
-        image: Some(names::image(&spec.project.name, &spec.service, s.image.as_deref())),
+        image: Some(image(spec)),
         working_dir: s.working_dir.clone(),
         labels: Some(container_labels(spec, s, image_id)),
         stop_signal: s.stop_signal.clone(),
@@ -105,9 +134,11 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
         ..Default::default()
     };
     ContainerCreate {
+        name: spec.name.clone(),
         body,
         extra_networks: networking.extra,
         platform: s.platform.clone(),
+        files: spec.files.clone(),
     }
 }
 
