@@ -6,7 +6,7 @@
 //! Plain strings in, strings out, and nothing imported but the label keys: the loader, the
 //! planner and the engine's conversion all name things through here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use crate::labels;
@@ -159,8 +159,8 @@ pub fn set_config_hash(labels: &mut Labels, hash: String) {
     labels.insert(labels::CONFIG_HASH.to_string(), hash);
 }
 
-/// The config hash the labels carry, empty when none.
-pub fn config_hash(labels: &Labels) -> &str {
+/// The config hash a container is created with, empty when its labels carry none.
+pub fn config_hash(labels: &HashMap<String, String>) -> &str {
     labels.get(labels::CONFIG_HASH).map_or("", String::as_str)
 }
 
@@ -311,13 +311,13 @@ mod tests {
         mark_replacing(&mut replica, "web", 3, Some("front"));
         assert_eq!(replica[labels::REPLACE], "front");
         set_config_hash(&mut replica, "h2".into());
-        assert_eq!(config_hash(&replica), "h2");
+        assert_eq!(config_hash(&replica.clone().into_iter().collect()), "h2");
 
         let one = one_off_labels(&replica, "slug");
         assert_eq!(one[labels::ONEOFF], "True");
         assert_eq!(one[labels::SLUG], "slug");
         assert!(!one.contains_key(labels::CONTAINER_NUMBER) && !one.contains_key(labels::APPLIED));
-        assert_eq!(config_hash(&Labels::new()), "");
+        assert_eq!(config_hash(&HashMap::new()), "");
         assert!(labels::is_one_off(one.get(labels::ONEOFF).map(String::as_str)));
         assert!(!labels::is_one_off(service.get(labels::ONEOFF).map(String::as_str)) && !labels::is_one_off(None));
     }
