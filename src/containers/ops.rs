@@ -46,13 +46,15 @@ pub enum Op {
     RemoveImage { image: String },
 }
 
-/// A replica's container as it is to be made.
+/// A container as it is to be made (a replica, or `run`'s one-off): with the project's
+/// service of its name, all `convert` needs for the create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewContainer {
     pub service: String,
     pub number: u32,
     pub name: String,
-    /// Every label it carries; the config hash is replaced once `shared` is resolved.
+    /// Every label it carries besides the service's own `labels:`; the config hash is
+    /// replaced once `shared` is resolved.
     pub labels: BTreeMap<String, String>,
     /// The image it runs instead of its service's: `rollback`'s recorded image id.
     pub image: Option<String>,
@@ -64,6 +66,11 @@ pub struct NewContainer {
     pub shared: Option<Shared>,
     /// What to do with a container found holding its name.
     pub claim: ContainerClaim,
+    /// The service's name as a network alias: every replica of `up` has it, a one-off only
+    /// with `run --use-aliases`.
+    pub service_aliases: bool,
+    /// A one-off attached to the user's input: the container's input closes when theirs does.
+    pub stdin_once: bool,
 }
 
 /// The containers another service's container shares namespaces or volumes with, whose ids
