@@ -60,6 +60,15 @@ fn build(dir: &std::path::Path, tag: &str, step: &str) -> String {
     inspect(tag)["Id"].as_str().unwrap_or_default().to_string()
 }
 
+/// A project of COMPOSE and an image of its own, `<project>-img:other`, with its id. The
+/// guard comes first so that it drops last, once the project's containers no longer use it.
+fn with_image(test: &str) -> (RemoveImages, EngineProject, String, String) {
+    let p = EngineProject::new(test, &[("compose.yaml", COMPOSE)]);
+    let tag = format!("{}-img:other", p.name);
+    let id = build(p.path(), &tag, "LABEL dev.dockhand.test=rollback");
+    (RemoveImages(vec![tag.clone()]), p, tag, id)
+}
+
 fn hash(p: &EngineProject, vars: &[(&str, &str)]) -> String {
     let out = run(p, vars, &["config", "--hash", "web"]);
     out.assert_success().stdout.split_whitespace().nth(1).unwrap_or_default().to_string()
@@ -67,10 +76,7 @@ fn hash(p: &EngineProject, vars: &[(&str, &str)]) -> String {
 
 #[test]
 fn rollback_returns_to_the_previous_image_and_environment_and_a_second_one_to_the_newer() {
-    let p = EngineProject::new("rollback", &[("compose.yaml", COMPOSE)]);
-    let tag = format!("{}-img:v2", p.name);
-    let _image = RemoveImages(vec![tag.clone()]);
-    let v2 = build(p.path(), &tag, "LABEL dev.dockhand.test=rollback");
+    let (_image, p, tag, v2) = with_image("rollback");
     let busybox = inspect("busybox:latest")["Id"].as_str().unwrap_or_default().to_string();
     let newer = [("IMAGE", tag.as_str()), ("MODE", "two")];
 
@@ -178,10 +184,7 @@ fn a_rebuilt_image_is_rolled_back_to_by_id_and_kept_while_recorded() {
 
 #[test]
 fn a_recorded_image_that_is_gone_stops_the_rollback_before_anything_changes() {
-    let p = EngineProject::new("rollback-gone", &[("compose.yaml", COMPOSE)]);
-    let tag = format!("{}-img:old", p.name);
-    let _image = RemoveImages(vec![tag.clone()]);
-    let old = build(p.path(), &tag, "LABEL dev.dockhand.test=gone");
+    let (_image, p, tag, old) = with_image("rollback-gone");
     run(&p, &[("IMAGE", &tag)], &["up", "-d"]).assert_success();
     run(&p, &[], &["up", "-d"]).assert_success();
     common::engine::docker(&["image", "rm", &tag]);
