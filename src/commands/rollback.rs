@@ -12,7 +12,7 @@ use crate::load::Options;
 
 pub fn run(opts: &Options, cmd: &RollbackCommand) -> ExitCode {
     engine_session::block_on(async {
-        let Some(mut s) = Session::open(opts, &cmd.engine, &Default::default(), None).await else {
+        let Some(mut s) = Session::open(opts, &cmd.engine, &Default::default()).await else {
             return ExitCode::FAILURE;
         };
         let unknown = s.unknown_services(&cmd.plan.services);
