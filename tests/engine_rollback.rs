@@ -193,3 +193,24 @@ fn a_recorded_image_that_is_gone_stops_the_rollback_before_anything_changes() {
     assert!(out.assert_failure().stderr.contains(&old), "names the image: {}", out.describe());
     assert_eq!(state(&p).0, id, "nothing changed");
 }
+
+/// A start-first update makes its replacement beside the old container, under another replica
+/// number: it records what it replaced all the same, and so does the rollback's.
+#[test]
+fn a_start_first_update_records_what_it_replaced_too() {
+    let file = COMPOSE.replace("    stop_grace_period: 1s\n    environment:", "    stop_grace_period: 1s\n    deploy: {update_config: {order: start-first}}\n    environment:");
+    let p = EngineProject::new("rollback-start-first", &[("compose.yaml", &file)]);
+    let mode = || {
+        let ids = common::engine::docker(&["ps", "-q", "--filter", &p.label(), "--filter", "label=com.docker.compose.service=web"]);
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        assert_eq!(ids.len(), 1, "one web container: {ids:?}");
+        exec(ids[0], &["sh", "-c", "echo $MODE"]).1.trim().to_string()
+    };
+    run(&p, &[], &["up", "-d"]).assert_success();
+    run(&p, &[("MODE", "two")], &["up", "-d"]).assert_success();
+    assert_eq!(mode(), "two");
+    run(&p, &[("MODE", "two")], &["rollback", "web"]).assert_success();
+    assert_eq!(mode(), "one");
+    run(&p, &[("MODE", "two")], &["rollback", "web"]).assert_success();
+    assert_eq!(mode(), "two");
+}
