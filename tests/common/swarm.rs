@@ -203,6 +203,23 @@ impl Swarm {
         }
     }
 
+    /// Once none of the removed stack's containers runs, removes those left on every node: the
+    /// engine keeps the containers of job tasks after their service is removed (`docker stack
+    /// rm` leaves them too).
+    pub fn remove_exited(&self, stack: &str) {
+        let _ = self.wait_removed(stack, Leftovers::Stopped);
+        let label = format!("label=com.docker.stack.namespace={stack}");
+        let stopped = ["--filter", "status=exited", "--filter", "status=created", "--filter", "status=dead"];
+        for i in (0..self.nodes.len()).filter(|&i| self.node(i).running()) {
+            let mut args = vec!["ps", "-aq", "--filter", &label];
+            args.extend(stopped);
+            let ids = self.on(i, &args).stdout;
+            for id in ids.split_whitespace() {
+                let _ = self.on(i, &["rm", id]);
+            }
+        }
+    }
+
     /// The stack's tasks as the engine reports them (`docker stack ps`, so independent of the
     /// tool under test), history included.
     pub fn tasks(&self, stack: &str) -> Vec<Task> {
