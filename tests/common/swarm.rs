@@ -1,7 +1,7 @@
 //! A Docker Swarm of several nodes on one machine, for the tests of `stack`: a manager and
 //! workers, each a `TestEngine` in a network namespace of its own, their `eth0`s on a bridge of
 //! the Swarm's own with addresses, so that the engines reach one another (Raft, gossip, VXLAN
-//! overlays) as separate hosts would. The machine's engine is never put in swarm mode.
+//! overlays) as separate hosts would. These engines are the only ones it puts in swarm mode.
 //!
 //! What it takes, learned the hard way: engines started with `DOCKER_SERVICE_PREFER_OFFLINE_IMAGE`
 //! (else every task waits ~20 s for a registry that is not there); traffic between two nodes
