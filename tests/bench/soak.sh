@@ -206,6 +206,6 @@ for ((cycle = 1; cycle <= CYCLES; cycle++)); do
 done
 echo "soak: $CYCLES cycles in $(($(date +%s) - started)) s: $failures failure(s), $leftovers leftover(s), $miscounts engine miscount(s) (moby#42119)${first_stuck:+, the first in cycle $first_stuck}"
 if [ -n "$drifts" ]; then
-  echo "soak: counts lost after: $(tr ';' '\n' <<<"$drifts" | grep . | sort | uniq -c | awk '{ c = $1; $1 = ""; printf "%s%s %d", s, $0, c; s = "," }')"
+  echo "soak: counts lost after: $(tr ';' '\n' <<<"$drifts" | grep . | sort | uniq -c | awk '{ c = $1; $1 = ""; sub(/^ /, ""); printf "%s%s: %d", s, $0, c; s = ", " }')"
 fi
 [ "$failures" -eq 0 ] && [ "$leftovers" -eq 0 ] && [ "$miscounts" -eq 0 ]
