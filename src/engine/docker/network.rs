@@ -45,8 +45,8 @@ fn sorted(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
 
 /// Why a network the engine says has active endpoints, while none is attached, stays. Engines
 /// before 28.1 keep a count of each network's endpoints beside the endpoints themselves; when
-/// several containers on a network stop at once, a decrement can be lost (seen with 30
-/// containers removed ten at a time, in 2 rounds of 10, by the docker CLI alone). The engine
+/// several containers on a network stop at once, a decrement can be lost (the docker CLI alone,
+/// 30 containers stopped ten at a time: 3 rounds of 10; `tests/bench/miscount.sh`). The engine
 /// then refuses the removal for good: no endpoint is left to disconnect, and only its restart
 /// recounts ("Fixing inconsistent endpoint_cnt" in its log).
 pub(in crate::engine) const MISCOUNTED: &str = "no endpoint is attached to it, but the engine still counts endpoints on it: \
