@@ -64,8 +64,30 @@ pub fn replacement(
         .iter()
         .find(|c| c.id != old.id && c.name == name && c.service == s.name && c.number == number)
         .map(|c| Leftover { id: c.id.clone(), hash: c.label(labels::CONFIG_HASH).map(str::to_string) });
-    let old = Replaced { id: old.id.clone(), renamed: old.name == aside, aside, stop_timeout, leftover };
+    let old = Replaced { id: old.id.clone(), renamed: old.name == aside, aside, stop_timeout, leftover, keep: false };
     (new, old)
+}
+
+/// The replacement of `old` made beside it (a rolling update's `start-first`): replica
+/// `number`, a free one, named `name`, marked as replacing `old`'s replica. Like
+/// `replacement`, it takes `old`'s anonymous volumes unless `renew`.
+#[allow(clippy::too_many_arguments)]
+pub fn beside(
+    desired: &Desired,
+    observed: &Observed,
+    s: &DesiredService,
+    number: u32,
+    name: &str,
+    old: &ObservedContainer,
+    files: Files,
+    renew: bool,
+) -> NewContainer {
+    let mut new = new_container(desired, observed, s, number, name, files);
+    if !renew {
+        new.anonymous_volumes = old.anonymous_volumes.clone();
+    }
+    names::mark_replacing(&mut new.labels, &s.name, old.number, s.container_name.as_deref());
+    new
 }
 
 #[cfg(test)]

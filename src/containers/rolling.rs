@@ -1,0 +1,321 @@
+//! Rolling updates on one host (`deploy.update_config`): how a changed service's containers
+//! are replaced, a batch at a time, each replacement confirmed (running, healthy where it has
+//! a healthcheck, then for `monitor`) before the next batch, and what a failed one leaves.
+//! Pure: every step goes into the plan as an operation with its reason; performing decides
+//! nothing, and `up --dry-run` prints the steps.
+//!
+//! `start-first`: the replacement takes a free replica number and is made beside the old
+//! container, off the service's aliases; once ready it joins them, then the old container
+//! leaves its networks (so the service's name no longer resolves to it), stops and goes.
+//! `stop-first`: the recreate of a service without `update_config` (the old container stopped
+//! and set aside, the new one made under its name), then confirmed the same way; with
+//! `failure_action: rollback` the old one stays aside until then, to be restored.
+
+use std::time::Duration;
+
+use super::ops::{NewContainer, Op, Replaced};
+use crate::model::deploy::UpdateConfig;
+use crate::model::Service;
+use crate::plan::{ActionId, Plan, Reason, ResourceId, Trigger};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    StopFirst,
+    StartFirst,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureAction {
+    Pause,
+    Continue,
+    Rollback,
+}
+
+/// A service's `update_config`, with the Swarm's defaults for what it leaves out (one replica
+/// at a time, stop-first, pause), except `monitor`, which is 0 unless given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub order: Order,
+    /// Replicas replaced at once; 0: all.
+    pub parallelism: u64,
+    pub delay: Duration,
+    pub monitor: Duration,
+    pub failure_action: FailureAction,
+    pub max_failure_ratio: f64,
+    /// Why two containers of the service cannot exist at once, naming the field: start-first
+    /// then falls back to stop-first.
+    pub no_overlap: Option<String>,
+}
+
+impl Policy {
+    pub fn new(c: &UpdateConfig, s: &Service) -> Policy {
+        Policy {
+            order: if c.order.as_deref() == Some("start-first") { Order::StartFirst } else { Order::StopFirst },
+            parallelism: c.parallelism.unwrap_or(1),
+            delay: c.delay.map(|d| d.0).unwrap_or_default(),
+            monitor: c.monitor.map(|d| d.0).unwrap_or_default(),
+            failure_action: match c.failure_action.as_deref() {
+                Some("continue") => FailureAction::Continue,
+                Some("rollback") => FailureAction::Rollback,
+                _ => FailureAction::Pause,
+            },
+            max_failure_ratio: c.max_failure_ratio.unwrap_or(0.0),
+            no_overlap: no_overlap(s),
+        }
+    }
+
+    /// The order the rollout follows.
+    pub fn effective_order(&self) -> Order {
+        match self.no_overlap {
+            Some(_) => Order::StopFirst,
+            None => self.order,
+        }
+    }
+
+    /// Failed replicas the rollout goes on past, of `total` replaced.
+    fn tolerated(&self, total: usize) -> usize {
+        match self.failure_action {
+            FailureAction::Continue => usize::MAX,
+            // Truncation wanted: a ratio allows whole failures only.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+            _ => (self.max_failure_ratio.clamp(0.0, 1.0) * total as f64).floor() as usize,
+        }
+    }
+}
+
+/// What keeps two containers of `s` from running at once: a fixed name, a fixed host port, a
+/// fixed address, or no network of its own whose aliases could move.
+pub fn no_overlap(s: &Service) -> Option<String> {
+    if s.container_name.is_some() {
+        return Some("container_name".to_string());
+    }
+    if let Some(mode) = &s.network_mode {
+        return Some(format!("network_mode {mode}"));
+    }
+    for (i, p) in s.ports.iter().enumerate() {
+        match p.published.as_deref().map(str::trim) {
+            Some(port) if !port.is_empty() && !is_range(port) => {
+                return Some(format!("ports[{i}] publishes host port {port}"));
+            }
+            _ => {}
+        }
+    }
+    s.networks.iter().find_map(|(key, n)| {
+        let n = n.as_ref()?;
+        let field = if n.ipv4_address.is_some() { "ipv4_address" } else { n.ipv6_address.as_ref().map(|_| "ipv6_address")? };
+        Some(format!("networks.{key}.{field}"))
+    })
+}
+
+/// A host port range of more than one port: the engine takes a free one for each container.
+fn is_range(port: &str) -> bool {
+    port.split_once('-').is_some_and(|(a, b)| a.trim() != b.trim())
+}
+
+/// The container a replacement replaces, as the engine holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Old {
+    pub id: String,
+    pub name: String,
+    pub number: u32,
+    /// Its networks, by engine name.
+    pub networks: Vec<String>,
+}
+
+/// One replica to replace, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replica {
+    pub reason: Reason,
+    pub old: Old,
+    pub swap: Swap,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Swap {
+    /// `new` has a free replica number of its own.
+    StartFirst(NewContainer),
+    /// `new` takes the old container's name once it is set aside (`replaced`).
+    StopFirst { new: NewContainer, replaced: Replaced },
+}
+
+/// A service's rollout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollout<'a> {
+    pub service: &'a str,
+    pub policy: &'a Policy,
+    /// The service's networks, by engine name: those whose aliases a replacement joins.
+    pub networks: Vec<String>,
+    /// `up --wait-timeout`: how long a replacement may take to be ready.
+    pub wait_timeout: Option<Duration>,
+    /// The grace period of an old container's stop.
+    pub stop_timeout: Option<i64>,
+    /// What the first batch waits on (networks, volumes, containers it shares).
+    pub after: Vec<ActionId>,
+    /// The dependency gates every start waits on.
+    pub gates: Vec<ActionId>,
+}
+
+/// The actions a rollout made: creates (what others sharing the service wait on) and the
+/// end of each replica's replacement (what dependents wait on).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Planned {
+    pub made: Vec<ActionId>,
+    pub starts: Vec<ActionId>,
+}
+
+/// The rollout's steps, batch after batch. A batch begins once the one before ended, with
+/// no more failed replicas than `max_failure_ratio` allows (any number for `continue`), and
+/// `delay` passed.
+pub fn plan(plan: &mut Plan<Op>, r: &Rollout, replicas: Vec<Replica>) -> Planned {
+    let total = replicas.len();
+    let size = match usize::try_from(r.policy.parallelism) {
+        Ok(0) | Err(_) => total.max(1),
+        Ok(n) => n,
+    };
+    let batches = total.div_ceil(size);
+    let mut planned = Planned::default();
+    let mut after = r.after.clone();
+    let mut ends = Vec::new();
+    let mut replicas = replicas.into_iter();
+    for batch in 1..=batches {
+        for replica in replicas.by_ref().take(size) {
+            let (made, end) = replace(plan, r, replica, &after);
+            planned.made.push(made);
+            planned.starts.push(end);
+            ends.push(end);
+        }
+        if batch < batches {
+            let reason = Reason::Rollout(batch_words(r.policy, batch, batches));
+            let op = Op::Delay { service: r.service.to_string(), duration: r.policy.delay };
+            let resource = ResourceId::Service(r.service.to_string());
+            let trigger = match r.policy.tolerated(total) {
+                0 => Trigger::Done,
+                n => Trigger::Tolerating(n),
+            };
+            after = vec![plan.push_when(resource, op, reason, ends.clone(), trigger)];
+        }
+    }
+    planned
+}
+
+fn batch_words(p: &Policy, batch: usize, batches: usize) -> String {
+    let delay = if p.delay.is_zero() { String::new() } else { format!(", then delay {}", super::wait::go_duration(p.delay)) };
+    format!("update_config: batch {batch} of {batches} replaced{delay}")
+}
+
+/// One replica's steps: the create (or recreate), and the last step of its replacement.
+fn replace(plan: &mut Plan<Op>, r: &Rollout, replica: Replica, after: &[ActionId]) -> (ActionId, ActionId) {
+    match replica.swap {
+        Swap::StartFirst(new) => start_first(plan, r, replica.reason, &replica.old, new, after),
+        Swap::StopFirst { new, replaced } => stop_first(plan, r, replica.reason, &replica.old, new, replaced, after),
+    }
+}
+
+fn start_first(
+    plan: &mut Plan<Op>,
+    r: &Rollout,
+    reason: Reason,
+    old: &Old,
+    new: NewContainer,
+    after: &[ActionId],
+) -> (ActionId, ActionId) {
+    let at = ResourceId::container(r.service, new.number);
+    let was = ResourceId::container(r.service, old.number);
+    let words = |w: String| Reason::Rollout(format!("start-first: {w}"));
+    let why = words(format!("replaces {} ({reason}); made beside it, off the aliases of {}", old.name, r.service));
+    let create = plan.push(at.clone(), Op::CreateBeside(new.clone()), why, after.to_vec());
+    let mut start_after = vec![create];
+    start_after.extend(&r.gates);
+    let start = plan.push(at.clone(), Op::StartContainer(new.clone()), Reason::Created, start_after);
+    let failure = failure_words(r.policy.failure_action, r.service, Some(&old.name), &new.name);
+    let ready = await_ready(plan, r, &at, &new.name, "before it takes the aliases", failure, start);
+    let join = Op::JoinAliases { container: new.clone(), networks: r.networks.clone() };
+    let joined = plan.push(at.clone(), join, words(format!("ready: joins the aliases of {}", r.service)), vec![ready]);
+    let leave = Op::LeaveAliases { container: old.name.clone(), networks: old.networks.clone() };
+    let replaced = format!("replaced by {}", new.name);
+    let left = plan.push(was.clone(), leave, words(format!("{replaced}: leaves the aliases")), vec![joined]);
+    let stop = Op::StopContainer { name: old.name.clone(), timeout: r.stop_timeout };
+    let stopped = plan.push(was.clone(), stop, words(replaced.clone()), vec![left]);
+    let remove = Op::RemoveContainer { name: old.name.clone(), id: old.id.clone(), volumes: false };
+    let removed = plan.push(was, remove, words(replaced), vec![stopped]);
+    if r.policy.failure_action == FailureAction::Rollback {
+        let discard = Op::DiscardContainer { new, keep: old.id.clone() };
+        let why = Reason::Rollout(format!("failure_action rollback: the failed replacement goes, {} serves on", old.name));
+        plan.push_when(at, discard, why, vec![joined], Trigger::Failed);
+    }
+    (create, removed)
+}
+
+fn stop_first(
+    plan: &mut Plan<Op>,
+    r: &Rollout,
+    reason: Reason,
+    old: &Old,
+    new: NewContainer,
+    mut replaced: Replaced,
+    after: &[ActionId],
+) -> (ActionId, ActionId) {
+    let at = ResourceId::container(r.service, new.number);
+    let rollback = r.policy.failure_action == FailureAction::Rollback;
+    replaced.keep = rollback;
+    let why = match (&r.policy.no_overlap, r.policy.order) {
+        (Some(field), Order::StartFirst) => Reason::Rollout(format!("{reason}; stop-first: start-first not possible: {field}")),
+        _ => Reason::Rollout(format!("{reason}; stop-first")),
+    };
+    let (aside, old_id) = (replaced.aside.clone(), replaced.id.clone());
+    let recreate = plan.push(at.clone(), Op::RecreateContainer { new: new.clone(), old: replaced }, why, after.to_vec());
+    let mut start_after = vec![recreate];
+    start_after.extend(&r.gates);
+    let start = plan.push(at.clone(), Op::StartContainer(new.clone()), Reason::Recreated, start_after);
+    let failure = failure_words(r.policy.failure_action, r.service, rollback.then_some(&old.name), &new.name);
+    let ready = await_ready(plan, r, &at, &new.name, "to confirm the update", failure, start);
+    if !rollback {
+        return (recreate, ready);
+    }
+    let remove = Op::RemoveContainer { name: aside, id: old_id.clone(), volumes: false };
+    let kept = Reason::Rollout("stop-first: the old container, kept aside until its replacement was ready".to_string());
+    let removed = plan.push(at.clone(), remove, kept, vec![ready]);
+    let discard = Op::DiscardContainer { new: new.clone(), keep: old_id.clone() };
+    let why = Reason::Rollout("failure_action rollback: the failed replacement goes".to_string());
+    let discarded = plan.push_when(at.clone(), discard, why, vec![ready], Trigger::Failed);
+    let restore = Op::RestoreContainer { id: old_id, name: new.name.clone() };
+    let why = Reason::Rollout("failure_action rollback: the old container named back and started".to_string());
+    plan.push(at, restore, why, vec![discarded]);
+    (recreate, removed)
+}
+
+fn await_ready(
+    plan: &mut Plan<Op>,
+    r: &Rollout,
+    at: &ResourceId,
+    name: &str,
+    purpose: &str,
+    failure: String,
+    start: ActionId,
+) -> ActionId {
+    let monitor = r.policy.monitor;
+    let watched = if monitor.is_zero() { String::new() } else { format!(", then for {}", super::wait::go_duration(monitor)) };
+    let why = Reason::Rollout(format!("ready (running, healthy with a healthcheck{watched}) {purpose}"));
+    let op = Op::AwaitReady {
+        service: r.service.to_string(),
+        container: name.to_string(),
+        monitor,
+        timeout: r.wait_timeout,
+        failure,
+    };
+    plan.push(at.clone(), op, why, vec![start])
+}
+
+/// What a failed replacement leaves, for the message `up` fails with; `old`: the container
+/// still there to serve (start-first, or stop-first kept aside for a rollback).
+fn failure_words(action: FailureAction, service: &str, old: Option<&str>, new: &str) -> String {
+    let serving = old.map(|o| format!(", {o} serves on")).unwrap_or_default();
+    match action {
+        FailureAction::Rollback => format!("failure_action rollback: {new} removed{serving}"),
+        FailureAction::Pause => format!("failure_action pause: the update of {service} stops here{serving}"),
+        FailureAction::Continue => format!("failure_action continue: the update of {service} goes on{serving}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;
