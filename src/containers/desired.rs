@@ -202,7 +202,9 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         files: super::files::injected(project, name, s).map(Files::from),
         file_warnings: super::files::ignored_overrides(project, name, s),
         content,
-        update: s.deploy.as_ref().and_then(|d| d.update_config.as_ref()).map(|u| super::rolling::Policy::new(u, s)),
+        update: s.deploy.as_ref().and_then(|d| {
+            d.update_config.as_ref().map(|u| super::rolling::Policy::new(u, d.rollback_config.as_ref(), s))
+        }),
     }
 }
 

@@ -430,7 +430,8 @@ impl<'a> Reconciler<'a> {
         free: &mut impl Iterator<Item = u32>,
     ) -> rolling::Replica {
         let renew = self.opts.renew_anon_volumes;
-        let old = rolling::Old { id: c.id.clone(), name: c.name.clone(), number: c.number, networks: c.networks.clone() };
+        let endpoint = new_container(self.desired, self.observed, s, c.number, &c.name, Files::default());
+        let old = rolling::Old { id: c.id.clone(), name: c.name.clone(), number: c.number, networks: c.networks.clone(), endpoint };
         let order = s.update.as_ref().map_or(Order::StopFirst, Policy::effective_order);
         let swap = match (order, free.next()) {
             (Order::StartFirst, Some(m)) => {

@@ -45,12 +45,25 @@ pub struct Policy {
     /// Why two containers of the service cannot exist at once, naming the field: start-first
     /// then falls back to stop-first.
     pub no_overlap: Option<String>,
+    /// How `failure_action: rollback` undoes the replicas replaced so far.
+    pub rollback: Revert,
+}
+
+/// `rollback_config`: the order, batches, delay and monitor of a rollback; without it, the
+/// update's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revert {
+    pub order: Order,
+    pub parallelism: u64,
+    pub delay: Duration,
+    pub monitor: Duration,
 }
 
 impl Policy {
-    pub fn new(c: &UpdateConfig, s: &Service) -> Policy {
+    pub fn new(c: &UpdateConfig, rollback: Option<&UpdateConfig>, s: &Service) -> Policy {
+        let r = rollback.unwrap_or(c);
         Policy {
-            order: if c.order.as_deref() == Some("start-first") { Order::StartFirst } else { Order::StopFirst },
+            order: order(c),
             parallelism: c.parallelism.unwrap_or(1),
             delay: c.delay.map(|d| d.0).unwrap_or_default(),
             monitor: c.monitor.map(|d| d.0).unwrap_or_default(),
@@ -61,6 +74,12 @@ impl Policy {
             },
             max_failure_ratio: c.max_failure_ratio.unwrap_or(0.0),
             no_overlap: no_overlap(s),
+            rollback: Revert {
+                order: order(r),
+                parallelism: r.parallelism.unwrap_or(1),
+                delay: r.delay.map(|d| d.0).unwrap_or_default(),
+                monitor: r.monitor.map(|d| d.0).unwrap_or_default(),
+            },
         }
     }
 
@@ -80,6 +99,14 @@ impl Policy {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
             _ => (self.max_failure_ratio.clamp(0.0, 1.0) * total as f64).floor() as usize,
         }
+    }
+}
+
+fn order(c: &UpdateConfig) -> Order {
+    if c.order.as_deref() == Some("start-first") {
+        Order::StartFirst
+    } else {
+        Order::StopFirst
     }
 }
 
@@ -113,13 +140,15 @@ fn is_range(port: &str) -> bool {
 }
 
 /// The container a replacement replaces, as the engine holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Old {
     pub id: String,
     pub name: String,
     pub number: u32,
     /// Its networks, by engine name.
     pub networks: Vec<String>,
+    /// Its endpoints, should a rollback bring it back onto the service's networks.
+    pub endpoint: NewContainer,
 }
 
 /// One replica to replace, and why.
@@ -168,57 +197,183 @@ pub struct Planned {
 /// `delay` passed.
 pub fn plan(plan: &mut Plan<Op>, r: &Rollout, replicas: Vec<Replica>) -> Planned {
     let total = replicas.len();
-    let size = match usize::try_from(r.policy.parallelism) {
-        Ok(0) | Err(_) => total.max(1),
-        Ok(n) => n,
-    };
+    let size = batch_size(r.policy.parallelism, total);
     let batches = total.div_ceil(size);
     let mut planned = Planned::default();
     let mut after = r.after.clone();
     let mut ends = Vec::new();
+    let mut undo = Vec::new();
     let mut replicas = replicas.into_iter();
     for batch in 1..=batches {
         for replica in replicas.by_ref().take(size) {
-            let (made, end) = replace(plan, r, replica, &after);
-            planned.made.push(made);
-            planned.starts.push(end);
-            ends.push(end);
+            let steps = replace(plan, r, replica, &after);
+            planned.made.push(steps.made);
+            planned.starts.push(steps.end);
+            ends.push(steps.end);
+            undo.push(steps);
         }
         if batch < batches {
-            let reason = Reason::Rollout(batch_words(r.policy, batch, batches));
-            let op = Op::Delay { service: r.service.to_string(), duration: r.policy.delay };
-            let resource = ResourceId::Service(r.service.to_string());
-            let trigger = match r.policy.tolerated(total) {
-                0 => Trigger::Done,
-                n => Trigger::Tolerating(n),
-            };
-            after = vec![plan.push_when(resource, op, reason, ends.clone(), trigger)];
+            let words = batch_words("update_config", r.policy.delay, batch, batches);
+            after = vec![pause(plan, r.service, r.policy.delay, words, ends.clone(), r.policy.tolerated(total))];
         }
+    }
+    if r.policy.failure_action == FailureAction::Rollback {
+        rollback(plan, r, ends, undo);
     }
     planned
 }
 
-fn batch_words(p: &Policy, batch: usize, batches: usize) -> String {
-    let delay = if p.delay.is_zero() { String::new() } else { format!(", then delay {}", super::wait::go_duration(p.delay)) };
-    format!("update_config: batch {batch} of {batches} replaced{delay}")
-}
-
-/// One replica's steps: the create (or recreate), and the last step of its replacement.
-fn replace(plan: &mut Plan<Op>, r: &Rollout, replica: Replica, after: &[ActionId]) -> (ActionId, ActionId) {
-    match replica.swap {
-        Swap::StartFirst(new) => start_first(plan, r, replica.reason, &replica.old, new, after),
-        Swap::StopFirst { new, replaced } => stop_first(plan, r, replica.reason, &replica.old, new, replaced, after),
+fn batch_size(parallelism: u64, total: usize) -> usize {
+    match usize::try_from(parallelism) {
+        Ok(0) | Err(_) => total.max(1),
+        Ok(n) => n,
     }
 }
 
-fn start_first(
-    plan: &mut Plan<Op>,
-    r: &Rollout,
-    reason: Reason,
-    old: &Old,
+/// A gate between batches: once `after` ended with at most `tolerated` failures, and `delay`.
+fn pause(plan: &mut Plan<Op>, service: &str, delay: Duration, words: String, after: Vec<ActionId>, tolerated: usize) -> ActionId {
+    let trigger = match tolerated {
+        0 => Trigger::Done,
+        n => Trigger::Tolerating(n),
+    };
+    let op = Op::Delay { service: service.to_string(), duration: delay };
+    plan.push_when(ResourceId::Service(service.to_string()), op, Reason::Rollout(words), after, trigger)
+}
+
+/// `failure_action: rollback`: the old containers go only once every replica was replaced
+/// (within `max_failure_ratio`); otherwise every replica replaced so far gets its old container
+/// back, in batches of `rollback_config`. A replica whose own replacement failed gets it back
+/// at once (start-first: it never stopped; stop-first: restored when the rollout ended).
+fn rollback(plan: &mut Plan<Op>, r: &Rollout, ends: Vec<ActionId>, undo: Vec<Steps>) {
+    let service = ResourceId::Service(r.service.to_string());
+    let total = undo.len();
+    let words = "update_config: every replica replaced".to_string();
+    let done = pause(plan, r.service, Duration::ZERO, words, ends, r.policy.tolerated(total));
+    let revert = &r.policy.rollback;
+    let why = Reason::Rollout(format!("failure_action rollback: the update of {} is undone", r.service));
+    let op = Op::Delay { service: r.service.to_string(), duration: Duration::ZERO };
+    let failed = plan.push_when(service, op, why, vec![done], Trigger::Failed);
+    let size = batch_size(revert.parallelism, total);
+    let batches = total.div_ceil(size);
+    let mut after = failed;
+    for (batch, steps) in undo.chunks(size).enumerate() {
+        let mut ends = Vec::new();
+        for step in steps {
+            ends.extend(undo_one(plan, r, step, done, after));
+        }
+        if batch + 1 < batches && !ends.is_empty() {
+            let words = batch_words("rollback_config", revert.delay, batch + 1, batches);
+            after = pause(plan, r.service, revert.delay, words, ends, 0);
+        }
+    }
+}
+
+/// One replica's part of a rollback: its old container removed once the rollout is `done`,
+/// or brought back once it `failed`. The end of its revert, for the next batch.
+fn undo_one(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, done: ActionId, failed: ActionId) -> Option<ActionId> {
+    let at = ResourceId::container(r.service, steps.new.number);
+    let was = ResourceId::container(r.service, steps.old.number);
+    let old = &steps.old;
+    match steps.kept {
+        Kept::Beside { joined, stopped } => {
+            let remove = Op::RemoveContainer { name: old.name.clone(), id: old.id.clone(), volumes: false };
+            let why = Reason::Rollout(format!("the rollout of {} ended: replaced by {}", r.service, steps.new.name));
+            plan.push(was, remove, why, vec![done, stopped]);
+            let discard = Op::DiscardContainer { new: steps.new.clone(), keep: old.id.clone() };
+            let why = Reason::Rollout(format!("failure_action rollback: the failed replacement goes, {} serves on", old.name));
+            plan.push_when(at, discard, why, vec![joined], Trigger::Failed);
+            Some(bring_back(plan, r, steps, vec![joined, failed]))
+        }
+        Kept::Aside { ready, ref aside } => {
+            let remove = Op::RemoveContainer { name: aside.clone(), id: old.id.clone(), volumes: false };
+            let why = Reason::Rollout(format!("the rollout of {} ended: the old container, kept aside until then", r.service));
+            plan.push(at.clone(), remove, why, vec![done, ready]);
+            let discard = Op::DiscardContainer { new: steps.new.clone(), keep: old.id.clone() };
+            let why = Reason::Rollout("failure_action rollback: the replacement goes".to_string());
+            let discarded = plan.push_when(at.clone(), discard, why, vec![ready, done], Trigger::Failed);
+            let restore = Op::RestoreContainer { id: old.id.clone(), name: steps.new.name.clone() };
+            let why = Reason::Rollout("failure_action rollback: the old container named back and started".to_string());
+            plan.push(at, restore, why, vec![discarded]);
+            None
+        }
+    }
+}
+
+/// A replica replaced beside its old container gets it back, in `rollback_config`'s order:
+/// start-first, the old one rejoins and is ready before the new one leaves; stop-first, the
+/// new one leaves and stops first.
+fn bring_back(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, after: Vec<ActionId>) -> ActionId {
+    let (old, new) = (&steps.old, &steps.new);
+    let at = ResourceId::container(r.service, new.number);
+    let was = ResourceId::container(r.service, old.number);
+    let words = |w: &str| Reason::Rollout(format!("rollback: {w}"));
+    let leave = |plan: &mut Plan<Op>, after: Vec<ActionId>| {
+        let op = Op::LeaveAliases { container: new.name.clone(), networks: r.networks.clone() };
+        let left = plan.push(at.clone(), op, words(&format!("{} leaves the aliases", new.name)), after);
+        let stop = Op::StopContainer { name: new.name.clone(), timeout: r.stop_timeout };
+        plan.push(at.clone(), stop, words(&format!("{} goes back to {}", new.name, old.name)), vec![left])
+    };
+    let back = |plan: &mut Plan<Op>, after: Vec<ActionId>| {
+        let join = Op::JoinAliases { container: old.endpoint.clone(), networks: r.networks.clone() };
+        let joined = plan.push(was.clone(), join, words(&format!("{} rejoins the aliases of {}", old.name, r.service)), after);
+        let restore = Op::RestoreContainer { id: old.id.clone(), name: old.name.clone() };
+        let started = plan.push(was.clone(), restore, words(&format!("{} started again", old.name)), vec![joined]);
+        let failure = format!("the rollback of {} stops here", r.service);
+        let ready = Op::AwaitReady {
+            service: r.service.to_string(),
+            container: old.name.clone(),
+            monitor: r.policy.rollback.monitor,
+            timeout: r.wait_timeout,
+            failure,
+        };
+        plan.push(was.clone(), ready, words(&format!("{} ready again", old.name)), vec![started])
+    };
+    let last = match r.policy.rollback.order {
+        Order::StartFirst if r.policy.no_overlap.is_none() => {
+            let ready = back(plan, after);
+            leave(plan, vec![ready])
+        }
+        _ => {
+            let stopped = leave(plan, after);
+            back(plan, vec![stopped])
+        }
+    };
+    let discard = Op::DiscardContainer { new: new.clone(), keep: old.id.clone() };
+    plan.push(at, discard, words(&format!("{} removed", new.name)), vec![last])
+}
+
+fn batch_words(setting: &str, delay: Duration, batch: usize, batches: usize) -> String {
+    let delay = if delay.is_zero() { String::new() } else { format!(", then delay {}", super::wait::go_duration(delay)) };
+    format!("{setting}: batch {batch} of {batches} done{delay}")
+}
+
+/// A replica's steps, and what a rollback needs of them.
+struct Steps {
+    /// The create (or recreate).
+    made: ActionId,
+    /// The last step of its replacement.
+    end: ActionId,
+    old: Old,
     new: NewContainer,
-    after: &[ActionId],
-) -> (ActionId, ActionId) {
+    kept: Kept,
+}
+
+/// How the old container waits for the end of the rollout.
+enum Kept {
+    /// Start-first: off its networks, stopped once the new one `joined` the aliases.
+    Beside { joined: ActionId, stopped: ActionId },
+    /// Stop-first: stopped, renamed `aside`, until the new one is `ready`.
+    Aside { ready: ActionId, aside: String },
+}
+
+fn replace(plan: &mut Plan<Op>, r: &Rollout, replica: Replica, after: &[ActionId]) -> Steps {
+    match replica.swap {
+        Swap::StartFirst(new) => start_first(plan, r, replica.reason, replica.old, new, after),
+        Swap::StopFirst { new, replaced } => stop_first(plan, r, replica.reason, replica.old, new, replaced, after),
+    }
+}
+
+fn start_first(plan: &mut Plan<Op>, r: &Rollout, reason: Reason, old: Old, new: NewContainer, after: &[ActionId]) -> Steps {
     let at = ResourceId::container(r.service, new.number);
     let was = ResourceId::container(r.service, old.number);
     let words = |w: String| Reason::Rollout(format!("start-first: {w}"));
@@ -230,31 +385,30 @@ fn start_first(
     let failure = failure_words(r.policy.failure_action, r.service, Some(&old.name), &new.name);
     let ready = await_ready(plan, r, &at, &new.name, "before it takes the aliases", failure, start);
     let join = Op::JoinAliases { container: new.clone(), networks: r.networks.clone() };
-    let joined = plan.push(at.clone(), join, words(format!("ready: joins the aliases of {}", r.service)), vec![ready]);
+    let joined = plan.push(at, join, words(format!("ready: joins the aliases of {}", r.service)), vec![ready]);
     let leave = Op::LeaveAliases { container: old.name.clone(), networks: old.networks.clone() };
     let replaced = format!("replaced by {}", new.name);
     let left = plan.push(was.clone(), leave, words(format!("{replaced}: leaves the aliases")), vec![joined]);
     let stop = Op::StopContainer { name: old.name.clone(), timeout: r.stop_timeout };
     let stopped = plan.push(was.clone(), stop, words(replaced.clone()), vec![left]);
-    let remove = Op::RemoveContainer { name: old.name.clone(), id: old.id.clone(), volumes: false };
-    let removed = plan.push(was, remove, words(replaced), vec![stopped]);
-    if r.policy.failure_action == FailureAction::Rollback {
-        let discard = Op::DiscardContainer { new, keep: old.id.clone() };
-        let why = Reason::Rollout(format!("failure_action rollback: the failed replacement goes, {} serves on", old.name));
-        plan.push_when(at, discard, why, vec![joined], Trigger::Failed);
-    }
-    (create, removed)
+    let end = if r.policy.failure_action == FailureAction::Rollback {
+        stopped
+    } else {
+        let remove = Op::RemoveContainer { name: old.name.clone(), id: old.id.clone(), volumes: false };
+        plan.push(was, remove, words(replaced), vec![stopped])
+    };
+    Steps { made: create, end, old, new, kept: Kept::Beside { joined, stopped } }
 }
 
 fn stop_first(
     plan: &mut Plan<Op>,
     r: &Rollout,
     reason: Reason,
-    old: &Old,
+    old: Old,
     new: NewContainer,
     mut replaced: Replaced,
     after: &[ActionId],
-) -> (ActionId, ActionId) {
+) -> Steps {
     let at = ResourceId::container(r.service, new.number);
     let rollback = r.policy.failure_action == FailureAction::Rollback;
     replaced.keep = rollback;
@@ -262,26 +416,14 @@ fn stop_first(
         (Some(field), Order::StartFirst) => Reason::Rollout(format!("{reason}; stop-first: start-first not possible: {field}")),
         _ => Reason::Rollout(format!("{reason}; stop-first")),
     };
-    let (aside, old_id) = (replaced.aside.clone(), replaced.id.clone());
+    let aside = replaced.aside.clone();
     let recreate = plan.push(at.clone(), Op::RecreateContainer { new: new.clone(), old: replaced }, why, after.to_vec());
     let mut start_after = vec![recreate];
     start_after.extend(&r.gates);
     let start = plan.push(at.clone(), Op::StartContainer(new.clone()), Reason::Recreated, start_after);
     let failure = failure_words(r.policy.failure_action, r.service, rollback.then_some(&old.name), &new.name);
     let ready = await_ready(plan, r, &at, &new.name, "to confirm the update", failure, start);
-    if !rollback {
-        return (recreate, ready);
-    }
-    let remove = Op::RemoveContainer { name: aside, id: old_id.clone(), volumes: false };
-    let kept = Reason::Rollout("stop-first: the old container, kept aside until its replacement was ready".to_string());
-    let removed = plan.push(at.clone(), remove, kept, vec![ready]);
-    let discard = Op::DiscardContainer { new: new.clone(), keep: old_id.clone() };
-    let why = Reason::Rollout("failure_action rollback: the failed replacement goes".to_string());
-    let discarded = plan.push_when(at.clone(), discard, why, vec![ready], Trigger::Failed);
-    let restore = Op::RestoreContainer { id: old_id, name: new.name.clone() };
-    let why = Reason::Rollout("failure_action rollback: the old container named back and started".to_string());
-    plan.push(at, restore, why, vec![discarded]);
-    (recreate, removed)
+    Steps { made: recreate, end: ready, old, new, kept: Kept::Aside { ready, aside } }
 }
 
 fn await_ready(

@@ -122,6 +122,7 @@ impl<O: Operation> fmt::Display for Plan<O> {
                 let after = after.join(", ");
                 match a.trigger {
                     Trigger::Done => write!(f, "  (after {after})")?,
+                    Trigger::Failed if a.after.len() > 1 => write!(f, "  (if one of {after} fails)")?,
                     Trigger::Failed => write!(f, "  (if {after} fails)")?,
                     Trigger::Tolerating(usize::MAX) => write!(f, "  (after {after}, failed or not)")?,
                     Trigger::Tolerating(n) => write!(f, "  (after {after}; tolerating {n} failure(s))")?,

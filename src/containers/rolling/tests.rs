@@ -6,7 +6,7 @@ use crate::containers::tests::{lines, project, running};
 
 fn service(update: &str, extra: &str) -> String {
     format!(
-        "services:\n  web:\n    image: busybox\n    environment: {{V: '2'}}\n    deploy: {{replicas: REPLICAS, update_config: {update}}}\n{extra}"
+        "services:\n  web:\n    image: busybox\n    environment: {{V: '2'}}\n{extra}    deploy:\n      replicas: REPLICAS\n      update_config: {update}\n"
     )
 }
 
@@ -22,7 +22,7 @@ fn update(update: &str, extra: &str, replicas: u32) -> Vec<String> {
 #[test]
 fn start_first_makes_the_replacement_beside_and_moves_the_aliases_once_it_is_ready() {
     assert_eq!(
-        update("{order: start-first, failure_action: rollback}", "", 1),
+        update("{order: start-first}", "", 1),
         [
             "0 create container:web:2 start-first: replaces p-web-1 (environment.V: \"1\" → \"2\"); made beside it, off the aliases of web",
             "1 start container:web:2 created (after 0)",
@@ -31,9 +31,40 @@ fn start_first_makes_the_replacement_beside_and_moves_the_aliases_once_it_is_rea
             "4 detach container:web:1 start-first: replaced by p-web-2: leaves the aliases (after 3)",
             "5 stop container:web:1 start-first: replaced by p-web-2 (after 4)",
             "6 remove container:web:1 start-first: replaced by p-web-2 (after 5)",
-            "7 remove container:web:2 failure_action rollback: the failed replacement goes, p-web-1 serves on (if 3 fails)",
         ]
     );
+}
+
+#[test]
+fn a_start_first_rollback_keeps_the_old_containers_until_the_rollout_ends_and_brings_them_back_on_failure() {
+    let plan = update("{order: start-first, failure_action: rollback}", "", 1);
+    assert_eq!(
+        plan[5..],
+        [
+            "5 stop container:web:1 start-first: replaced by p-web-2 (after 4)",
+            "6 wait service:web update_config: every replica replaced (after 5)",
+            "7 wait service:web failure_action rollback: the update of web is undone (if 6 fails)",
+            "8 remove container:web:1 the rollout of web ended: replaced by p-web-2 (after 6, 5)",
+            "9 remove container:web:2 failure_action rollback: the failed replacement goes, p-web-1 serves on (if 3 fails)",
+            // rollback_config is absent: the update's own order, start-first.
+            "10 attach container:web:1 rollback: p-web-1 rejoins the aliases of web (after 3, 7)",
+            "11 restore container:web:1 rollback: p-web-1 started again (after 10)",
+            "12 wait container:web:1 rollback: p-web-1 ready again (after 11)",
+            "13 detach container:web:2 rollback: p-web-2 leaves the aliases (after 12)",
+            "14 stop container:web:2 rollback: p-web-2 goes back to p-web-1 (after 13)",
+            "15 remove container:web:2 rollback: p-web-2 removed (after 14)",
+        ]
+    );
+}
+
+#[test]
+fn rollback_config_sets_the_order_and_batches_of_a_rollback() {
+    let plan = update("{order: start-first, failure_action: rollback}\n      rollback_config: {order: stop-first, parallelism: 2, delay: 1s}", "", 3);
+    let text = plan.join("\n");
+    assert!(text.contains("rollback_config: batch 1 of 2 done, then delay 1s"), "{text}");
+    let leaves = plan.iter().position(|l| l.contains("rollback: p-web-4 leaves the aliases")).unwrap();
+    let rejoins = plan.iter().position(|l| l.contains("rollback: p-web-1 rejoins the aliases")).unwrap();
+    assert!(leaves < rejoins, "stop-first: the replacement leaves before the old one is back: {text}");
 }
 
 #[test]
@@ -67,29 +98,31 @@ fn replicas_are_replaced_a_batch_at_a_time_with_a_delay_and_take_free_numbers() 
     assert_eq!(creates.len(), 3);
     assert!(creates[0].starts_with("0 create container:web:4 start-first: replaces p-web-1 "), "{plan:?}");
     assert!(creates[1].starts_with("7 create container:web:5 start-first: replaces p-web-2 "), "{plan:?}");
-    assert_eq!(plan[14], "14 wait service:web update_config: batch 1 of 2 replaced, then delay 3s (after 6, 13)");
+    assert_eq!(plan[14], "14 wait service:web update_config: batch 1 of 2 done, then delay 3s (after 6, 13)");
     assert!(creates[2].starts_with("15 create container:web:6 start-first: replaces p-web-3 ") && creates[2].ends_with("(after 14)"), "{plan:?}");
 }
 
 #[test]
 fn a_rollout_tolerates_the_failures_its_ratio_allows_and_continue_any() {
     let ratio = update("{order: start-first, max_failure_ratio: 0.5}", "", 2);
-    assert!(ratio.iter().any(|l| l.ends_with("batch 1 of 2 replaced (after 6; tolerating 1 failure(s))")), "{ratio:?}");
+    assert!(ratio.iter().any(|l| l.ends_with("batch 1 of 2 done (after 6; tolerating 1 failure(s))")), "{ratio:?}");
     let goes_on = update("{order: start-first, failure_action: continue}", "", 2);
-    assert!(goes_on.iter().any(|l| l.ends_with("batch 1 of 2 replaced (after 6, failed or not)")), "{goes_on:?}");
+    assert!(goes_on.iter().any(|l| l.ends_with("batch 1 of 2 done (after 6, failed or not)")), "{goes_on:?}");
 }
 
 #[test]
-fn stop_first_with_rollback_keeps_the_old_container_aside_until_the_new_one_is_ready() {
+fn stop_first_with_rollback_keeps_the_old_container_aside_until_the_rollout_ends() {
     assert_eq!(
         update("{failure_action: rollback, monitor: 5s}", "", 1),
         [
             "0 recreate container:web:1 environment.V: \"1\" → \"2\"; stop-first",
             "1 start container:web:1 recreated (after 0)",
             "2 wait container:web:1 ready (running, healthy with a healthcheck, then for 5s) to confirm the update (after 1)",
-            "3 remove container:web:1 stop-first: the old container, kept aside until its replacement was ready (after 2)",
-            "4 remove container:web:1 failure_action rollback: the failed replacement goes (if 2 fails)",
-            "5 restore container:web:1 failure_action rollback: the old container named back and started (after 4)",
+            "3 wait service:web update_config: every replica replaced (after 2)",
+            "4 wait service:web failure_action rollback: the update of web is undone (if 3 fails)",
+            "5 remove container:web:1 the rollout of web ended: the old container, kept aside until then (after 3, 2)",
+            "6 remove container:web:1 failure_action rollback: the replacement goes (if one of 2, 3 fails)",
+            "7 restore container:web:1 failure_action rollback: the old container named back and started (after 6)",
         ]
     );
 }
