@@ -248,3 +248,35 @@ fn await_healthy(container: &str) {
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
 }
+
+#[test]
+fn a_failure_in_a_later_batch_brings_back_the_replicas_replaced_before_it() {
+    let update = "{order: start-first, parallelism: 1, failure_action: rollback}";
+    let with_flag = |yaml: String| {
+        let yaml = yaml.replace("    stop_grace_period: 2s\n    healthcheck", "    volumes: [flag:/flag]\n    stop_grace_period: 2s\n    healthcheck");
+        format!("{yaml}volumes:\n  flag: {{}}\n")
+    };
+    let p = EngineProject::new("roll-later", &[("compose.yaml", &with_flag(compose(2, update)))]);
+    p.dockhand(&["up", "-d", "--wait"]).assert_success();
+    let n = &p.name;
+    let olds = [format!("{n}-web-1"), format!("{n}-web-2")];
+    let ids: Vec<String> = olds.iter().map(|c| id(c)).collect();
+    let before = client_lines(&p).len();
+    // The first replacement serves; the second finds its flag and exits.
+    let second_fails = "[ -e /flag/first ] && { echo second replacement refuses; exit 3; }; touch /flag/first; sleep 2";
+    let next = with_flag(compose(2, update)).replace(r#"V: "1""#, r#"V: "2""#).replace("sleep 2;", &format!("{second_fails};"));
+    p.write("compose.yaml", &next);
+    let out = p.dockhand(&["up", "-d"]);
+    out.assert_failure();
+    assert!(out.stderr.contains(r#"service "web": update failed"#) && out.stderr.contains("exited (3)"), "{}", out.stderr);
+    assert!(out.stderr.contains("second replacement refuses"), "the failed container's last output: {}", out.stderr);
+    assert_eq!(web_containers(&p), olds, "both replicas are the containers of before");
+    assert_eq!(olds.iter().map(|c| id(c)).collect::<Vec<_>>(), ids);
+    for c in &olds {
+        await_healthy(c);
+    }
+    let during: Vec<String> = client_lines(&p).split_off(before);
+    assert!(during.iter().all(|l| l == "ok"), "no request failed during the update and its rollback: {during:?}");
+    let (_, served) = exec(&format!("{n}-client-1"), &["wget", "-q", "-O", "-", "http://web/index.html"]);
+    assert_eq!(served.trim(), "v1");
+}

@@ -300,7 +300,7 @@ fn undo_one(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, done: ActionId, fai
 }
 
 /// A replica replaced beside its old container gets it back, in `rollback_config`'s order:
-/// start-first, the old one rejoins and is ready before the new one leaves; stop-first, the
+/// start-first, the old one is ready and rejoins before the new one leaves; stop-first, the
 /// new one leaves and stops first.
 fn bring_back(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, after: Vec<ActionId>) -> ActionId {
     let (old, new) = (&steps.old, &steps.new);
@@ -313,11 +313,10 @@ fn bring_back(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, after: Vec<Action
         let stop = Op::StopContainer { name: new.name.clone(), timeout: r.stop_timeout };
         plan.push(at.clone(), stop, words(&format!("{} goes back to {}", new.name, old.name)), vec![left])
     };
+    // Started off its networks, it rejoins them once ready, as a replacement does.
     let back = |plan: &mut Plan<Op>, after: Vec<ActionId>| {
-        let join = Op::JoinAliases { container: old.endpoint.clone(), networks: r.networks.clone() };
-        let joined = plan.push(was.clone(), join, words(&format!("{} rejoins the aliases of {}", old.name, r.service)), after);
         let restore = Op::RestoreContainer { id: old.id.clone(), name: old.name.clone() };
-        let started = plan.push(was.clone(), restore, words(&format!("{} started again", old.name)), vec![joined]);
+        let started = plan.push(was.clone(), restore, words(&format!("{} started again", old.name)), after);
         let failure = format!("the rollback of {} stops here", r.service);
         let ready = Op::AwaitReady {
             service: r.service.to_string(),
@@ -326,7 +325,9 @@ fn bring_back(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, after: Vec<Action
             timeout: r.wait_timeout,
             failure,
         };
-        plan.push(was.clone(), ready, words(&format!("{} ready again", old.name)), vec![started])
+        let ready = plan.push(was.clone(), ready, words(&format!("{} ready again", old.name)), vec![started]);
+        let join = Op::JoinAliases { container: old.endpoint.clone(), networks: r.networks.clone() };
+        plan.push(was.clone(), join, words(&format!("{} rejoins the aliases of {}", old.name, r.service)), vec![ready])
     };
     let last = match r.policy.rollback.order {
         Order::StartFirst if r.policy.no_overlap.is_none() => {
