@@ -347,6 +347,10 @@ impl<'p, O: Operation> Scheduler<'p, O> {
                 continue;
             }
             let action = &self.plan.actions[d];
+            if action.trigger == Trigger::OnlyIfDone {
+                self.not_needed(d, progress);
+                continue;
+            }
             if action.trigger != Trigger::Done {
                 self.failed_before[d] += 1;
                 self.cause[d].get_or_insert(root);
@@ -382,7 +386,7 @@ impl<'p, O: Operation> Scheduler<'p, O> {
             if self.state[e] != State::Pending {
                 continue;
             }
-            if self.plan.actions[e].trigger == Trigger::Done {
+            if matches!(self.plan.actions[e].trigger, Trigger::Done | Trigger::OnlyIfDone) {
                 self.not_needed(e, progress);
             } else {
                 self.release_one(e, d, progress);

@@ -307,16 +307,17 @@ fn bring_back(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, after: Vec<Action
     let at = ResourceId::container(r.service, new.number);
     let was = ResourceId::container(r.service, old.number);
     let words = |w: &str| Reason::Rollout(format!("rollback: {w}"));
-    let leave = |plan: &mut Plan<Op>, after: Vec<ActionId>| {
+    let leave = |plan: &mut Plan<Op>, after: Vec<ActionId>, trigger: Trigger| {
         let op = Op::LeaveAliases { container: new.name.clone(), networks: r.networks.clone() };
-        let left = plan.push(at.clone(), op, words(&format!("{} leaves the aliases", new.name)), after);
+        let why = words(&format!("{} leaves the aliases", new.name));
+        let left = plan.push_when(at.clone(), op, why, after, trigger);
         let stop = Op::StopContainer { name: new.name.clone(), timeout: r.stop_timeout };
         plan.push(at.clone(), stop, words(&format!("{} goes back to {}", new.name, old.name)), vec![left])
     };
     // Started off its networks, it rejoins them once ready, as a replacement does.
     let back = |plan: &mut Plan<Op>, after: Vec<ActionId>| {
         let restore = Op::RestoreContainer { id: old.id.clone(), name: old.name.clone() };
-        let started = plan.push(was.clone(), restore, words(&format!("{} started again", old.name)), after);
+        let started = plan.push_when(was.clone(), restore, words(&format!("{} started again", old.name)), after, Trigger::OnlyIfDone);
         let failure = format!("the rollback of {} stops here", r.service);
         let ready = Op::AwaitReady {
             service: r.service.to_string(),
@@ -332,10 +333,10 @@ fn bring_back(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, after: Vec<Action
     let last = match r.policy.rollback.order {
         Order::StartFirst if r.policy.no_overlap.is_none() => {
             let ready = back(plan, after);
-            leave(plan, vec![ready])
+            leave(plan, vec![ready], Trigger::Done)
         }
         _ => {
-            let stopped = leave(plan, after);
+            let stopped = leave(plan, after, Trigger::OnlyIfDone);
             back(plan, vec![stopped])
         }
     };

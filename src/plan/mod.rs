@@ -65,6 +65,9 @@ pub enum Trigger {
     /// Once every one ended, when one of them failed or was skipped: undoing what failed.
     /// Otherwise it is not needed, and neither is what comes only after it.
     Failed,
+    /// Once every one is done; when one failed or was skipped, not needed (rather than
+    /// skipped): undoing what only those would have done.
+    OnlyIfDone,
 }
 
 /// A plan, and what the user should know about it without anything failing.
@@ -124,6 +127,7 @@ impl<O: Operation> fmt::Display for Plan<O> {
                     Trigger::Done => write!(f, "  (after {after})")?,
                     Trigger::Failed if a.after.len() > 1 => write!(f, "  (if one of {after} fails)")?,
                     Trigger::Failed => write!(f, "  (if {after} fails)")?,
+                    Trigger::OnlyIfDone => write!(f, "  (after {after}, if they were done)")?,
                     Trigger::Tolerating(usize::MAX) => write!(f, "  (after {after}, failed or not)")?,
                     Trigger::Tolerating(n) => write!(f, "  (after {after}; tolerating {n} failure(s))")?,
                 }

@@ -137,6 +137,8 @@ async fn what_undoes_a_failure_runs_only_after_one_and_takes_what_follows_it_alo
     call(&mut plan, "then-restore", 1, vec![undo_bad]);
     let undo_good = call_when(&mut plan, "undo-good", vec![good], Trigger::Failed);
     call(&mut plan, "after-undo-good", 1, vec![undo_good]);
+    call_when(&mut plan, "only-after-undo-good", vec![undo_good], Trigger::OnlyIfDone);
+    call_when(&mut plan, "only-if-bad-was-done", vec![bad], Trigger::OnlyIfDone);
     let performer = Performer::default();
     let outcome = run(&plan, &performer, Limits::default(), &Quiet, CancellationSignal::never()).await;
     let mut log = performer.log.lock().unwrap().clone();

@@ -47,7 +47,7 @@ fn a_start_first_rollback_keeps_the_old_containers_until_the_rollout_ends_and_br
             "8 remove container:web:1 the rollout of web ended: replaced by p-web-2 (after 6, 5)",
             "9 remove container:web:2 failure_action rollback: the failed replacement goes, p-web-1 serves on (if 3 fails)",
             // rollback_config is absent: the update's own order, start-first.
-            "10 restore container:web:1 rollback: p-web-1 started again (after 3, 7)",
+            "10 restore container:web:1 rollback: p-web-1 started again (after 3, 7, if they were done)",
             "11 wait container:web:1 rollback: p-web-1 ready again (after 10)",
             "12 attach container:web:1 rollback: p-web-1 rejoins the aliases of web (after 11)",
             "13 detach container:web:2 rollback: p-web-2 leaves the aliases (after 12)",
