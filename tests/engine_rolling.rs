@@ -35,7 +35,7 @@ services:
       - |
         i=0
         while [ $$i -lt 3000 ]; do
-          if out=$$(timeout 3 wget -q -O /dev/null http://web/index.html 2>&1); then echo ok; else echo "FAIL $$out"; fi
+          if out=$$(timeout 3 wget -O /dev/null http://web/index.html 2>&1); then echo ok; else echo "FAIL $$out" | tr '\n' ' '; echo; fi
           i=$$((i+1))
           sleep 0.1
         done

@@ -279,9 +279,6 @@ fn undo_one(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, done: ActionId, fai
             let remove = Op::RemoveContainer { name: old.name.clone(), id: old.id.clone(), volumes: false };
             let why = Reason::Rollout(format!("the rollout of {} ended: replaced by {}", r.service, steps.new.name));
             plan.push(was, remove, why, vec![done, stopped]);
-            let discard = Op::DiscardContainer { new: steps.new.clone(), keep: old.id.clone() };
-            let why = Reason::Rollout(format!("failure_action rollback: the failed replacement goes, {} serves on", old.name));
-            plan.push_when(at, discard, why, vec![joined], Trigger::Failed);
             Some(bring_back(plan, r, steps, vec![joined, failed]))
         }
         Kept::Aside { ready, ref aside } => {
@@ -387,12 +384,15 @@ fn start_first(plan: &mut Plan<Op>, r: &Rollout, reason: Reason, old: Old, new: 
     let failure = failure_words(r.policy.failure_action, r.service, Some(&old.name), &new.name);
     let ready = await_ready(plan, r, &at, &new.name, "before it takes the aliases", failure, start);
     let join = Op::JoinAliases { container: new.clone(), networks: r.networks.clone() };
-    let joined = plan.push(at, join, words(format!("ready: joins the aliases of {}", r.service)), vec![ready]);
+    let joined = plan.push(at.clone(), join, words(format!("ready: joins the aliases of {}", r.service)), vec![ready]);
     let leave = Op::LeaveAliases { container: old.name.clone(), networks: old.networks.clone() };
     let replaced = format!("replaced by {}", new.name);
     let left = plan.push(was.clone(), leave, words(format!("{replaced}: leaves the aliases")), vec![joined]);
     let stop = Op::StopContainer { name: old.name.clone(), timeout: r.stop_timeout };
     let stopped = plan.push(was.clone(), stop, words(replaced.clone()), vec![left]);
+    let discard = Op::DiscardContainer { new: new.clone(), keep: old.id.clone() };
+    let why = Reason::Rollout(format!("the failed replacement goes, {} serves on", old.name));
+    plan.push_when(at, discard, why, vec![joined], Trigger::Failed);
     let end = if r.policy.failure_action == FailureAction::Rollback {
         stopped
     } else {
@@ -451,13 +451,13 @@ fn await_ready(
 }
 
 /// What a failed replacement leaves, for the message `up` fails with; `old`: the container
-/// still there to serve (start-first, or stop-first kept aside for a rollback).
+/// that serves on (start-first, or stop-first kept aside for a rollback).
 fn failure_words(action: FailureAction, service: &str, old: Option<&str>, new: &str) -> String {
-    let serving = old.map(|o| format!(", {o} serves on")).unwrap_or_default();
+    let serving = old.map(|o| format!("{new} removed, {o} serves on; ")).unwrap_or_default();
     match action {
-        FailureAction::Rollback => format!("failure_action rollback: {new} removed{serving}"),
-        FailureAction::Pause => format!("failure_action pause: the update of {service} stops here{serving}"),
-        FailureAction::Continue => format!("failure_action continue: the update of {service} goes on{serving}"),
+        FailureAction::Rollback => format!("failure_action rollback: {serving}the update of {service} is undone"),
+        FailureAction::Pause => format!("failure_action pause: {serving}the update of {service} stops here"),
+        FailureAction::Continue => format!("failure_action continue: {serving}the update of {service} goes on"),
     }
 }
 

@@ -30,7 +30,8 @@ fn start_first_makes_the_replacement_beside_and_moves_the_aliases_once_it_is_rea
             "3 attach container:web:2 start-first: ready: joins the aliases of web (after 2)",
             "4 detach container:web:1 start-first: replaced by p-web-2: leaves the aliases (after 3)",
             "5 stop container:web:1 start-first: replaced by p-web-2 (after 4)",
-            "6 remove container:web:1 start-first: replaced by p-web-2 (after 5)",
+            "6 remove container:web:2 the failed replacement goes, p-web-1 serves on (if 3 fails)",
+            "7 remove container:web:1 start-first: replaced by p-web-2 (after 5)",
         ]
     );
 }
@@ -42,12 +43,12 @@ fn a_start_first_rollback_keeps_the_old_containers_until_the_rollout_ends_and_br
         plan[5..],
         [
             "5 stop container:web:1 start-first: replaced by p-web-2 (after 4)",
-            "6 wait service:web update_config: every replica replaced (after 5)",
-            "7 wait service:web failure_action rollback: the update of web is undone (if 6 fails)",
-            "8 remove container:web:1 the rollout of web ended: replaced by p-web-2 (after 6, 5)",
-            "9 remove container:web:2 failure_action rollback: the failed replacement goes, p-web-1 serves on (if 3 fails)",
+            "6 remove container:web:2 the failed replacement goes, p-web-1 serves on (if 3 fails)",
+            "7 wait service:web update_config: every replica replaced (after 5)",
+            "8 wait service:web failure_action rollback: the update of web is undone (if 7 fails)",
+            "9 remove container:web:1 the rollout of web ended: replaced by p-web-2 (after 7, 5)",
             // rollback_config is absent: the update's own order, start-first.
-            "10 restore container:web:1 rollback: p-web-1 started again (after 3, 7, if they were done)",
+            "10 restore container:web:1 rollback: p-web-1 started again (after 3, 8, if they were done)",
             "11 wait container:web:1 rollback: p-web-1 ready again (after 10)",
             "12 attach container:web:1 rollback: p-web-1 rejoins the aliases of web (after 11)",
             "13 detach container:web:2 rollback: p-web-2 leaves the aliases (after 12)",
@@ -97,17 +98,17 @@ fn replicas_are_replaced_a_batch_at_a_time_with_a_delay_and_take_free_numbers() 
     let creates: Vec<&String> = plan.iter().filter(|l| l.contains(" create ")).collect();
     assert_eq!(creates.len(), 3);
     assert!(creates[0].starts_with("0 create container:web:4 start-first: replaces p-web-1 "), "{plan:?}");
-    assert!(creates[1].starts_with("7 create container:web:5 start-first: replaces p-web-2 "), "{plan:?}");
-    assert_eq!(plan[14], "14 wait service:web update_config: batch 1 of 2 done, then delay 3s (after 6, 13)");
-    assert!(creates[2].starts_with("15 create container:web:6 start-first: replaces p-web-3 ") && creates[2].ends_with("(after 14)"), "{plan:?}");
+    assert!(creates[1].starts_with("8 create container:web:5 start-first: replaces p-web-2 "), "{plan:?}");
+    assert_eq!(plan[16], "16 wait service:web update_config: batch 1 of 2 done, then delay 3s (after 7, 15)");
+    assert!(creates[2].starts_with("17 create container:web:6 start-first: replaces p-web-3 ") && creates[2].ends_with("(after 16)"), "{plan:?}");
 }
 
 #[test]
 fn a_rollout_tolerates_the_failures_its_ratio_allows_and_continue_any() {
     let ratio = update("{order: start-first, max_failure_ratio: 0.5}", "", 2);
-    assert!(ratio.iter().any(|l| l.ends_with("batch 1 of 2 done (after 6; tolerating 1 failure(s))")), "{ratio:?}");
+    assert!(ratio.iter().any(|l| l.ends_with("batch 1 of 2 done (after 7; tolerating 1 failure(s))")), "{ratio:?}");
     let goes_on = update("{order: start-first, failure_action: continue}", "", 2);
-    assert!(goes_on.iter().any(|l| l.ends_with("batch 1 of 2 done (after 6, failed or not)")), "{goes_on:?}");
+    assert!(goes_on.iter().any(|l| l.ends_with("batch 1 of 2 done (after 7, failed or not)")), "{goes_on:?}");
 }
 
 #[test]
@@ -129,6 +130,9 @@ fn stop_first_with_rollback_keeps_the_old_container_aside_until_the_rollout_ends
 
 #[test]
 fn the_failure_message_says_what_the_failure_action_leaves() {
-    assert_eq!(failure_words(FailureAction::Rollback, "web", Some("p-web-1"), "p-web-2"), "failure_action rollback: p-web-2 removed, p-web-1 serves on");
+    assert_eq!(
+        failure_words(FailureAction::Rollback, "web", Some("p-web-1"), "p-web-2"),
+        "failure_action rollback: p-web-2 removed, p-web-1 serves on; the update of web is undone"
+    );
     assert_eq!(failure_words(FailureAction::Pause, "web", None, "p-web-1"), "failure_action pause: the update of web stops here");
 }
