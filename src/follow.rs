@@ -74,7 +74,7 @@ impl<E: Engine + ContainerIo> Follow<E> {
         request: LogRequest,
         grace: Duration,
     ) -> Follow<E> {
-        let events = engine.events(project, Some(now_nanos() / 1_000_000_000));
+        let events = engine.events(&names::project_filter(project), Some(now_nanos() / 1_000_000_000));
         Follow {
             engine,
             project: project.to_string(),
@@ -163,7 +163,7 @@ impl<E: Engine + ContainerIo> Follow<E> {
     }
 
     async fn selected_running(&self) -> bool {
-        match self.engine.list_containers(&self.project).await {
+        match self.engine.list_containers(&names::project_filter(&self.project)).await {
             Ok(list) => list.iter().any(|c| {
                 self.selector.matches(&c.service, c.number, c.oneoff)
                     && matches!(c.state, RunState::Running | RunState::Restarting)

@@ -1,6 +1,7 @@
 //! The label keys: the `com.docker.compose.*` set, how dockhand and `docker compose` recognise
-//! what belongs to a project, and dockhand's own. The sets written on each kind of resource
-//! are made in `containers::names`.
+//! what belongs to a project, and dockhand's own; also the one-off label's values, which the
+//! engine reads back. The sets written on each kind of resource are made in
+//! `containers::names`.
 
 /// What every label compose itself writes starts with.
 pub const PREFIX: &str = "com.docker.compose.";
@@ -8,6 +9,9 @@ pub const PROJECT: &str = "com.docker.compose.project";
 pub const SERVICE: &str = "com.docker.compose.service";
 pub const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";
 pub const ONEOFF: &str = "com.docker.compose.oneoff";
+/// The values of `ONEOFF`, spelled as Python spelled them in compose v1.
+pub const ONE_OFF: &str = "True";
+pub const NOT_ONE_OFF: &str = "False";
 pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
 pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
 pub const IMAGE: &str = "com.docker.compose.image";
@@ -36,3 +40,8 @@ pub const CONTENT: &str = "dev.dockhand.content";
 /// The compose version written in `com.docker.compose.version`: the reference release whose
 /// behaviour dockhand follows, so that tools reading the label treat our containers as theirs.
 pub const COMPOSE_VERSION: &str = "5.6.1";
+
+/// Whether a container's `ONEOFF` label makes it a one-off.
+pub fn is_one_off(value: Option<&str>) -> bool {
+    value == Some(ONE_OFF)
+}

@@ -11,6 +11,7 @@ mod conformance;
 pub(crate) mod containers;
 pub mod diag;
 pub(crate) mod dockerignore;
+pub(crate) mod env;
 pub mod engine;
 pub(crate) mod follow;
 pub(crate) mod gofmt;

@@ -2,14 +2,15 @@
 //! (or `DOCKER_HOST`) and the local image `busybox:latest`. Every test works in a project of its
 //! own and removes what it made, even when it fails.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dockhand::engine::docker::DockerEngine;
-use dockhand::engine::{BuildSpec, ContainerSpec, Engine, Kind, ResourceSpec};
+use dockhand::engine::api::{ContainerCreateBody, HostConfig, NetworkCreateRequest, VolumeCreateOptions};
+use dockhand::engine::{BuildSpec, ContainerCreate, Engine, Kind};
 use dockhand::labels;
 use dockhand::load::Env;
 use dockhand::model::Project;
@@ -22,6 +23,11 @@ fn unique_project() -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     )
+}
+
+/// The label filter of what the project holds.
+fn owned(project: &str) -> String {
+    format!("{}={project}", labels::PROJECT)
 }
 
 /// The networks carrying the project's label; the engine lists every network.
@@ -59,13 +65,13 @@ impl Drop for Cleanup {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(async {
                 let e = engine().await;
-                for c in e.list_containers(&project).await.unwrap_or_default() {
+                for c in e.list_containers(&owned(&project)).await.unwrap_or_default() {
                     let _ = e.remove_container(&c.id, true).await;
                 }
                 for n in project_networks(&e, &project).await {
                     let _ = e.remove_network(&n.name).await;
                 }
-                for v in e.list_volumes(&project).await.unwrap_or_default() {
+                for v in e.list_volumes(&owned(&project)).await.unwrap_or_default() {
                     let _ = e.remove_volume(&v.name).await;
                 }
                 for i in images {
@@ -77,37 +83,46 @@ impl Drop for Cleanup {
     }
 }
 
-fn resource(project: &Arc<Project>, key: &str, name: &str, kind: &str) -> ResourceSpec {
-    let labels = BTreeMap::from([
-        (labels::PROJECT.to_string(), project.name.clone()),
-        (kind.to_string(), key.to_string()),
-    ]);
-    ResourceSpec {
-        project: project.clone(),
-        key: key.to_string(),
-        name: name.to_string(),
-        labels,
-    }
+/// What ties a network or volume to the project, with its key.
+fn resource_labels(project: &str, kind: &str, key: &str) -> HashMap<String, String> {
+    HashMap::from([(labels::PROJECT.to_string(), project.to_string()), (kind.to_string(), key.to_string())])
 }
 
-fn container(project: &Arc<Project>, service: &str, number: u32) -> ContainerSpec {
-    let labels = BTreeMap::from([
+fn network(project: &str, key: &str, name: &str) -> NetworkCreateRequest {
+    let labels = Some(resource_labels(project, labels::NETWORK, key));
+    NetworkCreateRequest { name: name.to_string(), labels, ..Default::default() }
+}
+
+fn volume(project: &str, key: &str, name: &str) -> VolumeCreateOptions {
+    let labels = Some(resource_labels(project, labels::VOLUME, key));
+    VolumeCreateOptions { name: Some(name.to_string()), labels, ..Default::default() }
+}
+
+/// Replica `number` of a service: its image (or the one its build is tagged with), command
+/// and tty, on its first network, labelled as the project's.
+fn container(project: &Arc<Project>, service: &str, number: u32) -> ContainerCreate {
+    let s = project.services.get(service).unwrap();
+    let labels = HashMap::from([
         (labels::PROJECT.to_string(), project.name.clone()),
         (labels::SERVICE.to_string(), service.to_string()),
         (labels::CONTAINER_NUMBER.to_string(), number.to_string()),
         (labels::ONEOFF.to_string(), "False".to_string()),
         (labels::CONFIG_HASH.to_string(), "0".repeat(64)),
     ]);
-    ContainerSpec {
-        project: project.clone(),
-        service: service.to_string(),
-        number,
+    let network = s.networks.keys().next().and_then(|key| project.networks.get(key)?.name.clone());
+    let body = ContainerCreateBody {
+        image: Some(s.image.clone().unwrap_or_else(|| format!("{}-{service}", project.name))),
+        cmd: s.command.clone(),
+        tty: Some(s.tty),
+        labels: Some(labels),
+        host_config: Some(HostConfig { network_mode: network, ..Default::default() }),
+        ..Default::default()
+    };
+    ContainerCreate {
         name: format!("{}-{service}-{number}", project.name),
-        labels,
-        anonymous_volumes: BTreeMap::new(),
-        service_aliases: true,
-        stdin_once: false,
-        shared_ids: BTreeMap::new(),
+        body,
+        extra_networks: Vec::new(),
+        platform: None,
         files: Vec::new().into(),
     }
 }
@@ -131,16 +146,11 @@ async fn networks_and_volumes_are_created_listed_and_removed() {
         project: name.clone(),
         images: vec![],
     };
-    let p = project(&name, "  a: {image: busybox:latest}\n");
     let net = format!("{name}_default");
     let vol = format!("{name}_data");
 
-    e.create_network(&resource(&p, "default", &net, labels::NETWORK))
-        .await
-        .unwrap();
-    e.create_volume(&resource(&p, "data", &vol, labels::VOLUME))
-        .await
-        .unwrap();
+    e.create_network(&network(&name, "default", &net)).await.unwrap();
+    e.create_volume(&volume(&name, "data", &vol)).await.unwrap();
     let networks = project_networks(&e, &name).await;
     assert_eq!(
         networks.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
@@ -150,7 +160,7 @@ async fn networks_and_volumes_are_created_listed_and_removed() {
         networks[0].labels.get(labels::NETWORK).map(String::as_str),
         Some("default")
     );
-    let volumes = e.list_volumes(&name).await.unwrap();
+    let volumes = e.list_volumes(&owned(&name)).await.unwrap();
     assert_eq!(
         volumes.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(),
         [vol.as_str()]
@@ -179,18 +189,11 @@ async fn a_container_runs_logs_shows_in_ps_and_goes_away() {
         &name,
         "  web:\n    image: busybox:latest\n    command: [sh, -c, 'echo out; echo err >&2; exec sleep 300']\n    networks: {default: null}\n",
     );
-    e.create_network(&resource(
-        &p,
-        "default",
-        &format!("{name}_default"),
-        labels::NETWORK,
-    ))
-    .await
-    .unwrap();
+    e.create_network(&network(&name, "default", &format!("{name}_default"))).await.unwrap();
     let spec = container(&p, "web", 1);
     let id = e.create_container(&spec).await.unwrap();
 
-    let listed = e.list_containers(&name).await.unwrap();
+    let listed = e.list_containers(&owned(&name)).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(
         (listed[0].service.as_str(), listed[0].number, listed[0].oneoff),
@@ -199,7 +202,6 @@ async fn a_container_runs_logs_shows_in_ps_and_goes_away() {
     assert_eq!(listed[0].state, RunState::Created);
     let image_id = e.image_id("busybox:latest").await.unwrap().unwrap();
     assert_eq!(listed[0].image_id, image_id);
-    assert_eq!(listed[0].label(labels::IMAGE), Some(image_id.as_str()));
 
     e.start_container(&id).await.unwrap();
     wait_for_state(&e, &id, RunState::Running).await;
@@ -214,7 +216,7 @@ async fn a_container_runs_logs_shows_in_ps_and_goes_away() {
     );
     assert_eq!(e.logs_tail(&id, 1).await.unwrap().lines().count(), 1);
 
-    let ps = e.ps(&name).await.unwrap();
+    let ps = e.ps(&owned(&name)).await.unwrap();
     assert_eq!(ps.len(), 1);
     let entry = &ps[0];
     assert_eq!(
@@ -238,12 +240,12 @@ async fn a_container_runs_logs_shows_in_ps_and_goes_away() {
     let status = e.container_status(&id).await.unwrap();
     assert_eq!(status.state, RunState::Exited);
     assert_eq!(status.exit_code, Some(137));
-    let ps = e.ps(&name).await.unwrap();
+    let ps = e.ps(&owned(&name)).await.unwrap();
     assert_eq!((ps[0].name.as_str(), ps[0].exit_code), (renamed.as_str(), 137));
     assert!(ps[0].status.starts_with("Exited (137)"), "{}", ps[0].status);
 
     e.remove_container(&id, true).await.unwrap();
-    assert!(e.list_containers(&name).await.unwrap().is_empty());
+    assert!(e.list_containers(&owned(&name)).await.unwrap().is_empty());
     e.remove_network(&format!("{name}_default")).await.unwrap();
 }
 

@@ -24,7 +24,6 @@ fn no_import_circles_between_source_files() {
 /// The same between the crate's top-level modules (`load`, `model`, `cli`, ...), each
 /// taken as a whole with everything below it.
 #[test]
-#[ignore = "engine still uses containers::names (its conversion of a container spec belongs in containers/, issue 14); run with --ignored to list the circles"]
 fn no_import_circles_between_top_level_modules() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let tree = SourceTree::read(&src);

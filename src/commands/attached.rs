@@ -35,7 +35,7 @@ pub async fn follow(s: &mut Session, cmd: &UpCommand, env: &crate::load::Env, st
     // With --watch a recreate stops a container before its successor starts: wait for it.
     let grace = if cmd.watch { Duration::from_secs(3) } else { Duration::ZERO };
     let mut follow = Follow::new(s.engine.clone(), &s.project.name, printer, selector.clone(), request.clone(), grace);
-    let containers = match s.engine.list_containers(&s.project.name).await {
+    let containers = match s.engine.list_containers(&names::project_filter(&s.project.name)).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -121,7 +121,7 @@ async fn named_services_exited<E: Engine>(engine: &E, project: &str, named: &[St
     if named.is_empty() {
         return false;
     }
-    let Ok(containers) = engine.list_containers(project).await else { return false };
+    let Ok(containers) = engine.list_containers(&names::project_filter(project)).await else { return false };
     let mut theirs = containers.iter().filter(|c| !c.oneoff && named.contains(&c.service)).peekable();
     theirs.peek().is_some() && theirs.all(|c| !c.state.is_running())
 }
@@ -162,7 +162,7 @@ async fn stop_all(s: &mut Session, cmd: &UpCommand) {
 }
 
 async fn kill_all(s: &Session) {
-    let Ok(containers) = s.engine.list_containers(&s.project.name).await else { return };
+    let Ok(containers) = s.engine.list_containers(&names::project_filter(&s.project.name)).await else { return };
     for c in containers.iter().filter(|c| c.state == RunState::Running) {
         if let Err(e) = s.engine.kill_container(&c.id, "SIGKILL").await {
             eprintln!("error: killing {}: {e}", c.name);
@@ -186,7 +186,7 @@ async fn drain<E: Engine + ContainerIo>(follow: &mut Follow<E>) {
 }
 
 async fn exit_code_of(s: &Session, service: &str) -> Option<i64> {
-    let containers = s.engine.list_containers(&s.project.name).await.ok()?;
+    let containers = s.engine.list_containers(&names::project_filter(&s.project.name)).await.ok()?;
     let c = containers.iter().filter(|c| c.service == service && !c.oneoff).min_by_key(|c| c.number)?;
     s.engine.container_status(&c.id).await.ok()?.exit_code
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::engine_session::Session;
 use super::exec::running_container;
+use crate::containers::names;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, Engine};
 
@@ -82,7 +83,7 @@ async fn container<E: Engine>(engine: &E, project: &str, service: &str, index: u
     match running_container(engine, project, service, index).await {
         Ok(id) => Ok(id),
         Err(e) => {
-            let all = engine.list_containers(project).await.map_err(|e| e.to_string())?;
+            let all = engine.list_containers(&names::project_filter(project)).await.map_err(|e| e.to_string())?;
             all.into_iter().find(|c| c.service == service && c.number == index && !c.oneoff).map(|c| c.id).ok_or(e)
         }
     }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::options::EngineOptions;
+use crate::containers::names;
 use crate::engine::BuildOutput;
 use crate::engine::docker::{BuildStyle, DockerEngine};
 use crate::cancel::{self, CancellationSignal};
@@ -155,7 +156,7 @@ impl Session {
 
     /// The project's service containers (of `services`, or all), by name.
     pub async fn service_containers(&self, services: &[String]) -> Result<Vec<PsEntry>, String> {
-        let mut all = self.engine.ps(&self.project.name).await.map_err(|e| e.to_string())?;
+        let mut all = self.engine.ps(&names::project_filter(&self.project.name)).await.map_err(|e| e.to_string())?;
         all.retain(|e| !e.oneoff && (services.is_empty() || services.contains(&e.service)));
         Ok(all)
     }
@@ -220,7 +221,7 @@ impl Session {
     /// acted (the project stopped at the end of attached `up`, `wait --down`, a watch's
     /// restart); the session's own snapshot stays as it was observed.
     pub async fn containers_now(&self) -> crate::engine::Result<Observed> {
-        let containers = self.engine.list_containers(&self.project.name).await?;
+        let containers = self.engine.list_containers(&names::project_filter(&self.project.name)).await?;
         Ok(Observed { containers, ..self.observed.clone() })
     }
 

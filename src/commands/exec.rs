@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::report::exit_code;
 use super::engine_session;
 use super::options::ExecCommand;
+use crate::containers::names;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, Engine, LogChunk, Output};
 use crate::load::{self, Options};
@@ -41,7 +42,7 @@ pub fn run(opts: &Options, cmd: &ExecCommand) -> ExitCode {
 
 /// The id of replica `index` of the service, which must be running.
 pub async fn running_container<E: Engine>(engine: &E, project: &str, service: &str, index: u32) -> Result<String, String> {
-    let containers = engine.list_containers(project).await.map_err(|e| e.to_string())?;
+    let containers = engine.list_containers(&names::project_filter(project)).await.map_err(|e| e.to_string())?;
     containers
         .into_iter()
         .find(|c| c.service == service && c.number == index && !c.oneoff && c.state == crate::containers::observe::RunState::Running)

@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use super::engine_session::{self, Session};
 use super::table::{self, NARROW, WIDE};
 use super::options::{EngineOptions, Inspect, PsFormat};
+use crate::containers::names;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo};
 use crate::load::Options;
@@ -144,7 +145,7 @@ fn human_size(bytes: i64) -> String {
 /// Until Ctrl-C: each container event of the project, as text or JSON lines.
 async fn events(s: &Session, services: &[String], json: bool) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Events).map_err(|e| e.to_string())?;
-    let mut stream = s.engine.raw_events(&s.project.name, None);
+    let mut stream = s.engine.raw_events(&names::project_filter(&s.project.name), None);
     let interrupted = s.interrupted();
     loop {
         let next = tokio::select! {

@@ -34,7 +34,7 @@ pub fn run(opts: &Options, cmd: &LogsCommand) -> ExitCode {
             return engine_session::fail(&[e.to_string()]);
         }
         let project = target.name().to_string();
-        let containers = match engine.list_containers(&project).await {
+        let containers = match engine.list_containers(&names::project_filter(&project)).await {
             Ok(c) => c,
             Err(e) => return engine_session::fail(&[e.to_string()]),
         };

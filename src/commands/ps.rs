@@ -8,6 +8,7 @@ use serde_json::json;
 use super::engine_session;
 use super::ps_format::{self, PsOutput};
 use super::options::PsCommand;
+use crate::containers::names;
 use crate::engine::{Engine, PsEntry, Publisher};
 use crate::load::Options;
 use crate::containers::reconcile::state_name;
@@ -16,7 +17,7 @@ pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
     engine_session::block_on(async {
         let Some(target) = engine_session::target(opts) else { return ExitCode::FAILURE };
         let Some(engine) = engine_session::connect(&opts.shell_env).await else { return ExitCode::FAILURE };
-        match engine.ps(target.name()).await {
+        match engine.ps(&names::project_filter(target.name())).await {
             Ok(entries) => {
                 let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
                 let output = ps_format::output(cmd.format.as_deref(), &opts.shell_env);

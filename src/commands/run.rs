@@ -3,7 +3,6 @@
 //! `--rm` the one-off is removed however the command ends.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use super::report::exit_code;
 use super::engine_session::{self, Session};
@@ -11,10 +10,12 @@ use super::exec::passthrough;
 use super::options::RunCommand;
 use crate::containers::names;
 use crate::engine::streams::require;
-use crate::engine::{Capability, ContainerIo, ContainerSpec, Engine, Resized};
+use crate::engine::{Capability, ContainerIo, Engine, Resized};
 use crate::cancel::CancellationSignal;
 use crate::load::Options;
+use crate::model::Project;
 use crate::containers::desired::Files;
+use crate::containers::perform::create_body;
 use crate::containers::oneoff::one_off;
 use crate::containers::ops::{NewContainer, Op};
 use crate::containers::conflict::ContainerClaim;
@@ -43,10 +44,14 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
         if !prepare(&mut s, cmd).await {
             return s.failure();
         }
-        let Some(spec) = spec(&s, cmd, files) else {
+        let Some((project, one_off)) = spec(&s, cmd, files) else {
             return engine_session::fail(&[format!("no such service: {}", cmd.service)]);
         };
-        let id = match s.engine.create_container(&spec).await {
+        let created = match create_body(s.engine.as_ref(), &project, &one_off).await {
+            Ok(create) => s.engine.create_container(&create).await,
+            Err(e) => Err(e),
+        };
+        let id = match created {
             Ok(id) => id,
             Err(e) => return engine_session::fail(&[e.to_string()]),
         };
@@ -59,10 +64,10 @@ pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
                 Err(e) => engine_session::fail(&[e.to_string()]),
             };
         }
-        let code = attached(s.engine.as_ref(), &id, spec.stdin_once, &s.interrupted()).await;
+        let code = attached(s.engine.as_ref(), &id, one_off.stdin_once, &s.interrupted()).await;
         if cmd.rm {
             if let Err(e) = s.engine.remove_container(&id, true).await {
-                eprintln!("error: removing {}: {e}", spec.name);
+                eprintln!("error: removing {}: {e}", one_off.name);
             }
         }
         code
@@ -78,27 +83,11 @@ fn dry_run(s: &Session, cmd: &RunCommand, files: Files) -> ExitCode {
         (Ok(i), Ok(d)) => (i, d),
         (Err(errors), _) | (_, Err(errors)) => return engine_session::fail(&errors),
     };
-    let Some(spec) = spec(s, cmd, files) else {
+    let Some((_, one_off)) = spec(s, cmd, files) else {
         return engine_session::fail(&[format!("no such service: {}", cmd.service)]);
     };
     let mut plan = super::converge::joined(images, deps);
     let last: Vec<usize> = (0..plan.actions.len()).filter(|i| plan.actions.iter().all(|a| !a.after.contains(i))).collect();
-    let one_off = NewContainer {
-        service: cmd.service.clone(),
-        number: 1,
-        name: spec.name.clone(),
-        labels: spec.labels.clone(),
-        anonymous_volumes: Default::default(),
-        files: spec.files,
-        shared: None,
-        claim: ContainerClaim {
-            project: s.project.name.clone(),
-            service: cmd.service.clone(),
-            number: 1,
-            name: spec.name.clone(),
-            image_id: None,
-        },
-    };
     let id = || ResourceId::OneOff(cmd.service.clone());
     let create = plan.push(id(), Op::CreateContainer(one_off.clone()), Reason::command("one-off container (run)"), last);
     // Its files are written at the create.
@@ -178,25 +167,34 @@ fn one_off_files(s: &Session, service: &str) -> Result<Files, Vec<String>> {
     d.files.clone()
 }
 
-/// The one-off's container: the service's configuration with the command line's overrides.
-fn spec(s: &Session, cmd: &RunCommand, files: Files) -> Option<ContainerSpec> {
+/// The one-off's container, and the project with the command line's overrides applied to
+/// its service, which its create is made from.
+fn spec(s: &Session, cmd: &RunCommand, files: Files) -> Option<(Project, NewContainer)> {
     let desired = s.desired.service(&cmd.service)?;
     let base = s.project.services.get(&cmd.service)?;
     let one = one_off(&s.project.name, names::separator(s.project.compatibility), base, desired, &cmd.overrides, &slug());
     let mut project = (*s.project).clone();
     project.services.insert(cmd.service.clone(), one.service);
-    Some(ContainerSpec {
-        project: Arc::new(project),
+    let claim = ContainerClaim {
+        project: s.project.name.clone(),
+        service: cmd.service.clone(),
+        number: 1,
+        name: one.name.clone(),
+        image_id: None,
+    };
+    let container = NewContainer {
         service: cmd.service.clone(),
         number: 1,
         name: one.name,
         labels: one.labels,
         anonymous_volumes: Default::default(),
+        files,
+        shared: None,
+        claim,
         service_aliases: cmd.use_aliases,
         stdin_once: cmd.overrides.interactive,
-        shared_ids: Default::default(),
-        files,
-    })
+    };
+    Some((project, container))
 }
 
 /// Attached before the start so no output is lost; Ctrl-C stops the one-off.

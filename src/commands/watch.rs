@@ -13,7 +13,7 @@ use crate::engine::{ContainerIo, Engine, ExecSpec, Kind};
 use crate::load::{self, Options};
 use crate::containers::observe::RunState;
 use crate::containers::reconcile::UpOptions;
-use crate::containers::{artifacts, lifecycle};
+use crate::containers::{artifacts, lifecycle, names};
 use crate::watch::classify::{classify, Change, ServiceRule, ServiceWork};
 use crate::dockerignore;
 use crate::watch::notifier::{directories, Notifier};
@@ -248,7 +248,7 @@ async fn rebuild(s: &mut Session, service: &str, prune: bool) -> crate::engine::
     }
     converge(s, &up, false).await;
     if prune {
-        let dangling = s.engine.dangling_images(&s.project.name).await?;
+        let dangling = s.engine.dangling_images(&names::project_filter(&s.project.name)).await?;
         let built: BTreeSet<String> = s.observed.images.values().cloned().collect();
         s.execute(&artifacts::prune(&dangling, &built)).await;
     }
@@ -290,7 +290,7 @@ async fn sync(s: &Session, service: &str, work: &ServiceWork) -> crate::engine::
 }
 
 async fn running(s: &Session, service: &str) -> crate::engine::Result<Vec<String>> {
-    let all = s.engine.list_containers(&s.project.name).await?;
+    let all = s.engine.list_containers(&names::project_filter(&s.project.name)).await?;
     Ok(all.into_iter().filter(|c| c.service == service && !c.oneoff && c.state == RunState::Running).map(|c| c.id).collect())
 }
 

@@ -1,8 +1,10 @@
 //! The container backend: a project as containers, networks and volumes on one engine.
-//! `names`: every name and label set; `ops`: what its plans ask of the engine; `perform`: doing it.
+//! `names`: every name and label set; `ops`: what its plans ask of the engine; `convert`: the
+//! API bodies of what it creates; `perform`: doing it.
 
 pub mod artifacts;
 pub mod conflict;
+pub mod convert;
 pub mod desired;
 pub mod files;
 pub mod lifecycle;

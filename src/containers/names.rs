@@ -6,16 +6,12 @@
 //! Plain strings in, strings out, and nothing imported but the label keys: the loader, the
 //! planner and the engine's conversion all name things through here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use crate::labels;
 
 pub type Labels = BTreeMap<String, String>;
-
-/// The values of `com.docker.compose.oneoff`, spelled as Python spelled them in compose v1.
-const ONE_OFF: &str = "True";
-const NOT_ONE_OFF: &str = "False";
 
 /// What joins project, service and number in a container name: `_` with `--compatibility`
 /// (the names of compose v1), `-` otherwise.
@@ -106,7 +102,7 @@ pub fn service_labels(project: &str, service: &str, hash: &str, depends_on: &[St
     let mut l = Labels::new();
     l.insert(labels::PROJECT.to_string(), project.to_string());
     l.insert(labels::SERVICE.to_string(), service.to_string());
-    l.insert(labels::ONEOFF.to_string(), NOT_ONE_OFF.to_string());
+    l.insert(labels::ONEOFF.to_string(), labels::NOT_ONE_OFF.to_string());
     l.insert(labels::CONFIG_HASH.to_string(), hash.to_string());
     l.insert(labels::DEPENDS_ON.to_string(), depends_on.join(","));
     l.insert(labels::WORKING_DIR.to_string(), files.working_dir.display().to_string());
@@ -163,8 +159,8 @@ pub fn set_config_hash(labels: &mut Labels, hash: String) {
     labels.insert(labels::CONFIG_HASH.to_string(), hash);
 }
 
-/// The config hash the labels carry, empty when none.
-pub fn config_hash(labels: &Labels) -> &str {
+/// The config hash a container is created with, empty when its labels carry none.
+pub fn config_hash(labels: &HashMap<String, String>) -> &str {
     labels.get(labels::CONFIG_HASH).map_or("", String::as_str)
 }
 
@@ -181,14 +177,9 @@ pub fn one_off_labels(service_labels: &Labels, slug: &str) -> Labels {
     let mut l = service_labels.clone();
     l.remove(labels::CONTAINER_NUMBER);
     l.remove(labels::APPLIED);
-    l.insert(labels::ONEOFF.to_string(), ONE_OFF.to_string());
+    l.insert(labels::ONEOFF.to_string(), labels::ONE_OFF.to_string());
     l.insert(labels::SLUG.to_string(), slug.to_string());
     l
-}
-
-/// Whether a container's `com.docker.compose.oneoff` label makes it a one-off.
-pub fn is_one_off(value: Option<&str>) -> bool {
-    value == Some(ONE_OFF)
 }
 
 /// What the engine gets for a container: the service's `labels:`, then the planner's, then
@@ -320,15 +311,15 @@ mod tests {
         mark_replacing(&mut replica, "web", 3, Some("front"));
         assert_eq!(replica[labels::REPLACE], "front");
         set_config_hash(&mut replica, "h2".into());
-        assert_eq!(config_hash(&replica), "h2");
+        assert_eq!(config_hash(&replica.clone().into_iter().collect()), "h2");
 
         let one = one_off_labels(&replica, "slug");
         assert_eq!(one[labels::ONEOFF], "True");
         assert_eq!(one[labels::SLUG], "slug");
         assert!(!one.contains_key(labels::CONTAINER_NUMBER) && !one.contains_key(labels::APPLIED));
-        assert_eq!(config_hash(&Labels::new()), "");
-        assert!(is_one_off(one.get(labels::ONEOFF).map(String::as_str)));
-        assert!(!is_one_off(service.get(labels::ONEOFF).map(String::as_str)) && !is_one_off(None));
+        assert_eq!(config_hash(&HashMap::new()), "");
+        assert!(labels::is_one_off(one.get(labels::ONEOFF).map(String::as_str)));
+        assert!(!labels::is_one_off(service.get(labels::ONEOFF).map(String::as_str)) && !labels::is_one_off(None));
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub struct Wanted {
 /// label, and the images and external resources the desired state needs.
 /// Every question goes to the engine at once: a no-op `up` costs one round trip, not several.
 pub async fn observe<E: Engine>(engine: &E, project: &str, wanted: &Wanted) -> Result<Observed, EngineError> {
+    let label = super::names::project_filter(project);
     let images = futures_util::future::try_join_all(wanted.images.iter().map(|i| async move {
         Ok::<_, EngineError>(engine.image_id(i).await?.map(|id| (i.clone(), id)))
     }));
@@ -44,9 +45,9 @@ pub async fn observe<E: Engine>(engine: &E, project: &str, wanted: &Wanted) -> R
         Ok::<_, EngineError>((v.clone(), engine.volume_exists(v).await?))
     }));
     let (containers, networks, volumes, images, external_networks, external_volumes) = futures_util::try_join!(
-        engine.list_containers(project),
+        engine.list_containers(&label),
         engine.list_networks(),
-        engine.list_volumes(project),
+        engine.list_volumes(&label),
         images,
         networks_exist,
         volumes_exist,

@@ -45,10 +45,6 @@ pub enum Op {
     ConnectNetwork { container: NewContainer, network: String },
     RemoveVolume { name: String },
     RemoveImage { image: String },
-    /// A rolling update's replacement, made beside the container it replaces: on the
-    /// service's networks under its own name only, so that the service's name does not
-    /// resolve to it before it is ready.
-    CreateBeside(NewContainer),
     /// A gate: the container is running (healthy, with a healthcheck) within `timeout`, then
     /// stays so for `monitor`. `failure`: what the plan does when it does not, for the message.
     AwaitReady { service: String, container: String, monitor: Duration, timeout: Option<Duration>, failure: String },
@@ -67,13 +63,15 @@ pub enum Op {
     Delay { service: String, duration: Duration },
 }
 
-/// A replica's container as it is to be made.
+/// A container as it is to be made (a replica, or `run`'s one-off): with the project's
+/// service of its name, all `convert` needs for the create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewContainer {
     pub service: String,
     pub number: u32,
     pub name: String,
-    /// Every label it carries; the config hash is replaced once `shared` is resolved.
+    /// Every label it carries besides the service's own `labels:`; the config hash is
+    /// replaced once `shared` is resolved.
     pub labels: BTreeMap<String, String>,
     /// Anonymous volumes of the container it replaces, by mount target.
     pub anonymous_volumes: BTreeMap<String, String>,
@@ -83,6 +81,11 @@ pub struct NewContainer {
     pub shared: Option<Shared>,
     /// What to do with a container found holding its name.
     pub claim: ContainerClaim,
+    /// The service's name as a network alias: every replica of `up` has it, a one-off only
+    /// with `run --use-aliases`.
+    pub service_aliases: bool,
+    /// A one-off attached to the user's input: the container's input closes when theirs does.
+    pub stdin_once: bool,
 }
 
 /// The containers another service's container shares namespaces or volumes with, whose ids
@@ -136,7 +139,7 @@ impl Leftover {
 impl Operation for Op {
     fn verb(&self) -> &'static str {
         match self {
-            Op::CreateNetwork { .. } | Op::CreateVolume { .. } | Op::CreateContainer(_) | Op::CreateBeside(_) => "create",
+            Op::CreateNetwork { .. } | Op::CreateVolume { .. } | Op::CreateContainer(_) => "create",
             Op::PullImage { .. } => "pull",
             Op::BuildImage { .. } => "build",
             Op::PushImage { .. } => "push",
@@ -195,7 +198,6 @@ impl Operation for Op {
             Op::ConnectNetwork { container: new, .. } => (container(&new.name), "Connecting", "Connected"),
             Op::RemoveVolume { name } => (format!("Volume {name}"), "Removing", "Removed"),
             Op::RemoveImage { image } => (format!("Image {image}"), "Removing", "Removed"),
-            Op::CreateBeside(new) => (container(&new.name), "Creating", "Created"),
             Op::AwaitReady { container: c, .. } => (container(c), "Waiting", "Ready"),
             Op::JoinAliases { container: new, .. } => (container(&new.name), "Joining aliases", "Serving"),
             Op::LeaveAliases { container: c, .. } => (container(c), "Leaving aliases", "Left"),

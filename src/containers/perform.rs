@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::convert::{self, ResourceSpec};
 use super::ops::{NewContainer, Op, Replaced};
 use crate::cancel::CancellationSignal;
 use crate::engine::retry::BACKOFF;
-use crate::engine::{BuildSpec, ContainerSpec, Engine, EngineError, Kind, ResourceSpec};
+use crate::engine::{BuildSpec, ContainerCreate, Engine, EngineError, Kind};
 use super::names;
 use crate::model::Project;
 use crate::containers::observe::ObservedNetwork;
@@ -17,7 +18,7 @@ use crate::progress::Progress;
 use crate::scheduler::{self, Limits, OpError, Outcome, Perform, Performed};
 use crate::containers::wait;
 
-/// What the operations need besides themselves: the project, which the engine turns into
+/// What the operations need besides themselves: the project, which `convert` turns into
 /// API bodies, and the build flags of the command.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -86,7 +87,7 @@ impl From<wait::WaitError> for OpError {
 async fn perform<E: Engine>(engine: &E, ctx: &Context, op: &Op) -> Result<Option<&'static str>, OpError> {
     match op {
         Op::CreateNetwork { key, name, claim } => return create_network(engine, ctx, key, name, claim).await,
-        Op::CreateVolume { key, name } => engine.create_volume(&resource_spec(ctx, key, name)).await?,
+        Op::CreateVolume { key, name } => engine.create_volume(&convert::volume(&resource_spec(ctx, key, name))).await?,
         Op::PullImage { image, platform } => engine.pull_image(image, platform.as_deref()).await?,
         Op::BuildImage { service, image, labels } => {
             let spec = BuildSpec {
@@ -100,8 +101,8 @@ async fn perform<E: Engine>(engine: &E, ctx: &Context, op: &Op) -> Result<Option
             engine.build_image(&spec).await?
         }
         Op::CreateContainer(new) => {
-            let spec = resolved(engine, ctx, new).await?;
-            create_container(engine, new, &spec).await?
+            let create = create_body(engine, &ctx.project, new).await?;
+            create_container(engine, &new.claim, &create).await?
         }
         Op::RecreateContainer { new, old } => recreate(engine, ctx, new, old).await?,
         Op::PushImage { image } => engine.push_image(image).await?,
@@ -120,25 +121,23 @@ async fn perform<E: Engine>(engine: &E, ctx: &Context, op: &Op) -> Result<Option
             other => other?,
         },
         Op::DisconnectNetwork { container, network } => gone_ok(engine.disconnect_network(network, container).await)?,
-        Op::ConnectNetwork { container, network } => engine.connect_network(&spec(ctx, container), network).await?,
+        Op::ConnectNetwork { container, network } => {
+            let endpoint = convert::endpoint(&ctx.project, container, network);
+            engine.connect_network(&container.name, network, &endpoint).await?
+        }
         // As the reference: what something else still uses stays, and that is said.
         Op::RemoveVolume { name } => return in_use_ok(engine.remove_volume(name).await),
         Op::RemoveImage { image } => return in_use_ok(engine.remove_image(image).await),
-        Op::CreateBeside(new) => {
-            let mut spec = resolved(engine, ctx, new).await?;
-            spec.service_aliases = false;
-            create_container(engine, new, &spec).await?
-        }
         Op::JoinAliases { container, networks } => {
-            let spec = spec(ctx, container);
             for network in networks {
                 // Made beside, it is on the network without the aliases; brought back by a
                 // rollback, it is on none. The connect says what else goes wrong.
-                match engine.disconnect_network(network, &spec.name).await {
+                match engine.disconnect_network(network, &container.name).await {
                     Err(e) if !e.is_not_found() && !e.message.contains("is not connected") => return Err(e.into()),
                     _ => {}
                 }
-                engine.connect_network(&spec, network).await?;
+                let endpoint = convert::endpoint(&ctx.project, container, network);
+                engine.connect_network(&container.name, network, &endpoint).await?;
             }
         }
         Op::LeaveAliases { container, networks } => {
@@ -178,37 +177,17 @@ fn resource_spec(ctx: &Context, key: &str, name: &str) -> ResourceSpec {
     }
 }
 
-/// The engine's spec of the container the plan describes.
-fn spec(ctx: &Context, new: &NewContainer) -> ContainerSpec {
-    ContainerSpec {
-        project: ctx.project.clone(),
-        service: new.service.clone(),
-        number: new.number,
-        name: new.name.clone(),
-        labels: new.labels.clone(),
-        anonymous_volumes: new.anonymous_volumes.clone(),
-        service_aliases: true,
-        stdin_once: false,
-        shared_ids: BTreeMap::new(),
-        files: new.files.clone(),
-    }
-}
-
-/// The spec with its deferred part filled in: the ids of the containers it shares, which
-/// exist by now, as the plan made it wait for them.
-async fn resolved<E: Engine>(engine: &E, ctx: &Context, new: &NewContainer) -> Result<ContainerSpec, OpError> {
-    let mut spec = spec(ctx, new);
-    if let Some(shared) = &new.shared {
-        let mut ids = BTreeMap::new();
-        for (service, name) in &shared.containers {
-            if let Some(id) = engine.container_id(name).await? {
-                ids.insert(service.clone(), id);
-            }
+/// The create body of `new`, with what exists only at run time: the ids of the containers it
+/// shares (the plan made it wait for them) and the id of the image it runs.
+pub async fn create_body<E: Engine>(engine: &E, project: &Project, new: &NewContainer) -> Result<ContainerCreate, EngineError> {
+    let mut shared_ids = BTreeMap::new();
+    for (service, name) in new.shared.iter().flat_map(|s| &s.containers) {
+        if let Some(id) = engine.container_id(name).await? {
+            shared_ids.insert(service.clone(), id);
         }
-        shared.resolve(&mut spec.labels, &ids);
-        spec.shared_ids = ids;
     }
-    Ok(spec)
+    let image_id = engine.image_id(&convert::image(project, &new.service)).await?;
+    Ok(convert::container(project, new, &shared_ids, image_id.as_deref()))
 }
 
 /// Replaces container `old` by `new`, in this order:
@@ -240,14 +219,14 @@ async fn recreate<E: Engine>(engine: &E, ctx: &Context, new: &NewContainer, old:
     if old_exists && !old.renamed {
         engine.rename_container(&old.id, &old.aside).await?;
     }
-    let spec = resolved(engine, ctx, new).await?;
+    let create = create_body(engine, &ctx.project, new).await?;
     match &old.leftover {
-        Some(l) if l.kept(hash(&spec)) => {}
+        Some(l) if l.kept(hash(&create)) => {}
         Some(l) => {
             gone_ok(engine.remove_container(&l.id, false).await)?;
-            create_container(engine, new, &spec).await?;
+            create_container(engine, &new.claim, &create).await?;
         }
-        None => create_container(engine, new, &spec).await?,
+        None => create_container(engine, &new.claim, &create).await?,
     }
     if old_exists && !old.keep {
         gone_ok(engine.remove_container(&old.id, false).await)?;
@@ -281,8 +260,8 @@ async fn restore<E: Engine>(engine: &E, id: &str, name: &str) -> Result<(), OpEr
     Ok(())
 }
 
-fn hash(spec: &ContainerSpec) -> &str {
-    names::config_hash(&spec.labels)
+fn hash(create: &ContainerCreate) -> &str {
+    create.body.labels.as_ref().map_or("", names::config_hash)
 }
 
 /// Creates attempted for one name before giving up, with the engine's race backoff between
@@ -293,25 +272,25 @@ const NAME_ROUNDS: u32 = BACKOFF.attempts;
 /// Creates the container. When the engine says its name is taken (the create an interrupted
 /// run sent, finished after this run observed), what holds the name is observed and judged by
 /// the plan's claim: adopted, replaced, or left alone with an error.
-async fn create_container<E: Engine>(engine: &E, new: &NewContainer, spec: &ContainerSpec) -> Result<(), OpError> {
+async fn create_container<E: Engine>(engine: &E, claim: &ContainerClaim, create: &ContainerCreate) -> Result<(), OpError> {
     let mut taken = None;
     for round in 1..=NAME_ROUNDS {
-        match engine.create_container(spec).await {
+        match engine.create_container(create).await {
             Ok(_) => return Ok(()),
             Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
             Err(e) if e.kind == Kind::AmbiguousNetwork => {
-                remove_duplicates(engine, &new.claim, &e).await?;
+                remove_duplicates(engine, claim, &e).await?;
                 taken = Some(e);
                 continue;
             }
             Err(e) => return Err(e.into()),
         }
-        let found = engine.find_container(&spec.name).await?;
-        match new.claim.resolve(hash(spec), found.as_ref()) {
+        let found = engine.find_container(&create.name).await?;
+        match claim.resolve(hash(create), found.as_ref()) {
             Resolution::Adopt { id, .. } => {
                 // Killed between its create and its files, the other run left none.
-                if !spec.files.is_empty() && found.is_some_and(|c| !c.state.is_running()) {
-                    engine.write_files(&id, &spec.files).await?;
+                if !create.files.is_empty() && found.is_some_and(|c| !c.state.is_running()) {
+                    engine.write_files(&id, &create.files).await?;
                 }
                 return Ok(());
             }
@@ -367,8 +346,8 @@ async fn start<E: Engine>(engine: &E, ctx: &Context, new: &NewContainer) -> Resu
         Err(e) => return Err(e.into()),
     };
     for _ in 0..2 {
-        let spec = resolved(engine, ctx, new).await?;
-        create_container(engine, new, &spec).await?;
+        let create = create_body(engine, &ctx.project, new).await?;
+        create_container(engine, &new.claim, &create).await?;
         match start_resolving(engine, &new.claim, name).await {
             Err(e) if e.is_not_found() => gone = e,
             other => return Ok(other?),
@@ -400,10 +379,10 @@ async fn create_network<E: Engine>(
     name: &str,
     claim: &NetworkClaim,
 ) -> Result<Option<&'static str>, OpError> {
-    let spec = resource_spec(ctx, key, name);
+    let body = convert::network(&resource_spec(ctx, key, name));
     let mut taken = None;
     for round in 1..=NAME_ROUNDS {
-        match engine.create_network(&spec).await {
+        match engine.create_network(&body).await {
             Ok(()) => return Ok(None),
             Err(e) if e.kind == Kind::NameInUse => taken = Some(e),
             Err(e) => return Err(e.into()),

@@ -35,6 +35,8 @@ pub fn new_container(desired: &Desired, observed: &Observed, s: &DesiredService,
         files,
         shared,
         claim,
+        service_aliases: true,
+        stdin_once: false,
     }
 }
 

@@ -377,10 +377,13 @@ fn start_first(plan: &mut Plan<Op>, r: &Rollout, reason: Reason, old: Old, new: 
     let was = ResourceId::container(r.service, old.number);
     let words = |w: String| Reason::Rollout(format!("start-first: {w}"));
     let why = words(format!("replaces {} ({reason}); made beside it, off the aliases of {}", old.name, r.service));
-    let create = plan.push(at.clone(), Op::CreateBeside(new.clone()), why, after.to_vec());
+    // On the service's networks under its own name only: the service's name does not
+    // resolve to it before it is ready.
+    let beside = NewContainer { service_aliases: false, ..new.clone() };
+    let create = plan.push(at.clone(), Op::CreateContainer(beside.clone()), why, after.to_vec());
     let mut start_after = vec![create];
     start_after.extend(&r.gates);
-    let start = plan.push(at.clone(), Op::StartContainer(new.clone()), Reason::Created, start_after);
+    let start = plan.push(at.clone(), Op::StartContainer(beside), Reason::Created, start_after);
     let failure = failure_words(r.policy.failure_action, r.service, Some(&old.name), &new.name);
     let ready = await_ready(plan, r, &at, &new.name, "before it takes the aliases", failure, start);
     let join = Op::JoinAliases { container: new.clone(), networks: r.networks.clone() };

@@ -10,7 +10,7 @@ use bollard::{ClientVersion, Docker};
 
 use super::buildkit;
 use super::{BuildOutput, BuildSpec, EngineError, Kind, Result};
-use crate::load::Env;
+use crate::env::Env;
 
 /// The first API version of engines with BuildKit built in (18.09).
 const BUILDKIT_API: (usize, usize) = (1, 39);

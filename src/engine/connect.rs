@@ -5,7 +5,7 @@ use bollard::{ClientVersion, Docker, API_DEFAULT_VERSION};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::error::{EngineError, Kind};
-use crate::load::Env;
+use crate::env::Env;
 
 const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 /// Seconds an engine call may take before it is abandoned; builds and pulls stream for longer.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bollard::models::{
     ContainerInspectResponse, ContainerSummary, EndpointSettings, MountPoint, MountPointTypeEnum,
-    NetworkConnectRequest, NetworkDisconnectRequest, Port,
+    NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, Port, VolumeCreateOptions,
 };
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListImagesOptions, ListNetworksOptions,
@@ -19,15 +19,12 @@ use futures_util::TryStreamExt;
 use super::build;
 pub use super::buildkit::trace::Style as BuildStyle;
 use super::{
-    BuildOutput, BuildSpec, ContainerSpec, ContainerStatus, Engine, EngineError, Kind, PsEntry, Publisher, ResourceSpec,
-    Result,
+    BuildOutput, BuildSpec, ContainerCreate, ContainerStatus, Engine, EngineError, Kind, PsEntry, Publisher, Result,
 };
-use crate::containers::names;
 use crate::labels;
-use crate::load::Env;
+use crate::env::Env;
 use crate::model::InjectedFile;
 use super::observed::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
-use super::convert;
 use super::retry::{retrying, Call, BACKOFF};
 
 mod network;
@@ -81,7 +78,7 @@ impl DockerEngine {
         DockerEngine { builder: self.builder.with_style(style), ..self }
     }
 
-    async fn project_containers(&self, filters: Vec<String>) -> Result<Vec<ContainerSummary>> {
+    async fn labelled_containers(&self, filters: Vec<String>) -> Result<Vec<ContainerSummary>> {
         let options = ListContainersOptions {
             all: true,
             filters: Some(label_filter(filters)),
@@ -120,8 +117,8 @@ impl Engine for DockerEngine {
     /// Only containers a compose tool made, which all carry the one-off label: a container
     /// run by hand from an image the project built inherits the image's project label, but
     /// it is not the project's.
-    async fn list_containers(&self, project: &str) -> Result<Vec<ObservedContainer>> {
-        let summaries = self.project_containers(vec![names::project_filter(project), labels::ONEOFF.to_string()]).await?;
+    async fn list_containers(&self, label: &str) -> Result<Vec<ObservedContainer>> {
+        let summaries = self.labelled_containers(vec![label.to_string(), labels::ONEOFF.to_string()]).await?;
         Ok(summaries.into_iter().map(observed).collect())
     }
 
@@ -138,14 +135,13 @@ impl Engine for DockerEngine {
             .map_err(|e| EngineError::from(e).context(format!("disconnecting {container} from network {network}")))
     }
 
-    async fn connect_network(&self, spec: &ContainerSpec, network: &str) -> Result<()> {
-        let endpoint = convert::endpoint(spec, network);
-        self.connect_networks(&spec.name, vec![(network.to_string(), endpoint)]).await
+    async fn connect_network(&self, container: &str, network: &str, endpoint: &EndpointSettings) -> Result<()> {
+        self.connect_networks(container, vec![(network.to_string(), endpoint.clone())]).await
     }
 
-    async fn list_volumes(&self, project: &str) -> Result<Vec<ObservedVolume>> {
+    async fn list_volumes(&self, label: &str) -> Result<Vec<ObservedVolume>> {
         let options = ListVolumesOptions {
-            filters: Some(label_filter(vec![names::project_filter(project)])),
+            filters: Some(label_filter(vec![label.to_string()])),
         };
         let volumes = self
             .docker
@@ -187,8 +183,8 @@ impl Engine for DockerEngine {
         }
     }
 
-    async fn dangling_images(&self, project: &str) -> Result<Vec<String>> {
-        let mut filters = label_filter(vec![names::project_filter(project)]);
+    async fn dangling_images(&self, label: &str) -> Result<Vec<String>> {
+        let mut filters = label_filter(vec![label.to_string()]);
         filters.insert("dangling".to_string(), vec!["true".to_string()]);
         let options = ListImagesOptions { filters: Some(filters), ..ListImagesOptions::default() };
         let images = self.docker.list_images(Some(options)).await?;
@@ -240,11 +236,11 @@ impl Engine for DockerEngine {
     /// Engines before API 1.44 make a second network of a name unless asked not to, which
     /// bollard cannot ask: one that says it made a duplicate has it removed again, and the
     /// create fails as a taken name.
-    async fn create_network(&self, spec: &ResourceSpec) -> Result<()> {
-        let doing = || format!("creating network {}", spec.name);
+    async fn create_network(&self, body: &NetworkCreateRequest) -> Result<()> {
+        let doing = || format!("creating network {}", body.name);
         let created = self
             .docker
-            .create_network(convert::network(spec))
+            .create_network(body.clone())
             .await
             .map_err(|e| EngineError::from(e).context(doing()))?;
         if !created.warning.contains("already exists") {
@@ -273,12 +269,12 @@ impl Engine for DockerEngine {
         result.map_err(|e| e.context(format!("removing network {name}")))
     }
 
-    async fn create_volume(&self, spec: &ResourceSpec) -> Result<()> {
+    async fn create_volume(&self, body: &VolumeCreateOptions) -> Result<()> {
         self.docker
-            .create_volume(convert::volume(spec))
+            .create_volume(body.clone())
             .await
             .map(drop)
-            .map_err(|e| EngineError::from(e).context(format!("creating volume {}", spec.name)))
+            .map_err(|e| EngineError::from(e).context(format!("creating volume {}", body.name.as_deref().unwrap_or_default())))
     }
 
     async fn remove_volume(&self, name: &str) -> Result<()> {
@@ -288,28 +284,25 @@ impl Engine for DockerEngine {
             .map_err(|e| EngineError::from(e).context(format!("removing volume {name}")))
     }
 
-    async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
-        let image = service_image(spec);
-        let image_id = self.image_id(&image).await?;
-        let create = convert::container(spec, image_id.as_deref());
+    async fn create_container(&self, create: &ContainerCreate) -> Result<String> {
         let options = CreateContainerOptions {
-            name: Some(spec.name.clone()),
+            name: Some(create.name.clone()),
             platform: create.platform.clone().unwrap_or_default(),
         };
         let created = self
             .docker
-            .create_container(Some(options), create.body)
+            .create_container(Some(options), create.body.clone())
             .await
-            .map_err(|e| EngineError::from(e).context(format!("creating container {}", spec.name)))?;
-        let mut finished = self.connect_networks(&created.id, create.extra_networks).await;
-        if finished.is_ok() && !spec.files.is_empty() {
-            finished = self.write_files(&created.id, &spec.files).await;
+            .map_err(|e| EngineError::from(e).context(format!("creating container {}", create.name)))?;
+        let mut finished = self.connect_networks(&created.id, create.extra_networks.clone()).await;
+        if finished.is_ok() && !create.files.is_empty() {
+            finished = self.write_files(&created.id, &create.files).await;
         }
         if let Err(e) = finished {
             // A container missing a network or a secret would pass for a correct one on the
             // next `up`.
             let _ = self.remove_container(&created.id, true).await;
-            return Err(e.context(format!("creating container {}", spec.name)));
+            return Err(e.context(format!("creating container {}", create.name)));
         }
         Ok(created.id)
     }
@@ -423,10 +416,10 @@ impl Engine for DockerEngine {
         Ok(last_lines(&String::from_utf8_lossy(&bytes), lines))
     }
 
-    async fn ps(&self, project: &str) -> Result<Vec<PsEntry>> {
+    async fn ps(&self, label: &str) -> Result<Vec<PsEntry>> {
         let made_by_compose = labels::CONFIG_HASH.to_string();
         let summaries = self
-            .project_containers(vec![names::project_filter(project), made_by_compose])
+            .labelled_containers(vec![label.to_string(), made_by_compose])
             .await?;
         // The list alone says it all (health and exit code are in the status text): one
         // inspect per container would cost more than the list itself.
@@ -479,16 +472,6 @@ fn exists<T>(found: Result<T>) -> Result<bool> {
         Err(e) if e.is_not_found() => Ok(false),
         Err(e) => Err(e),
     }
-}
-
-/// The image a service's containers run: its `image`, or the name its build is tagged with.
-fn service_image(spec: &ContainerSpec) -> String {
-    let configured = spec
-        .project
-        .services
-        .get(&spec.service)
-        .and_then(|s| s.image.clone());
-    names::image(&spec.project.name, &spec.service, configured.as_deref())
 }
 
 /// The engine pulls every tag of a repository given without one; the CLI means `latest`.
@@ -578,7 +561,7 @@ fn observed(s: ContainerSummary) -> ObservedContainer {
             .get(labels::CONTAINER_NUMBER)
             .and_then(|n| n.parse().ok())
             .unwrap_or(0),
-        oneoff: names::is_one_off(labels.get(labels::ONEOFF).map(String::as_str)),
+        oneoff: labels::is_one_off(labels.get(labels::ONEOFF).map(String::as_str)),
         image_id: s.image_id.unwrap_or_default(),
         state: run_state(&s.state.map(|s| s.to_string()).unwrap_or_default()),
         health: health_in_status(&status),

@@ -151,7 +151,7 @@ impl Engine for Fake {
     async fn remove_image(&self, _: &str) -> Result<()> {
         not_faked("remove image")
     }
-    async fn create_network(&self, _: &ResourceSpec) -> Result<()> {
+    async fn create_network(&self, _: &api::NetworkCreateRequest) -> Result<()> {
         not_faked("create network")
     }
     async fn remove_network(&self, _: &str) -> Result<()> {
@@ -160,16 +160,16 @@ impl Engine for Fake {
     async fn disconnect_network(&self, _: &str, _: &str) -> Result<()> {
         not_faked("disconnect")
     }
-    async fn connect_network(&self, _: &ContainerSpec, _: &str) -> Result<()> {
+    async fn connect_network(&self, _: &str, _: &str, _: &api::EndpointSettings) -> Result<()> {
         not_faked("connect")
     }
-    async fn create_volume(&self, _: &ResourceSpec) -> Result<()> {
+    async fn create_volume(&self, _: &api::VolumeCreateOptions) -> Result<()> {
         not_faked("create volume")
     }
     async fn remove_volume(&self, _: &str) -> Result<()> {
         not_faked("remove volume")
     }
-    async fn create_container(&self, _: &ContainerSpec) -> Result<String> {
+    async fn create_container(&self, _: &ContainerCreate) -> Result<String> {
         not_faked("create")
     }
     async fn write_files(&self, _: &str, _: &[InjectedFile]) -> Result<()> {

@@ -7,7 +7,6 @@
 pub mod build;
 pub mod buildkit;
 pub mod connect;
-pub mod convert;
 pub mod docker;
 pub mod error;
 #[cfg(test)]
@@ -29,36 +28,22 @@ use crate::model::{InjectedFile, Project};
 
 pub type Result<T> = std::result::Result<T, EngineError>;
 
-/// A container to create: the project gives the service's configuration; the rest is what
-/// the planner decided for this replica.
+/// The Engine API's types: the backends convert their model into these bodies.
+pub use bollard::models as api;
+
+/// A container to create, as the engine takes it, and what has to follow the create before
+/// anything starts it.
 #[derive(Debug, Clone)]
-pub struct ContainerSpec {
-    pub project: Arc<Project>,
-    pub service: String,
-    pub number: u32,
+pub struct ContainerCreate {
     pub name: String,
-    /// The `com.docker.compose.*` labels (and dockhand's own), decided by the planner.
-    pub labels: BTreeMap<String, String>,
-    /// Anonymous volumes of the container being replaced, by mount target.
-    pub anonymous_volumes: BTreeMap<String, String>,
-    /// The service's name as a network alias: every replica of `up` has it, a one-off only
-    /// with `run --use-aliases`.
-    pub service_aliases: bool,
-    /// A one-off attached to the user's input: the container's input closes when theirs does.
-    pub stdin_once: bool,
-    /// The id of the first container of each service this one takes volumes from.
-    pub shared_ids: BTreeMap<String, String>,
+    pub body: api::ContainerCreateBody,
+    /// Networks after the first, by engine name: API 1.41 accepts one network at create, the
+    /// others are connected after create and before start.
+    pub extra_networks: Vec<(String, api::EndpointSettings)>,
+    /// The `platform` query parameter of the create call.
+    pub platform: Option<String>,
     /// Secrets and configs written into it once created, before anything starts it.
     pub files: Arc<[InjectedFile]>,
-}
-
-/// A network or volume to create, by its key in the project.
-#[derive(Debug, Clone)]
-pub struct ResourceSpec {
-    pub project: Arc<Project>,
-    pub key: String,
-    pub name: String,
-    pub labels: BTreeMap<String, String>,
 }
 
 /// An image to build for a service.
@@ -225,35 +210,39 @@ pub struct Top {
 
 /// The engine seam. Futures are `Send` so the scheduler can run actions on the runtime.
 pub trait Engine: Send + Sync + 'static {
-    fn list_containers(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedContainer>>> + Send;
+    /// The containers carrying `label` (`key=value`, as the backend that made them labels them).
+    fn list_containers(&self, label: &str) -> impl Future<Output = Result<Vec<ObservedContainer>>> + Send;
     /// Every network the engine has: the project's are those with its label. One list, as a
     /// network of the project's name made by hand must be seen too.
     fn list_networks(&self) -> impl Future<Output = Result<Vec<ObservedNetwork>>> + Send;
-    fn list_volumes(&self, project: &str) -> impl Future<Output = Result<Vec<ObservedVolume>>> + Send;
+    fn list_volumes(&self, label: &str) -> impl Future<Output = Result<Vec<ObservedVolume>>> + Send;
     fn network_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     fn volume_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     fn image_id(&self, reference: &str) -> impl Future<Output = Result<Option<String>>> + Send;
-    /// The ids of the images without a tag that carry the project's label: images a build of
-    /// the project replaced.
-    fn dangling_images(&self, project: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// The ids of the images without a tag that carry `label`: images a build of the project
+    /// replaced.
+    fn dangling_images(&self, label: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
 
     fn pull_image(&self, reference: &str, platform: Option<&str>) -> impl Future<Output = Result<()>> + Send;
     fn build_image(&self, spec: &BuildSpec) -> impl Future<Output = Result<()>> + Send;
     fn push_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
     fn remove_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
 
-    fn create_network(&self, spec: &ResourceSpec) -> impl Future<Output = Result<()>> + Send;
+    fn create_network(&self, body: &api::NetworkCreateRequest) -> impl Future<Output = Result<()>> + Send;
     fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
     /// Disconnects a container, running or not, so that the network can be removed.
     fn disconnect_network(&self, network: &str, container: &str) -> impl Future<Output = Result<()>> + Send;
-    /// Connects the container `spec` names to a network of its service, with the endpoint
-    /// (aliases, addresses) it would get at create.
-    fn connect_network(&self, spec: &ContainerSpec, network: &str) -> impl Future<Output = Result<()>> + Send;
-    fn create_volume(&self, spec: &ResourceSpec) -> impl Future<Output = Result<()>> + Send;
+    fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        endpoint: &api::EndpointSettings,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn create_volume(&self, body: &api::VolumeCreateOptions) -> impl Future<Output = Result<()>> + Send;
     fn remove_volume(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Creates the container, writes its files, and returns its id.
-    fn create_container(&self, spec: &ContainerSpec) -> impl Future<Output = Result<String>> + Send;
+    fn create_container(&self, create: &ContainerCreate) -> impl Future<Output = Result<String>> + Send;
     /// Writes files into a container (replacing those there), with their owner and mode.
     fn write_files(&self, id: &str, files: &[InjectedFile]) -> impl Future<Output = Result<()>> + Send;
     fn start_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
@@ -272,8 +261,9 @@ pub trait Engine: Send + Sync + 'static {
     /// The last `lines` lines of the container's output, to explain a failure.
     fn logs_tail(&self, id: &str, lines: usize) -> impl Future<Output = Result<String>> + Send;
 
-    /// The project's containers made by compose (one-offs included, the caller filters), by name.
-    fn ps(&self, project: &str) -> impl Future<Output = Result<Vec<PsEntry>>> + Send;
+    /// The containers carrying `label` made by compose (one-offs included, the caller
+    /// filters), by name.
+    fn ps(&self, label: &str) -> impl Future<Output = Result<Vec<PsEntry>>> + Send;
 }
 
 #[cfg(test)]

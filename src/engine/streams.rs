@@ -54,10 +54,11 @@ pub trait ContainerIo: Send + Sync + 'static {
 
     /// The container's output as the engine keeps it, following it when asked.
     fn logs(&self, id: &str, req: &LogRequest) -> BoxStream<'static, Result<LogChunk>>;
-    /// Container events of the project from now on (`since` in unix seconds when given).
-    fn events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>>;
-    /// The project's container events as the engine words them (`dockhand events`).
-    fn raw_events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>>;
+    /// Events of the containers carrying `label` (`key=value`) from now on (`since` in unix
+    /// seconds when given).
+    fn events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>>;
+    /// The same events as the engine words them (`dockhand events`).
+    fn raw_events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>>;
 
     /// Waits for the container to stop and returns its exit code.
     fn wait_exit(&self, id: &str) -> impl Future<Output = Result<i64>> + Send;

@@ -22,7 +22,7 @@ pub use observed::{ObservedNetwork, ObservedNode, ObservedObject, ObservedServic
 
 use super::buildkit::conn::Host;
 use super::{EngineError, Kind, Result};
-use crate::load::Env;
+use crate::env::Env;
 use crate::labels;
 
 /// The Swarm calls dockhand makes. Futures are `Send` so operations run concurrently.

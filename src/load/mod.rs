@@ -29,8 +29,8 @@ use std::path::PathBuf;
 pub use serde_yaml::{Mapping, Value};
 pub use session::{load, load_from, load_model, load_model_from, Failure, Loaded, LoadedModel};
 
-/// Variables visible to interpolation, in the precedence the reference uses.
-pub type Env = indexmap::IndexMap<String, String>;
+/// Variables visible to interpolation.
+pub use crate::env::Env;
 
 /// What the command line (and the process) says about where and how to load.
 #[derive(Debug, Clone)]

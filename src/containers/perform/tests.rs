@@ -32,7 +32,7 @@ struct Fake {
     fail: BTreeMap<String, Kind>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
-    created: Mutex<Vec<ContainerSpec>>,
+    created: Mutex<Vec<ContainerCreate>>,
     /// Successive statuses per container; the last one repeats.
     statuses: Mutex<BTreeMap<String, VecDeque<ContainerStatus>>>,
     logs: BTreeMap<String, String>,
@@ -115,8 +115,8 @@ impl Engine for Fake {
     async fn remove_image(&self, reference: &str) -> Result<()> {
         self.call(format!("rmi {reference}")).await
     }
-    async fn create_network(&self, spec: &ResourceSpec) -> Result<()> {
-        self.call(format!("create-network {}", spec.name)).await
+    async fn create_network(&self, body: &crate::engine::api::NetworkCreateRequest) -> Result<()> {
+        self.call(format!("create-network {}", body.name)).await
     }
     async fn remove_network(&self, name: &str) -> Result<()> {
         self.call(format!("rm-network {name}")).await
@@ -124,14 +124,14 @@ impl Engine for Fake {
     async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
         self.call(format!("disconnect {container} {network}")).await
     }
-    async fn connect_network(&self, spec: &ContainerSpec, network: &str) -> Result<()> {
-        self.call(format!("connect {} {network}", spec.name)).await
+    async fn connect_network(&self, container: &str, network: &str, _: &crate::engine::api::EndpointSettings) -> Result<()> {
+        self.call(format!("connect {container} {network}")).await
     }
     async fn container_id(&self, name: &str) -> Result<Option<String>> {
         Ok(Some(format!("id-{name}")))
     }
-    async fn create_volume(&self, spec: &ResourceSpec) -> Result<()> {
-        self.call(format!("create-volume {}", spec.name)).await
+    async fn create_volume(&self, body: &crate::engine::api::VolumeCreateOptions) -> Result<()> {
+        self.call(format!("create-volume {}", body.name.as_deref().unwrap_or_default())).await
     }
     async fn remove_volume(&self, name: &str) -> Result<()> {
         self.call(format!("rm-volume {name}")).await
@@ -140,7 +140,7 @@ impl Engine for Fake {
         self.call(format!("find {name}")).await?;
         Ok(self.holders.lock().unwrap().get(name).cloned())
     }
-    async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
+    async fn create_container(&self, spec: &ContainerCreate) -> Result<String> {
         self.call(format!("create {}", spec.name)).await?;
         if self.holders.lock().unwrap().contains_key(&spec.name) {
             return Err(EngineError::new(Kind::NameInUse, format!("the name {} is already in use by container x", spec.name)));
@@ -201,6 +201,7 @@ const PROJECT: &str = r#"
 services:
   db:
     image: busybox
+    volumes: [{type: volume, target: /data, volume: {}}]
     stop_grace_period: 7s
     healthcheck: {test: ["CMD", "true"]}
   web:
@@ -547,14 +548,23 @@ async fn created_containers_carry_the_service_labels_their_number_and_the_applie
     let fake = Arc::new(Fake::default());
     let c = ctx();
     run(&fake, &plan, &c, Limits::default()).await;
-    let spec = fake.created.lock().unwrap()[0].clone();
+    let created = fake.created.lock().unwrap()[0].clone();
     let d = project_desired();
     let web = d.service("web").unwrap();
-    assert_eq!(spec.labels[labels::CONTAINER_NUMBER], "1");
-    assert_eq!(spec.labels[labels::APPLIED], web.applied);
-    assert_eq!(spec.labels[labels::CONFIG_HASH], web.hash);
-    assert_eq!(spec.labels[labels::SERVICE], "web");
-    assert!(spec.anonymous_volumes.is_empty());
+    assert_eq!(label(&created, labels::CONTAINER_NUMBER), "1");
+    assert_eq!(label(&created, labels::APPLIED), web.applied);
+    assert_eq!(label(&created, labels::CONFIG_HASH), web.hash);
+    assert_eq!(label(&created, labels::SERVICE), "web");
+}
+
+fn label(created: &ContainerCreate, key: &str) -> String {
+    created.body.labels.as_ref().and_then(|l| l.get(key)).cloned().unwrap_or_default()
+}
+
+/// The volume a created container mounts at `target`; `None` for one the engine makes.
+fn volume_at(created: &ContainerCreate, target: &str) -> Option<String> {
+    let mounts = created.body.host_config.as_ref().and_then(|h| h.mounts.as_ref());
+    mounts?.iter().find(|m| m.target.as_deref() == Some(target))?.source.clone()
 }
 
 fn old_container(name: &str, id: &str) -> ObservedContainer {
@@ -606,13 +616,13 @@ async fn a_recreate_stops_renames_aside_creates_with_the_old_anonymous_volumes_t
             "rm 0123456789abcdef",
         ]
     );
-    let spec = fake.created.lock().unwrap()[0].clone();
-    assert_eq!(spec.anonymous_volumes["/data"], "anon123");
-    assert_eq!(spec.labels[labels::REPLACE], "db-1");
+    let created = fake.created.lock().unwrap()[0].clone();
+    assert_eq!(volume_at(&created, "/data").as_deref(), Some("anon123"));
+    assert_eq!(label(&created, labels::REPLACE), "db-1");
 
     let fake = Arc::new(Fake::default());
     run(&fake, &recreate_plan(&o, true, Some(0)), &ctx(), Limits::default()).await;
-    assert!(fake.created.lock().unwrap()[0].anonymous_volumes.is_empty());
+    assert_eq!(volume_at(&fake.created.lock().unwrap()[0], "/data"), None);
     assert_eq!(fake.calls()[0], "stop 0123456789abcdef Some(0)");
 }
 

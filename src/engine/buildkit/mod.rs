@@ -24,7 +24,7 @@ use self::session::{Providers, SecretSource};
 use self::trace::{Style, Trace};
 use super::build::context::Source;
 use super::{BuildOutput, BuildSpec, EngineError, Kind, Result};
-use crate::load::Env;
+use crate::env::Env;
 use crate::model::Build;
 
 /// What a BuildKit build needs besides the engine client.

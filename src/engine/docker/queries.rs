@@ -8,7 +8,7 @@ use crate::engine::observed::ObservedContainer;
 impl DockerEngine {
     /// Every container any compose project made, running or not.
     pub async fn compose_containers(&self) -> Result<Vec<ObservedContainer>> {
-        let summaries = self.project_containers(vec![labels::PROJECT.to_string()]).await?;
+        let summaries = self.labelled_containers(vec![labels::PROJECT.to_string()]).await?;
         Ok(summaries.into_iter().map(observed).collect())
     }
 

@@ -13,7 +13,6 @@ use futures_util::stream::{BoxStream, StreamExt};
 use tokio::io::AsyncWriteExt;
 
 use super::{label_filter, DockerEngine};
-use crate::containers::names;
 use crate::engine::streams::Stdin;
 use crate::engine::{
     Capability, ContainerEvent, ContainerIo, EngineError, EngineEvent, ExecSpec, LogChunk, LogRequest, Output,
@@ -63,12 +62,12 @@ impl ContainerIo for DockerEngine {
         self.docker.logs(id, Some(options)).map(|item| item.map(chunk).map_err(EngineError::from)).boxed()
     }
 
-    fn events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>> {
-        self.raw_events(project, since).map(|item| item.map(container_event)).boxed()
+    fn events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>> {
+        self.raw_events(label, since).map(|item| item.map(container_event)).boxed()
     }
 
-    fn raw_events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
-        let mut filters = label_filter(vec![names::project_filter(project)]);
+    fn raw_events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
+        let mut filters = label_filter(vec![label.to_string()]);
         filters.insert("type".to_string(), vec!["container".to_string()]);
         let options = EventsOptions { since: since.map(|s| s.to_string()), until: None, filters: Some(filters) };
         self.docker
@@ -253,7 +252,7 @@ fn container_event(e: EngineEvent) -> ContainerEvent {
         name: attr("name").cloned().unwrap_or_default(),
         service: attr(labels::SERVICE).cloned().unwrap_or_default(),
         number: attr(labels::CONTAINER_NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
-        oneoff: names::is_one_off(attr(labels::ONEOFF).map(String::as_str)),
+        oneoff: labels::is_one_off(attr(labels::ONEOFF).map(String::as_str)),
         exit_code: attr("exitCode").and_then(|c| c.parse().ok()),
         id: e.id,
         action: e.action,

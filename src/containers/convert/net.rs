@@ -3,7 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use bollard::models::{EndpointIpamConfig, EndpointSettings, PortBinding, PortMap};
+use crate::engine::api::{EndpointIpamConfig, EndpointSettings, PortBinding, PortMap};
 
 use super::{network_name, non_empty, replicas, string_map, Ctx};
 use crate::containers::names;

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use bollard::models::{
+use crate::engine::api::{
     Mount, MountBindOptions, MountImageOptions, MountTmpfsOptions, MountTypeEnum, MountVolumeOptions,
 };
 
@@ -182,7 +182,7 @@ pub(super) fn volumes_from(ctx: &Ctx) -> Vec<String> {
             let mut fields = entry.split(':');
             match (fields.next().unwrap_or_default(), fields.next()) {
                 ("container", Some(container)) => container.to_string(),
-                (service, _) => match ctx.spec.shared_ids.get(service) {
+                (service, _) => match ctx.shared_ids.get(service) {
                     Some(id) => id.clone(),
                     None => ctx.container_name(service, 1),
                 },

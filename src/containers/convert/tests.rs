@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
 
-use super::{container, network, volume, ContainerCreate};
-use crate::engine::{ContainerSpec, ResourceSpec};
+use super::{container, network, volume, ResourceSpec};
+use crate::containers::conflict::ContainerClaim;
+use crate::containers::ops::NewContainer;
+use crate::engine::ContainerCreate;
 use crate::model::Project;
 
 const PROJECT: &str = r#"
@@ -93,23 +95,30 @@ fn project() -> Arc<Project> {
     Arc::new(crate::load::bind::bind(value).unwrap())
 }
 
-fn spec(service: &str, number: u32) -> ContainerSpec {
-    ContainerSpec {
-        project: project(),
+fn spec(service: &str, number: u32) -> NewContainer {
+    let name = format!("p-{service}-{number}");
+    let claim = ContainerClaim { project: "p".into(), service: service.into(), number, name: name.clone(), image_id: None };
+    NewContainer {
         service: service.into(),
         number,
-        name: format!("p-{service}-{number}"),
+        name,
         labels: BTreeMap::from([("com.docker.compose.project".into(), "p".into())]),
         anonymous_volumes: BTreeMap::from([("/anon".into(), "0123abcd".into())]),
+        files: Vec::new().into(),
+        shared: None,
+        claim,
         service_aliases: true,
         stdin_once: false,
-        shared_ids: BTreeMap::new(),
-        files: Vec::new().into(),
     }
 }
 
+/// Replica `number` of `service` of the test project, sharing no container.
+fn create(service: &str, number: u32, image_id: Option<&str>) -> ContainerCreate {
+    container(&project(), &spec(service, number), &BTreeMap::new(), image_id)
+}
+
 fn web() -> (ContainerCreate, Json) {
-    let c = container(&spec("web", 1), Some("sha256:img"));
+    let c = create("web", 1, Some("sha256:img"));
     let body = serde_json::to_value(&c.body).unwrap();
     (c, body)
 }
@@ -201,7 +210,7 @@ fn networks_by_priority_with_container_and_service_aliases() {
 
 #[test]
 fn links_name_every_replica_and_go_on_every_endpoint() {
-    let c = container(&spec("web", 2), None);
+    let c = create("web", 2, None);
     let links = c.body.host_config.as_ref().unwrap().links.clone().unwrap();
     assert_eq!(
         links,
@@ -265,7 +274,7 @@ fn host_settings_and_resources() {
 
 #[test]
 fn a_minimal_service_sends_little() {
-    let c = container(&spec("db", 1), None);
+    let c = create("db", 1, None);
     let b = serde_json::to_value(&c.body).unwrap();
     let h = b["HostConfig"].as_object().unwrap();
     let mut keys: Vec<&str> = h.keys().map(String::as_str).collect();
@@ -286,9 +295,8 @@ fn a_minimal_service_sends_little() {
 fn service_variant(yaml: &str) -> Json {
     let mut value: serde_yaml::Value = serde_yaml::from_str(PROJECT).unwrap();
     value["services"]["web"] = serde_yaml::from_str(yaml).unwrap();
-    let mut s = spec("web", 1);
-    s.project = Arc::new(crate::load::bind::bind(value).unwrap());
-    serde_json::to_value(container(&s, None).body).unwrap()
+    let project = crate::load::bind::bind(value).unwrap();
+    serde_json::to_value(container(&project, &spec("web", 1), &BTreeMap::new(), None).body).unwrap()
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! Pure conversion from the model to Docker Engine API request bodies. What goes into each
-//! body follows what the reference sends for the same project (observed on API 1.41), so that
-//! `docker inspect` shows the same container whichever tool created it.
+//! Pure conversion of the containers, networks and volumes a plan makes to Docker Engine API
+//! request bodies, named and labelled through `names`. What goes into each body follows what the reference
+//! sends for the same project (observed on API 1.41), so that `docker inspect` shows the same
+//! container whichever tool created it.
 
 mod host;
 mod mounts;
@@ -9,33 +10,35 @@ mod net;
 mod tests;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use bollard::models::{
+use serde_yaml::Value;
+
+use super::names::{self, ResourceKind};
+use super::ops::NewContainer;
+use crate::engine::api::{
     ContainerCreateBody, EndpointSettings, Ipam, IpamConfig, NetworkCreateRequest, NetworkingConfig,
     VolumeCreateOptions,
 };
-use serde_yaml::Value;
-
-use super::{ContainerSpec, ResourceSpec};
-use crate::containers::names::{self, ResourceKind};
+use crate::engine::ContainerCreate;
 use crate::model::{Network, Project, Service, Volume};
 
-/// The body of a container create, and what has to follow it before the container starts.
+/// A network or volume to create, by its key in the project.
 #[derive(Debug, Clone)]
-pub struct ContainerCreate {
-    pub body: ContainerCreateBody,
-    /// Networks after the first, by engine name: API 1.41 accepts one network at create, the
-    /// others are connected after create and before start.
-    pub extra_networks: Vec<(String, EndpointSettings)>,
-    /// The `platform` query parameter of the create call.
-    pub platform: Option<String>,
+pub struct ResourceSpec {
+    pub project: Arc<Project>,
+    pub key: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
 }
 
 /// What the conversion of one container needs to know besides the service itself.
 struct Ctx<'a> {
     project: &'a Project,
-    spec: &'a ContainerSpec,
+    spec: &'a NewContainer,
     service: &'a Service,
+    /// The id of the first container of each service this one shares, found at run time.
+    shared_ids: &'a BTreeMap<String, String>,
 }
 
 impl Ctx<'_> {
@@ -55,16 +58,24 @@ impl Ctx<'_> {
     }
 }
 
-/// The create body of one replica. `image_id` is the id of the image it runs, recorded in a
-/// label as the reference does.
-pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreate {
+/// The image a service's containers run: its `image`, or the name its build is tagged with.
+pub fn image(project: &Project, service: &str) -> String {
+    let declared = project.services.get(service).and_then(|s| s.image.as_deref());
+    names::image(&project.name, service, declared)
+}
+
+/// The create body of a container of `project`. `shared_ids`: the ids of the containers it
+/// shares (its deferred part, see `Shared`); `image_id`: the id of the image it runs, recorded
+/// in a label as the reference does.
+pub fn container(
+    project: &Project,
+    spec: &NewContainer,
+    shared_ids: &BTreeMap<String, String>,
+    image_id: Option<&str>,
+) -> ContainerCreate {
     let fallback = Service::default();
-    let service = spec.project.services.get(&spec.service).unwrap_or(&fallback);
-    let ctx = Ctx {
-        project: &spec.project,
-        spec,
-        service,
-    };
+    let service = project.services.get(&spec.service).unwrap_or(&fallback);
+    let ctx = Ctx { project, spec, service, shared_ids };
     let s = service;
     let links = net::links(&ctx);
     let networking = net::networking(&ctx, &links);
@@ -91,9 +102,9 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
         cmd: s.command.clone(),
         entrypoint: s.entrypoint.clone(),
         healthcheck: s.healthcheck.as_ref().map(host::healthcheck),
-        image: Some(names::image(&spec.project.name, &spec.service, s.image.as_deref())),
+        image: Some(image(project, &spec.service)),
         working_dir: s.working_dir.clone(),
-        labels: Some(container_labels(spec, s, image_id)),
+        labels: Some(container_labels(&ctx, image_id)),
         stop_signal: s.stop_signal.clone(),
         stop_timeout: s
             .stop_grace_period
@@ -105,22 +116,29 @@ pub fn container(spec: &ContainerSpec, image_id: Option<&str>) -> ContainerCreat
         ..Default::default()
     };
     ContainerCreate {
+        name: spec.name.clone(),
         body,
         extra_networks: networking.extra,
         platform: s.platform.clone(),
+        files: spec.files.clone(),
     }
 }
 
-fn container_labels(spec: &ContainerSpec, s: &Service, image_id: Option<&str>) -> HashMap<String, String> {
-    let own = s.labels.clone().into_iter().collect();
-    names::container_labels(&own, &spec.labels, image_id).into_iter().collect()
+/// The planned labels with the config hash resolved once the shared containers' ids are known.
+fn container_labels(ctx: &Ctx, image_id: Option<&str>) -> HashMap<String, String> {
+    let own = ctx.service.labels.clone().into_iter().collect();
+    let mut planned = ctx.spec.labels.clone();
+    if let Some(shared) = &ctx.spec.shared {
+        shared.resolve(&mut planned, ctx.shared_ids);
+    }
+    names::container_labels(&own, &planned, image_id).into_iter().collect()
 }
 
-/// The endpoint a replica gets on one of its networks, as at create.
-pub fn endpoint(spec: &ContainerSpec, network: &str) -> EndpointSettings {
+/// The endpoint a container of `project` gets on one of its networks, as at create.
+pub fn endpoint(project: &Project, spec: &NewContainer, network: &str) -> EndpointSettings {
     let fallback = Service::default();
-    let service = spec.project.services.get(&spec.service).unwrap_or(&fallback);
-    let ctx = Ctx { project: &spec.project, spec, service };
+    let service = project.services.get(&spec.service).unwrap_or(&fallback);
+    let ctx = Ctx { project, spec, service, shared_ids: &BTreeMap::new() };
     let networking = net::networking(&ctx, &net::links(&ctx));
     networking
         .primary

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use bollard::models::{
+use crate::engine::api::{
     DeviceMapping, DeviceRequest, HealthConfig, HostConfig, HostConfigLogConfig, ResourcesBlkioWeightDevice,
     ResourcesUlimits, RestartPolicy, RestartPolicyNameEnum, ThrottleDevice,
 };
