@@ -55,11 +55,7 @@ pub fn replacement(
     renew: bool,
     stop_timeout: Option<i64>,
 ) -> (NewContainer, Replaced) {
-    let mut new = new_container(desired, observed, s, number, name, files);
-    if !renew {
-        new.anonymous_volumes = old.anonymous_volumes.clone();
-    }
-    names::mark_replacing(&mut new.labels, &s.name, number, s.container_name.as_deref());
+    let new = beside(desired, observed, s, number, name, old, files, renew);
     let aside = names::set_aside(&old.id, name);
     let leftover = observed
         .containers
@@ -70,9 +66,9 @@ pub fn replacement(
     (new, old)
 }
 
-/// The replacement of `old` made beside it (a rolling update's `start-first`): replica
-/// `number`, a free one, named `name`, marked as replacing `old`'s replica. Like
-/// `replacement`, it takes `old`'s anonymous volumes unless `renew`.
+/// The replacement of `old` as replica `number` named `name` (in its place, or beside it
+/// under a free number for a rolling update's `start-first`), marked as replacing `old`'s
+/// replica, with `old`'s anonymous volumes unless `renew`.
 #[allow(clippy::too_many_arguments)]
 pub fn beside(
     desired: &Desired,

@@ -101,14 +101,7 @@ pub fn running_or_healthy(t: &Target, s: &ContainerStatus) -> Verdict {
     if s.state == RunState::Exited && s.exit_code == Some(0) && s.health.is_none() {
         return Verdict::Met("Exited");
     }
-    if let Some(failed) = gone(t, s) {
-        return failed;
-    }
-    match (s.state, s.health) {
-        (_, Some(Health::Unhealthy)) => Verdict::Failed(format!("container {} is unhealthy", t.container)),
-        (RunState::Running, None | Some(Health::Healthy)) => Verdict::Met("Healthy"),
-        _ => Verdict::Pending,
-    }
+    ready(t, s)
 }
 
 /// A container that stopped for good cannot become healthy.
@@ -402,7 +395,7 @@ pub fn ready(t: &Target, s: &ContainerStatus) -> Verdict {
     }
     match (s.state, s.health) {
         (_, Some(Health::Unhealthy)) => Verdict::Failed(format!("container {} is unhealthy", t.container)),
-        (RunState::Running, None | Some(Health::Healthy)) => Verdict::Met("Ready"),
+        (RunState::Running, None | Some(Health::Healthy)) => Verdict::Met("Healthy"),
         _ => Verdict::Pending,
     }
 }

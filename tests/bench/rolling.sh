@@ -31,35 +31,7 @@ trap cleanup EXIT
 
 # $1: the version served, $2: the update order.
 compose() {
-  cat <<YAML
-services:
-  web:
-    image: busybox:latest
-    command: ["sh", "-c", "sleep 2; echo v\$\$V > /index.html; exec httpd -f -p 80 -h /"]
-    environment: {V: "$1"}
-    stop_grace_period: 2s
-    healthcheck:
-      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/index.html"]
-      interval: 1s
-      timeout: 1s
-      retries: 3
-      start_period: 30s
-    deploy:
-      update_config: {order: $2}
-  client:
-    image: busybox:latest
-    stop_grace_period: 0s
-    command:
-      - sh
-      - -c
-      - |
-        i=0
-        while [ \$\$i -lt 3000 ]; do
-          if timeout 3 wget -q -O /dev/null http://web/index.html; then echo ok; else echo FAIL; fi
-          i=\$\$((i+1))
-          sleep 0.1
-        done
-YAML
+  sed -e "s/REPLICAS/1/" -e "s/UPDATE/{order: $2}/" -e "s/VERSION/$1/" "$ROOT/tests/rolling/compose.yaml"
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
