@@ -1,6 +1,7 @@
 //! `dockhand stack …` against a real single-node Swarm: the machine's engine when it is a
-//! swarm manager, else a test engine of our own put in swarm mode (the machine's engine is
-//! never put in swarm mode). Services use `endpoint_mode: dnsrr`: this kernel has no IPVS.
+//! swarm manager (`.ci/run` makes it one for the run), else a test engine of our own put in
+//! swarm mode. Every test removes its stacks and the volumes their tasks made, also when it
+//! fails. Services use `endpoint_mode: dnsrr`: this kernel has no IPVS.
 
 mod common;
 
@@ -11,6 +12,8 @@ use common::{dockhand, project, unique_project, Output};
 
 /// How long a deploy with `--wait` may take here before the run is killed.
 const SLOW: Duration = Duration::from_secs(180);
+/// How long a removed stack's tasks and networks may take to go.
+const REMOVAL: Duration = Duration::from_secs(60);
 
 /// A swarm manager to deploy to; a test engine of ours goes with it.
 struct Swarm {
@@ -65,12 +68,49 @@ impl Swarm {
     }
 }
 
-/// Removes the stack even when the test failed (the test engine would go anyway).
+/// Removes the stack even when the test failed: the Swarm may be the machine's engine, which
+/// is left as found.
 struct Removed<'a>(&'a Swarm, String);
 
 impl Drop for Removed<'_> {
     fn drop(&mut self) {
-        self.0.docker(&["stack", "rm", &self.1]);
+        self.0.remove_stack(&self.1);
+    }
+}
+
+impl Swarm {
+    /// `docker stack rm`, then what it leaves: it returns before the tasks' containers and the
+    /// networks are gone, the engine keeps the exited containers of job tasks, and nothing
+    /// removes the volumes the tasks made. What is still there after a while, by kind and id.
+    fn remove_stack(&self, stack: &str) -> Vec<String> {
+        self.docker(&["stack", "rm", stack]);
+        let label = format!("label=com.docker.stack.namespace={stack}");
+        let remove_exited = || {
+            let exited = self.docker(&["ps", "-aq", "--filter", &label, "--filter", "status=exited"]).1;
+            for id in exited.split_whitespace() {
+                self.docker(&["rm", id]);
+            }
+        };
+        let left = || -> Vec<String> {
+            ["service", "container", "network", "config", "secret"]
+                .into_iter()
+                .flat_map(|kind| {
+                    let all = if kind == "container" { "-aq" } else { "-q" };
+                    let ids = self.docker(&[kind, "ls", all, "--filter", &label]).1;
+                    ids.split_whitespace().map(|id| format!("{kind} {id}")).collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let started = std::time::Instant::now();
+        while !left().is_empty() && started.elapsed() < REMOVAL {
+            remove_exited();
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        for volume in self.docker(&["volume", "ls", "-q", "--filter", &label]).1.split_whitespace() {
+            self.docker(&["volume", "rm", volume]);
+        }
+        let volumes = self.docker(&["volume", "ls", "-q", "--filter", &label]).1;
+        left().into_iter().chain(volumes.split_whitespace().map(|v| format!("volume {v}"))).collect()
     }
 }
 
@@ -160,8 +200,8 @@ fn a_deploy_is_a_docker_stack_and_an_unchanged_redeploy_replaces_no_task() {
     assert_eq!(after.len(), 1, "{after:?}");
     assert!(after[0].starts_with(&format!("{stack}_settings_")) && after != before, "{before:?} → {after:?}");
 
-    let (removed, _) = swarm.docker(&["stack", "rm", &stack]);
-    assert!(removed);
+    let left = swarm.remove_stack(&stack);
+    assert!(left.is_empty(), "left behind by the stack and its removal: {left:?}");
     let listed = swarm.dockhand(dir.path(), &["stack", "ls"]);
     assert!(!listed.assert_success().stdout.contains(&stack), "{}", listed.describe());
 }
@@ -223,6 +263,27 @@ services:
     let failed = swarm.dockhand(bad_dir.path(), &["stack", "deploy", "--wait", "--wait-timeout", "120", &bad]);
     failed.assert_failure();
     assert!(failed.stderr.contains(&format!("{bad}_broken: task: non-zero exit (1)")), "{}", failed.describe());
+}
+
+/// A task that runs for a moment and then exits is no converged service: the engine shows it
+/// running until it notices the exit, which `--wait` must not take for success (it counts a
+/// task once it has run for a second).
+#[test]
+fn a_task_that_crashes_right_after_it_started_fails_the_wait() {
+    let Some(swarm) = Swarm::start() else { return };
+    let stack = unique_project("crash").replace('-', "");
+    let file = r#"
+services:
+  crashes:
+    image: busybox:latest
+    command: [sh, -c, "sleep 0.1; exit 3"]
+    deploy: {endpoint_mode: dnsrr, restart_policy: {condition: none}}
+"#;
+    let dir = project(&[("compose.yml", file)]);
+    let _removed = Removed(&swarm, stack.clone());
+    let out = swarm.dockhand(dir.path(), &["stack", "deploy", "--wait", "--wait-timeout", "120", &stack]);
+    out.assert_failure();
+    assert!(out.stderr.contains(&format!("{stack}_crashes: task: non-zero exit (3)")), "{}", out.describe());
 }
 
 /// Ctrl-C while a service waits on its dependency: the wait stops, its dependent is not

@@ -115,6 +115,37 @@ services:
     )
 }
 
+/// The tasks `jobs_file` runs on one node: two completions, one, and one per node.
+const JOB_TASKS: usize = 4;
+
+/// Job modes: tasks that run to completion, once (`replicated-job`) or on every node
+/// (`global-job`), with and without a restart policy of their own.
+fn jobs_file() -> String {
+    format!(
+        r#"version: "3.8"
+services:
+  migrate:
+    image: {IMAGE}
+    command: [sh, -c, "exit 0"]
+    deploy:
+      mode: replicated-job
+      replicas: 2
+      endpoint_mode: dnsrr
+  once:
+    image: {IMAGE}
+    command: [sh, -c, "exit 0"]
+    deploy:
+      mode: replicated-job
+      endpoint_mode: dnsrr
+      restart_policy: {{condition: none}}
+  everywhere:
+    image: {IMAGE}
+    command: [sh, -c, "exit 0"]
+    deploy: {{mode: global-job, endpoint_mode: dnsrr}}
+"#
+    )
+}
+
 /// Networks, volumes, configs and secrets.
 fn resources_file() -> String {
     format!(
@@ -320,8 +351,9 @@ fn ids(out: &common::Output) -> Vec<String> {
     ids
 }
 
-/// Each tool lists, and then removes, what the other deployed.
-fn assert_each_handles_the_other(swarm: &Swarm, dir: &Path, dk: &str, dh: &str) {
+/// Each tool lists, and then removes, what the other deployed. `jobs`: the stacks ran jobs,
+/// whose exited containers the engine keeps after either tool's `stack rm`.
+fn assert_each_handles_the_other(swarm: &Swarm, dir: &Path, dk: &str, dh: &str, jobs: bool) {
     let docker_ls = swarm.docker_stack(dir, &["ls"]);
     let tool_ls = swarm.stack(dir, &["ls"]);
     assert_eq!(tool_ls.assert_success().stdout, docker_ls.assert_success().stdout, "stack ls");
@@ -335,6 +367,9 @@ fn assert_each_handles_the_other(swarm: &Swarm, dir: &Path, dk: &str, dh: &str) 
     swarm.stack(dir, &["rm", dk]).assert_success();
     swarm.docker_stack(dir, &["rm", dh]).assert_success();
     for stack in [dk, dh] {
+        if jobs {
+            swarm.remove_exited(stack);
+        }
         if let Err(left) = swarm.wait_removed(stack, Leftovers::None) {
             panic!("{stack} not removed by the other tool's stack rm: {left:?}");
         }
@@ -365,6 +400,7 @@ impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
         for stack in &self.1 {
             let _ = self.0.docker(&["stack", "rm", stack]);
+            self.0.remove_exited(stack);
             let _ = self.0.wait_removed(stack, Leftovers::None);
         }
     }
@@ -376,7 +412,22 @@ fn differential(tag: &str, compose: &str) {
     let _cleanup = Cleanup(&swarm, [format!("dk{tag}"), format!("dh{tag}")]);
     let (dk, dh) = deploy_both(&swarm, dir.path(), tag);
     assert_same_deployment(&swarm, &dk, &dh);
-    assert_each_handles_the_other(&swarm, dir.path(), &dk, &dh);
+    let jobs = compose.contains("-job");
+    if jobs {
+        wait_jobs_complete(&swarm, &dk);
+        wait_jobs_complete(&swarm, &dh);
+    }
+    assert_each_handles_the_other(&swarm, dir.path(), &dk, &dh, jobs);
+}
+
+/// Every task of `jobs_file` complete: a job removed while its tasks start leaves their
+/// containers half made on the node, whichever tool removes it.
+fn wait_jobs_complete(swarm: &Swarm, stack: &str) {
+    let complete = || {
+        let tasks = swarm.tasks(stack);
+        (tasks.len() == JOB_TASKS && tasks.iter().all(|t| t.current.starts_with("Complete"))).then_some(())
+    };
+    swarm.wait_for(&format!("{stack}'s jobs complete"), std::time::Duration::from_secs(90), complete, || swarm.describe_stack(stack));
 }
 
 #[test]
@@ -395,10 +446,16 @@ fn networks_volumes_configs_and_secrets_deploy_the_same_objects() {
 }
 
 #[test]
+fn job_modes_deploy_the_same_services() {
+    differential("jobs", &jobs_file());
+}
+
+#[test]
 fn stack_services_prints_the_same_table_as_docker_stack() {
     let Some(swarm) = shared(0, IMAGE) else { return };
     let mut differences = Vec::new();
-    for (tag, compose) in [("tc", containers_file()), ("td", deploy_file()), ("tr", resources_file())] {
+    let files = [("tc", containers_file()), ("td", deploy_file()), ("tr", resources_file()), ("tj", jobs_file())];
+    for (tag, compose) in files {
         let dir = fixture(&compose);
         let _cleanup = Cleanup(&swarm, [format!("dk{tag}"), format!("dh{tag}")]);
         let (dk, dh) = deploy_both(&swarm, dir.path(), tag);

@@ -104,13 +104,12 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         no_build: a.converge.no_build,
         timeout: a.timeout,
         recreate_volumes: a.converge.yes,
-        only: None,
+        only: only_named(a.no_deps, &a.names),
         wait_timeout: a.wait_timeout.map(Duration::from_secs),
     };
     let cmd = UpCommand {
         plan,
         detach: a.detach,
-        no_deps: a.no_deps,
         services: a.names,
         scale: a.converge.scale.into_iter().collect(),
         wait: a.wait,
@@ -135,15 +134,20 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
     Invocation::Up(opts, cmd)
 }
 
+/// `--no-deps` with services named: only theirs are planned (none named: every service is).
+fn only_named(no_deps: bool, names: &[String]) -> Option<Vec<String>> {
+    (no_deps && !names.is_empty()).then(|| names.to_vec())
+}
+
 /// As the reference's `scale`: the services named converge, with their dependencies unless
 /// `--no-deps`, detached, their replicas set as asked.
 fn scale_invocation(mut opts: Options, a: ScaleArgs, engine: EngineOptions) -> Invocation {
     let names: Vec<String> = a.scale.iter().map(|(s, _)| s.clone()).collect();
     opts.services = names.clone();
+    let only = only_named(a.no_deps, &names);
     let cmd = UpCommand {
-        plan: UpOptions { targets: names.clone(), ..UpOptions::default() },
+        plan: UpOptions { targets: names.clone(), only, ..UpOptions::default() },
         detach: true,
-        no_deps: a.no_deps,
         services: names,
         scale: a.scale.into_iter().collect(),
         wait: false,

@@ -11,7 +11,7 @@ use crate::containers::artifacts;
 
 pub fn run(opts: &Options, cmd: &ArtifactsCommand) -> ExitCode {
     engine_session::block_on(async {
-        let Some(mut s) = Session::open(opts, &cmd.engine, &Default::default(), None).await else {
+        let Some(mut s) = Session::open(opts, &cmd.engine, &Default::default()).await else {
             return ExitCode::FAILURE;
         };
         let (plan, ignore_failures) = match &cmd.action {

@@ -132,7 +132,8 @@ fn attached_services(s: &Session, cmd: &UpCommand) -> Vec<String> {
     let mut chosen: BTreeSet<String> = if !opts.attach.is_empty() {
         opts.attach.iter().cloned().collect()
     } else if opts.dependencies || cmd.services.is_empty() {
-        let all = s.desired.services.iter().filter(|d| {
+        let acted_on = s.desired.scoped(cmd.plan.only.as_deref());
+        let all = acted_on.services.iter().filter(|d| {
             s.project.services.get(&d.name).is_none_or(|svc| svc.attach != Some(false)) || opts.dependencies
         });
         all.map(|d| d.name.clone()).collect()
@@ -147,7 +148,8 @@ fn attached_services(s: &Session, cmd: &UpCommand) -> Vec<String> {
 /// Stops every running container of the project; a second Ctrl-C kills them instead.
 async fn stop_all(s: &mut Session, cmd: &UpCommand) {
     let Ok(now) = s.containers_now().await else { return };
-    let plan = teardown::stop(Some(&s.desired), &now, &[], cmd.plan.timeout, "stopping the project");
+    let desired = s.desired.scoped(cmd.plan.only.as_deref());
+    let plan = teardown::stop(Some(&desired), &now, &[], cmd.plan.timeout, "stopping the project");
     let (canceller, again) = cancel::cancellation();
     let second = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

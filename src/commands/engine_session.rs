@@ -53,15 +53,10 @@ pub struct Session {
 }
 
 impl Session {
-    /// Loads, connects and observes. `only`: with `--no-deps`, the services to act on.
-    pub async fn open(
-        opts: &Options,
-        engine_opts: &EngineOptions,
-        scale: &BTreeMap<String, u32>,
-        only: Option<&[String]>,
-    ) -> Option<Session> {
+    /// Loads, connects and observes.
+    pub async fn open(opts: &Options, engine_opts: &EngineOptions, scale: &BTreeMap<String, u32>) -> Option<Session> {
         match load::load(opts) {
-            Ok(l) => Session::from_loaded(l, opts, engine_opts, scale, only).await,
+            Ok(l) => Session::from_loaded(l, opts, engine_opts, scale).await,
             Err(f) => {
                 super::report::print_failure(f);
                 None
@@ -74,7 +69,6 @@ impl Session {
         opts: &Options,
         engine_opts: &EngineOptions,
         scale: &BTreeMap<String, u32>,
-        only: Option<&[String]>,
     ) -> Option<Session> {
         super::report::print_warnings(&loaded.warnings);
         let project = Arc::new(loaded.project.clone());
@@ -84,10 +78,7 @@ impl Session {
             environment_files: loaded.env_files.clone(),
             disabled_services: loaded.disabled_services.clone(),
         };
-        let mut desired = desired::desired(&project, &origin, scale);
-        if let Some(only) = only.filter(|o| !o.is_empty()) {
-            desired.services.retain(|s| only.contains(&s.name));
-        }
+        let desired = desired::desired(&project, &origin, scale);
         let engine = connect(&opts.shell_env).await?;
         let observed = observe_for(&engine, &desired).await?;
         Some(Session::from_parts(project, Some(loaded), desired, observed, engine, engine_opts))
@@ -96,7 +87,7 @@ impl Session {
     /// The project from its files; without any file, from `-p`/`COMPOSE_PROJECT_NAME` alone.
     pub async fn open_target(opts: &Options, engine_opts: &EngineOptions) -> Option<Session> {
         match target(opts)? {
-            Target::Loaded(loaded) => Session::from_loaded(*loaded, opts, engine_opts, &BTreeMap::new(), None).await,
+            Target::Loaded(loaded) => Session::from_loaded(*loaded, opts, engine_opts, &BTreeMap::new()).await,
             Target::Named(name) => Session::by_name(opts, engine_opts, name).await,
         }
     }

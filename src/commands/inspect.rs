@@ -10,7 +10,7 @@ use super::table::{self, NARROW, WIDE};
 use super::options::{EngineOptions, Inspect, PsFormat};
 use crate::containers::names;
 use crate::engine::streams::require;
-use crate::engine::{Capability, ContainerIo};
+use crate::engine::{Capability, ContainerIo, Engine};
 use crate::load::Options;
 use crate::timespec;
 

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use super::engine_session;
 use super::table::{self, WIDE};
 use super::options::{LsCommand, PsFormat};
+use crate::engine::Engine;
 use crate::labels;
 use crate::load::Env;
 use crate::containers::observe::ObservedContainer;
@@ -22,7 +23,7 @@ pub struct Listed {
 pub fn run(env: &Env, cmd: &LsCommand) -> ExitCode {
     engine_session::block_on(async {
         let Some(engine) = engine_session::connect(env).await else { return ExitCode::FAILURE };
-        let containers = match engine.compose_containers().await {
+        let containers = match engine.all_containers(labels::PROJECT).await {
             Ok(c) => c,
             Err(e) => return engine_session::fail(&[e.to_string()]),
         };

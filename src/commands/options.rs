@@ -77,7 +77,6 @@ pub struct EngineOptions {
 pub struct UpCommand {
     pub plan: UpOptions,
     pub detach: bool,
-    pub no_deps: bool,
     pub services: Vec<String>,
     pub scale: BTreeMap<String, u32>,
     pub wait: bool,

@@ -27,7 +27,7 @@ use crate::{progress, terminal};
 
 pub fn run(opts: &Options, cmd: &RunCommand) -> ExitCode {
     engine_session::block_on(async {
-        let Some(mut s) = Session::open(opts, &cmd.engine, &Default::default(), None).await else {
+        let Some(mut s) = Session::open(opts, &cmd.engine, &Default::default()).await else {
             return ExitCode::FAILURE;
         };
         let files = match one_off_files(&s, &cmd.service) {

@@ -11,13 +11,14 @@ use crate::containers::reconcile;
 
 pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
     engine_session::block_on(async {
-        let Some(mut s) = Session::open(opts, &cmd.engine, &cmd.scale, cmd.no_deps.then_some(&cmd.services[..])).await
-        else {
+        let Some(mut s) = Session::open(opts, &cmd.engine, &cmd.scale).await else {
             return ExitCode::FAILURE;
         };
-        if let Some(svc) = cmd.attach.exit_code_from.as_ref().filter(|svc| s.desired.service(svc).is_none()) {
+        let acted_on = s.desired.scoped(cmd.plan.only.as_deref());
+        if let Some(svc) = cmd.attach.exit_code_from.as_ref().filter(|svc| acted_on.service(svc).is_none()) {
             return engine_session::fail(&[format!("no such service: {svc} (--exit-code-from)")]);
         }
+        let nothing_to_follow = acted_on.services.is_empty();
         let started = crate::follow::now_nanos() / 1_000_000_000;
         let plan_opts = with_project_env(&cmd.plan, &s);
         let cmd = &UpCommand { plan: plan_opts, ..cmd.clone() };
@@ -42,7 +43,7 @@ pub fn run(opts: &Options, cmd: &UpCommand) -> ExitCode {
         if cmd.watch {
             return with_watch(&mut s, opts, cmd, started).await;
         }
-        if cmd.detach || cmd.wait || cmd.plan.no_start || s.desired.services.is_empty() {
+        if cmd.detach || cmd.wait || cmd.plan.no_start || nothing_to_follow {
             return ExitCode::SUCCESS;
         }
         super::attached::follow(&mut s, cmd, &opts.shell_env, started).await
@@ -64,7 +65,10 @@ async fn with_watch(s: &mut Session, opts: &Options, cmd: &UpCommand, started: i
         quiet: false,
         engine: cmd.engine.clone(),
     };
-    let (opts_for_watch, interrupted, beside) = (opts.clone(), s.interrupted(), s.beside());
+    let (opts_for_watch, interrupted, mut beside) = (opts.clone(), s.interrupted(), s.beside());
+    // The watcher acts on what this `up` acted on (its converges take the session's services;
+    // a reload, planning afresh, takes every service).
+    beside.desired = s.desired.scoped(cmd.plan.only.as_deref()).into_owned();
     let watching = tokio::spawn(async move { super::watch::watch_project(&opts_for_watch, &watch, beside).await });
     let code = if cmd.detach {
         interrupted.cancelled().await;

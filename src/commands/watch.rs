@@ -23,7 +23,7 @@ pub fn run(opts: &Options, cmd: &WatchCommand) -> ExitCode {
         return engine_session::fail(&["watch does not support --dry-run: it acts on every change; `up --dry-run` shows what it would bring up".to_string()]);
     }
     engine_session::block_on(async {
-        let Some(mut s) = Session::open(opts, &cmd.engine, &BTreeMap::new(), None).await else {
+        let Some(mut s) = Session::open(opts, &cmd.engine, &BTreeMap::new()).await else {
             return ExitCode::FAILURE;
         };
         let up = UpOptions { targets: cmd.services.clone(), ..UpOptions::default() };
@@ -192,7 +192,7 @@ async fn reload(opts: &Options, cmd: &WatchCommand, changes: &[Change], watched:
             return None;
         }
     };
-    let mut s = Session::from_loaded(loaded, opts, &cmd.engine, &BTreeMap::new(), None).await?;
+    let mut s = Session::from_loaded(loaded, opts, &cmd.engine, &BTreeMap::new()).await?;
     let up = UpOptions { targets: cmd.services.clone(), remove_orphans: true, ..UpOptions::default() };
     if converge(&mut s, &up, true).await {
         eprintln!("watch: the project is up to date");

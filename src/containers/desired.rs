@@ -1,5 +1,6 @@
 //! The desired state: what the engine should hold for a project, derived from the model alone.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -120,6 +121,17 @@ pub struct Desired {
 impl Desired {
     pub fn service(&self, name: &str) -> Option<&DesiredService> {
         self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The desired state of `only` these services (`None`: of all), networks and volumes whole.
+    pub fn scoped(&self, only: Option<&[String]>) -> Cow<'_, Desired> {
+        match only {
+            Some(only) => {
+                let services = self.services.iter().filter(|s| only.contains(&s.name)).cloned().collect();
+                Cow::Owned(Desired { services, ..self.clone() })
+            }
+            None => Cow::Borrowed(self),
+        }
     }
 
     /// The container name of one replica.

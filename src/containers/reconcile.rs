@@ -38,9 +38,10 @@ pub struct UpOptions {
     pub timeout: Option<i64>,
     /// `-y`: volumes whose configuration changed are recreated rather than kept.
     pub recreate_volumes: bool,
-    /// Only these services' containers are planned, as if the others were not asked for
-    /// (networks and volumes are planned in full): `run` brings up its dependencies, not its
-    /// own service. `None`: every service desired.
+    /// Only these services' images and containers are planned, as if the others were not
+    /// asked for (networks and volumes are planned in full): `run` brings up its dependencies,
+    /// not its own service; `up --no-deps SERVICE…` the services named. `None`: every service
+    /// desired.
     pub only: Option<Vec<String>>,
     /// `--wait-timeout`: how long a rolling update's replacement may take to be ready.
     pub wait_timeout: Option<std::time::Duration>,
@@ -48,6 +49,7 @@ pub struct UpOptions {
 
 /// Pulls and builds: one action per image reference, whatever the number of services using it.
 pub fn images(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan<Op>, Vec<String>> {
+    let desired = desired.scoped(opts.only.as_deref());
     let mut plan = Plan::default();
     let mut errors = Vec::new();
     let mut planned = BTreeMap::new();
@@ -99,15 +101,8 @@ fn image_op(s: &DesiredService, present: bool, opts: &UpOptions) -> Result<Optio
 /// Networks, volumes and containers. `observed.images` must hold the images as they are after
 /// the image plan ran.
 pub fn containers(desired: &Desired, observed: &Observed, opts: &UpOptions) -> Result<Plan<Op>, Vec<String>> {
-    let scoped;
-    let desired = match &opts.only {
-        Some(only) => {
-            let services = desired.services.iter().filter(|s| only.contains(&s.name)).cloned().collect();
-            scoped = Desired { services, ..desired.clone() };
-            &scoped
-        }
-        None => desired,
-    };
+    let scoped = desired.scoped(opts.only.as_deref());
+    let desired = &*scoped;
     let mut r = Reconciler {
         desired,
         observed,

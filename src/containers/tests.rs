@@ -711,6 +711,14 @@ fn a_plan_for_some_services_leaves_the_others_and_their_containers_alone() {
     assert!(containers(&d, &o, &none).unwrap().is_empty());
 }
 
+#[test]
+fn only_the_images_of_the_services_planned_are_fetched() {
+    let d = project(&STACK.replace("web:\n    image: busybox", "web:\n    image: busybox:musl"));
+    let only_db = UpOptions { only: Some(vec!["db".into()]), ..UpOptions::default() };
+    assert_eq!(lines(&images(&d, &Observed::default(), &only_db).unwrap()), vec!["0 pull image:busybox image missing"]);
+    assert_eq!(images(&d, &Observed::default(), &UpOptions::default()).unwrap().actions.len(), 2);
+}
+
 const CONTENT: &str = r#"
 services:
   app:

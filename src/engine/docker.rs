@@ -19,7 +19,8 @@ use futures_util::TryStreamExt;
 use super::build;
 pub use super::buildkit::trace::Style as BuildStyle;
 use super::{
-    BuildOutput, BuildSpec, ContainerCreate, ContainerStatus, Engine, EngineError, Kind, PsEntry, Publisher, Result,
+    BuildOutput, BuildSpec, ContainerCreate, ContainerStatus, Engine, EngineError, ImageInfo, Kind, PsEntry, Publisher,
+    Result,
 };
 use crate::labels;
 use crate::env::Env;
@@ -28,7 +29,6 @@ use super::observed::{Health, ObservedContainer, ObservedNetwork, ObservedVolume
 use super::retry::{retrying, Call, BACKOFF};
 
 mod network;
-mod queries;
 mod streams;
 
 use network::observed_network;
@@ -122,6 +122,11 @@ impl Engine for DockerEngine {
         Ok(summaries.into_iter().map(observed).collect())
     }
 
+    async fn all_containers(&self, label: &str) -> Result<Vec<ObservedContainer>> {
+        let summaries = self.labelled_containers(vec![label.to_string()]).await?;
+        Ok(summaries.into_iter().map(observed).collect())
+    }
+
     async fn list_networks(&self) -> Result<Vec<ObservedNetwork>> {
         let networks = self.docker.list_networks(None::<ListNetworksOptions>).await?;
         Ok(networks.into_iter().map(observed_network).collect())
@@ -178,6 +183,19 @@ impl Engine for DockerEngine {
             .map_err(EngineError::from)
         {
             Ok(image) => Ok(image.id),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn image_info(&self, reference: &str) -> Result<Option<ImageInfo>> {
+        match self.docker.inspect_image(reference).await.map_err(EngineError::from) {
+            Ok(i) => Ok(Some(ImageInfo {
+                id: i.id.unwrap_or_default(),
+                size: i.size.unwrap_or(0),
+                created: i.created.map(|c| c.to_string()).unwrap_or_default(),
+                platform: format!("{}/{}", i.os.unwrap_or_default(), i.architecture.unwrap_or_default()),
+            })),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }

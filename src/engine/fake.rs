@@ -139,6 +139,12 @@ impl Engine for Fake {
     async fn dangling_images(&self, _: &str) -> Result<Vec<String>> {
         not_faked("dangling images")
     }
+    async fn image_info(&self, _: &str) -> Result<Option<ImageInfo>> {
+        not_faked("image info")
+    }
+    async fn all_containers(&self, _: &str) -> Result<Vec<ObservedContainer>> {
+        not_faked("all containers")
+    }
     async fn pull_image(&self, _: &str, _: Option<&str>) -> Result<()> {
         not_faked("pull")
     }

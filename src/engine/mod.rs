@@ -1,8 +1,7 @@
 //! Everything that talks to the Docker Engine. bollard is used in this module and nowhere
-//! else; the rest of dockhand sees plain types and two traits: `Engine`, which manages
-//! containers, networks, volumes and images, and `ContainerIo` (streams.rs), which talks to
-//! containers (logs, events, exec, attach, archives, `top`). The cross-project queries of
-//! `docker/queries.rs` (`ls`, `images`) are still called on `DockerEngine` itself.
+//! else; the rest of dockhand sees plain types, the API's bodies (`api`), and two traits:
+//! `Engine`, which manages containers, networks, volumes and images, and `ContainerIo`
+//! (streams.rs), which talks to containers (logs, events, exec, attach, archives, `top`).
 
 pub mod build;
 pub mod buildkit;
@@ -212,6 +211,9 @@ pub struct Top {
 pub trait Engine: Send + Sync + 'static {
     /// The containers carrying `label` (`key=value`, as the backend that made them labels them).
     fn list_containers(&self, label: &str) -> impl Future<Output = Result<Vec<ObservedContainer>>> + Send;
+    /// Every container carrying `label` (a key, or `key=value`) whatever made it, also those
+    /// `list_containers` leaves out (without the one-off label): `ls` counts them all.
+    fn all_containers(&self, label: &str) -> impl Future<Output = Result<Vec<ObservedContainer>>> + Send;
     /// Every network the engine has: the project's are those with its label. One list, as a
     /// network of the project's name made by hand must be seen too.
     fn list_networks(&self) -> impl Future<Output = Result<Vec<ObservedNetwork>>> + Send;
@@ -219,6 +221,8 @@ pub trait Engine: Send + Sync + 'static {
     fn network_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     fn volume_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     fn image_id(&self, reference: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// The image as the engine holds it; `None` when it has no such image.
+    fn image_info(&self, reference: &str) -> impl Future<Output = Result<Option<ImageInfo>>> + Send;
     /// The ids of the images without a tag that carry `label`: images a build of the project
     /// replaced.
     fn dangling_images(&self, label: &str) -> impl Future<Output = Result<Vec<String>>> + Send;

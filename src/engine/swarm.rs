@@ -152,7 +152,7 @@ fn task(t: api::Task) -> ObservedTask {
         error: status.err.unwrap_or_default(),
         exit_code: status.container_status.and_then(|c| c.exit_code),
         created_at: unix(t.created_at),
-        updated_at: unix(status.timestamp),
+        updated_at_ms: status.timestamp.map_or(0, |d| d.timestamp_millis()),
         spec: t.spec,
         ports: status.port_status.and_then(|p| p.ports).unwrap_or_default(),
     }

@@ -117,7 +117,7 @@ pub fn verdict(
         }
     }
     let progress = if job { format!("{complete}/{wanted} completed") } else { format!("{running}/{wanted} running") };
-    match current.iter().filter(|t| !t.error.is_empty()).max_by_key(|t| t.updated_at) {
+    match current.iter().filter(|t| !t.error.is_empty()).max_by_key(|t| t.updated_at_ms) {
         Some(t) => Verdict::Pending(format!("{progress} ({})", t.error)),
         None => Verdict::Pending(progress),
     }
@@ -161,12 +161,15 @@ pub async fn until(
         for t in tasks.iter().filter(|t| t.running()) {
             running_since.entry(t.id.clone()).or_insert_with(Instant::now);
         }
-        // A task the engine says has been running for a while is stable at once: an unchanged
-        // redeploy with --wait does not wait a second for what ran before it.
-        let now = unix_now();
-        let stable = |t: &ObservedTask| {
-            now - t.updated_at > STABLE.as_secs() as i64 || running_since.get(&t.id).is_some_and(|since| since.elapsed() >= STABLE)
+        // How long a task has run: by the engine's clock (so an unchanged redeploy does not
+        // wait for what ran before it, and a task seen late is not held back for the polls
+        // it missed), or as seen here when the clocks disagree.
+        let now = unix_millis();
+        let running_for = |t: &ObservedTask| {
+            let by_engine = Duration::from_millis(u64::try_from(now - t.updated_at_ms).unwrap_or(0));
+            by_engine.max(running_since.get(&t.id).map_or(Duration::ZERO, Instant::elapsed))
         };
+        let stable = |t: &ObservedTask| running_for(t) >= STABLE;
         let mut failures = Vec::new();
         let mut pending = Vec::new();
         for name in services {
@@ -197,12 +200,14 @@ pub async fn until(
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(pending.into_iter().map(|p| format!("{p} when the wait timed out")).collect());
         }
-        tokio::time::sleep(POLL).await;
+        // Sooner when a running task is about to have run long enough.
+        let next = tasks.iter().filter(|t| t.running()).map(|t| STABLE.saturating_sub(running_for(t))).filter(|d| !d.is_zero()).min();
+        tokio::time::sleep(next.map_or(POLL, |d| d.min(POLL))).await;
     }
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
@@ -239,7 +244,7 @@ mod tests {
             error: error.into(),
             exit_code: None,
             created_at: 0,
-            updated_at: 0,
+            updated_at_ms: 0,
             spec: s.spec.task_template.clone(),
             ports: vec![],
         }

@@ -1,7 +1,7 @@
 //! A Docker Swarm of several nodes on one machine, for the tests of `stack`: a manager and
 //! workers, each a `TestEngine` in a network namespace of its own, their `eth0`s on a bridge of
 //! the Swarm's own with addresses, so that the engines reach one another (Raft, gossip, VXLAN
-//! overlays) as separate hosts would. The machine's engine is never put in swarm mode.
+//! overlays) as separate hosts would. These engines are the only ones it puts in swarm mode.
 //!
 //! What it takes, learned the hard way: engines started with `DOCKER_SERVICE_PREFER_OFFLINE_IMAGE`
 //! (else every task waits ~20 s for a registry that is not there); traffic between two nodes
@@ -200,6 +200,23 @@ impl Swarm {
                 return Err(left);
             }
             std::thread::sleep(POLL);
+        }
+    }
+
+    /// Once none of the removed stack's containers runs, removes those left on every node: the
+    /// engine keeps the containers of job tasks after their service is removed (`docker stack
+    /// rm` leaves them too).
+    pub fn remove_exited(&self, stack: &str) {
+        let _ = self.wait_removed(stack, Leftovers::Stopped);
+        let label = format!("label=com.docker.stack.namespace={stack}");
+        let stopped = ["--filter", "status=exited", "--filter", "status=created", "--filter", "status=dead"];
+        for i in (0..self.nodes.len()).filter(|&i| self.node(i).running()) {
+            let mut args = vec!["ps", "-aq", "--filter", &label];
+            args.extend(stopped);
+            let ids = self.on(i, &args).stdout;
+            for id in ids.split_whitespace() {
+                let _ = self.on(i, &["rm", id]);
+            }
         }
     }
 

@@ -141,7 +141,7 @@ fn task_row(t: &ObservedTask, name: &str, node: &str, now: i64, no_trunc: bool) 
         let cut: String = t.error.chars().take(ERROR_WIDTH - 1).collect();
         crate::gofmt::go_quote(&format!("{cut}…"))
     };
-    let since = human_duration(now - t.updated_at);
+    let since = human_duration(now - t.updated_at_ms / 1000);
     json!({
         "CurrentState": format!("{} {since} ago", capitalised(&t.state)),
         "DesiredState": capitalised(&t.desired_state),

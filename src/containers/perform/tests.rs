@@ -103,6 +103,12 @@ impl Engine for Fake {
     async fn dangling_images(&self, _: &str) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
+    async fn image_info(&self, _: &str) -> Result<Option<crate::engine::ImageInfo>> {
+        Ok(None)
+    }
+    async fn all_containers(&self, _: &str) -> Result<Vec<ObservedContainer>> {
+        Ok(Vec::new())
+    }
     async fn pull_image(&self, reference: &str, _: Option<&str>) -> Result<()> {
         self.call(format!("pull {reference}")).await
     }

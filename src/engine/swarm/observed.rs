@@ -42,9 +42,10 @@ pub struct ObservedTask {
     pub message: String,
     pub error: String,
     pub exit_code: Option<i64>,
-    /// Unix seconds: when it was made, and when its state last changed.
+    /// Unix seconds: when it was made.
     pub created_at: i64,
-    pub updated_at: i64,
+    /// Unix milliseconds: when its state last changed (a wait counts how long it has run).
+    pub updated_at_ms: i64,
     /// The task's container spec, to tell a task of the current spec from an older one.
     pub spec: Option<api::TaskSpec>,
     pub ports: Vec<api::EndpointPortConfig>,

@@ -76,7 +76,7 @@ impl SwarmEngine for FakeSwarm {
                     error: String::new(),
                     exit_code: None,
                     created_at: 0,
-                    updated_at: 0,
+                    updated_at_ms: 0,
                     spec: spec.task_template.clone(),
                     ports: vec![],
                 }
