@@ -105,6 +105,7 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         timeout: a.timeout,
         recreate_volumes: a.converge.yes,
         only: only_named(a.no_deps, &a.names),
+        wait_timeout: a.wait_timeout.map(Duration::from_secs),
     };
     let cmd = UpCommand {
         plan,

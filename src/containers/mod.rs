@@ -16,6 +16,7 @@ pub mod ops;
 pub mod perform;
 pub mod reconcile;
 pub mod replica;
+pub mod rolling;
 pub mod teardown;
 pub mod wait;
 

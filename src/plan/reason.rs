@@ -58,6 +58,8 @@ pub enum Reason {
     /// Secrets and configs (`config app`, `secret token`) whose content is not what the
     /// container got.
     ContentChanged(Vec<String>),
+    /// A step of a rolling update (`deploy.update_config`), in the rollout's own words.
+    Rollout(String),
 }
 
 /// Why a resource no longer matches its definition.
@@ -120,6 +122,7 @@ impl fmt::Display for Reason {
                 let said: Vec<String> = files.iter().map(|file| format!("{file}: content changed")).collect();
                 f.write_str(&said.join("; "))
             }
+            Reason::Rollout(words) => f.write_str(words),
         }
     }
 }
