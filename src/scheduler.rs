@@ -10,7 +10,9 @@
 //! - `run(plan, performer, limits, progress, cancel)` returns the `Outcome`.
 //!
 //! Rules: an action whose prerequisite failed is skipped, and so is everything after it,
-//! except a gate whose `passes_failed` says it passes (with a warning). Gates do not count
+//! except a gate whose `passes_failed` says it passes (with a warning), and an action whose
+//! `Trigger` asks for the end of its prerequisites whatever it was (a rollout tolerating
+//! failures, or what undoes a failure; see `plan::Trigger`). Gates do not count
 //! against `Limits::parallel` (they only poll) and report their own progress. On cancellation
 //! no new action starts, engine calls in flight finish, gates stop. When the engine stops
 //! answering, nothing more starts and what did not run is unfinished.
@@ -23,7 +25,7 @@ use tokio::time::Instant;
 
 use crate::cancel::CancellationSignal;
 use crate::engine::{EngineError, Kind};
-use crate::plan::{Action, ActionId, Operation, Plan, ResourceId};
+use crate::plan::{Action, ActionId, Operation, Plan, ResourceId, Trigger};
 use crate::progress::{Event, Progress, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +226,8 @@ enum State {
     Done,
     Failed,
     Skipped,
+    /// What undoes a failure, when nothing failed.
+    NotNeeded,
 }
 
 /// The bookkeeping of a run: which actions may start, and what a result means for the rest.
@@ -234,6 +238,10 @@ struct Scheduler<'p, O> {
     waiting: Vec<BTreeSet<ActionId>>,
     /// Gates whose prerequisite failed and that pass anyway.
     degraded: Vec<bool>,
+    /// Prerequisites that failed or were skipped, and the first failure behind them, of
+    /// actions that run whatever their prerequisites' end (`Trigger`).
+    failed_before: Vec<usize>,
+    cause: Vec<Option<ActionId>>,
     state: Vec<State>,
     ready: BTreeSet<ActionId>,
     outcome: Outcome,
@@ -254,13 +262,20 @@ impl<'p, O: Operation> Scheduler<'p, O> {
                 }
             }
         }
-        let ready = (0..n).filter(|id| waiting[*id].is_empty()).collect();
+        // An action undoing a failure, after nothing, has nothing to undo.
+        let undoing = |id: &ActionId| plan.actions[*id].trigger == Trigger::Failed;
+        let ready = (0..n).filter(|id| waiting[*id].is_empty() && !undoing(id)).collect();
+        let state = (0..n)
+            .map(|id| if waiting[id].is_empty() && undoing(&id) { State::NotNeeded } else { State::Pending })
+            .collect();
         let mut s = Scheduler {
             plan,
             dependents,
             waiting,
             degraded: vec![false; n],
-            state: vec![State::Pending; n],
+            failed_before: vec![0; n],
+            cause: vec![None; n],
+            state,
             ready,
             outcome: Outcome::default(),
         };
@@ -295,7 +310,7 @@ impl<'p, O: Operation> Scheduler<'p, O> {
                 self.outcome.warnings.extend(warnings);
                 self.outcome.done.push(id);
                 self.state[id] = State::Done;
-                self.release(id);
+                self.release(id, progress);
             }
             Err(OpError::Failed { message, detail }) => {
                 self.fail(id, message, detail);
@@ -320,9 +335,9 @@ impl<'p, O: Operation> Scheduler<'p, O> {
     }
 
     /// `id` is done: its dependents lose one prerequisite.
-    fn release(&mut self, id: ActionId) {
+    fn release(&mut self, id: ActionId, progress: &dyn Progress) {
         for d in self.dependents[id].clone() {
-            self.release_one(d, id);
+            self.release_one(d, id, progress);
         }
     }
 
@@ -332,27 +347,68 @@ impl<'p, O: Operation> Scheduler<'p, O> {
                 continue;
             }
             let action = &self.plan.actions[d];
-            if action.op.passes_failed().is_some() {
-                self.degraded[d] = true;
-                self.release_one(d, id);
+            if action.trigger == Trigger::OnlyIfDone {
+                self.not_needed(d, progress);
                 continue;
             }
-            self.state[d] = State::Skipped;
-            self.ready.remove(&d);
-            let resource = action.resource.clone();
-            self.outcome.skipped.push(Skipped { action: d, resource, because: root });
-            if !action.op.is_gate() {
-                let cause = format!("{} failed", self.plan.actions[root].resource);
-                progress.event(&Event::new(action.op.words().subject, Status::Skipped, "Skipped").details(cause));
+            if action.trigger != Trigger::Done {
+                self.failed_before[d] += 1;
+                self.cause[d].get_or_insert(root);
+                self.release_one(d, id, progress);
+                continue;
             }
-            self.skip_dependents(d, root, progress);
+            if action.op.passes_failed().is_some() {
+                self.degraded[d] = true;
+                self.release_one(d, id, progress);
+                continue;
+            }
+            self.skip(d, root, progress);
         }
     }
 
-    fn release_one(&mut self, d: ActionId, prerequisite: ActionId) {
+    fn skip(&mut self, d: ActionId, root: ActionId, progress: &dyn Progress) {
+        let action = &self.plan.actions[d];
+        self.state[d] = State::Skipped;
+        self.ready.remove(&d);
+        let resource = action.resource.clone();
+        self.outcome.skipped.push(Skipped { action: d, resource, because: root });
+        if !action.op.is_gate() {
+            let cause = format!("{} failed", self.plan.actions[root].resource);
+            progress.event(&Event::new(action.op.words().subject, Status::Skipped, "Skipped").details(cause));
+        }
+        self.skip_dependents(d, root, progress);
+    }
+
+    /// Nothing failed that `d` would undo: neither it nor what comes only after it runs.
+    fn not_needed(&mut self, d: ActionId, progress: &dyn Progress) {
+        self.state[d] = State::NotNeeded;
+        for e in self.dependents[d].clone() {
+            if self.state[e] != State::Pending {
+                continue;
+            }
+            if matches!(self.plan.actions[e].trigger, Trigger::Done | Trigger::OnlyIfDone) {
+                self.not_needed(e, progress);
+            } else {
+                self.release_one(e, d, progress);
+            }
+        }
+    }
+
+    fn release_one(&mut self, d: ActionId, prerequisite: ActionId, progress: &dyn Progress) {
         self.waiting[d].remove(&prerequisite);
-        if self.waiting[d].is_empty() && self.state[d] == State::Pending {
-            self.ready.insert(d);
+        if !self.waiting[d].is_empty() || self.state[d] != State::Pending {
+            return;
+        }
+        let failed = self.failed_before[d];
+        match self.plan.actions[d].trigger {
+            Trigger::Tolerating(n) if failed > n => {
+                let root = self.cause[d].unwrap_or(prerequisite);
+                self.skip(d, root, progress);
+            }
+            Trigger::Failed if failed == 0 => self.not_needed(d, progress),
+            _ => {
+                self.ready.insert(d);
+            }
         }
     }
 

@@ -108,6 +108,7 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         recreate_volumes: a.converge.yes,
         only: only_named(a.no_deps, &a.names),
         replace: Default::default(),
+        wait_timeout: a.wait_timeout.map(Duration::from_secs),
     };
     let cmd = UpCommand {
         plan,

@@ -70,6 +70,9 @@ pub struct DesiredService {
     pub file_warnings: Vec<String>,
     /// What its secrets and configs hold, as digests: the config hash names them only.
     pub content: Vec<names::ContentDigest>,
+    /// `deploy.update_config`: how its containers are replaced. `None`: all at once, each
+    /// stopped before its replacement is made.
+    pub update: Option<super::rolling::Policy>,
 }
 
 /// Files written into a container before it starts.
@@ -215,6 +218,9 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         files: super::files::injected(project, name, s).map(Files::from),
         file_warnings: super::files::ignored_overrides(project, name, s),
         content,
+        update: s.deploy.as_ref().and_then(|d| {
+            d.update_config.as_ref().map(|u| super::rolling::Policy::new(u, d.rollback_config.as_ref(), s))
+        }),
     }
 }
 

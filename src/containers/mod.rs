@@ -17,6 +17,7 @@ pub mod perform;
 pub mod reconcile;
 pub mod replica;
 pub mod rollback;
+pub mod rolling;
 pub mod teardown;
 pub mod wait;
 

@@ -105,6 +105,7 @@ mod tests {
             files: Ok(Vec::new().into()),
             file_warnings: vec![],
             content: vec![],
+            update: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The operations of the container backend: what a container plan asks of the engine.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use super::names;
 use crate::model::{Condition, Service};
@@ -44,6 +45,22 @@ pub enum Op {
     ConnectNetwork { container: NewContainer, network: String },
     RemoveVolume { name: String },
     RemoveImage { image: String },
+    /// A gate: the container is running (healthy, with a healthcheck) within `timeout`, then
+    /// stays so for `monitor`. `failure`: what the plan does when it does not, for the message.
+    AwaitReady { service: String, container: String, monitor: Duration, timeout: Option<Duration>, failure: String },
+    /// The container takes its service's aliases on these networks: connected again with
+    /// the endpoint a replica gets at create.
+    JoinAliases { container: NewContainer, networks: Vec<String> },
+    /// The container leaves these networks, so that the service's name stops resolving to it
+    /// before it stops.
+    LeaveAliases { container: String, networks: Vec<String> },
+    /// A failed replacement removed, when what holds its name is that replica's container
+    /// and not `keep`, the container it was to replace.
+    DiscardContainer { new: NewContainer, keep: String },
+    /// A container a failed replacement set aside (stopped, renamed): named back and started.
+    RestoreContainer { id: String, name: String },
+    /// A gate: the pause between two batches of a rollout.
+    Delay { service: String, duration: Duration },
 }
 
 /// A container as it is to be made (a replica, or `run`'s one-off): with the project's
@@ -103,6 +120,9 @@ pub struct Replaced {
     /// A container of the same replica already holding the new name: what an interrupted
     /// recreate leaves behind.
     pub leftover: Option<Leftover>,
+    /// Kept, stopped under its aside name, until the new one is confirmed: a rollout that
+    /// rolls back restores it.
+    pub keep: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,9 +148,10 @@ impl Operation for Op {
             Op::RecreateContainer { .. } => "recreate",
             Op::StartContainer(_) => "start",
             Op::RestartContainer { .. } => "restart",
-            Op::AwaitService { .. } => "wait",
-            Op::DisconnectNetwork { .. } => "detach",
-            Op::ConnectNetwork { .. } => "attach",
+            Op::AwaitService { .. } | Op::AwaitReady { .. } | Op::Delay { .. } => "wait",
+            Op::DisconnectNetwork { .. } | Op::LeaveAliases { .. } => "detach",
+            Op::ConnectNetwork { .. } | Op::JoinAliases { .. } => "attach",
+            Op::RestoreContainer { .. } => "restore",
             Op::StopContainer { .. } => "stop",
             Op::KillContainer { .. } => "kill",
             Op::PauseContainer { .. } => "pause",
@@ -138,12 +159,13 @@ impl Operation for Op {
             Op::RemoveContainer { .. }
             | Op::RemoveNetwork { .. }
             | Op::RemoveVolume { .. }
-            | Op::RemoveImage { .. } => "remove",
+            | Op::RemoveImage { .. }
+            | Op::DiscardContainer { .. } => "remove",
         }
     }
 
     fn is_gate(&self) -> bool {
-        matches!(self, Op::AwaitService { .. })
+        matches!(self, Op::AwaitService { .. } | Op::AwaitReady { .. } | Op::Delay { .. })
     }
 
     fn passes_failed(&self) -> Option<String> {
@@ -178,6 +200,12 @@ impl Operation for Op {
             Op::ConnectNetwork { container: new, .. } => (container(&new.name), "Connecting", "Connected"),
             Op::RemoveVolume { name } => (format!("Volume {name}"), "Removing", "Removed"),
             Op::RemoveImage { image } => (format!("Image {image}"), "Removing", "Removed"),
+            Op::AwaitReady { container: c, .. } => (container(c), "Waiting", "Ready"),
+            Op::JoinAliases { container: new, .. } => (container(&new.name), "Joining aliases", "Serving"),
+            Op::LeaveAliases { container: c, .. } => (container(c), "Leaving aliases", "Left"),
+            Op::DiscardContainer { new, .. } => (container(&new.name), "Removing", "Removed"),
+            Op::RestoreContainer { name, .. } => (container(name), "Restoring", "Restored"),
+            Op::Delay { service, .. } => (format!("Service {service}"), "Pausing", "Paused"),
         };
         Words { subject, working, done }
     }

@@ -43,6 +43,17 @@ impl<E: Engine> Perform<Op> for Performer<E> {
                 wait::await_dependency(engine, service, *condition, *required, &targets, progress, cancel).await?;
             return Ok(Performed { note: None, warnings: warning.into_iter().collect() });
         }
+        if let Op::AwaitReady { service, container, monitor, timeout, failure } = op {
+            let target = wait::Target { service: service.clone(), container: container.clone(), completes: false };
+            wait::await_ready(engine, &target, *monitor, *timeout, failure, progress, cancel).await?;
+            return Ok(Performed::default());
+        }
+        if let Op::Delay { duration, .. } = op {
+            tokio::select! {
+                () = tokio::time::sleep(*duration) => return Ok(Performed::default()),
+                () = cancel.cancelled() => return Err(OpError::Cancelled),
+            }
+        }
         let note = perform(engine, &self.ctx, op).await?;
         Ok(Performed { note, warnings: Vec::new() })
     }
@@ -117,7 +128,28 @@ async fn perform<E: Engine>(engine: &E, ctx: &Context, op: &Op) -> Result<Option
         // As the reference: what something else still uses stays, and that is said.
         Op::RemoveVolume { name } => return in_use_ok(engine.remove_volume(name).await),
         Op::RemoveImage { image } => return in_use_ok(engine.remove_image(image).await),
-        Op::AwaitService { .. } => return Err(OpError::failed("a dependency gate is not an engine action")),
+        Op::JoinAliases { container, networks } => {
+            for network in networks {
+                // Made beside, it is on the network without the aliases; brought back by a
+                // rollback, it is on none. The connect says what else goes wrong.
+                match engine.disconnect_network(network, &container.name).await {
+                    Err(e) if !e.is_not_found() && !e.message.contains("is not connected") => return Err(e.into()),
+                    _ => {}
+                }
+                let endpoint = convert::endpoint(&ctx.project, container, network);
+                engine.connect_network(&container.name, network, &endpoint).await?;
+            }
+        }
+        Op::LeaveAliases { container, networks } => {
+            for network in networks {
+                gone_ok(engine.disconnect_network(network, container).await)?;
+            }
+        }
+        Op::DiscardContainer { new, keep } => discard(engine, new, keep).await?,
+        Op::RestoreContainer { id, name } => restore(engine, id, name).await?,
+        Op::AwaitService { .. } | Op::AwaitReady { .. } | Op::Delay { .. } => {
+            return Err(OpError::failed("a gate is not an engine action"))
+        }
     }
     Ok(None)
 }
@@ -196,9 +228,35 @@ async fn recreate<E: Engine>(engine: &E, ctx: &Context, new: &NewContainer, old:
         }
         None => create_container(engine, &new.claim, &create).await?,
     }
-    if old_exists {
+    if old_exists && !old.keep {
         gone_ok(engine.remove_container(&old.id, false).await)?;
     }
+    Ok(())
+}
+
+/// Removes a failed replacement: the container holding its name, when it is that replica's
+/// and not `keep`, the one it was to replace (which still holds the name when the recreate
+/// failed before setting it aside).
+async fn discard<E: Engine>(engine: &E, new: &NewContainer, keep: &str) -> Result<(), OpError> {
+    let Some(found) = engine.find_container(&new.name).await? else { return Ok(()) };
+    let claim = &new.claim;
+    let ours = found.label(crate::labels::PROJECT) == Some(claim.project.as_str())
+        && found.service == claim.service
+        && found.number == claim.number
+        && !found.oneoff;
+    if ours && found.id != keep {
+        gone_ok(engine.remove_container(&found.id, false).await)?;
+    }
+    Ok(())
+}
+
+/// Names a container set aside back and starts it: the replica as it was before.
+async fn restore<E: Engine>(engine: &E, id: &str, name: &str) -> Result<(), OpError> {
+    let holder = engine.container_id(name).await?;
+    if holder.as_deref() != Some(id) {
+        engine.rename_container(id, name).await?;
+    }
+    engine.start_container(id).await?;
     Ok(())
 }
 

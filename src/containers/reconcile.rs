@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::desired::{condition_name, Desired, DesiredResource, DesiredService, Files, PullPolicy};
 use super::conflict::NetworkClaim;
 use crate::plan::diff;
-use super::replica::{new_container, replacement};
+use super::replica::{beside, new_container, replacement};
+use super::rolling::{self, Order, Policy, Swap};
 use crate::plan::{ActionId, Change, Plan, Reason, Replicas, ResourceId};
 use crate::containers::ops::Op;
 use crate::containers::names;
@@ -44,6 +45,8 @@ pub struct UpOptions {
     pub only: Option<Vec<String>>,
     /// Services whose containers are replaced whatever they hold, and why: `rollback`'s.
     pub replace: BTreeMap<String, Reason>,
+    /// `--wait-timeout`: how long a rolling update's replacement may take to be ready.
+    pub wait_timeout: Option<std::time::Duration>,
 }
 
 /// Pulls and builds: one action per image reference, whatever the number of services using it.
@@ -336,6 +339,9 @@ impl<'a> Reconciler<'a> {
         let mut made = Vec::new();
         let mut recreated = false;
         let numbers = self.replica_numbers(s, &replicas);
+        let taken: BTreeSet<u32> = existing.iter().map(|c| c.number).chain(numbers.iter().copied()).collect();
+        let mut free = (1..).filter(move |n| !taken.contains(n));
+        let mut rolls = Vec::new();
         let mut containers = Vec::new();
         for &n in &numbers {
             let resource = ResourceId::container(&s.name, n);
@@ -355,6 +361,15 @@ impl<'a> Reconciler<'a> {
                     starts.push(self.start(s, n, &name, &resource, Reason::Created, vec![c], Files::default()));
                 }
                 Some(c) => match recreate {
+                    Some(reason) if s.update.is_some() && !self.opts.no_start => {
+                        recreated = true;
+                        let files = self.files(s);
+                        let roll = self.rolling_replica(s, n, &name, c, reason, files, &mut free);
+                        if let (Swap::StartFirst(new), Some(last)) = (&roll.swap, containers.last_mut()) {
+                            last.clone_from(&new.name);
+                        }
+                        rolls.push(roll);
+                    }
                     Some(reason) => {
                         recreated = true;
                         let files = self.files(s);
@@ -383,6 +398,11 @@ impl<'a> Reconciler<'a> {
                 },
             }
         }
+        if let Some(policy) = s.update.as_ref().filter(|_| !rolls.is_empty()) {
+            let planned = self.roll(s, policy, rolls, prereqs);
+            made.extend(planned.made);
+            starts.extend(planned.starts.into_iter().map(Some));
+        }
         self.surplus(s, &existing, &replicas, &numbers);
         let completes = self.desired.services.iter().flat_map(|o| &o.depends_on).any(|d| {
             d.service == s.name && d.condition == Condition::ServiceCompletedSuccessfully
@@ -391,6 +411,53 @@ impl<'a> Reconciler<'a> {
         self.starts.insert(s.name.clone(), starts.into_iter().flatten().collect());
         self.recreated.insert(s.name.clone(), recreated);
         self.made.insert(s.name.clone(), made);
+    }
+
+    /// A replica of a service with `update_config` to replace: beside it, under a free
+    /// number, or in its place.
+    #[allow(clippy::too_many_arguments)]
+    fn rolling_replica(
+        &self,
+        s: &DesiredService,
+        n: u32,
+        name: &str,
+        c: &ObservedContainer,
+        reason: Reason,
+        files: Files,
+        free: &mut impl Iterator<Item = u32>,
+    ) -> rolling::Replica {
+        let renew = self.opts.renew_anon_volumes;
+        let endpoint = new_container(self.desired, self.observed, s, c.number, &c.name, Files::default());
+        let old = rolling::Old { id: c.id.clone(), name: c.name.clone(), number: c.number, networks: c.networks.clone(), endpoint };
+        let order = s.update.as_ref().map_or(Order::StopFirst, Policy::effective_order);
+        let swap = match (order, free.next()) {
+            (Order::StartFirst, Some(m)) => {
+                let new_name = self.desired.container_name(s, m);
+                Swap::StartFirst(beside(self.desired, self.observed, s, m, &new_name, c, files, renew))
+            }
+            _ => {
+                let timeout = self.opts.timeout.or(s.stop_timeout);
+                let (new, replaced) = replacement(self.desired, self.observed, s, n, name, c, files, renew, timeout);
+                Swap::StopFirst { new, replaced }
+            }
+        };
+        rolling::Replica { reason, old, swap }
+    }
+
+    /// The rollout of a service's replicas to replace (`containers::rolling`).
+    fn roll(&mut self, s: &DesiredService, policy: &Policy, rolls: Vec<rolling::Replica>, after: Vec<ActionId>) -> rolling::Planned {
+        let gates = self.gates_for(s);
+        let name_of = |key: &String| self.desired.networks.iter().find(|n| n.key == *key).map(|n| n.name.clone());
+        let rollout = rolling::Rollout {
+            service: &s.name,
+            policy,
+            networks: s.networks.iter().filter_map(name_of).collect(),
+            wait_timeout: self.opts.wait_timeout,
+            stop_timeout: self.opts.timeout.or(s.stop_timeout),
+            after,
+            gates,
+        };
+        rolling::plan(&mut self.plan, &rollout, rolls)
     }
 
     fn reconnect(&mut self, s: &DesiredService, n: u32, name: &str, c: &ObservedContainer, resource: &ResourceId) -> Vec<ActionId> {

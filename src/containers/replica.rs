@@ -56,20 +56,38 @@ pub fn replacement(
     renew: bool,
     stop_timeout: Option<i64>,
 ) -> (NewContainer, Replaced) {
-    let mut new = new_container(desired, observed, s, number, name, files);
-    if !renew {
-        new.anonymous_volumes = old.anonymous_volumes.clone();
-    }
-    names::mark_replacing(&mut new.labels, &s.name, number, s.container_name.as_deref());
-    names::record_previous(&mut new.labels, &old.labels, &old.image_id, new.claim.image_id.as_deref());
+    let new = beside(desired, observed, s, number, name, old, files, renew);
     let aside = names::set_aside(&old.id, name);
     let leftover = observed
         .containers
         .iter()
         .find(|c| c.id != old.id && c.name == name && c.service == s.name && c.number == number)
         .map(|c| Leftover { id: c.id.clone(), hash: c.label(labels::CONFIG_HASH).map(str::to_string) });
-    let old = Replaced { id: old.id.clone(), renamed: old.name == aside, aside, stop_timeout, leftover };
+    let old = Replaced { id: old.id.clone(), renamed: old.name == aside, aside, stop_timeout, leftover, keep: false };
     (new, old)
+}
+
+/// The replacement of `old` as replica `number` named `name` (in its place, or beside it
+/// under a free number for a rolling update's `start-first`), marked as replacing `old`'s
+/// replica, with `old`'s anonymous volumes unless `renew`.
+#[allow(clippy::too_many_arguments)]
+pub fn beside(
+    desired: &Desired,
+    observed: &Observed,
+    s: &DesiredService,
+    number: u32,
+    name: &str,
+    old: &ObservedContainer,
+    files: Files,
+    renew: bool,
+) -> NewContainer {
+    let mut new = new_container(desired, observed, s, number, name, files);
+    if !renew {
+        new.anonymous_volumes = old.anonymous_volumes.clone();
+    }
+    names::mark_replacing(&mut new.labels, &s.name, old.number, s.container_name.as_deref());
+    names::record_previous(&mut new.labels, &old.labels, &old.image_id, new.claim.image_id.as_deref());
+    new
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::containers::ops::Op;
 use crate::labels;
 use crate::containers::observe::{Observed, ObservedContainer, ObservedNetwork, RunState};
 
-fn project(yaml: &str) -> Desired {
+pub(super) fn project(yaml: &str) -> Desired {
     let mut value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
     value["name"] = "p".into();
     let project = crate::load::bind::bind(value).unwrap();
@@ -33,7 +33,7 @@ networks:
 "#;
 
 /// What the engine would hold after a successful `up` of `d`.
-fn running(d: &Desired) -> Observed {
+pub(super) fn running(d: &Desired) -> Observed {
     let mut o = Observed { networks: d.networks.iter().map(made_network).collect(), ..Observed::default() };
     let network_name = |key: &String| d.networks.iter().find(|n| n.key == *key).map(|n| n.name.clone());
     for s in &d.services {
@@ -84,7 +84,7 @@ fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>
     }
 }
 
-fn lines(p: &Plan<Op>) -> Vec<String> {
+pub(super) fn lines(p: &Plan<Op>) -> Vec<String> {
     p.to_string().lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
 }
 

@@ -101,14 +101,7 @@ pub fn running_or_healthy(t: &Target, s: &ContainerStatus) -> Verdict {
     if s.state == RunState::Exited && s.exit_code == Some(0) && s.health.is_none() {
         return Verdict::Met("Exited");
     }
-    if let Some(failed) = gone(t, s) {
-        return failed;
-    }
-    match (s.state, s.health) {
-        (_, Some(Health::Unhealthy)) => Verdict::Failed(format!("container {} is unhealthy", t.container)),
-        (RunState::Running, None | Some(Health::Healthy)) => Verdict::Met("Healthy"),
-        _ => Verdict::Pending,
-    }
+    ready(t, s)
 }
 
 /// A container that stopped for good cannot become healthy.
@@ -392,6 +385,84 @@ pub async fn wait_application<E: Engine>(
             Err(WaitError::Failed { message, detail })
         }
     }
+}
+
+/// A rolling update's replacement: running, and healthy where it has a healthcheck. Unlike
+/// `up --wait`, an exit fails it whatever its code: it is to serve.
+pub fn ready(t: &Target, s: &ContainerStatus) -> Verdict {
+    if let Some(failed) = gone(t, s) {
+        return failed;
+    }
+    match (s.state, s.health) {
+        (_, Some(Health::Unhealthy)) => Verdict::Failed(format!("container {} is unhealthy", t.container)),
+        (RunState::Running, None | Some(Health::Healthy)) => Verdict::Met("Healthy"),
+        _ => Verdict::Pending,
+    }
+}
+
+/// While a replacement is monitored: it must not stop nor turn unhealthy; watching it never
+/// ends on its own.
+fn still_ready(t: &Target, s: &ContainerStatus) -> Verdict {
+    match ready(t, s) {
+        Verdict::Met(_) => Verdict::Pending,
+        other => other,
+    }
+}
+
+/// A rolling update's gate (`Op::AwaitReady`): the replacement ready within `timeout`, then
+/// still ready after `monitor`. The error names the service, what went wrong and what the
+/// plan does about it (`failure`), with the last health-check output or log lines.
+#[allow(clippy::too_many_arguments)]
+pub async fn await_ready<E: Engine>(
+    engine: &E,
+    target: &Target,
+    monitor: Duration,
+    timeout: Option<Duration>,
+    failure: &str,
+    progress: &dyn Progress,
+    cancel: &CancellationSignal,
+) -> Result<(), WaitError> {
+    let resource = format!("Container {}", target.container);
+    progress.event(&Event::new(&resource, Status::Working, "Waiting"));
+    let targets = std::slice::from_ref(target);
+    let mut quiet = |_: &Target, _: &'static str| {};
+    let opts = Poll { timeout, settle: true, on_met: &mut quiet };
+    let mut stop = poll(engine, targets, ready, opts, cancel).await.err();
+    if stop.is_none() && !monitor.is_zero() {
+        progress.event(&Event::new(&resource, Status::Working, "Monitoring"));
+        let opts = Poll { timeout: Some(monitor), settle: true, on_met: &mut quiet };
+        stop = match poll(engine, targets, still_ready, opts, cancel).await {
+            Err(Stop::TimedOut { .. }) | Ok(()) => None,
+            Err(e) => Some(e),
+        };
+    }
+    let (message, status) = match stop {
+        None => {
+            progress.event(&Event::new(&resource, Status::Done, "Ready"));
+            return Ok(());
+        }
+        Some(Stop::Cancelled) => return Err(WaitError::Cancelled),
+        Some(Stop::TimedOut { status, .. }) => {
+            let after = go_duration(timeout.unwrap_or_default());
+            let state = status.as_ref().map_or_else(|| "not checked yet".to_string(), describe);
+            (format!("container {} not ready after {after} ({state})", target.container), status)
+        }
+        Some(Stop::Failed { message, status, .. }) => (message, status),
+    };
+    let message = format!("service {:?}: update failed: {message}; {failure}", target.service);
+    progress.event(&Event::new(&resource, Status::Error, "Error").details(&message));
+    let detail = match explain(engine, target, status.as_ref()).await {
+        Some(d) => Some(d),
+        None => last_health_output(status.as_ref()),
+    };
+    Err(WaitError::Failed { message, detail })
+}
+
+/// The last health check's output of a container still starting, which tells why it is not
+/// healthy yet.
+fn last_health_output(status: Option<&ContainerStatus>) -> Option<String> {
+    let out = status?.health_output.as_deref().map(str::trim).filter(|o| !o.is_empty())?;
+    Some(format!("last health check output:\n{out}"))
 }
 
 /// What helps understand a failed container: its last health-check output when unhealthy,

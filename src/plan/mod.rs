@@ -49,6 +49,25 @@ pub struct Action<O> {
     pub reason: Reason,
     /// Actions that must be done before this one starts.
     pub after: Vec<ActionId>,
+    /// How the end of those actions lets this one run.
+    pub trigger: Trigger,
+}
+
+/// When an action runs, given how the actions it comes after ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Trigger {
+    /// Once every one is done; skipped when one failed (or was skipped).
+    #[default]
+    Done,
+    /// Once every one ended, whatever their end, when at most this many failed or were
+    /// skipped; skipped otherwise. A rollout that goes on past failures it tolerates.
+    Tolerating(usize),
+    /// Once every one ended, when one of them failed or was skipped: undoing what failed.
+    /// Otherwise it is not needed, and neither is what comes only after it.
+    Failed,
+    /// Once every one is done; when one failed or was skipped, not needed (rather than
+    /// skipped): undoing what only those would have done.
+    OnlyIfDone,
 }
 
 /// A plan, and what the user should know about it without anything failing.
@@ -78,7 +97,11 @@ pub struct Replicas {
 
 impl<O> Plan<O> {
     pub fn push(&mut self, resource: ResourceId, op: O, reason: Reason, after: Vec<ActionId>) -> ActionId {
-        self.actions.push(Action { resource, op, reason, after });
+        self.push_when(resource, op, reason, after, Trigger::Done)
+    }
+
+    pub fn push_when(&mut self, resource: ResourceId, op: O, reason: Reason, after: Vec<ActionId>, trigger: Trigger) -> ActionId {
+        self.actions.push(Action { resource, op, reason, after, trigger });
         self.actions.len() - 1
     }
 
@@ -87,7 +110,9 @@ impl<O> Plan<O> {
     }
 }
 
-/// One line an action: `3  recreate  container:web:1  environment.MODE: "dev" → "prod"  (after 1, 2)`.
+/// One line an action: `3  recreate  container:web:1  environment.MODE: "dev" → "prod"  (after 1, 2)`;
+/// `(if 5 fails)` for an action undoing a failure, `(after 4, 7; tolerating 1 failure)` for a
+/// rollout going on past failures.
 impl<O: Operation> fmt::Display for Plan<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.actions.is_empty() {
@@ -97,7 +122,15 @@ impl<O: Operation> fmt::Display for Plan<O> {
             write!(f, "{i:>3}  {:<8}  {:<28}  {}", a.op.verb(), a.resource.to_string(), a.reason)?;
             if !a.after.is_empty() {
                 let after: Vec<String> = a.after.iter().map(ToString::to_string).collect();
-                write!(f, "  (after {})", after.join(", "))?;
+                let after = after.join(", ");
+                match a.trigger {
+                    Trigger::Done => write!(f, "  (after {after})")?,
+                    Trigger::Failed if a.after.len() > 1 => write!(f, "  (if one of {after} fails)")?,
+                    Trigger::Failed => write!(f, "  (if {after} fails)")?,
+                    Trigger::OnlyIfDone => write!(f, "  (after {after}, if they were done)")?,
+                    Trigger::Tolerating(usize::MAX) => write!(f, "  (after {after}, failed or not)")?,
+                    Trigger::Tolerating(n) => write!(f, "  (after {after}; tolerating {n} failure(s))")?,
+                }
             }
             writeln!(f)?;
         }

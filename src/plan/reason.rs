@@ -61,6 +61,8 @@ pub enum Reason {
     /// `rollback`: back to the version recorded before the last change; how it differs from
     /// the running one, field by field, and the image ids (running, recorded) when they differ.
     RollBack { changes: Vec<FieldChange>, image: Option<(String, String)> },
+    /// A step of a rolling update (`deploy.update_config`), in the rollout's own words.
+    Rollout(String),
 }
 
 /// Why a resource no longer matches its definition.
@@ -134,6 +136,7 @@ impl fmt::Display for Reason {
                     write!(f, ": {}", said.join("; "))
                 }
             }
+            Reason::Rollout(words) => f.write_str(words),
         }
     }
 }

@@ -121,3 +121,47 @@ async fn cancellation_stops_gates_and_starts_nothing_new() {
     assert_eq!(outcome.done, vec![first], "the call in flight finishes");
     assert_eq!(outcome.unfinished, vec![gate, later]);
 }
+
+fn call_when(plan: &mut Plan<Step>, name: &'static str, after: Vec<ActionId>, trigger: Trigger) -> ActionId {
+    let op = Step::Call { name, secs: 1, fails: name.starts_with("bad") };
+    plan.push_when(ResourceId::Config(name.to_string()), op, Reason::Missing, after, trigger)
+}
+
+#[tokio::test(start_paused = true)]
+async fn what_undoes_a_failure_runs_only_after_one_and_takes_what_follows_it_along() {
+    let mut plan = Plan::default();
+    let good = call(&mut plan, "good", 1, vec![]);
+    let bad = call(&mut plan, "bad", 1, vec![]);
+    let after_bad = call(&mut plan, "after-bad", 1, vec![bad]);
+    let undo_bad = call_when(&mut plan, "undo-bad", vec![after_bad], Trigger::Failed);
+    call(&mut plan, "then-restore", 1, vec![undo_bad]);
+    let undo_good = call_when(&mut plan, "undo-good", vec![good], Trigger::Failed);
+    call(&mut plan, "after-undo-good", 1, vec![undo_good]);
+    call_when(&mut plan, "only-after-undo-good", vec![undo_good], Trigger::OnlyIfDone);
+    call_when(&mut plan, "only-if-bad-was-done", vec![bad], Trigger::OnlyIfDone);
+    let performer = Performer::default();
+    let outcome = run(&plan, &performer, Limits::default(), &Quiet, CancellationSignal::never()).await;
+    let mut log = performer.log.lock().unwrap().clone();
+    log.sort();
+    assert_eq!(log, ["bad", "good", "then-restore", "undo-bad"]);
+    assert_eq!(outcome.failures.len(), 1, "the failure is still reported: {outcome:?}");
+    assert_eq!(outcome.skipped.iter().map(|s| s.action).collect::<Vec<_>>(), [after_bad]);
+    assert!(!outcome.succeeded());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rollout_goes_on_past_the_failures_it_tolerates_and_stops_beyond() {
+    let mut plan = Plan::default();
+    let bad = call(&mut plan, "bad", 1, vec![]);
+    let good = call(&mut plan, "good", 1, vec![]);
+    call_when(&mut plan, "tolerant", vec![bad, good], Trigger::Tolerating(1));
+    let strict = call_when(&mut plan, "strict", vec![bad, good], Trigger::Tolerating(0));
+    let after_strict = call(&mut plan, "after-strict", 1, vec![strict]);
+    let performer = Performer::default();
+    let outcome = run(&plan, &performer, Limits::default(), &Quiet, CancellationSignal::never()).await;
+    let mut log = performer.log.lock().unwrap().clone();
+    log.sort();
+    assert_eq!(log, ["bad", "good", "tolerant"]);
+    let skipped: Vec<(ActionId, ActionId)> = outcome.skipped.iter().map(|s| (s.action, s.because)).collect();
+    assert_eq!(skipped, [(strict, bad), (after_strict, bad)]);
+}

@@ -92,7 +92,7 @@ fn a_replacement_takes_the_old_volumes_unless_renewed_and_names_what_it_replaces
     assert_eq!(new.labels[labels::REPLACE], "db-1");
     assert_eq!(
         replaced,
-        Replaced { id: old.id.clone(), aside: "0123456789ab_p-db-1".into(), renamed: false, stop_timeout: Some(7), leftover: None }
+        Replaced { id: old.id.clone(), aside: "0123456789ab_p-db-1".into(), renamed: false, stop_timeout: Some(7), leftover: None, keep: false }
     );
     let (new, _) = replacement(&d, &o, db, 1, "p-db-1", &old, Files::default(), true, None);
     assert!(new.anonymous_volumes.is_empty(), "-V: fresh anonymous volumes");
