@@ -325,13 +325,20 @@ pub struct RollbackArgs {
     /// Services to roll back (default: every service with a version recorded)
     #[arg(value_name = "SERVICE")]
     pub names: Vec<String>,
-    /// Shutdown timeout in seconds for the containers replaced
+    #[command(flatten)]
+    pub replacing: ReplacingArgs,
+}
+
+/// How `up` and `rollback` stop the containers they replace and wait for the new ones.
+#[derive(Debug, Args)]
+pub struct ReplacingArgs {
+    /// Shutdown timeout in seconds for containers that are stopped
     #[arg(short, long)]
     pub timeout: Option<i64>,
-    /// Wait for the services rolled back to be running|healthy
+    /// Wait for services to be running|healthy
     #[arg(long)]
     pub wait: bool,
-    /// Maximum duration in seconds to wait for them to be running|healthy
+    /// Maximum duration in seconds to wait for the project to be running|healthy
     #[arg(long, value_name = "SECONDS")]
     pub wait_timeout: Option<u64>,
 }
@@ -585,15 +592,8 @@ pub struct UpArgs {
     /// Recreate anonymous volumes instead of retrieving data from the previous containers
     #[arg(short = 'V', long)]
     pub renew_anon_volumes: bool,
-    /// Shutdown timeout in seconds for containers that are stopped
-    #[arg(short, long)]
-    pub timeout: Option<i64>,
-    /// Wait for services to be running|healthy
-    #[arg(long)]
-    pub wait: bool,
-    /// Maximum duration in seconds to wait for the project to be running|healthy
-    #[arg(long, value_name = "SECONDS")]
-    pub wait_timeout: Option<u64>,
+    #[command(flatten)]
+    pub replacing: ReplacingArgs,
     /// Pull without printing progress information
     #[arg(long)]
     pub quiet_pull: bool,

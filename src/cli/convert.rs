@@ -104,19 +104,19 @@ fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocat
         pull: a.converge.pull.map(pull_policy),
         build: a.converge.build,
         no_build: a.converge.no_build,
-        timeout: a.timeout,
+        timeout: a.replacing.timeout,
         recreate_volumes: a.converge.yes,
         only: only_named(a.no_deps, &a.names),
         replace: Default::default(),
-        wait_timeout: a.wait_timeout.map(Duration::from_secs),
+        wait_timeout: a.replacing.wait_timeout.map(Duration::from_secs),
     };
     let cmd = UpCommand {
         plan,
         detach: a.detach,
         services: a.names,
         scale: a.converge.scale.into_iter().collect(),
-        wait: a.wait,
-        wait_timeout: a.wait_timeout.map(Duration::from_secs),
+        wait: a.replacing.wait,
+        wait_timeout: a.replacing.wait_timeout.map(Duration::from_secs),
         attach: AttachOptions {
             attach: a.attach,
             no_attach: a.no_attach,
@@ -186,10 +186,11 @@ fn down_invocation(opts: Options, a: DownArgs, engine: EngineOptions) -> Invocat
 /// The whole project is loaded: a recorded configuration may use a network the services
 /// named no longer do.
 fn rollback_invocation(opts: Options, a: RollbackArgs, engine: EngineOptions) -> Invocation {
+    let wait_timeout = a.replacing.wait_timeout.map(Duration::from_secs);
     let cmd = RollbackCommand {
-        plan: RollbackOptions { services: a.names, timeout: a.timeout },
-        wait: a.wait,
-        wait_timeout: a.wait_timeout.map(Duration::from_secs),
+        plan: RollbackOptions { services: a.names, timeout: a.replacing.timeout, wait_timeout },
+        wait: a.replacing.wait,
+        wait_timeout,
         engine,
     };
     Invocation::Rollback(opts, cmd)

@@ -21,6 +21,8 @@ pub struct RollbackOptions {
     pub services: Vec<String>,
     /// `-t`: grace period of the containers replaced.
     pub timeout: Option<i64>,
+    /// `--wait-timeout`: how long a rolling replacement may take to be ready.
+    pub wait_timeout: Option<std::time::Duration>,
 }
 
 /// What one service's containers record of the version before the running one.
@@ -134,6 +136,7 @@ pub fn plan(project: &Project, origin: &Origin, observed: &Observed, records: &[
         targets: services.clone(),
         only: Some(services),
         timeout: opts.timeout,
+        wait_timeout: opts.wait_timeout,
         replace: records.iter().map(|r| (r.service.clone(), reason(r))).collect(),
         ..UpOptions::default()
     };
