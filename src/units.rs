@@ -154,6 +154,27 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
+/// A duration as Go prints it (`3s`, `1m30s`, `500ms`), the way the reference words timeouts.
+pub fn go_duration(d: Duration) -> String {
+    let millis = d.as_millis();
+    if millis > 0 && millis < 1000 {
+        return format!("{millis}ms");
+    }
+    let total = d.as_secs();
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    let frac = millis % 1000;
+    let secs = if frac == 0 {
+        format!("{s}s")
+    } else {
+        format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0'))
+    };
+    match (h, m) {
+        (0, 0) => secs,
+        (0, _) => format!("{m}m{secs}"),
+        _ => format!("{h}h{m}m{secs}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

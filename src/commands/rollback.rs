@@ -19,7 +19,7 @@ pub fn run(opts: &Options, cmd: &RollbackCommand) -> ExitCode {
         if !unknown.is_empty() {
             return engine_session::fail(&unknown);
         }
-        let (records, notes) = match rollback::records(&s.project, &s.observed, &cmd.plan.services) {
+        let (records, notes) = match rollback::records(&s.project, &s.observed, &cmd.plan.services, crate::load::recorded::service) {
             Ok(found) => found,
             Err(errors) => return engine_session::fail(&errors),
         };

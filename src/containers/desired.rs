@@ -72,7 +72,7 @@ pub struct DesiredService {
     pub content: Vec<names::ContentDigest>,
     /// `deploy.update_config`: how its containers are replaced. `None`: all at once, each
     /// stopped before its replacement is made.
-    pub update: Option<super::rolling::Policy>,
+    pub update: Option<super::update_policy::Policy>,
 }
 
 /// Files written into a container before it starts.
@@ -219,7 +219,7 @@ fn service(project: &Project, origin: &Origin, name: &str, s: &Service, scale: O
         file_warnings: super::files::ignored_overrides(project, name, s),
         content,
         update: s.deploy.as_ref().and_then(|d| {
-            d.update_config.as_ref().map(|u| super::rolling::Policy::new(u, d.rollback_config.as_ref(), s))
+            d.update_config.as_ref().map(|u| super::update_policy::Policy::new(u, d.rollback_config.as_ref(), s))
         }),
     }
 }

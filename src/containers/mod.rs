@@ -19,6 +19,7 @@ pub mod replica;
 pub mod rollback;
 pub mod rolling;
 pub mod teardown;
+pub mod update_policy;
 pub mod wait;
 
 #[cfg(test)]

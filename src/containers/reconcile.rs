@@ -9,7 +9,8 @@ use super::desired::{condition_name, Desired, DesiredResource, DesiredService, F
 use super::conflict::NetworkClaim;
 use crate::plan::diff;
 use super::replica::{beside, new_container, replacement};
-use super::rolling::{self, Order, Policy, Swap};
+use super::rolling::{self, Swap};
+use super::update_policy::{Order, Policy};
 use crate::plan::{ActionId, Change, Plan, Reason, Replicas, ResourceId};
 use crate::containers::ops::Op;
 use crate::containers::names;
@@ -375,7 +376,8 @@ impl<'a> Reconciler<'a> {
                         let files = self.files(s);
                         let timeout = self.opts.timeout.or(s.stop_timeout);
                         let renew = self.opts.renew_anon_volumes;
-                        let (new, old) = replacement(self.desired, self.observed, s, n, &name, c, files, renew, timeout);
+                        let new = beside(self.desired, self.observed, s, n, &name, c, files, renew);
+                        let (new, old) = replacement(self.observed, new, c, timeout);
                         let op = Op::RecreateContainer { new, old };
                         let r = self.plan.push(resource.clone(), op, reason, prereqs.clone());
                         made.push(r);
@@ -437,7 +439,8 @@ impl<'a> Reconciler<'a> {
             }
             _ => {
                 let timeout = self.opts.timeout.or(s.stop_timeout);
-                let (new, replaced) = replacement(self.desired, self.observed, s, n, name, c, files, renew, timeout);
+                let new = beside(self.desired, self.observed, s, n, name, c, files, renew);
+                let (new, replaced) = replacement(self.observed, new, c, timeout);
                 Swap::StopFirst { new, replaced }
             }
         };

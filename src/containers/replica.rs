@@ -41,27 +41,14 @@ pub fn new_container(desired: &Desired, observed: &Observed, s: &DesiredService,
     }
 }
 
-/// The replacement of `old`, and how `old` goes. `renew` (`-V`): the new container gets
-/// fresh anonymous volumes instead of the old one's; `stop_timeout`: the grace period of
-/// `old`'s stop.
-#[allow(clippy::too_many_arguments)]
-pub fn replacement(
-    desired: &Desired,
-    observed: &Observed,
-    s: &DesiredService,
-    number: u32,
-    name: &str,
-    old: &ObservedContainer,
-    files: Files,
-    renew: bool,
-    stop_timeout: Option<i64>,
-) -> (NewContainer, Replaced) {
-    let new = beside(desired, observed, s, number, name, old, files, renew);
-    let aside = names::set_aside(&old.id, name);
+/// How `old` goes when `new` (made by [`beside`] in its place) replaces it: set aside under
+/// another name first, stopped with `stop_timeout`, removed once `new` exists.
+pub fn replacement(observed: &Observed, new: NewContainer, old: &ObservedContainer, stop_timeout: Option<i64>) -> (NewContainer, Replaced) {
+    let aside = names::set_aside(&old.id, &new.name);
     let leftover = observed
         .containers
         .iter()
-        .find(|c| c.id != old.id && c.name == name && c.service == s.name && c.number == number)
+        .find(|c| c.id != old.id && c.name == new.name && c.service == new.service && c.number == new.number)
         .map(|c| Leftover { id: c.id.clone(), hash: c.label(labels::CONFIG_HASH).map(str::to_string) });
     let old = Replaced { id: old.id.clone(), renamed: old.name == aside, aside, stop_timeout, leftover, keep: false };
     (new, old)

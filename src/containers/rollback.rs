@@ -38,9 +38,12 @@ pub struct Record {
     pub running_image: String,
 }
 
+/// How a recorded definition (service name, JSON) is read back: by the loader, as a file's.
+pub type ReadBack = fn(&str, &str) -> Result<Service, String>;
+
 /// The records of the services to roll back, and a note for each service left alone. A
 /// service named that has nothing recorded is an error; unnamed, it is passed over.
-pub fn records(project: &Project, observed: &Observed, named: &[String]) -> Result<(Vec<Record>, Vec<String>), Vec<String>> {
+pub fn records(project: &Project, observed: &Observed, named: &[String], read: ReadBack) -> Result<(Vec<Record>, Vec<String>), Vec<String>> {
     let with_containers: BTreeSet<&str> =
         observed.containers.iter().filter(|c| !c.oneoff).map(|c| c.service.as_str()).collect();
     let services: Vec<&str> = if named.is_empty() {
@@ -50,7 +53,7 @@ pub fn records(project: &Project, observed: &Observed, named: &[String]) -> Resu
     };
     let (mut found, mut notes, mut errors) = (Vec::new(), Vec::new(), Vec::new());
     for service in services {
-        match record(observed, service) {
+        match record(observed, service, read) {
             Ok(r) => found.push(r),
             Err(e) if named.is_empty() => notes.push(format!("{e}; skipped")),
             Err(e) => errors.push(e),
@@ -64,7 +67,7 @@ pub fn records(project: &Project, observed: &Observed, named: &[String]) -> Resu
 }
 
 /// Read from the lowest replica that records one: replicas made by a scale-up since have none.
-fn record(observed: &Observed, service: &str) -> Result<Record, String> {
+fn record(observed: &Observed, service: &str, read: ReadBack) -> Result<Record, String> {
     let mut replicas: Vec<&ObservedContainer> =
         observed.containers.iter().filter(|c| c.service == service && !c.oneoff).collect();
     if replicas.is_empty() {
@@ -77,7 +80,7 @@ fn record(observed: &Observed, service: &str) -> Result<Record, String> {
              that changed it; the reference and older versions of dockhand record nothing)"
         ));
     };
-    let definition = serde_json::from_str(recorded)
+    let definition = read(service, recorded)
         .map_err(|e| format!("service {service}: the recorded configuration cannot be read: {e}"))?;
     Ok(Record {
         service: service.to_string(),

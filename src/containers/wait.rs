@@ -363,7 +363,7 @@ pub async fn wait_application<E: Engine>(
         Ok(()) => Ok(()),
         Err(Stop::Cancelled) => Err(WaitError::Cancelled),
         Err(Stop::TimedOut { target, status }) => {
-            let after = go_duration(timeout.unwrap_or_default());
+            let after = crate::units::go_duration(timeout.unwrap_or_default());
             let state = status
                 .as_ref()
                 .map_or_else(|| "not checked yet".to_string(), describe);
@@ -443,7 +443,7 @@ pub async fn await_ready<E: Engine>(
         }
         Some(Stop::Cancelled) => return Err(WaitError::Cancelled),
         Some(Stop::TimedOut { status, .. }) => {
-            let after = go_duration(timeout.unwrap_or_default());
+            let after = crate::units::go_duration(timeout.unwrap_or_default());
             let state = status.as_ref().map_or_else(|| "not checked yet".to_string(), describe);
             (format!("container {} not ready after {after} ({state})", target.container), status)
         }
@@ -493,27 +493,6 @@ fn describe(s: &ContainerStatus) -> String {
     match s.health {
         Some(Health::Starting) => format!("{}, health: starting", state_name(s.state)),
         _ => state_name(s.state).to_string(),
-    }
-}
-
-/// A duration as Go prints it (`3s`, `1m30s`, `500ms`), the way the reference words timeouts.
-pub fn go_duration(d: Duration) -> String {
-    let millis = d.as_millis();
-    if millis > 0 && millis < 1000 {
-        return format!("{millis}ms");
-    }
-    let total = d.as_secs();
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
-    let frac = millis % 1000;
-    let secs = if frac == 0 {
-        format!("{s}s")
-    } else {
-        format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0'))
-    };
-    match (h, m) {
-        (0, 0) => secs,
-        (0, _) => format!("{m}m{secs}"),
-        _ => format!("{h}h{m}m{secs}"),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod interpolate;
 pub mod merge;
 pub mod normalize;
 pub mod profiles;
+pub mod recorded;
 mod session;
 pub mod spec;
 pub mod validate;

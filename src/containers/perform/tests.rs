@@ -13,7 +13,7 @@ use crate::containers::observe::{Observed, ObservedContainer};
 use crate::containers::conflict::NetworkClaim;
 use crate::containers::desired::{Desired, Files};
 use crate::containers::lifecycle;
-use crate::containers::replica::{new_container, replacement};
+use crate::containers::replica::{beside, new_container, replacement};
 use crate::model::Condition;
 use crate::containers::observe::{Health, ObservedNetwork, ObservedVolume, RunState};
 use crate::containers::desired::{desired, Origin};
@@ -598,7 +598,8 @@ fn recreate_plan(observed: &Observed, renew: bool, timeout: Option<i64>) -> Plan
     let db = d.service("db").unwrap();
     let old = observed.containers.iter().find(|c| c.id == "0123456789abcdef").unwrap();
     let timeout = timeout.or(db.stop_timeout);
-    let (new, old) = replacement(&d, observed, db, 1, "p-db-1", old, Files::default(), renew, timeout);
+    let new = beside(&d, observed, db, 1, "p-db-1", old, Files::default(), renew);
+    let (new, old) = replacement(observed, new, old, timeout);
     let mut plan = Plan::default();
     let op = Op::RecreateContainer { new, old };
     plan.push(ResourceId::container("db", 1), op, Reason::command("environment changed"), vec![]);
@@ -1067,12 +1068,12 @@ async fn up_wait_fails_on_a_one_shot_exiting_non_zero_or_an_unhealthy_container(
 
 #[test]
 fn durations_read_as_go_prints_them() {
-    assert_eq!(wait::go_duration(Duration::from_secs(3)), "3s");
-    assert_eq!(wait::go_duration(Duration::from_secs(90)), "1m30s");
-    assert_eq!(wait::go_duration(Duration::from_secs(3600)), "1h0m0s");
-    assert_eq!(wait::go_duration(Duration::from_millis(500)), "500ms");
-    assert_eq!(wait::go_duration(Duration::from_millis(1500)), "1.5s");
-    assert_eq!(wait::go_duration(Duration::ZERO), "0s");
+    assert_eq!(crate::units::go_duration(Duration::from_secs(3)), "3s");
+    assert_eq!(crate::units::go_duration(Duration::from_secs(90)), "1m30s");
+    assert_eq!(crate::units::go_duration(Duration::from_secs(3600)), "1h0m0s");
+    assert_eq!(crate::units::go_duration(Duration::from_millis(500)), "500ms");
+    assert_eq!(crate::units::go_duration(Duration::from_millis(1500)), "1.5s");
+    assert_eq!(crate::units::go_duration(Duration::ZERO), "0s");
 }
 
 /// A one-shot without a healthcheck is done by exiting 0 (the reference fails it unless

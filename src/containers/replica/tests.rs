@@ -87,19 +87,19 @@ fn a_replacement_takes_the_old_volumes_unless_renewed_and_names_what_it_replaces
     let db = d.service("db").unwrap();
     let old = observed_container("db", "p-db-1", "0123456789abcdef");
     let o = Observed { containers: vec![old.clone()], ..Observed::default() };
-    let (new, replaced) = replacement(&d, &o, db, 1, "p-db-1", &old, Files::default(), false, Some(7));
+    let (new, replaced) = replacement(&o, beside(&d, &o, db, 1, "p-db-1", &old, Files::default(), false), &old, Some(7));
     assert_eq!(new.anonymous_volumes["/data"], "anon123");
     assert_eq!(new.labels[labels::REPLACE], "db-1");
     assert_eq!(
         replaced,
         Replaced { id: old.id.clone(), aside: "0123456789ab_p-db-1".into(), renamed: false, stop_timeout: Some(7), leftover: None, keep: false }
     );
-    let (new, _) = replacement(&d, &o, db, 1, "p-db-1", &old, Files::default(), true, None);
+    let (new, _) = replacement(&o, beside(&d, &o, db, 1, "p-db-1", &old, Files::default(), true), &old, None);
     assert!(new.anonymous_volumes.is_empty(), "-V: fresh anonymous volumes");
 
     let named = d.service("named").unwrap();
     let old = observed_container("named", "fixed", "fedcba9876543210");
-    let (new, _) = replacement(&d, &o, named, 1, "fixed", &old, Files::default(), false, None);
+    let (new, _) = replacement(&o, beside(&d, &o, named, 1, "fixed", &old, Files::default(), false), &old, None);
     assert_eq!(new.labels[labels::REPLACE], "fixed");
 }
 
@@ -111,7 +111,7 @@ fn a_replacement_names_what_an_interrupted_recreate_left() {
     let mut left = observed_container("db", "p-db-1", "late");
     left.labels.insert(labels::CONFIG_HASH.into(), db.hash.clone());
     let o = Observed { containers: vec![old.clone(), left], ..Observed::default() };
-    let (_, replaced) = replacement(&d, &o, db, 1, "p-db-1", &old, Files::default(), false, None);
+    let (_, replaced) = replacement(&o, beside(&d, &o, db, 1, "p-db-1", &old, Files::default(), false), &old, None);
     assert!(replaced.renamed);
     let leftover = replaced.leftover.expect("the new container an interrupted run made");
     assert_eq!(leftover.id, "late");
@@ -151,7 +151,7 @@ fn a_replacement_records_the_last_version_that_differed_for_rollback() {
     let d = project();
     let db = d.service("db").unwrap();
     let o = Observed { images: BTreeMap::from([("busybox".to_string(), "sha256:new".to_string())]), ..Observed::default() };
-    let replace = |old: &ObservedContainer| replacement(&d, &o, db, 1, "p-db-1", old, Files::default(), false, None).0.labels;
+    let replace = |old: &ObservedContainer| replacement(&o, beside(&d, &o, db, 1, "p-db-1", old, Files::default(), false), old, None).0.labels;
     let recorded = |l: &BTreeMap<String, String>| names::previous(l).map(|(c, i)| (c.to_string(), i.to_string()));
 
     let mut old = observed_container("db", "p-db-1", "0123456789abcdef");

@@ -71,7 +71,7 @@ fn observed(app1: &str) -> Observed {
 fn planned(app1: &str, opts: &RollbackOptions) -> Result<Rollback, Vec<String>> {
     let project = load(NOW);
     let o = observed(app1);
-    let (records, _) = records(&project, &o, &opts.services)?;
+    let (records, _) = records(&project, &o, &opts.services, crate::load::recorded::service)?;
     plan(&project, &Origin::default(), &o, &records, opts)
 }
 
@@ -99,8 +99,8 @@ fn a_recorded_configuration_loads_back_exactly() {
     let project = load(rich);
     let s = &project.services["s"];
     let json = serde_json::to_string(&s.json_view()).unwrap();
-    let back: Service = serde_json::from_str(&json).unwrap();
-    assert_eq!(back, s.json_view());
+    let back = crate::load::recorded::service("s", &json).unwrap();
+    assert_eq!(back.json_view(), s.json_view());
     assert_eq!(crate::hash::config_hash(&back), crate::hash::config_hash(s));
 }
 
@@ -108,10 +108,12 @@ fn a_recorded_configuration_loads_back_exactly() {
 fn every_service_of_the_full_example_loads_back_with_its_hash() {
     let Some(fixture) = crate::conformance::path("fixtures/compose-go-full-example") else { return };
     let text = std::fs::read_to_string(fixture.join("full-example.yml")).unwrap().replace("${COMPOSE_PROJECT_NAME}", "x");
-    let project = load(text.trim_start_matches("name: x\n"));
+    // `load` names the project itself.
+    let text: String = text.lines().filter(|l| !l.starts_with("name:")).map(|l| format!("{l}\n")).collect();
+    let project = load(&text);
     for (name, s) in &project.services {
-        let back: Service = serde_json::from_str(&serde_json::to_string(&s.json_view()).unwrap()).unwrap();
-        assert_eq!(back, s.json_view(), "{name}");
+        let back = crate::load::recorded::service(name, &serde_json::to_string(&s.json_view()).unwrap()).unwrap();
+        assert_eq!(back.json_view(), s.json_view(), "{name}");
         assert_eq!(crate::hash::config_hash(&back), crate::hash::config_hash(s), "{name}");
     }
 }
@@ -148,11 +150,11 @@ fn an_image_a_rebuild_moved_is_pinned_by_id() {
 fn a_service_with_nothing_recorded_fails_when_named_and_is_passed_over_otherwise() {
     let project = load(NOW);
     let o = observed("sha256:one");
-    let (found, notes) = records(&project, &o, &[]).unwrap();
+    let (found, notes) = records(&project, &o, &[], crate::load::recorded::service).unwrap();
     assert_eq!(found.iter().map(|r| r.service.as_str()).collect::<Vec<_>>(), ["web"]);
     assert_eq!(notes.len(), 1);
     assert!(notes[0].starts_with("service db: nothing recorded to roll back to"), "{notes:?}");
-    let errors = records(&project, &o, &["db".to_string()]).unwrap_err();
+    let errors = records(&project, &o, &["db".to_string()], crate::load::recorded::service).unwrap_err();
     assert!(errors[0].starts_with("service db: nothing recorded"), "{errors:?}");
 }
 
@@ -161,14 +163,14 @@ fn nothing_is_planned_when_the_recorded_image_is_gone_or_a_network_no_longer_def
     let project = load(NOW);
     let mut o = observed("");
     o.images.remove("sha256:one");
-    let (found, _) = records(&project, &o, &[]).unwrap();
+    let (found, _) = records(&project, &o, &[], crate::load::recorded::service).unwrap();
     let errors = plan(&project, &Origin::default(), &o, &found, &RollbackOptions::default()).unwrap_err();
     assert_eq!(
         errors,
         ["service web: the image to roll back to, sha256:one, is no longer present (removed or pruned); nothing was changed"]
     );
     let without_front = load("services:\n  web:\n    image: app:2\n  db:\n    image: busybox\n");
-    let (found, _) = records(&without_front, &observed("sha256:one"), &[]).unwrap();
+    let (found, _) = records(&without_front, &observed("sha256:one"), &[], crate::load::recorded::service).unwrap();
     let errors = plan(&without_front, &Origin::default(), &observed("sha256:one"), &found, &RollbackOptions::default()).unwrap_err();
     assert!(errors[0].contains("uses network front, which the project no longer defines"), "{errors:?}");
 }
@@ -182,7 +184,7 @@ fn the_scale_running_is_kept_and_prune_keeps_recorded_images() {
     second.labels.remove(labels::PREVIOUS);
     o.containers.push(second);
     let project = load(NOW);
-    let (found, _) = records(&project, &o, &[]).unwrap();
+    let (found, _) = records(&project, &o, &[], crate::load::recorded::service).unwrap();
     let r = plan(&project, &Origin::default(), &o, &found, &RollbackOptions::default()).unwrap();
     assert_eq!(recreated(&r).len(), 2, "both replicas, the one made by a scale-up too");
     assert_eq!(recorded_images(&o.containers), std::collections::BTreeSet::from(["sha256:one".to_string()]));
