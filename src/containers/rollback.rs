@@ -11,6 +11,7 @@ use super::names;
 use super::observe::{Observed, ObservedContainer};
 use super::ops::Op;
 use super::reconcile::{containers, UpOptions};
+use super::update_policy::Policy;
 use crate::labels;
 use crate::model::{MountType, Project, Service};
 use crate::plan::{diff, Plan, Reason};
@@ -119,6 +120,7 @@ pub fn plan(project: &Project, origin: &Origin, observed: &Observed, records: &[
     if !errors.is_empty() {
         return Err(errors);
     }
+    let file = project;
     let mut project = project.clone();
     let mut scale = BTreeMap::new();
     for r in records {
@@ -129,6 +131,9 @@ pub fn plan(project: &Project, origin: &Origin, observed: &Observed, records: &[
     let mut observed = observed.clone();
     for r in records {
         let Some(s) = desired.services.iter_mut().find(|s| s.name == r.service) else { continue };
+        if let Some(policy) = rollback_policy(file.services.get(&r.service), &r.definition) {
+            s.update = Some(policy);
+        }
         if observed.images.get(&s.image) != Some(&r.image) {
             s.pinned_image = Some(r.image.clone());
         }
@@ -145,6 +150,13 @@ pub fn plan(project: &Project, origin: &Origin, observed: &Observed, records: &[
     };
     let plan = containers(&desired, &observed, &up)?;
     Ok(Rollback { project, desired, observed, plan })
+}
+
+/// As `docker service rollback`: the file's `rollback_config` orders the replacement, not the
+/// `update_config` of the version rolled back to (which orders it when the file has none).
+fn rollback_policy(file: Option<&Service>, recorded: &Service) -> Option<Policy> {
+    let c = file?.deploy.as_ref()?.rollback_config.as_ref()?;
+    Some(Policy::new(c, Some(c), recorded))
 }
 
 /// The number of replicas running now: a rollback returns the configuration, not the scale.

@@ -189,3 +189,18 @@ fn the_scale_running_is_kept_and_prune_keeps_recorded_images() {
     assert_eq!(recreated(&r).len(), 2, "both replicas, the one made by a scale-up too");
     assert_eq!(recorded_images(&o.containers), std::collections::BTreeSet::from(["sha256:one".to_string()]));
 }
+
+#[test]
+fn the_files_rollback_config_orders_the_rollback() {
+    let file = NOW.replace("    networks: [front]\n  db:", "    networks: [front]\n    deploy: {rollback_config: {order: start-first}}\n  db:");
+    let project = load(&file);
+    let o = observed("sha256:one");
+    let (records, _) = records(&project, &o, &[], crate::load::recorded::service).unwrap();
+    let r = plan(&project, &Origin::default(), &o, &records, &RollbackOptions::default()).unwrap();
+    let made = actions(&r).into_iter().find(|a| a.starts_with("create container:web:")).unwrap_or_default();
+    assert!(made.contains("start-first"), "made beside the running one: {}", actions(&r).join("\n"));
+    assert!(recreated(&r).is_empty(), "no stop-first recreate");
+
+    let stop_first = planned("sha256:one", &RollbackOptions::default()).unwrap();
+    assert_eq!(recreated(&stop_first).len(), 1, "without rollback_config: the recorded version's own order");
+}
