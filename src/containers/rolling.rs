@@ -120,8 +120,8 @@ fn pause(plan: &mut Plan<Op>, service: &str, delay: Duration, words: String, aft
 
 /// `failure_action: rollback`: the old containers go only once every replica was replaced
 /// (within `max_failure_ratio`); otherwise every replica replaced so far gets its old container
-/// back, in batches of `rollback_config`. A replica whose own replacement failed gets it back
-/// at once (start-first: it never stopped; stop-first: restored when the rollout ended).
+/// back, in batches of `rollback_config`, each batch ready before the next. A start-first
+/// replica whose own replacement failed never lost its old container.
 fn rollback(plan: &mut Plan<Op>, r: &Rollout, ends: Vec<ActionId>, undo: Vec<Steps>) {
     let service = ResourceId::Service(r.service.to_string());
     let total = undo.len();
@@ -165,11 +165,20 @@ fn undo_one(plan: &mut Plan<Op>, r: &Rollout, steps: &Steps, done: ActionId, fai
             plan.push(at.clone(), remove, why, vec![done, ready]);
             let discard = Op::DiscardContainer { new: steps.new.clone(), keep: old.id.clone() };
             let why = Reason::Rollout("failure_action rollback: the replacement goes".to_string());
-            let discarded = plan.push_when(at.clone(), discard, why, vec![ready, done], Trigger::Failed);
+            // After `failed`: the batch before it in rollback_config's order is back.
+            let discarded = plan.push_when(at.clone(), discard, why, vec![ready, done, failed], Trigger::Failed);
             let restore = Op::RestoreContainer { id: old.id.clone(), name: steps.new.name.clone() };
             let why = Reason::Rollout("failure_action rollback: the old container named back and started".to_string());
-            plan.push(at, restore, why, vec![discarded]);
-            None
+            let restored = plan.push(at.clone(), restore, why, vec![discarded]);
+            let again = Op::AwaitReady {
+                service: r.service.to_string(),
+                container: steps.new.name.clone(),
+                monitor: r.policy.rollback.monitor,
+                timeout: r.wait_timeout,
+                failure: format!("the rollback of {} stops here", r.service),
+            };
+            let why = Reason::Rollout(format!("rollback: {} ready again", steps.new.name));
+            Some(plan.push(at, again, why, vec![restored]))
         }
     }
 }

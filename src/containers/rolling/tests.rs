@@ -122,10 +122,22 @@ fn stop_first_with_rollback_keeps_the_old_container_aside_until_the_rollout_ends
             "3 wait service:web update_config: every replica replaced (after 2)",
             "4 wait service:web failure_action rollback: the update of web is undone (if 3 fails)",
             "5 remove container:web:1 the rollout of web ended: the old container, kept aside until then (after 3, 2)",
-            "6 remove container:web:1 failure_action rollback: the replacement goes (if one of 2, 3 fails)",
+            "6 remove container:web:1 failure_action rollback: the replacement goes (if one of 2, 3, 4 fails)",
             "7 restore container:web:1 failure_action rollback: the old container named back and started (after 6)",
+            "8 wait container:web:1 rollback: p-web-1 ready again (after 7)",
         ]
     );
+}
+
+#[test]
+fn a_stop_first_rollback_restores_in_rollback_configs_batches() {
+    let plan = update("{failure_action: rollback}\n      rollback_config: {parallelism: 1, delay: 2s}", "", 2);
+    let pause = plan.iter().find(|l| l.contains("rollback_config: batch 1 of 2 done, then delay 2s")).expect("a pause between batches");
+    let pause = pause.split(' ').next().unwrap();
+    let discards: Vec<&String> = plan.iter().filter(|l| l.contains("the replacement goes")).collect();
+    assert_eq!(discards.len(), 2, "{plan:#?}");
+    assert!(!discards[0].contains(&format!(" {pause},")) && !discards[0].contains(&format!(" {pause} ")), "{plan:#?}");
+    assert!(discards[1].contains(&format!(" {pause} fails)")) || discards[1].contains(&format!(" {pause},")), "the second batch after the first is back: {plan:#?}");
 }
 
 #[test]
