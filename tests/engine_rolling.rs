@@ -14,7 +14,7 @@ use common::engine::{docker, exec, inspect, EngineProject};
 const COMPOSE: &str = include_str!("rolling/compose.yaml");
 
 fn compose(replicas: u32, update: &str) -> String {
-    COMPOSE.replace("REPLICAS", &replicas.to_string()).replace("UPDATE", update).replace("VERSION", "1")
+    COMPOSE.replace("REPLICAS", &replicas.to_string()).replace("update_config: UPDATE", &format!("update_config: {update}")).replace("VERSION", "1")
 }
 
 fn project(tag: &str, replicas: u32, update: &str) -> EngineProject {
@@ -139,8 +139,8 @@ fn after_a_start_first_update_the_reference_and_dockhand_agree_on_the_project() 
 }
 
 /// The next version never serves: its health check fails with the output of `wget`.
-fn broken(p: &EngineProject, update: &str) {
-    let yaml = compose(1, update).replace("sleep 2; echo v$$V > /index.html; exec httpd -f -p 80 -h /", "exec sleep 600");
+fn broken(p: &EngineProject, replicas: u32, update: &str) {
+    let yaml = compose(replicas, update).replace("sleep 2; echo v$$V > /index.html; exec httpd -f -p 80 -h /", "exec sleep 600");
     p.write("compose.yaml", &yaml.replace(r#"V: "1""#, r#"V: "2""#).replace("start_period: 30s", "start_period: 0s"));
 }
 
@@ -152,7 +152,7 @@ fn a_start_first_update_that_never_becomes_healthy_rolls_back_and_up_fails_sayin
     let old = format!("{}-web-1", p.name);
     let old_id = id(&old);
     let before = client_lines(&p).len();
-    broken(&p, update);
+    broken(&p, 1, update);
     let out = p.dockhand(&["up", "-d"]);
     out.assert_failure();
     assert!(out.stderr.contains(r#"service "web": update failed: container"#) && out.stderr.contains("is unhealthy"), "{}", out.stderr);
@@ -171,7 +171,7 @@ fn a_stop_first_update_that_fails_restores_the_old_container() {
     p.dockhand(&["up", "-d", "--wait"]).assert_success();
     let old = format!("{}-web-1", p.name);
     let old_id = id(&old);
-    broken(&p, update);
+    broken(&p, 1, update);
     let out = p.dockhand(&["up", "-d"]);
     out.assert_failure();
     assert!(out.stderr.contains(r#"service "web": update failed"#), "{}", out.stderr);
@@ -179,6 +179,26 @@ fn a_stop_first_update_that_fails_restores_the_old_container() {
     assert_eq!(id(&old), old_id, "the old container is named back");
     assert_eq!(inspect(&old)["State"]["Running"], true, "and started again");
     await_healthy(&old);
+    let (_, served) = exec(&format!("{}-client-1", p.name), &["wget", "-q", "-O", "-", "http://web/index.html"]);
+    assert_eq!(served.trim(), "v1");
+}
+
+#[test]
+fn a_stop_first_rollback_brings_every_replica_back_in_rollback_configs_batches() {
+    let update = "{order: stop-first, parallelism: 0, failure_action: rollback}\n      rollback_config: {parallelism: 1, delay: 1s}";
+    let p = project("roll-stopfirst-batches", 2, update);
+    p.dockhand(&["up", "-d", "--wait"]).assert_success();
+    let olds: Vec<String> = (1..=2).map(|n| format!("{}-web-{n}", p.name)).collect();
+    let ids: Vec<String> = olds.iter().map(|c| id(c)).collect();
+    broken(&p, 2, update);
+    let out = p.dockhand(&["up", "-d"]);
+    out.assert_failure();
+    assert!(out.stderr.contains(r#"service "web": update failed"#), "{}", out.stderr);
+    assert_eq!(web_containers(&p), olds, "both replicas back under their names, nothing else");
+    for (c, old_id) in olds.iter().zip(&ids) {
+        assert_eq!(&id(c), old_id, "{c} is the container from before");
+        await_healthy(c);
+    }
     let (_, served) = exec(&format!("{}-client-1", p.name), &["wget", "-q", "-O", "-", "http://web/index.html"]);
     assert_eq!(served.trim(), "v1");
 }
