@@ -166,37 +166,29 @@ fn a_start_first_update_that_never_becomes_healthy_rolls_back_and_up_fails_sayin
 
 #[test]
 fn a_stop_first_update_that_fails_restores_the_old_container() {
-    let update = "{order: stop-first, failure_action: rollback}";
-    let p = project("roll-stopfirst", 1, update);
-    p.dockhand(&["up", "-d", "--wait"]).assert_success();
-    let old = format!("{}-web-1", p.name);
-    let old_id = id(&old);
-    broken(&p, 1, update);
-    let out = p.dockhand(&["up", "-d"]);
-    out.assert_failure();
-    assert!(out.stderr.contains(r#"service "web": update failed"#), "{}", out.stderr);
-    assert_eq!(web_containers(&p), std::slice::from_ref(&old));
-    assert_eq!(id(&old), old_id, "the old container is named back");
-    assert_eq!(inspect(&old)["State"]["Running"], true, "and started again");
-    await_healthy(&old);
-    let (_, served) = exec(&format!("{}-client-1", p.name), &["wget", "-q", "-O", "-", "http://web/index.html"]);
-    assert_eq!(served.trim(), "v1");
+    stop_first_failure_brings_back("roll-stopfirst", 1, "{order: stop-first, failure_action: rollback}");
 }
 
 #[test]
 fn a_stop_first_rollback_brings_every_replica_back_in_rollback_configs_batches() {
     let update = "{order: stop-first, parallelism: 0, failure_action: rollback}\n      rollback_config: {parallelism: 1, delay: 1s}";
-    let p = project("roll-stopfirst-batches", 2, update);
+    stop_first_failure_brings_back("roll-stopfirst-batches", 2, update);
+}
+
+/// A stop-first update of `replicas` that never becomes healthy: `up` fails, and every old
+/// container is named back, started and serving the old version, nothing else left.
+fn stop_first_failure_brings_back(tag: &str, replicas: u32, update: &str) {
+    let p = project(tag, replicas, update);
     p.dockhand(&["up", "-d", "--wait"]).assert_success();
-    let olds: Vec<String> = (1..=2).map(|n| format!("{}-web-{n}", p.name)).collect();
+    let olds: Vec<String> = (1..=replicas).map(|n| format!("{}-web-{n}", p.name)).collect();
     let ids: Vec<String> = olds.iter().map(|c| id(c)).collect();
-    broken(&p, 2, update);
+    broken(&p, replicas, update);
     let out = p.dockhand(&["up", "-d"]);
     out.assert_failure();
     assert!(out.stderr.contains(r#"service "web": update failed"#), "{}", out.stderr);
-    assert_eq!(web_containers(&p), olds, "both replicas back under their names, nothing else");
+    assert_eq!(web_containers(&p), olds, "the old replicas back under their names, nothing else");
     for (c, old_id) in olds.iter().zip(&ids) {
-        assert_eq!(&id(c), old_id, "{c} is the container from before");
+        assert_eq!(&id(c), old_id, "{c} is the container from before, named back");
         await_healthy(c);
     }
     let (_, served) = exec(&format!("{}-client-1", p.name), &["wget", "-q", "-O", "-", "http://web/index.html"]);
