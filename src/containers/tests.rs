@@ -66,7 +66,7 @@ fn made_network(n: &super::desired::DesiredResource) -> ObservedNetwork {
     }
 }
 
-fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>) -> ObservedContainer {
+pub(super) fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>) -> ObservedContainer {
     ObservedContainer {
         id: format!("id-{name}"),
         name: name.into(),
@@ -82,6 +82,14 @@ fn container(service: &str, n: u32, name: &str, labels: BTreeMap<String, String>
         named_volumes: vec![],
         created: 0,
     }
+}
+
+/// Replica 1 of `service` as a recreate finds it: id `id`, one anonymous volume at `/data`.
+pub(super) fn replaced_container(service: &str, name: &str, id: &str) -> ObservedContainer {
+    let mut c = container(service, 1, name, BTreeMap::new());
+    c.id = id.into();
+    c.anonymous_volumes = BTreeMap::from([("/data".to_string(), "anon123".to_string())]);
+    c
 }
 
 pub(super) fn lines(p: &Plan<Op>) -> Vec<String> {

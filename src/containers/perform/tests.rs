@@ -14,6 +14,7 @@ use crate::containers::conflict::NetworkClaim;
 use crate::containers::desired::{Desired, Files};
 use crate::containers::lifecycle;
 use crate::containers::replica::{beside, new_container, replacement};
+use crate::containers::tests::replaced_container;
 use crate::model::Condition;
 use crate::containers::observe::{Health, ObservedNetwork, ObservedVolume, RunState};
 use crate::containers::desired::{desired, Origin};
@@ -573,23 +574,6 @@ fn volume_at(created: &ContainerCreate, target: &str) -> Option<String> {
     mounts?.iter().find(|m| m.target.as_deref() == Some(target))?.source.clone()
 }
 
-fn old_container(name: &str, id: &str) -> ObservedContainer {
-    ObservedContainer {
-        id: id.into(),
-        name: name.into(),
-        service: "db".into(),
-        number: 1,
-        oneoff: false,
-        labels: BTreeMap::new(),
-        image_id: "sha256:img".into(),
-        state: RunState::Running,
-        health: None,
-        anonymous_volumes: BTreeMap::from([("/data".to_string(), "anon123".to_string())]),
-        networks: vec![],
-        named_volumes: vec![],
-        created: 0,
-    }
-}
 
 /// The recreate of db's replica 1, container `0123456789abcdef` in `observed`, as the
 /// planner makes it with `-V` (`renew`) and `-t` (`timeout`).
@@ -610,7 +594,7 @@ fn recreate_plan(observed: &Observed, renew: bool, timeout: Option<i64>) -> Plan
 async fn a_recreate_stops_renames_aside_creates_with_the_old_anonymous_volumes_then_removes() {
     let mut o = Observed::default();
     o.containers
-        .push(old_container("p-db-1", "0123456789abcdef"));
+        .push(replaced_container("db", "p-db-1", "0123456789abcdef"));
     let fake = Arc::new(Fake::default());
     let outcome = run(&fake, &recreate_plan(&o, false, None), &ctx(), Limits::default()).await;
     assert!(outcome.succeeded(), "{outcome:?}");
@@ -637,7 +621,7 @@ async fn a_recreate_stops_renames_aside_creates_with_the_old_anonymous_volumes_t
 async fn a_recreate_interrupted_after_the_rename_converges() {
     let mut o = Observed::default();
     o.containers
-        .push(old_container("0123456789ab_p-db-1", "0123456789abcdef"));
+        .push(replaced_container("db", "0123456789ab_p-db-1", "0123456789abcdef"));
     let fake = Arc::new(Fake::default());
     let outcome = run(&fake, &recreate_plan(&o, false, None), &ctx(), Limits::default()).await;
     assert!(outcome.succeeded(), "{outcome:?}");
@@ -655,8 +639,8 @@ async fn a_recreate_interrupted_after_the_rename_converges() {
 async fn a_recreate_interrupted_after_the_create_keeps_the_new_container_when_it_is_current() {
     let hash = project_desired().service("db").unwrap().hash.clone();
     let mut o = Observed::default();
-    o.containers.push(old_container("0123456789ab_p-db-1", "0123456789abcdef"));
-    let mut new = old_container("p-db-1", "fedcba");
+    o.containers.push(replaced_container("db", "0123456789ab_p-db-1", "0123456789abcdef"));
+    let mut new = replaced_container("db", "p-db-1", "fedcba");
     new.labels.insert(labels::CONFIG_HASH.into(), hash);
     o.containers.push(new.clone());
     let fake = Arc::new(Fake::default());
@@ -684,7 +668,7 @@ async fn a_recreate_interrupted_after_the_create_keeps_the_new_container_when_it
 /// The container an interrupted run's create left holding `p-db-1`, made by the engine after
 /// this run observed.
 fn late_holder(project: &str, hash: &str) -> ObservedContainer {
-    let mut held = old_container("p-db-1", "late0123456789");
+    let mut held = replaced_container("db", "p-db-1", "late0123456789");
     held.state = RunState::Created;
     held.labels.insert(labels::PROJECT.into(), project.into());
     held.labels.insert(labels::CONFIG_HASH.into(), hash.into());
@@ -745,7 +729,7 @@ async fn a_container_gone_before_its_start_is_made_again_then_started() {
 
 #[tokio::test(start_paused = true)]
 async fn a_restart_stops_with_the_service_grace_period_then_starts() {
-    let observed = Observed { containers: vec![old_container("p-db-1", "0123456789abcdef")], ..Observed::default() };
+    let observed = Observed { containers: vec![replaced_container("db", "p-db-1", "0123456789abcdef")], ..Observed::default() };
     let plan = lifecycle::restart(&project_desired(), &observed, &["db".to_string()], true, None);
     let fake = Arc::new(Fake::default());
     run(&fake, &plan, &ctx(), Limits::default()).await;

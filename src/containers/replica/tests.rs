@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::containers::tests::replaced_container;
 use crate::containers::ops::Op;
-use crate::containers::observe::RunState;
 use crate::containers::conflict::NetworkClaim;
 use crate::containers::desired::{desired, Origin};
 use crate::containers::reconcile::{containers, UpOptions};
@@ -30,23 +30,6 @@ fn project() -> Desired {
     desired(&crate::load::bind::bind(value).unwrap(), &Origin::default(), &BTreeMap::new())
 }
 
-fn observed_container(service: &str, name: &str, id: &str) -> ObservedContainer {
-    ObservedContainer {
-        id: id.into(),
-        name: name.into(),
-        service: service.into(),
-        number: 1,
-        oneoff: false,
-        labels: BTreeMap::new(),
-        image_id: "sha256:img".into(),
-        state: RunState::Running,
-        health: None,
-        anonymous_volumes: BTreeMap::from([("/data".to_string(), "anon123".to_string())]),
-        networks: vec![],
-        named_volumes: vec![],
-        created: 0,
-    }
-}
 
 #[test]
 fn a_new_container_carries_its_labels_and_the_rule_for_a_taken_name() {
@@ -85,7 +68,7 @@ fn a_container_in_anothers_namespace_defers_the_shared_ids_to_run_time() {
 fn a_replacement_takes_the_old_volumes_unless_renewed_and_names_what_it_replaces() {
     let d = project();
     let db = d.service("db").unwrap();
-    let old = observed_container("db", "p-db-1", "0123456789abcdef");
+    let old = replaced_container("db", "p-db-1", "0123456789abcdef");
     let o = Observed { containers: vec![old.clone()], ..Observed::default() };
     let (new, replaced) = replacement(&o, beside(&d, &o, db, 1, "p-db-1", &old, Files::default(), false), &old, Some(7));
     assert_eq!(new.anonymous_volumes["/data"], "anon123");
@@ -98,7 +81,7 @@ fn a_replacement_takes_the_old_volumes_unless_renewed_and_names_what_it_replaces
     assert!(new.anonymous_volumes.is_empty(), "-V: fresh anonymous volumes");
 
     let named = d.service("named").unwrap();
-    let old = observed_container("named", "fixed", "fedcba9876543210");
+    let old = replaced_container("named", "fixed", "fedcba9876543210");
     let (new, _) = replacement(&o, beside(&d, &o, named, 1, "fixed", &old, Files::default(), false), &old, None);
     assert_eq!(new.labels[labels::REPLACE], "fixed");
 }
@@ -107,8 +90,8 @@ fn a_replacement_takes_the_old_volumes_unless_renewed_and_names_what_it_replaces
 fn a_replacement_names_what_an_interrupted_recreate_left() {
     let d = project();
     let db = d.service("db").unwrap();
-    let old = observed_container("db", "0123456789ab_p-db-1", "0123456789abcdef");
-    let mut left = observed_container("db", "p-db-1", "late");
+    let old = replaced_container("db", "0123456789ab_p-db-1", "0123456789abcdef");
+    let mut left = replaced_container("db", "p-db-1", "late");
     left.labels.insert(labels::CONFIG_HASH.into(), db.hash.clone());
     let o = Observed { containers: vec![old.clone(), left], ..Observed::default() };
     let (_, replaced) = replacement(&o, beside(&d, &o, db, 1, "p-db-1", &old, Files::default(), false), &old, None);
@@ -122,7 +105,7 @@ fn a_replacement_names_what_an_interrupted_recreate_left() {
 fn up_plans_carry_grace_periods_and_network_claims() {
     let d = project();
     let mut o = Observed::default();
-    let mut old = observed_container("db", "p-db-1", "0123456789abcdef");
+    let mut old = replaced_container("db", "p-db-1", "0123456789abcdef");
     old.labels = d.service("db").unwrap().labels.clone();
     o.containers.push(old);
     let opts = UpOptions { force_recreate: true, targets: vec!["db".into()], ..UpOptions::default() };
@@ -154,7 +137,7 @@ fn a_replacement_records_the_last_version_that_differed_for_rollback() {
     let replace = |old: &ObservedContainer| replacement(&o, beside(&d, &o, db, 1, "p-db-1", old, Files::default(), false), old, None).0.labels;
     let recorded = |l: &BTreeMap<String, String>| names::previous(l).map(|(c, i)| (c.to_string(), i.to_string()));
 
-    let mut old = observed_container("db", "p-db-1", "0123456789abcdef");
+    let mut old = replaced_container("db", "p-db-1", "0123456789abcdef");
     assert_eq!(recorded(&replace(&old)), None, "a container the reference made records no configuration");
 
     old.labels.insert(labels::APPLIED.into(), r#"{"image":"busybox","environment":{"V":"1"}}"#.into());
