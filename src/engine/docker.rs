@@ -28,9 +28,11 @@ use crate::model::InjectedFile;
 use super::observed::{Health, ObservedContainer, ObservedNetwork, ObservedVolume, RunState};
 use super::retry::{retrying, Call, BACKOFF};
 
+mod gate;
 mod network;
 mod streams;
 
+use gate::Gate;
 use network::observed_network;
 
 
@@ -42,6 +44,7 @@ pub struct DockerEngine {
     address: String,
     output: BuildOutput,
     builder: build::Builder,
+    endpoints: Gate,
 }
 
 impl DockerEngine {
@@ -53,7 +56,8 @@ impl DockerEngine {
             // Build output is informative; a closed stderr must not fail the build.
             let _ = err.write_all(text.as_bytes());
         });
-        DockerEngine { docker, address: super::connect::host(env).to_string(), output, builder }
+        let endpoints = Gate::for_api(&docker.client_version());
+        DockerEngine { docker, address: super::connect::host(env).to_string(), output, builder, endpoints }
     }
 
     pub fn address(&self) -> &str {
@@ -100,8 +104,8 @@ impl DockerEngine {
                 container: Some(id.to_string()),
                 endpoint_config: Some(endpoint),
             };
-            self.docker
-                .connect_network(&network, request)
+            self.endpoints
+                .adding(self.docker.connect_network(&network, request))
                 .await
                 .map_err(|e| EngineError::from(e).context(format!("connecting to network {network}")))?;
         }
@@ -134,8 +138,8 @@ impl Engine for DockerEngine {
 
     async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
         let request = NetworkDisconnectRequest { container: Some(container.to_string()), force: Some(true) };
-        self.docker
-            .disconnect_network(network, request)
+        self.endpoints
+            .dropping(self.docker.disconnect_network(network, request))
             .await
             .map_err(|e| EngineError::from(e).context(format!("disconnecting {container} from network {network}")))
     }
@@ -344,35 +348,43 @@ impl Engine for DockerEngine {
     }
 
     async fn start_container(&self, id: &str) -> Result<()> {
-        retrying(Call::StartContainer, BACKOFF, || async {
+        let start = retrying(Call::StartContainer, BACKOFF, || async {
             Ok(self.docker.start_container(id, None::<StartContainerOptions>).await?)
-        })
-        .await
+        });
+        self.endpoints.adding(start).await
     }
 
     async fn stop_container(&self, id: &str, timeout: Option<i64>) -> Result<()> {
         let t = timeout.map(|t| i32::try_from(t).unwrap_or(i32::MAX));
-        retrying(Call::StopContainer, BACKOFF, || async {
+        let stop = retrying(Call::StopContainer, BACKOFF, || async {
             Ok(self.docker.stop_container(id, Some(StopContainerOptions { t, signal: None })).await?)
-        })
-        .await
+        });
+        self.endpoints.dropping_briefly(self.settled(id, stop)).await
     }
 
     async fn remove_container(&self, id: &str, remove_volumes: bool) -> Result<()> {
-        let options = RemoveContainerOptions {
-            v: remove_volumes,
-            force: true,
-            link: false,
+        let remove = |force| {
+            let options = RemoveContainerOptions { v: remove_volumes, force, link: false };
+            retrying(Call::RemoveContainer, BACKOFF, move || {
+                let options = options.clone();
+                async move { Ok(self.docker.remove_container(id, Some(options)).await?) }
+            })
         };
-        retrying(Call::RemoveContainer, BACKOFF, || async {
-            Ok(self.docker.remove_container(id, Some(options.clone())).await?)
-        })
-        .await
+        if !self.endpoints.guards() {
+            return remove(true).await;
+        }
+        // A stopped container holds no endpoint: only the removal of a running one, which
+        // the engine refuses without force, is an endpoint change.
+        match remove(false).await {
+            Err(e) if e.kind == Kind::Conflict => self.endpoints.dropping(remove(true)).await,
+            done => done,
+        }
     }
 
     async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
         let options = bollard::query_parameters::KillContainerOptions { signal: signal.to_string() };
-        Ok(self.docker.kill_container(id, Some(options)).await?)
+        let kill = async { Ok(self.docker.kill_container(id, Some(options)).await?) };
+        self.endpoints.dropping_briefly(self.settled(id, kill)).await
     }
 
     async fn pause_container(&self, id: &str) -> Result<()> {
@@ -458,6 +470,17 @@ enum Attached {
 }
 
 impl DockerEngine {
+    /// `change` (a stop or a kill), then a look at the container. The engine answers a stop
+    /// once the container is marked stopped, and only then releases its endpoints, holding
+    /// the container meanwhile; the look waits for that, so that the gate covers it.
+    async fn settled(&self, id: &str, change: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+        change.await?;
+        if self.endpoints.guards() {
+            let _ = self.inspect(id).await;
+        }
+        Ok(())
+    }
+
     /// Force-disconnects from the network `name` the endpoints whose container is gone, by
     /// endpoint name (the engine finds those by name when no container has it).
     async fn drop_stale_endpoints(&self, name: &str) -> Result<Attached> {

@@ -8,6 +8,7 @@
 #
 #   bash tests/bench/engine.sh
 #   PROJECTS="flat:10 layered:50" bash tests/bench/engine.sh
+#   DOCKHAND=/path/to/dockhand bash tests/bench/engine.sh   # another build; no cargo build
 #
 # Needs a reachable engine and the local image busybox:latest (.ci/run builds it).
 set -euo pipefail
@@ -16,14 +17,16 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PROJECTS=${PROJECTS:-"flat:10 flat:50 layered:50 flat:200"}
 REFERENCE=${DOCKHAND_REFERENCE:-/opt/refcompose/bin/docker-compose}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-DOCKHAND=$TARGET/release/dockhand
 SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
 API=http://localhost/v1.41
 # The raw bound's calls in flight: 5 per core, dockhand's default, which was also the raw
 # bound's fastest setting here (10 at a time beat 32 by ~10% on 2 cores).
 PAR=${RAW_PARALLEL:-$(($(nproc) * 5))}
 
-(cd "$ROOT" && cargo build --release --locked --quiet)
+if [ -z "${DOCKHAND:-}" ]; then
+  (cd "$ROOT" && cargo build --release --locked --quiet) || exit 1
+  DOCKHAND=$TARGET/release/dockhand
+fi
 WORK=$(mktemp -d)
 # Project names carry this run's id, so that what a failed run left cannot collide with them;
 # whatever a run leaves is removed on exit.
