@@ -124,6 +124,10 @@ pub enum Command {
     Cp(CpArgs),
     /// Block until containers of all (or specified) services stop, then print their exit codes
     Wait(WaitArgs),
+    /// Export a service container's filesystem as a tar archive
+    Export(ExportArgs),
+    /// Create a new image from a service container's changes
+    Commit(CommitArgs),
     /// Show the dockhand version information
     Version(VersionArgs),
     /// Generate shell completions
@@ -279,6 +283,39 @@ pub struct CpArgs {
     /// Always follow symbol link in SRC_PATH (accepted)
     #[arg(short = 'L', long)]
     pub follow_link: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub service: String,
+    /// Index of the container if service has multiple replicas
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+    /// Write to a file, instead of STDOUT
+    #[arg(short, long)]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    pub service: String,
+    /// REPOSITORY[:TAG] of the new image (none: an untagged image)
+    pub reference: Option<String>,
+    /// Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")
+    #[arg(short, long, default_value = "")]
+    pub author: String,
+    /// Apply Dockerfile instruction to the created image
+    #[arg(short, long)]
+    pub change: Vec<String>,
+    /// Commit message
+    #[arg(short, long, default_value = "")]
+    pub message: String,
+    /// Pause container during commit
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub pause: bool,
+    /// Index of the container if service has multiple replicas
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
 }
 
 #[derive(Debug, Args)]

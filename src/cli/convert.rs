@@ -6,7 +6,7 @@ use clap::{CommandFactory, Parser};
 
 use super::args::*;
 use crate::commands::options::*;
-use crate::engine::ExecSpec;
+use crate::engine::{Commit, ExecSpec};
 use crate::load::{cli_specs, Env, Options};
 use crate::containers::desired::PullPolicy;
 use crate::containers::oneoff::RunOverrides;
@@ -56,6 +56,11 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
             Invocation::Inspect(opts, cp, engine)
         }
         Command::Wait(a) => Invocation::Inspect(opts, Inspect::Wait { services: a.services.names, down: a.down_project }, engine),
+        Command::Export(a) => Invocation::Inspect(opts, Inspect::Export { service: a.service, index: a.index, output: a.output }, engine),
+        Command::Commit(a) => {
+            let commit = Commit { reference: a.reference, author: a.author, message: a.message, changes: a.change, pause: a.pause };
+            Invocation::Inspect(opts, Inspect::Commit { service: a.service, index: a.index, commit }, engine)
+        }
         Command::Ls(a) => {
             let names = a.filter.iter().filter_map(|f| f.strip_prefix("name=")).map(String::from).collect();
             Invocation::Ls(opts.shell_env, LsCommand { all: a.all, format: ps_format(a.format), quiet: a.quiet, names })

@@ -202,6 +202,8 @@ pub enum Inspect {
     Events { services: Vec<String>, json: bool },
     Cp { source: String, destination: String, index: u32 },
     Wait { services: Vec<String>, down: bool },
+    Export { service: String, index: u32, output: Option<std::path::PathBuf> },
+    Commit { service: String, index: u32, commit: crate::engine::Commit },
 }
 
 #[derive(Debug, Clone)]
