@@ -78,6 +78,18 @@ fn run_rm_starts_dependencies_propagates_the_code_and_leaves_nothing() {
     assert!(oneoffs(&p).contains(&format!("{}-custom", p.name)));
 }
 
+/// `--env-from-file` adds what `-e` did not set (its `${VAR}` sees `-e`); `--volumes` is
+/// `--volume`, as the reference's command line takes both.
+#[test]
+fn run_takes_env_files_and_the_volumes_spelling() {
+    let p = EngineProject::new("run-env", &[("compose.yaml", FILE), ("run.env", "FROM_FILE=${EXTRA}-f\nEXTRA=file\n")]);
+    let out = p.dockhand(&["run", "--rm", "--no-deps", "--env-from-file", "run.env", "-e", "EXTRA=cli", "app", "sh", "-c", "echo $FROM_FILE $EXTRA"]);
+    assert_eq!(out.stdout, "cli-f cli\n", "{}", out.describe());
+    let dir = format!("{}:/mounted", p.path().display());
+    let out = p.dockhand(&["run", "--rm", "--no-deps", "--volumes", &dir, "app", "ls", "/mounted"]);
+    assert!(out.stdout.lines().any(|l| l == "run.env"), "{}", out.describe());
+}
+
 #[test]
 fn dry_run_run_prints_the_one_off_and_exec_refuses_creating_nothing() {
     let p = EngineProject::new("dryrun", &[("compose.yaml", FILE)]);

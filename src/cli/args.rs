@@ -481,11 +481,14 @@ pub struct RunArgs {
     /// Set environment variables
     #[arg(short, long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
+    /// Set environment variables from file
+    #[arg(long = "env-from-file", value_name = "FILE")]
+    pub env_from_file: Vec<std::path::PathBuf>,
     /// Add or override a label
     #[arg(short, long = "label", value_name = "KEY=VALUE")]
     pub label: Vec<String>,
     /// Bind mount a volume
-    #[arg(short, long = "volume", value_name = "VOLUME")]
+    #[arg(short, long = "volume", visible_alias = "volumes", value_name = "VOLUME")]
     pub volume: Vec<String>,
     /// Publish a container's port(s) to the host
     #[arg(short, long = "publish", value_name = "PORT")]
@@ -797,6 +800,9 @@ pub struct ConfigArgs {
     /// Don't check the model's consistency
     #[arg(long)]
     pub no_consistency: bool,
+    /// Don't resolve service env files
+    #[arg(long)]
+    pub no_env_resolution: bool,
     /// Save to a file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

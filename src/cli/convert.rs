@@ -255,6 +255,24 @@ fn env_entry(env: &Env, e: &str) -> (String, Option<String>) {
     }
 }
 
+/// `-e` entries, then those of each `--env-from-file` that no `-e` set, as the reference
+/// merges them; a file's `${VAR}` sees the `-e` values.
+fn run_environment(env: &Env, a: &RunArgs) -> Result<Vec<(String, Option<String>)>, String> {
+    let mut environment: Vec<(String, Option<String>)> = a.env.iter().map(|e| env_entry(env, e)).collect();
+    for file in &a.env_from_file {
+        let failed = |e: String| format!("run --env-from-file {}: {e}", file.display());
+        let text = std::fs::read_to_string(file).map_err(|e| failed(e.to_string()))?;
+        let given = environment.clone();
+        let lookup = |k: &str| given.iter().find(|(name, _)| name == k).and_then(|(_, v)| v.clone());
+        for (k, v) in crate::load::dotenv::parse(&text, &lookup).map_err(|e| failed(e.to_string()))? {
+            if !environment.iter().any(|(name, _)| *name == k) {
+                environment.push((k, v));
+            }
+        }
+    }
+    Ok(environment)
+}
+
 fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Result<Invocation, String> {
     opts.services = vec![a.service.clone()];
     let base = opts.project_directory.clone().unwrap_or_else(|| opts.working_dir.clone());
@@ -273,10 +291,11 @@ fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Resul
         .map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or((l.clone(), String::new())))
         .collect();
     let entrypoint = a.entrypoint.as_deref().map(cli_specs::words).transpose().map_err(|e| format!("run --entrypoint: {e}"))?;
+    let environment = run_environment(&opts.shell_env, &a)?;
     let overrides = RunOverrides {
         command: a.command,
         entrypoint,
-        environment: a.env.iter().map(|e| env_entry(&opts.shell_env, e)).collect(),
+        environment,
         labels,
         volumes,
         publish,
@@ -339,6 +358,7 @@ fn config_invocation(mut opts: Options, a: ConfigArgs) -> Invocation {
     opts.normalize = !a.no_normalize;
     opts.resolve_paths = !a.no_path_resolution;
     opts.consistency = !a.no_consistency;
+    opts.resolve_environment = !a.no_env_resolution;
     opts.services = a.names;
     let view = if a.quiet {
         ConfigView::Quiet
