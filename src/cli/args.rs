@@ -95,7 +95,7 @@ pub enum Command {
     /// Creates containers for a service
     Create(CreateArgs),
     /// Start services
-    Start(ServicesArgs),
+    Start(StartArgs),
     /// Scale services
     Scale(ScaleArgs),
     /// Stop services
@@ -372,6 +372,18 @@ pub struct ReplacingArgs {
     /// Shutdown timeout in seconds for containers that are stopped
     #[arg(short, long)]
     pub timeout: Option<i64>,
+    /// Wait for services to be running|healthy
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
     /// Wait for services to be running|healthy
     #[arg(long)]
     pub wait: bool,

@@ -28,7 +28,10 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
         Command::Exec(a) => exec_invocation(opts, a),
         Command::Run(a) => run_invocation(opts, a, engine).unwrap_or_else(Invocation::Invalid),
         Command::Create(a) => create_invocation(opts, a, engine),
-        Command::Start(a) => lifecycle(opts, a, Lifecycle::Start, engine),
+        Command::Start(a) => {
+            let start = Lifecycle::Start { wait: a.wait, wait_timeout: a.wait_timeout.map(Duration::from_secs) };
+            lifecycle(opts, a.services, start, engine)
+        }
         Command::Stop(a) => lifecycle(opts, a.services, Lifecycle::Stop { timeout: a.timeout }, engine),
         Command::Restart(a) => {
             let action = Lifecycle::Restart { timeout: a.timeout, no_deps: a.no_deps };

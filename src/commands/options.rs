@@ -177,7 +177,8 @@ pub struct RunCommand {
 /// What a lifecycle command does to the existing containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lifecycle {
-    Start,
+    /// `--wait`: then until the services run (healthy, where they have a health check).
+    Start { wait: bool, wait_timeout: Option<std::time::Duration> },
     Stop { timeout: Option<i64> },
     Restart { timeout: Option<i64>, no_deps: bool },
     Kill { signal: String },
