@@ -524,11 +524,17 @@ pub struct RunArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Disable pseudo-TTY allocation (default: a TTY when standard input is one)
-    #[arg(short = 'T', long = "no-TTY")]
+    #[arg(short = 'T', long = "no-TTY", visible_alias = "no-tty")]
     pub no_tty: bool,
     /// Keep STDIN open even if not attached
     #[arg(short, long)]
     pub interactive: bool,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
     /// Don't start linked services
     #[arg(long)]
     pub no_deps: bool,

@@ -305,6 +305,8 @@ fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Resul
         service_ports: a.service_ports,
         user: a.user,
         working_dir: a.workdir,
+        cap_add: a.cap_add,
+        cap_drop: a.cap_drop,
         tty: !a.detach && crate::terminal::wants_tty(a.no_tty),
         interactive: !a.detach,
         name: a.name,
