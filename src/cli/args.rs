@@ -760,6 +760,13 @@ pub struct PsArgs {
     /// Format the output: table, json, or a Go-style template (`table {{.Name}}\t{{.State}}`)
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Include orphaned services (accepted; the reference 5.6 lists them either way, so does
+    /// dockhand)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub orphans: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -214,6 +214,7 @@ fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {
         list_services: a.services,
         status,
         format: a.format,
+        no_trunc: a.no_trunc,
     };
     Invocation::Ps(opts, cmd)
 }

@@ -140,6 +140,8 @@ pub struct PsCommand {
     pub status: Vec<String>,
     /// `--format` as given; without it, the Docker CLI's `psFormat`, else the table.
     pub format: Option<String>,
+    /// The table's commands whole.
+    pub no_trunc: bool,
 }
 
 #[derive(Debug, Clone)]
