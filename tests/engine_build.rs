@@ -33,6 +33,18 @@ fn build_makes_the_image_up_then_uses() {
     assert_eq!(msg, "from the command line\n");
 }
 
+/// `up --quiet-build` builds without printing the build's steps; without it they show.
+#[test]
+fn quiet_build_keeps_the_build_output_back() {
+    let p = EngineProject::new("quiet-build", &[("compose.yaml", FILE), ("Dockerfile", DOCKERFILE)]);
+    let _cleanup = RemoveImages(vec![format!("{}-app", p.name)]);
+    let quiet = p.dockhand(&["--progress", "plain", "up", "-d", "--build", "--quiet-build"]);
+    quiet.assert_success();
+    assert!(!quiet.stderr.contains("RUN echo"), "{}", quiet.describe());
+    let loud = p.dockhand(&["--progress", "plain", "up", "-d", "--build"]);
+    assert!(loud.stderr.contains("RUN echo"), "{}", loud.describe());
+}
+
 #[test]
 fn pull_failures_fail_unless_ignored() {
     let file = "services:\n  gone:\n    image: dockhand-test/does-not-exist:1\n";

@@ -556,6 +556,9 @@ pub struct RunArgs {
     /// Pull without printing progress information
     #[arg(long)]
     pub quiet_pull: bool,
+    /// Suppress progress output from the build process
+    #[arg(long)]
+    pub quiet_build: bool,
     /// Remove containers for services not defined in the Compose file
     #[arg(long)]
     pub remove_orphans: bool,
@@ -632,6 +635,9 @@ pub struct ConvergeArgs {
     /// Assume "yes" as answer to all prompts
     #[arg(short = 'y', long = "yes")]
     pub yes: bool,
+    /// Pull without printing progress information (dockhand prints none)
+    #[arg(long)]
+    pub quiet_pull: bool,
 }
 
 #[derive(Debug, Parser)]
@@ -658,9 +664,9 @@ pub struct UpArgs {
     pub renew_anon_volumes: bool,
     #[command(flatten)]
     pub replacing: ReplacingArgs,
-    /// Pull without printing progress information
+    /// Suppress the build output
     #[arg(long)]
-    pub quiet_pull: bool,
+    pub quiet_build: bool,
     /// Produce monochrome output
     #[arg(long)]
     pub no_color: bool,

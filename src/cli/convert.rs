@@ -104,6 +104,7 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
 
 fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocation {
     opts.services = a.names.clone();
+    let engine = EngineOptions { quiet_build: a.quiet_build, ..engine };
     let plan = UpOptions {
         targets: a.names.clone(),
         force_recreate: a.converge.force_recreate,
@@ -282,6 +283,7 @@ fn run_environment(env: &Env, a: &RunArgs) -> Result<Vec<(String, Option<String>
 
 fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Result<Invocation, String> {
     opts.services = vec![a.service.clone()];
+    let engine = EngineOptions { quiet_build: a.quiet_build, ..engine };
     let base = opts.project_directory.clone().unwrap_or_else(|| opts.working_dir.clone());
     let mut publish = Vec::new();
     for p in &a.publish {

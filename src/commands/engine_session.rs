@@ -127,7 +127,11 @@ impl Session {
         engine_opts: &EngineOptions,
     ) -> Session {
         let cancel = on_interrupt();
-        let engine = Arc::new((*engine).clone().with_build_style(build_style(engine_opts.progress)));
+        let mut engine = (*engine).clone().with_build_style(build_style(engine_opts.progress));
+        if engine_opts.quiet_build {
+            engine = engine.with_output(Arc::new(|_: &str| {}));
+        }
+        let engine = Arc::new(engine);
         Session { project, loaded, desired, observed, engine, engine_opts: engine_opts.clone(), cancel, no_cache: false, pull: false }
     }
 

@@ -72,6 +72,8 @@ pub struct EngineOptions {
     pub ansi: Ansi,
     pub progress: Mode,
     pub parallel: Option<i64>,
+    /// `--quiet-build`: builds print nothing.
+    pub quiet_build: bool,
 }
 
 #[derive(Debug, Clone)]
