@@ -175,6 +175,12 @@ pub struct BuildArgs {
     /// Don't print anything to STDOUT
     #[arg(short, long)]
     pub quiet: bool,
+    /// Push service images
+    #[arg(long)]
+    pub push: bool,
+    /// Also build dependencies (transitively)
+    #[arg(long)]
+    pub with_dependencies: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

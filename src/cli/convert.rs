@@ -87,8 +87,8 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
         }
         Command::Build(a) => {
             let build_args = a.build_args.iter().map(|b| env_entry(&opts.shell_env, b)).filter_map(|(k, v)| v.map(|v| (k, v))).collect();
-            let action = Artifacts::Build { no_cache: a.no_cache, pull: a.pull, build_args };
-            artifacts(opts, a.services.names, action, false, engine)
+            let action = Artifacts::Build { no_cache: a.no_cache, pull: a.pull, build_args, push: a.push };
+            artifacts(opts, a.services.names, action, a.with_dependencies, engine)
         }
         Command::Pull(a) => {
             let action = Artifacts::Pull { ignore_failures: a.ignore_pull_failures, missing_only: a.policy == Some(PullPolicyArg::Missing) };

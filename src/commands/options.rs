@@ -223,7 +223,8 @@ pub struct LsCommand {
 /// `build`, `pull` and `push`.
 #[derive(Debug, Clone)]
 pub enum Artifacts {
-    Build { no_cache: bool, pull: bool, build_args: Vec<(String, String)> },
+    /// `push`: the images built are then pushed (`build --push`).
+    Build { no_cache: bool, pull: bool, build_args: Vec<(String, String)>, push: bool },
     Pull { ignore_failures: bool, missing_only: bool },
     Push { ignore_failures: bool },
 }
