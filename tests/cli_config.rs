@@ -899,6 +899,21 @@ fn a_variable_name_with_a_trailing_space_is_refused() {
     same_json(&common::dockhand(dir.path()).args(["-f", "labels.yaml", "config", "--format", "json"]));
 }
 
+/// An `extra_hosts` entry without an address, or with an empty host name or one holding `:`
+/// or `=`, is refused as the reference refuses it, pointing at the entry; before, the first was
+/// dropped without a word and the others passed on to the engine.
+#[test]
+fn extra_hosts_without_an_address_or_a_host_name_are_refused() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    extra_hosts: [\"db=10.0.0.2\", \"metadata\"]\n"),
+        ("empty.yaml", "services:\n  app:\n    image: busybox\n    extra_hosts:\n      - \"=10.0.0.2\"\n"),
+        ("build.yaml", "services:\n  app:\n    build:\n      context: .\n      extra_hosts: {\"db:1\": 10.0.0.2}\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "invalid additional host, missing IP: metadata", "compose.yaml:4:34");
+    both_reject(&common::dockhand(dir.path()).args(["-f", "empty.yaml", "config"]), "bad host name ''", "empty.yaml:5:9");
+    both_reject(&common::dockhand(dir.path()).args(["-f", "build.yaml", "config"]), "bad host name 'db:1'", "build.yaml:5:");
+}
+
 /// `mem_limit: 1g` beside a `deploy.resources.limits` block that only sets cpus conflicts
 /// with its unset (zero) memory limit for the reference; a `reservations` block does not.
 #[test]
