@@ -52,6 +52,7 @@ const OWN_CASES: &[(&str, &[&str])] = &[
     ("overrides", &[]),
     ("overrides", &["-f", "compose.yaml", "-f", "compose.override.yaml", "-f", "prod.yaml"]),
     ("edge-values", &[]),
+    ("network-driver-opts", &[]),
     ("invalid-extra-hosts", &[]),
 ];
 const MAX_DIFF_LINES: usize = 40;

@@ -116,7 +116,16 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
     }
     extra_hosts(m, cx);
     with(m, "depends_on", depends_on);
-    with(m, "networks", list_to_null_map);
+    with(m, "networks", |v| match list_to_null_map(v) {
+        // `driver_opts: {com.example.mtu: 1500}`: numbers are read as text, as at top level.
+        Value::Mapping(mut nets) => {
+            for net in nets.values_mut() {
+                *net = map_key(std::mem::take(net), "driver_opts", |o| to_map(o, Null::Empty));
+            }
+            Value::Mapping(nets)
+        }
+        other => other,
+    });
     with(m, "models", list_to_null_map);
     with(m, "env_file", env_file);
     for key in ["dns", "dns_search", "dns_opt", "tmpfs", "label_file"] {
