@@ -261,6 +261,26 @@ fn interpolation_uses_the_environment() {
     assert_eq!(got["services"]["web"]["ports"][0]["published"], "9999");
 }
 
+/// `--no-env-resolution` leaves `env_file:` as written and unread (a missing required file is
+/// no error), while a bare name in `environment:` still takes the shell's value.
+#[test]
+fn no_env_resolution_keeps_env_files_unread() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    env_file: [app.env, {path: local.env, required: false}, gone.env]\n    environment: [FROM_SHELL, X=1]\n",
+        ),
+        ("app.env", "SECRET=s3cr3t\n"),
+    ]);
+    let run = common::dockhand(dir.path()).env("FROM_SHELL", "yes");
+    let got = same_json(&run.clone().args(["config", "--no-env-resolution", "--format", "json"]));
+    let app = &got["services"]["app"];
+    assert_eq!(app["env_file"].as_array().map(Vec::len), Some(3), "{app}");
+    assert_eq!(app["env_file"][1]["required"], false);
+    assert_eq!(app["environment"], serde_json::json!({"FROM_SHELL": "yes", "X": "1"}));
+    both_reject(&run.args(["config"]), "gone.env not found", "compose.yaml:4:");
+}
+
 #[test]
 fn output_flag_writes_the_file() {
     let dir = sample();

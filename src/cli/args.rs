@@ -757,6 +757,9 @@ pub struct ConfigArgs {
     /// Don't resolve file paths
     #[arg(long)]
     pub no_path_resolution: bool,
+    /// Don't resolve service env files
+    #[arg(long)]
+    pub no_env_resolution: bool,
     /// Don't check the model's consistency
     #[arg(long)]
     pub no_consistency: bool,

@@ -333,6 +333,7 @@ fn config_invocation(mut opts: Options, a: ConfigArgs) -> Invocation {
     opts.interpolate = !a.no_interpolate;
     opts.normalize = !a.no_normalize;
     opts.resolve_paths = !a.no_path_resolution;
+    opts.resolve_env_files = !a.no_env_resolution;
     opts.consistency = !a.no_consistency;
     opts.services = a.names;
     let view = if a.quiet {

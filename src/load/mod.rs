@@ -46,6 +46,8 @@ pub struct Options {
     pub services: Vec<String>,
     pub interpolate: bool,
     pub resolve_paths: bool,
+    /// `config --no-env-resolution`: `env_file:` stays as written, unread.
+    pub resolve_env_files: bool,
     pub normalize: bool,
     pub consistency: bool,
     /// `--all-resources`: networks and volumes no service uses are kept.
@@ -72,6 +74,7 @@ impl Options {
             services: Vec::new(),
             interpolate: true,
             resolve_paths: true,
+            resolve_env_files: true,
             normalize: true,
             consistency: true,
             all_resources: false,

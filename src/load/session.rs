@@ -249,7 +249,8 @@ impl<'o> Loader<'o> {
     fn finish(&mut self, mut merged: Value, name: &str, project_dir: &Path) -> Option<Project> {
         let opts = self.opts;
         let env = self.env.clone();
-        let problems = environment::resolve_services(&mut merged, &env, &|p: &Path| self.files.read(p));
+        let read = |p: &Path| self.files.read(p);
+        let problems = environment::resolve_services(&mut merged, &env, opts.resolve_env_files, &read);
         self.extend(problems)?;
         if opts.normalize {
             normalize::normalize(&mut merged, name, &env);
