@@ -250,6 +250,26 @@ services:
     same_lines(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--services"]));
 }
 
+/// Without interpolation the files are merged as written: a list over a mapping (or a lone
+/// string over a list) merges entry by entry, as the reference's lists, and loses none of
+/// the earlier file's entries.
+#[test]
+fn no_interpolate_merges_lists_and_mappings_entry_by_entry() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: busybox\n    environment: [A=1, B=2]\n    labels: {x: \"1\"}\n    sysctls: [a.b=1]\n    tmpfs: [/a]\n    build: {context: ., args: [P=1]}\n",
+        ),
+        (
+            "compose.override.yaml",
+            "services:\n  web:\n    environment: {B: \"3\", C: \"4\", D: null}\n    labels: [y=2]\n    sysctls: {a.b: 2, c.d: 3}\n    tmpfs: /b\n    build: {args: {Q: \"2\"}}\n",
+        ),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--format", "json"]));
+    assert_eq!(got["services"]["web"]["environment"], serde_json::json!(["A=1", "B=3", "C=4", "D"]));
+    assert_eq!(got["services"]["web"]["tmpfs"], serde_json::json!(["/a", "/b"]));
+}
+
 #[test]
 fn interpolation_uses_the_environment() {
     let dir = sample();
