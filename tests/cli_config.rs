@@ -1000,18 +1000,22 @@ fn zero_values_are_left_out_as_the_reference() {
     same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
 }
 
-/// With `--no-path-resolution` an extended file's relative paths are still rebased onto the
-/// project directory, as the reference does: its env file is read and its bind is `lib/conf`.
+/// With `--no-path-resolution` an extended or included file's relative paths are still
+/// rebased onto the project directory, as the reference does: their env files are read and
+/// their binds are `lib/conf`.
 #[test]
-fn no_path_resolution_rebases_an_extended_files_paths() {
+fn no_path_resolution_rebases_extended_and_included_files_paths() {
     let dir = common::project(&[
-        ("compose.yaml", "services:\n  web:\n    extends: {file: lib/base.yaml, service: base}\n"),
+        ("compose.yaml", "include: [lib/extra.yaml]\nservices:\n  web:\n    extends: {file: lib/base.yaml, service: base}\n"),
         ("lib/base.yaml", "services:\n  base:\n    image: busybox\n    env_file: ./base.env\n    volumes: [./conf:/conf]\n"),
+        ("lib/extra.yaml", "services:\n  extra:\n    image: busybox\n    env_file: ./base.env\n    volumes: [./conf:/conf]\n"),
         ("lib/base.env", "FROM_BASE=1\n"),
     ]);
     let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-path-resolution", "--format", "json"]));
-    assert_eq!(got["services"]["web"]["environment"]["FROM_BASE"], "1");
-    assert_eq!(got["services"]["web"]["volumes"][0]["source"], "lib/conf");
+    for service in ["web", "extra"] {
+        assert_eq!(got["services"][service]["environment"]["FROM_BASE"], "1");
+        assert_eq!(got["services"][service]["volumes"][0]["source"], "lib/conf");
+    }
 }
 
 /// `config`'s YAML quotes text a YAML 1.1 reader would take for a boolean, number or date,

@@ -501,15 +501,22 @@ impl FileSource for Loader<'_> {
         let base = path.parent().map_or_else(|| self.opts.working_dir.clone(), Path::to_path_buf);
         let env = self.env.clone();
         let mut value = self.load_processed(path, &base, &env)?.value;
-        // Without path resolution the reference still rebases an extended file's relative
-        // paths onto the project directory (`./conf` in `lib/base.yaml` is `lib/conf`).
-        if !self.opts.resolve_paths {
-            let rel = base.strip_prefix(&self.project_dir).unwrap_or(&base);
-            if !rel.as_os_str().is_empty() {
-                absolute_paths::resolve(&mut value, rel, None);
-            }
-        }
+        self.rebase_unresolved(&mut value, &base);
         Ok(value)
+    }
+}
+
+impl Loader<'_> {
+    /// Without path resolution the reference still rebases the relative paths of an extended
+    /// or included file onto the project directory (`./conf` in `lib/base.yaml` is `lib/conf`).
+    fn rebase_unresolved(&self, value: &mut Value, base: &Path) {
+        if self.opts.resolve_paths {
+            return;
+        }
+        let rel = base.strip_prefix(&self.project_dir).unwrap_or(base);
+        if !rel.as_os_str().is_empty() {
+            absolute_paths::resolve(value, rel, None);
+        }
     }
 }
 
@@ -527,6 +534,7 @@ impl ProjectSource for Loader<'_> {
         let mut merged: Option<Value> = None;
         for file in &spec.paths {
             let mut layer = self.load_processed(file, &dir, &env)?;
+            self.rebase_unresolved(&mut layer.value, &dir);
             let problems = self.resolve_references(file, &mut layer, chain);
             if problems.iter().any(Problem::is_error) {
                 return Err(problems);
