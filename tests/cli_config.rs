@@ -1060,21 +1060,23 @@ fn infinite_numbers_are_refused() {
 }
 
 /// `--no-normalize` as the reference: the file's `name:` as written, unused networks and
-/// volumes left out (the default network too, which no service names yet), and a build
-/// without a context builds from the project directory.
+/// volumes left out (the default network too, which no service names yet), a build
+/// without a context builds from the project directory, and a secret is mounted at
+/// `/run/secrets/<name>`.
 #[test]
 fn no_normalize_prints_as_the_reference() {
     let dir = common::project(&[(
         "compose.yaml",
-        "name: My.App\nservices:\n  app:\n    image: busybox\n    volumes: [used:/u]\n\
+        "name: My.App\nservices:\n  app:\n    image: busybox\n    volumes: [used:/u]\n    secrets: [token]\n\
          \x20 b:\n    build:\n      dockerfile_inline: FROM busybox\n\
-         networks:\n  default:\n    name: custom\nvolumes:\n  used:\n  unused:\n",
+         networks:\n  default:\n    name: custom\nvolumes:\n  used:\n  unused:\nsecrets:\n  token:\n    environment: HOME\n",
     )]);
     let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-normalize", "--format", "json"]));
     assert_eq!(got["name"], "My.App");
     assert_eq!(got.get("networks"), None, "{got}");
     assert_eq!(got["volumes"].get("unused"), None, "{got}");
     assert!(got["services"]["b"]["build"]["context"].is_string(), "{got}");
+    assert_eq!(got["services"]["app"]["secrets"][0]["target"], "/run/secrets/token");
 }
 
 /// A repeated key is shown where it repeats, the line the reference names.

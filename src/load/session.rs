@@ -258,9 +258,12 @@ impl<'o> Loader<'o> {
                 // Normalisation adds defaults such as `build.context: .`, relative to the project.
                 absolute_paths::resolve(&mut merged, project_dir, opts.home.as_deref());
             }
-        } else if opts.resolve_paths {
-            // The reference resolves a missing build context with the paths, not the defaults.
-            absolute_paths::default_build_context(&mut merged, project_dir);
+        } else {
+            normalize::default_secret_targets(&mut merged);
+            if opts.resolve_paths {
+                // The reference resolves a missing build context with the paths, not the defaults.
+                absolute_paths::default_build_context(&mut merged, project_dir);
+            }
         }
         // Checked before profiles remove services: an optional dependency on a disabled
         // service is not an undefined one.
