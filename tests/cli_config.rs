@@ -270,6 +270,19 @@ fn no_interpolate_merges_lists_and_mappings_entry_by_entry() {
     assert_eq!(got["services"]["web"]["tmpfs"], serde_json::json!(["/a", "/b"]));
 }
 
+/// Without interpolation a long-form port gets the reference's defaults (`mode: ingress`,
+/// `protocol: tcp`) and keeps its `published` as written.
+#[test]
+fn no_interpolate_fills_long_port_defaults() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    ports:\n      - {published: 8081, target: 81}\n      - \"82:82/udp\"\n      - {target: 83, protocol: udp}\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--format", "json"]));
+    let first = &got["services"]["web"]["ports"][0];
+    assert_eq!(first, &serde_json::json!({"mode": "ingress", "protocol": "tcp", "published": 8081, "target": 81}));
+}
+
 #[test]
 fn interpolation_uses_the_environment() {
     let dir = sample();

@@ -45,9 +45,26 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
     }
     if let Some(Value::Sequence(ports)) = m.get_mut("ports") {
         if ports.iter().all(parses_as_port) {
-            *ports = service_ports(std::mem::take(ports), &mut cx.at("ports"));
+            // Every entry parses, so the one-entry lists below report nothing.
+            *ports = std::mem::take(ports)
+                .into_iter()
+                .flat_map(|p| match p {
+                    Value::Mapping(_) => vec![long_port(p)],
+                    short => service_ports(vec![short], &mut cx.at("ports")),
+                })
+                .collect();
         }
     }
+}
+
+/// A long-form port gets the defaults the reference's loader writes into the tree (`mode:
+/// ingress`, `protocol: tcp`); its `published` stays as written.
+fn long_port(v: Value) -> Value {
+    let Value::Mapping(mut m) = v else { return v };
+    for (key, default) in [("mode", "ingress"), ("protocol", "tcp")] {
+        m.entry(key.into()).or_insert_with(|| default.into());
+    }
+    Value::Mapping(m)
 }
 
 /// The tree keeps `create_host_path: true` where the typed model leaves the default out: in
