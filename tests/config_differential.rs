@@ -53,6 +53,7 @@ const OWN_CASES: &[(&str, &[&str])] = &[
     ("overrides", &["-f", "compose.yaml", "-f", "compose.override.yaml", "-f", "prod.yaml"]),
     ("edge-values", &[]),
     ("network-driver-opts", &[]),
+    ("device-options", &[]),
     ("invalid-extra-hosts", &[]),
 ];
 const MAX_DIFF_LINES: usize = 40;

@@ -139,7 +139,7 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
     }
     with(m, "devices", |v| map_seq(v, device));
     with(m, "extends", |v| short_to_map(v, "service"));
-    with(m, "gpus", gpus);
+    with(m, "gpus", |v| device_requests(gpus(v)));
     with(m, "logging", |v| {
         map_key(v, "options", |o| to_map(o, Null::Empty))
     });
@@ -393,6 +393,11 @@ fn device(v: Value) -> Value {
 }
 
 /// `gpus: all` asks for every GPU.
+/// A device request's `options` are text to the engine: `{virtualization: false}` is "false".
+fn device_requests(v: Value) -> Value {
+    map_seq(v, |d| map_key(d, "options", |o| to_map(o, Null::Empty)))
+}
+
 fn gpus(v: Value) -> Value {
     match v {
         Value::String(s) if s == "all" => Value::Sequence(vec![Value::Mapping(Mapping::from_iter([(
@@ -579,6 +584,7 @@ fn deploy(d: &mut Mapping, cx: &mut Ctx) {
         for key in ["limits", "reservations"] {
             if let Some(Value::Mapping(l)) = res.get_mut(key) {
                 size_at(l, "memory", &mut cx.at("resources").at(key));
+                with(l, "devices", device_requests);
             }
         }
     }
