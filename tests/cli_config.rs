@@ -967,6 +967,19 @@ fn extra_hosts_without_an_address_or_a_host_name_are_refused() {
     both_reject(&common::dockhand(dir.path()).args(["-f", "build.yaml", "config"]), "bad host name 'db:1'", "build.yaml:5:");
 }
 
+/// A line an env file cannot hold is shown in that file, at its line, for a service's
+/// `env_file:` and for `--env-file` alike.
+#[test]
+fn a_bad_env_file_line_points_into_the_env_file() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    env_file: app.env\n"),
+        ("app.env", "GOOD=1\n\"bad=1\n"),
+        ("project.env", "A=1\nB=\"never closed\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "in variable name", "app.env:2:1");
+    both_reject(&common::dockhand(dir.path()).args(["--env-file", "project.env", "config"]), "unterminated", "project.env:2:1");
+}
+
 /// `mem_limit: 1g` beside a `deploy.resources.limits` block that only sets cpus conflicts
 /// with its unset (zero) memory limit for the reference; a `reservations` block does not.
 #[test]

@@ -427,6 +427,12 @@ impl<'o> Loader<'o> {
 
     fn locate(&self, p: &Problem) -> Option<Location> {
         let (file, span) = match &p.file {
+            // An env file is no compose file: its problem is shown in its text as read.
+            Some(f) if !self.sources.contains_key(f) => {
+                let text = self.files.read(f).ok()?;
+                let name = display_name(f, &self.opts.working_dir);
+                return Some(Location { name, text: text.into(), span: p.span? });
+            }
             Some(f) => {
                 let src = self.sources.get(f)?;
                 // A problem with the file as a whole (an empty file) is shown at its start.
