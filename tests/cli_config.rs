@@ -980,6 +980,18 @@ fn a_bad_env_file_line_points_into_the_env_file() {
     both_reject(&common::dockhand(dir.path()).args(["--env-file", "project.env", "config"]), "unterminated", "project.env:2:1");
 }
 
+/// A file that `include` or `extends` names but that does not exist is shown where it is
+/// named.
+#[test]
+fn a_missing_included_or_extended_file_points_at_its_entry() {
+    let dir = common::project(&[
+        ("compose.yaml", "include:\n  - lib/db.yaml\nservices:\n  app:\n    image: busybox\n"),
+        ("extends.yaml", "services:\n  app:\n    extends:\n      file: base/common.yaml\n      service: app\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "lib/db.yaml", "compose.yaml:2:5");
+    both_reject(&common::dockhand(dir.path()).args(["-f", "extends.yaml", "config"]), "base/common.yaml", "extends.yaml:4:13");
+}
+
 /// `mem_limit: 1g` beside a `deploy.resources.limits` block that only sets cpus conflicts
 /// with its unset (zero) memory limit for the reference; a `reservations` block does not.
 #[test]

@@ -334,6 +334,12 @@ impl<'o> Loader<'o> {
         })
     }
 
+    /// A file named by `include` or `extends` that cannot be read: the problem is returned, not
+    /// recorded, so that the caller shows it at the entry naming the file.
+    fn readable(&self, file: &Path) -> Result<(), Vec<Problem>> {
+        self.read(file).map(drop).map_err(|p| vec![p])
+    }
+
     /// Reads and parses a file and keeps its text and span index for diagnostics.
     fn parse(&mut self, file: &Path) -> Option<Parsed> {
         let text = match self.read(file) {
@@ -509,6 +515,7 @@ impl FileSource for Loader<'_> {
     fn load(&mut self, path: &Path) -> Result<Value, Vec<Problem>> {
         let base = path.parent().map_or_else(|| self.opts.working_dir.clone(), Path::to_path_buf);
         let env = self.env.clone();
+        self.readable(path)?;
         let mut value = self.load_processed(path, &base, &env)?.value;
         self.rebase_unresolved(&mut value, &base);
         Ok(value)
@@ -542,6 +549,7 @@ impl ProjectSource for Loader<'_> {
         let env = environment::project_env(&self.env, &dir, &spec.env_files, &|p: &Path| files.read(p))?;
         let mut merged: Option<Value> = None;
         for file in &spec.paths {
+            self.readable(file)?;
             let mut layer = self.load_processed(file, &dir, &env)?;
             self.rebase_unresolved(&mut layer.value, &dir);
             let problems = self.resolve_references(file, &mut layer, chain);
