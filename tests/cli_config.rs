@@ -1056,6 +1056,20 @@ fn no_path_resolution_rebases_extended_and_included_files_paths() {
     }
 }
 
+/// An extended file that extends a file of its own, relative to itself, is found with
+/// `--no-path-resolution` too (its `extends.file` is not rebased twice).
+#[test]
+fn no_path_resolution_follows_an_extends_chain_across_directories() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  web:\n    extends: {file: lib/mid.yaml, service: mid}\n"),
+        ("lib/mid.yaml", "services:\n  mid:\n    extends: {file: base/root.yaml, service: root}\n    volumes: [./mid:/mid]\n"),
+        ("lib/base/root.yaml", "services:\n  root:\n    image: busybox\n    volumes: [./root:/root]\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-path-resolution", "--format", "json"]));
+    let sources: Vec<&str> = got["services"]["web"]["volumes"].as_array().into_iter().flatten().filter_map(|v| v["source"].as_str()).collect();
+    assert_eq!(sources, ["lib/base/root", "lib/mid"]);
+}
+
 /// `config`'s YAML quotes text a YAML 1.1 reader would take for a boolean, number or date,
 /// as the reference's does, so that such tools read back the same strings.
 #[test]

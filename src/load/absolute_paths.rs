@@ -8,7 +8,18 @@ use std::path::{Component, Path, PathBuf};
 use crate::load::Value;
 
 pub fn resolve(value: &mut Value, base_dir: &Path, home: Option<&Path>) {
-    let r = Resolver { base: base_dir, home };
+    resolve_with(value, Resolver { base: base_dir, home, references: true });
+}
+
+/// Without path resolution an extended or included file's paths are still rebased onto the
+/// project directory (`rel`, relative; `~` is expanded as the reference does there), but not
+/// its own `extends.file` and `include` entries: those are followed from the file itself, and
+/// are not printed.
+pub fn rebase(value: &mut Value, rel: &Path, home: Option<&Path>) {
+    resolve_with(value, Resolver { base: rel, home, references: false });
+}
+
+fn resolve_with(value: &mut Value, r: Resolver) {
     if let Some(services) = value.get_mut("services").and_then(Value::as_mapping_mut) {
         for (_, service) in services.iter_mut() {
             r.service(service);
@@ -26,7 +37,8 @@ pub fn resolve(value: &mut Value, base_dir: &Path, home: Option<&Path>) {
             r.local_bind_device(def);
         }
     }
-    if let Some(includes) = value.get_mut("include").and_then(Value::as_sequence_mut) {
+    let includes = value.get_mut("include").filter(|_| r.references);
+    if let Some(includes) = includes.and_then(Value::as_sequence_mut) {
         for include in includes {
             r.include(include);
         }
@@ -36,6 +48,8 @@ pub fn resolve(value: &mut Value, base_dir: &Path, home: Option<&Path>) {
 struct Resolver<'a> {
     base: &'a Path,
     home: Option<&'a Path>,
+    /// Whether `extends.file` and `include` paths are resolved too.
+    references: bool,
 }
 
 impl Resolver<'_> {
@@ -55,7 +69,7 @@ impl Resolver<'_> {
         if let Some(files) = service.get_mut("label_file") {
             self.each(files, Resolver::string);
         }
-        if let Some(extends) = service.get_mut("extends") {
+        if let Some(extends) = service.get_mut("extends").filter(|_| self.references) {
             self.field(extends, "file");
         }
         let watch = service.get_mut("develop").and_then(|d| d.get_mut("watch"));

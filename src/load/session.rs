@@ -531,7 +531,7 @@ impl Loader<'_> {
         }
         let rel = base.strip_prefix(&self.project_dir).unwrap_or(base);
         if !rel.as_os_str().is_empty() {
-            absolute_paths::resolve(value, rel, None);
+            absolute_paths::rebase(value, rel, self.opts.home.as_deref());
         }
     }
 }
