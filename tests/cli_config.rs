@@ -283,6 +283,18 @@ fn no_interpolate_fills_long_port_defaults() {
     assert_eq!(first, &serde_json::json!({"mode": "ingress", "protocol": "tcp", "published": 8081, "target": 81}));
 }
 
+/// Without interpolation the older `x-develop` and `x-initialSync` are read as `develop` and
+/// `initial_sync`, and a lone `ignore` pattern is a list, as in the reference's tree.
+#[test]
+fn no_interpolate_reads_develop_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    x-develop:\n      watch:\n        - {path: ./src, action: rebuild, ignore: tmp/, x-initialSync: true}\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--format", "json"]));
+    assert_eq!(got["services"]["web"]["develop"]["watch"][0]["ignore"], serde_json::json!(["tmp/"]));
+}
+
 #[test]
 fn interpolation_uses_the_environment() {
     let dir = sample();
@@ -1054,6 +1066,22 @@ fn no_path_resolution_rebases_extended_and_included_files_paths() {
         assert_eq!(got["services"][service]["environment"]["FROM_BASE"], "1");
         assert_eq!(got["services"][service]["volumes"][0]["source"], "lib/conf");
     }
+}
+
+/// With `--no-path-resolution` an included project's paths are relative to the project
+/// directory even outside it (`../shared`), and cleaned as the reference cleans them (`./` is
+/// `.`); a build without a context builds from the included project's directory.
+#[test]
+fn no_path_resolution_prints_included_paths_relative_to_the_project() {
+    let dir = common::project(&[
+        ("app/compose.yaml", "include:\n  - path: ../shared/compose.yaml\n  - same.yaml\n"),
+        ("app/same.yaml", "services:\n  here:\n    image: busybox\n    volumes: [\"./:/src\"]\n"),
+        ("shared/compose.yaml", "services:\n  there:\n    build: {dockerfile_inline: FROM busybox}\n    volumes: [./data:/data]\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path().join("app")).args(["config", "--no-path-resolution", "--format", "json"]));
+    assert_eq!(got["services"]["there"]["volumes"][0]["source"], "../shared/data");
+    assert_eq!(got["services"]["there"]["build"]["context"], "../shared");
+    assert_eq!(got["services"]["here"]["volumes"][0]["source"], ".");
 }
 
 /// An extended file that extends a file of its own, relative to itself, is found with

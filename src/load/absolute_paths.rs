@@ -207,14 +207,28 @@ pub fn default_build_context(project: &mut Value, dir: &Path) {
     }
 }
 
+/// `to` as a path relative to `from` (both absolute and clean), like Go's `filepath.Rel`:
+/// `../subdir` for a sibling directory, `.` for the same one.
+pub fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (from, to): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out: PathBuf = from[common..].iter().map(|_| Component::ParentDir).collect();
+    out.extend(&to[common..]);
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 /// Lexical clean-up like Go's `filepath.Clean`: the reference prints `/a/up`, not `/a/b/../up`.
 pub(crate) fn clean(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
             Component::CurDir => {}
+            // A leading `..` stays: `../../x` is not `x`.
             Component::ParentDir => {
-                if !out.pop() {
+                if out.ends_with("..") || !out.pop() {
                     out.push("..");
                 }
             }
@@ -392,5 +406,13 @@ volumes:
         let mut v: Value = serde_yaml::from_str("secrets: {s: {file: '~/x'}}").unwrap();
         resolve(&mut v, Path::new("/p"), None);
         assert_eq!(v["secrets"]["s"]["file"], "/p/~/x");
+    }
+
+    #[test]
+    fn relative_and_clean_keep_leading_parents_as_go_does() {
+        assert_eq!(relative(Path::new("/p/app"), Path::new("/p/shared/x")), Path::new("../shared/x"));
+        assert_eq!(relative(Path::new("/p/app"), Path::new("/p/app")), Path::new("."));
+        assert_eq!(clean(Path::new("../../x")), Path::new("../../x"));
+        assert_eq!(clean(Path::new("../a/../b")), Path::new("../b"));
     }
 }

@@ -484,17 +484,21 @@ fn develop(d: &mut Mapping, cx: &mut Ctx) {
     }
 }
 
-/// `x-initialSync` is the older name of `initial_sync`; the reference drops it, and the
-/// attribute wins when both are set.
 fn watch_rule(r: &mut Mapping, at: &YamlPath, problems: &mut Vec<Problem>) {
+    watch_rule_shape(r);
+    if let Some(Value::Mapping(exec)) = r.get_mut("exec") {
+        hook(exec, &at.key("exec"), problems);
+    }
+}
+
+/// `x-initialSync` is the older name of `initial_sync`; the reference drops it, and the
+/// attribute wins when both are set. `include`/`ignore` may be one pattern.
+fn watch_rule_shape(r: &mut Mapping) {
     if let Some(legacy) = r.remove("x-initialSync") {
         r.entry("initial_sync".into()).or_insert(legacy);
     }
     for key in ["include", "ignore"] {
         with(r, key, one_or_many);
-    }
-    if let Some(Value::Mapping(exec)) = r.get_mut("exec") {
-        hook(exec, &at.key("exec"), problems);
     }
 }
 

@@ -529,10 +529,8 @@ impl Loader<'_> {
         if self.opts.resolve_paths {
             return;
         }
-        let rel = base.strip_prefix(&self.project_dir).unwrap_or(base);
-        if !rel.as_os_str().is_empty() {
-            absolute_paths::rebase(value, rel, self.opts.home.as_deref());
-        }
+        let rel = absolute_paths::relative(&self.project_dir, base);
+        absolute_paths::rebase(value, &rel, self.opts.home.as_deref());
     }
 }
 
@@ -560,7 +558,8 @@ impl ProjectSource for Loader<'_> {
             merged = Some(merge_layer(merged, layer));
         }
         let mut merged = merged.unwrap_or(Value::Null);
-        absolute_paths::default_build_context(&mut merged, &dir);
+        let context = if self.opts.resolve_paths { dir } else { absolute_paths::relative(&self.project_dir, &dir) };
+        absolute_paths::default_build_context(&mut merged, &context);
         Ok(merged)
     }
 }
