@@ -48,6 +48,8 @@ const PROJECT: &str = "dockhand-differential";
 const OWN_CASES: &[(&str, &[&str])] = &[
     ("web-app", &[]),
     ("web-app", &["--profile", "*"]),
+    ("monitoring", &[]),
+    ("monitoring", &["--profile", "logs"]),
     ("extends-include", &[]),
     ("overrides", &[]),
     ("overrides", &["-f", "compose.yaml", "-f", "compose.override.yaml", "-f", "prod.yaml"]),
