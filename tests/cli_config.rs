@@ -190,6 +190,21 @@ fn hash_matches_the_reference() {
     same_lines(&common::dockhand(dir.path()).args(["--profile", "jobs", "config", "--hash", "web,worker"]));
 }
 
+/// `--no-env-resolution` keeps `env_file:` as it is and reads none of them: a missing one
+/// fails `--hash` only without it.
+#[test]
+fn no_env_resolution_keeps_env_files_unread() {
+    let file = "services:\n  web:\n    image: busybox:latest\n    env_file: [web.env]\n    environment: [X=1]\n  gone:\n    image: busybox:latest\n    env_file: /nonexistent/.env\n";
+    let dir = common::project(&[("compose.yaml", file), ("web.env", "FROM_FILE=yes\n")]);
+    let run = common::dockhand(dir.path()).args(["config", "--no-env-resolution", "--format", "json"]);
+    let got = same_json(&run);
+    assert!(got["services"]["web"]["environment"].get("FROM_FILE").is_none(), "{got}");
+    let hashed = same_lines(&common::dockhand(dir.path()).args(["config", "--no-env-resolution", "--hash", "gone"]));
+    hashed.assert_success();
+    let failed = same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "gone"]));
+    assert!(failed.stderr.contains("env file /nonexistent/.env not found"), "{}", failed.describe());
+}
+
 #[test]
 fn quiet_validates_silently() {
     let dir = sample();
@@ -306,10 +321,10 @@ fn interpolation_uses_the_environment() {
     assert_eq!(got["services"]["web"]["ports"][0]["published"], "9999");
 }
 
-/// `--no-env-resolution` leaves `env_file:` as written and unread (a missing required file is
-/// no error), while a bare name in `environment:` still takes the shell's value.
+/// `--no-env-resolution` leaves every `env_file:` entry as written (`required: false` too),
+/// while a bare name in `environment:` still takes the shell's value.
 #[test]
-fn no_env_resolution_keeps_env_files_unread() {
+fn no_env_resolution_still_takes_bare_names_from_the_shell() {
     let dir = common::project(&[
         (
             "compose.yaml",

@@ -6,7 +6,7 @@ use clap::{CommandFactory, Parser};
 
 use super::args::*;
 use crate::commands::options::*;
-use crate::engine::ExecSpec;
+use crate::engine::{Commit, ExecSpec};
 use crate::load::{cli_specs, Env, Options};
 use crate::containers::desired::PullPolicy;
 use crate::containers::oneoff::RunOverrides;
@@ -28,7 +28,10 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
         Command::Exec(a) => exec_invocation(opts, a),
         Command::Run(a) => run_invocation(opts, a, engine).unwrap_or_else(Invocation::Invalid),
         Command::Create(a) => create_invocation(opts, a, engine),
-        Command::Start(a) => lifecycle(opts, a, Lifecycle::Start, engine),
+        Command::Start(a) => {
+            let start = Lifecycle::Start { wait: a.wait, wait_timeout: a.wait_timeout.map(Duration::from_secs) };
+            lifecycle(opts, a.services, start, engine)
+        }
         Command::Stop(a) => lifecycle(opts, a.services, Lifecycle::Stop { timeout: a.timeout }, engine),
         Command::Restart(a) => {
             let action = Lifecycle::Restart { timeout: a.timeout, no_deps: a.no_deps };
@@ -56,6 +59,11 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
             Invocation::Inspect(opts, cp, engine)
         }
         Command::Wait(a) => Invocation::Inspect(opts, Inspect::Wait { services: a.services.names, down: a.down_project }, engine),
+        Command::Export(a) => Invocation::Inspect(opts, Inspect::Export { service: a.service, index: a.index, output: a.output }, engine),
+        Command::Commit(a) => {
+            let commit = Commit { reference: a.reference, author: a.author, message: a.message, changes: a.change, pause: a.pause };
+            Invocation::Inspect(opts, Inspect::Commit { service: a.service, index: a.index, commit }, engine)
+        }
         Command::Ls(a) => {
             let names = a.filter.iter().filter_map(|f| f.strip_prefix("name=")).map(String::from).collect();
             Invocation::Ls(opts.shell_env, LsCommand { all: a.all, format: ps_format(a.format), quiet: a.quiet, names })
@@ -206,6 +214,7 @@ fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {
         list_services: a.services,
         status,
         format: a.format,
+        no_trunc: a.no_trunc,
     };
     Invocation::Ps(opts, cmd)
 }
@@ -250,6 +259,24 @@ fn env_entry(env: &Env, e: &str) -> (String, Option<String>) {
     }
 }
 
+/// `-e` entries, then those of each `--env-from-file` that no `-e` set, as the reference
+/// merges them; a file's `${VAR}` sees the `-e` values.
+fn run_environment(env: &Env, a: &RunArgs) -> Result<Vec<(String, Option<String>)>, String> {
+    let mut environment: Vec<(String, Option<String>)> = a.env.iter().map(|e| env_entry(env, e)).collect();
+    for file in &a.env_from_file {
+        let failed = |e: String| format!("run --env-from-file {}: {e}", file.display());
+        let text = std::fs::read_to_string(file).map_err(|e| failed(e.to_string()))?;
+        let given = environment.clone();
+        let lookup = |k: &str| given.iter().find(|(name, _)| name == k).and_then(|(_, v)| v.clone());
+        for (k, v) in crate::load::dotenv::parse(&text, &lookup).map_err(|e| failed(e.to_string()))? {
+            if !environment.iter().any(|(name, _)| *name == k) {
+                environment.push((k, v));
+            }
+        }
+    }
+    Ok(environment)
+}
+
 fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Result<Invocation, String> {
     opts.services = vec![a.service.clone()];
     let base = opts.project_directory.clone().unwrap_or_else(|| opts.working_dir.clone());
@@ -268,16 +295,19 @@ fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Resul
         .map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or((l.clone(), String::new())))
         .collect();
     let entrypoint = a.entrypoint.as_deref().map(cli_specs::words).transpose().map_err(|e| format!("run --entrypoint: {e}"))?;
+    let environment = run_environment(&opts.shell_env, &a)?;
     let overrides = RunOverrides {
         command: a.command,
         entrypoint,
-        environment: a.env.iter().map(|e| env_entry(&opts.shell_env, e)).collect(),
+        environment,
         labels,
         volumes,
         publish,
         service_ports: a.service_ports,
         user: a.user,
         working_dir: a.workdir,
+        cap_add: a.cap_add,
+        cap_drop: a.cap_drop,
         tty: !a.detach && crate::terminal::wants_tty(a.no_tty),
         interactive: !a.detach,
         name: a.name,
@@ -333,8 +363,8 @@ fn config_invocation(mut opts: Options, a: ConfigArgs) -> Invocation {
     opts.interpolate = !a.no_interpolate;
     opts.normalize = !a.no_normalize;
     opts.resolve_paths = !a.no_path_resolution;
-    opts.resolve_env_files = !a.no_env_resolution;
     opts.consistency = !a.no_consistency;
+    opts.resolve_environment = !a.no_env_resolution;
     opts.services = a.names;
     let view = if a.quiet {
         ConfigView::Quiet

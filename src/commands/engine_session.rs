@@ -173,7 +173,7 @@ impl Session {
             pull: self.pull,
         };
         let limits = Limits::from_setting(self.engine_opts.parallel);
-        let progress = progress::for_mode(self.engine_opts.progress);
+        let progress = self.progress();
         let engine = Arc::new((*self.engine).clone().with_output(around(&progress, self.engine.output())));
         let outcome = perform::execute(engine, plan, &ctx, limits, progress.as_ref(), cancel).await;
         progress.finish();
@@ -231,11 +231,16 @@ impl Session {
         }
     }
 
+    /// Where the steps of a command go, as `--progress` asked.
+    pub fn progress(&self) -> Arc<dyn progress::Progress> {
+        progress::for_mode(self.engine_opts.progress)
+    }
+
     /// `up --wait`: every service of the plan that ran running, and healthy where it has a
     /// health check.
     pub async fn wait_healthy(&self, replicas: &BTreeMap<String, Replicas>, timeout: Option<Duration>) -> bool {
         let targets = wait::application_targets(replicas);
-        let progress = progress::for_mode(self.engine_opts.progress);
+        let progress = self.progress();
         let result = wait::wait_application(self.engine.as_ref(), &targets, timeout, progress.as_ref(), &self.cancel).await;
         progress.finish();
         match result {

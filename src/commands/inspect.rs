@@ -1,5 +1,5 @@
-//! `top`, `port`, `images`, `events`: looking at the project's containers. `cp` and `wait`
-//! open their session here too, and live in their own files.
+//! `top`, `port`, `images`, `events`: looking at the project's containers. `cp`, `wait`,
+//! `export` and `commit` open their session here too, and live in their own files.
 
 use std::process::ExitCode;
 
@@ -21,7 +21,8 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
         let named: Vec<String> = match cmd {
             Inspect::Events { services, .. } | Inspect::Wait { services, .. } => services.clone(),
             Inspect::Port { service, .. } => vec![service.clone()],
-            Inspect::Top { .. } | Inspect::Images { .. } | Inspect::Cp { .. } => vec![],
+            // The reference says a service it does not know "is not running", as below.
+            Inspect::Top { .. } | Inspect::Images { .. } | Inspect::Cp { .. } | Inspect::Export { .. } | Inspect::Commit { .. } => vec![],
         };
         let unknown = s.unknown_services(&named);
         if !unknown.is_empty() {
@@ -37,6 +38,13 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
                 super::cp::run(&s, &copy).await
             }
             Inspect::Wait { services, down } => super::wait::run(&mut s, services, *down, engine_opts.dry_run).await,
+            Inspect::Export { service, index, output } => {
+                let export = super::filesystem::Export { service, index: *index, output: output.as_ref(), dry_run: engine_opts.dry_run };
+                super::filesystem::export(&s, &export).await
+            }
+            Inspect::Commit { service, index, commit } => {
+                super::filesystem::commit(&s, service, *index, commit, engine_opts.dry_run).await
+            }
         };
         match result {
             Ok(code) => code,

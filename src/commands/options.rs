@@ -140,6 +140,8 @@ pub struct PsCommand {
     pub status: Vec<String>,
     /// `--format` as given; without it, the Docker CLI's `psFormat`, else the table.
     pub format: Option<String>,
+    /// The table's commands whole.
+    pub no_trunc: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -177,7 +179,8 @@ pub struct RunCommand {
 /// What a lifecycle command does to the existing containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lifecycle {
-    Start,
+    /// `--wait`: then until the services run (healthy, where they have a health check).
+    Start { wait: bool, wait_timeout: Option<std::time::Duration> },
     Stop { timeout: Option<i64> },
     Restart { timeout: Option<i64>, no_deps: bool },
     Kill { signal: String },
@@ -202,6 +205,8 @@ pub enum Inspect {
     Events { services: Vec<String>, json: bool },
     Cp { source: String, destination: String, index: u32 },
     Wait { services: Vec<String>, down: bool },
+    Export { service: String, index: u32, output: Option<std::path::PathBuf> },
+    Commit { service: String, index: u32, commit: crate::engine::Commit },
 }
 
 #[derive(Debug, Clone)]

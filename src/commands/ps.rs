@@ -61,7 +61,7 @@ pub fn render(entries: &[PsEntry], cmd: &PsCommand, output: &PsOutput, now: i64)
     }
     match output {
         PsOutput::Json => Ok(entries.iter().map(|e| format!("{}\n", json_line(e, now))).collect()),
-        PsOutput::Table => Ok(table(entries, now)),
+        PsOutput::Table => Ok(table(entries, now, cmd.no_trunc)),
         PsOutput::Template { text, table } => {
             let rows: Vec<serde_json::Value> = entries.iter().map(|e| json_line(e, now)).collect();
             ps_format::render(text, *table, &rows)
@@ -69,7 +69,7 @@ pub fn render(entries: &[PsEntry], cmd: &PsCommand, output: &PsOutput, now: i64)
     }
 }
 
-fn table(entries: &[PsEntry], now: i64) -> String {
+fn table(entries: &[PsEntry], now: i64, whole_commands: bool) -> String {
     let header = ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"];
     let rows: Vec<Vec<String>> = entries
         .iter()
@@ -77,7 +77,7 @@ fn table(entries: &[PsEntry], now: i64) -> String {
             vec![
                 e.name.clone(),
                 e.image.clone(),
-                e.quoted_command(false),
+                e.quoted_command(whole_commands),
                 e.service.clone(),
                 format!("{} ago", human_duration(now - e.created)),
                 e.status.clone(),

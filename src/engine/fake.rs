@@ -109,6 +109,12 @@ impl ContainerIo for Fake {
     async fn upload(&self, _: &str, _: &str, _: Vec<u8>) -> Result<()> {
         not_faked("upload")
     }
+    fn export(&self, _: &str) -> BoxStream<'static, Result<Vec<u8>>> {
+        futures_util::stream::once(async { not_faked("export") }).boxed()
+    }
+    async fn commit(&self, _: &str, _: &Commit) -> Result<String> {
+        not_faked("commit")
+    }
 }
 
 impl Engine for Fake {

@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use tokio::io::AsyncRead;
 
-use super::{ContainerEvent, EngineError, EngineEvent, ExecSpec, Kind, LogChunk, LogRequest, Output, Result, Top};
+use super::{Commit, ContainerEvent, EngineError, EngineEvent, ExecSpec, Kind, LogChunk, LogRequest, Output, Result, Top};
 
 /// What a command may ask of a backend's containers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,10 @@ pub trait ContainerIo: Send + Sync + 'static {
     fn is_directory(&self, id: &str, path: &str) -> impl Future<Output = bool> + Send;
     /// Extracts a tar archive into `path` in the container.
     fn upload(&self, id: &str, path: &str, archive: Vec<u8>) -> impl Future<Output = Result<()>> + Send;
+    /// The container's whole filesystem as a tar archive, as it comes.
+    fn export(&self, id: &str) -> BoxStream<'static, Result<Vec<u8>>>;
+    /// Makes an image of the container; returns its id.
+    fn commit(&self, id: &str, commit: &Commit) -> impl Future<Output = Result<String>> + Send;
 }
 
 /// An error naming what the backend cannot do, for a command to stop before acting.

@@ -120,8 +120,7 @@ fn line_span(text: &str, line: usize) -> Option<Span> {
 /// For each service: loads its `env_file:` entries (paths already absolute) and merges
 /// `environment:` over them; bare names take their value from `env` or stay unset. The
 /// merged map replaces `environment:` and `env_file:` is dropped, as in the reference's
-/// `config` output. Without `env_files` (`config --no-env-resolution`) the files are left
-/// unread and `env_file:` stays.
+/// `config` output. Without `env_files`, only the label files are read.
 pub fn resolve_services(project: &mut Value, env: &Env, env_files: bool, read: ReadFile) -> Vec<Problem> {
     let Some(services) = project.get_mut("services").and_then(Value::as_mapping_mut) else {
         return Vec::new();
@@ -132,14 +131,16 @@ pub fn resolve_services(project: &mut Value, env: &Env, env_files: bool, read: R
             continue;
         };
         let at = YamlPath::of(&["services", name]);
-        problems.extend(resolve_service(service, &at, env, env_files, read));
+        if env_files {
+            problems.extend(resolve_service(service, &at, env, read));
+        }
+        problems.extend(resolve_label_files(service, &at.key("label_file"), read));
     }
     problems
 }
 
-fn resolve_service(service: &mut Mapping, at: &YamlPath, env: &Env, env_files: bool, read: ReadFile) -> Vec<Problem> {
-    let files = if env_files { service.remove("env_file") } else { None };
-    let (from_files, mut problems) = match files {
+fn resolve_service(service: &mut Mapping, at: &YamlPath, env: &Env, read: ReadFile) -> Vec<Problem> {
+    let (from_files, problems) = match service.remove("env_file") {
         Some(Value::Sequence(files)) => load_env_files(&files, &at.key("env_file"), env, read),
         _ => (Entries::new(), Vec::new()),
     };
@@ -161,7 +162,6 @@ fn resolve_service(service: &mut Mapping, at: &YamlPath, env: &Env, env_files: b
     if !merged.is_empty() {
         service.insert(Value::String("environment".into()), Value::Mapping(merged));
     }
-    problems.extend(resolve_label_files(service, &at.key("label_file"), read));
     problems
 }
 
@@ -412,6 +412,20 @@ services:
         );
         assert!(web.get("env_file").is_none());
         assert!(project["services"]["db"].get("environment").is_none());
+    }
+
+    /// `config --no-env-resolution`: env files stay as they are, not even read (a missing one
+    /// is no error); label files are still read.
+    #[test]
+    fn without_env_resolution_env_files_stay_and_label_files_are_read() {
+        let read = files(&[("/p/a.labels", "A=1\n")]);
+        let mut project = yaml("services: {web: {env_file: [{path: /gone.env}], label_file: [/p/a.labels]}}");
+        let problems = resolve_services(&mut project, &env(&[]), false, &read);
+        assert!(problems.is_empty(), "{problems:?}");
+        let web = &project["services"]["web"];
+        assert_eq!(web["env_file"], yaml("[{path: /gone.env}]"));
+        assert!(web.get("environment").is_none());
+        assert_eq!(web["labels"], yaml("{A: '1'}"));
     }
 
     /// Observed with the reference: label files see each other's labels but not the

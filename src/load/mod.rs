@@ -46,10 +46,10 @@ pub struct Options {
     pub services: Vec<String>,
     pub interpolate: bool,
     pub resolve_paths: bool,
-    /// `config --no-env-resolution`: `env_file:` stays as written, unread.
-    pub resolve_env_files: bool,
     pub normalize: bool,
     pub consistency: bool,
+    /// Services' `env_file:` read into `environment:` (`config --no-env-resolution` keeps them).
+    pub resolve_environment: bool,
     /// `--all-resources`: networks and volumes no service uses are kept.
     pub all_resources: bool,
     /// `--compatibility` (or `COMPOSE_COMPATIBILITY`): v1 container names.
@@ -74,9 +74,9 @@ impl Options {
             services: Vec::new(),
             interpolate: true,
             resolve_paths: true,
-            resolve_env_files: true,
             normalize: true,
             consistency: true,
+            resolve_environment: true,
             all_resources: false,
             compatibility: false,
             working_dir,

@@ -249,8 +249,7 @@ impl<'o> Loader<'o> {
     fn finish(&mut self, mut merged: Value, name: &str, project_dir: &Path) -> Option<Project> {
         let opts = self.opts;
         let env = self.env.clone();
-        let read = |p: &Path| self.files.read(p);
-        let problems = environment::resolve_services(&mut merged, &env, opts.resolve_env_files, &read);
+        let problems = environment::resolve_services(&mut merged, &env, opts.resolve_environment, &|p: &Path| self.files.read(p));
         self.extend(problems)?;
         if opts.normalize {
             normalize::normalize(&mut merged, name, &env);

@@ -4,7 +4,7 @@
 
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::query_parameters::{
-    AttachContainerOptions, DownloadFromContainerOptions, EventsOptions, LogsOptions,
+    AttachContainerOptions, CommitContainerOptions, DownloadFromContainerOptions, EventsOptions, LogsOptions,
     TopOptions, UploadToContainerOptions, WaitContainerOptions,
 };
 use bollard::container::LogOutput;
@@ -15,7 +15,7 @@ use tokio::io::AsyncWriteExt;
 use super::{label_filter, DockerEngine};
 use crate::engine::streams::Stdin;
 use crate::engine::{
-    Capability, ContainerEvent, ContainerIo, EngineError, EngineEvent, ExecSpec, LogChunk, LogRequest, Output,
+    Capability, Commit, ContainerEvent, ContainerIo, EngineError, EngineEvent, ExecSpec, LogChunk, LogRequest, Output,
     Resized, Result, Top,
 };
 use crate::labels;
@@ -199,6 +199,32 @@ impl ContainerIo for DockerEngine {
 
     async fn upload(&self, id: &str, path: &str, archive: Vec<u8>) -> Result<()> {
         self.put_archive(id, path, archive, false).await
+    }
+
+    fn export(&self, id: &str) -> BoxStream<'static, Result<Vec<u8>>> {
+        self.docker.export_container(id).map(|chunk| Ok(chunk?.to_vec())).boxed()
+    }
+
+    async fn commit(&self, id: &str, commit: &Commit) -> Result<String> {
+        let (repo, tag) = match &commit.reference {
+            Some(r) => {
+                let (name, tag) = crate::engine::build::split_tag(r);
+                (Some(name.to_string()), tag.map(str::to_string))
+            }
+            None => (None, None),
+        };
+        let options = CommitContainerOptions {
+            container: Some(id.to_string()),
+            repo,
+            tag,
+            comment: Some(commit.message.clone()).filter(|m| !m.is_empty()),
+            author: Some(commit.author.clone()).filter(|a| !a.is_empty()),
+            pause: commit.pause,
+            // The engine parses the instructions as one Dockerfile, a line each.
+            changes: Some(commit.changes.join("\n")).filter(|c| !c.is_empty()),
+        };
+        let made = self.docker.commit_container(options, bollard::models::ContainerConfig::default()).await?;
+        Ok(made.id)
     }
 }
 
