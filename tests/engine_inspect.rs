@@ -81,6 +81,26 @@ fn events_json_has_the_references_shape() {
     assert!(e["attributes"].get("com.docker.compose.project").is_none(), "compose labels are left out: {e}");
 }
 
+/// `--since` replays what happened before the command started; with `--until` it ends by
+/// itself.
+#[test]
+fn events_since_and_until_replay_a_window_and_end() {
+    let p = up("events-window");
+    p.dockhand(&["pause"]).assert_success();
+    p.dockhand(&["unpause"]).assert_success();
+    let out = p.cmd(&["events", "--json", "--since", "1m", "--until", "0s"]).timeout(Duration::from_secs(30)).run();
+    out.assert_success();
+    let actions: Vec<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|e| e["action"].as_str().map(str::to_string))
+        .collect();
+    let paused = actions.iter().position(|a| a == "pause");
+    let unpaused = actions.iter().position(|a| a == "unpause");
+    assert!(paused.is_some() && paused < unpaused, "{actions:?}");
+}
+
 #[test]
 fn top_port_and_images_describe_the_container() {
     let p = up("inspect");

@@ -53,7 +53,10 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
             let images = Inspect::Images { services: a.services.names, format: ps_format(a.format), quiet: a.quiet };
             Invocation::Inspect(opts, images, engine)
         }
-        Command::Events(a) => Invocation::Inspect(opts, Inspect::Events { services: a.services.names, json: a.json }, engine),
+        Command::Events(a) => {
+            let events = Inspect::Events { services: a.services.names, json: a.json, since: a.since, until: a.until };
+            Invocation::Inspect(opts, events, engine)
+        }
         Command::Cp(a) => {
             let cp = Inspect::Cp { source: a.source, destination: a.destination, index: a.index };
             Invocation::Inspect(opts, cp, engine)

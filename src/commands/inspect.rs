@@ -32,7 +32,7 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
             Inspect::Top { services } => top(&s, services).await,
             Inspect::Port { service, port, protocol, index } => port_of(&s, service, *port, protocol, *index).await,
             Inspect::Images { services, format, quiet } => images(&s, services, *format, *quiet).await,
-            Inspect::Events { services, json } => events(&s, services, *json).await,
+            Inspect::Events { services, json, since, until } => events(&s, services, *json, (since, until)).await,
             Inspect::Cp { source, destination, index } => {
                 let copy = super::cp::Copy { source, destination, index: *index, dry_run: engine_opts.dry_run };
                 super::cp::run(&s, &copy).await
@@ -150,10 +150,14 @@ fn human_size(bytes: i64) -> String {
     format!("{text}{}", units[i])
 }
 
-/// Until Ctrl-C: each container event of the project, as text or JSON lines.
-async fn events(s: &Session, services: &[String], json: bool) -> Result<ExitCode, String> {
+/// Until Ctrl-C (or `--until`): each container event of the project, as text or JSON lines;
+/// `--since` replays the engine's past ones first.
+async fn events(s: &Session, services: &[String], json: bool, window: (&Option<String>, &Option<String>)) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Events).map_err(|e| e.to_string())?;
-    let mut stream = s.engine.raw_events(&names::project_filter(&s.project.name), None);
+    let now = crate::follow::now_nanos();
+    let time = |t: &Option<String>| t.as_deref().map(|t| timespec::parse_precise(t, now)).transpose();
+    let (since, until) = (time(window.0)?, time(window.1)?);
+    let mut stream = s.engine.raw_events(&names::project_filter(&s.project.name), since, until);
     let interrupted = s.interrupted();
     loop {
         let next = tokio::select! {

@@ -202,7 +202,7 @@ pub enum Inspect {
     Top { services: Vec<String> },
     Port { service: String, port: u16, protocol: String, index: u32 },
     Images { services: Vec<String>, format: PsFormat, quiet: bool },
-    Events { services: Vec<String>, json: bool },
+    Events { services: Vec<String>, json: bool, since: Option<String>, until: Option<String> },
     Cp { source: String, destination: String, index: u32 },
     Wait { services: Vec<String>, down: bool },
     Export { service: String, index: u32, output: Option<std::path::PathBuf> },

@@ -79,7 +79,7 @@ impl ContainerIo for Fake {
             None => futures_util::stream::empty().boxed(),
         }
     }
-    fn raw_events(&self, _: &str, _: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
+    fn raw_events(&self, _: &str, _: Option<f64>, _: Option<f64>) -> BoxStream<'static, Result<EngineEvent>> {
         futures_util::stream::empty().boxed()
     }
     async fn wait_exit(&self, _: &str) -> Result<i64> {

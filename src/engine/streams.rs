@@ -57,8 +57,9 @@ pub trait ContainerIo: Send + Sync + 'static {
     /// Events of the containers carrying `label` (`key=value`) from now on (`since` in unix
     /// seconds when given).
     fn events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>>;
-    /// The same events as the engine words them (`dockhand events`).
-    fn raw_events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>>;
+    /// The same events as the engine words them (`dockhand events`), from `since` (unix
+    /// seconds with a fraction); with `until` the stream ends there.
+    fn raw_events(&self, label: &str, since: Option<f64>, until: Option<f64>) -> BoxStream<'static, Result<EngineEvent>>;
 
     /// Waits for the container to stop and returns its exit code.
     fn wait_exit(&self, id: &str) -> impl Future<Output = Result<i64>> + Send;

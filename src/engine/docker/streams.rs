@@ -63,13 +63,14 @@ impl ContainerIo for DockerEngine {
     }
 
     fn events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>> {
-        self.raw_events(label, since).map(|item| item.map(container_event)).boxed()
+        self.raw_events(label, since.map(|s| s as f64), None).map(|item| item.map(container_event)).boxed()
     }
 
-    fn raw_events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
+    fn raw_events(&self, label: &str, since: Option<f64>, until: Option<f64>) -> BoxStream<'static, Result<EngineEvent>> {
         let mut filters = label_filter(vec![label.to_string()]);
         filters.insert("type".to_string(), vec!["container".to_string()]);
-        let options = EventsOptions { since: since.map(|s| s.to_string()), until: None, filters: Some(filters) };
+        let at = |t: f64| format!("{t:.9}");
+        let options = EventsOptions { since: since.map(at), until: until.map(at), filters: Some(filters) };
         self.docker
             .events(Some(options))
             .filter_map(|item| async move {
