@@ -184,6 +184,33 @@ fn commit_makes_an_image_of_the_chosen_replica_with_author_message_and_changes()
     assert!(stopped.stderr.contains("service \"nope\" is not running"), "{}", stopped.describe());
 }
 
+/// `volumes` lists the project's volumes as the reference does: a table, `-q`, JSON lines,
+/// and only the volumes the named services mount.
+#[test]
+fn volumes_lists_the_projects_volumes_as_the_reference() {
+    let file = "services:\n  a:\n    image: busybox:latest\n    command: [sleep, \"3600\"]\n    stop_grace_period: 1s\n    volumes: [data:/data]\n  b:\n    image: busybox:latest\n    command: [sleep, \"3600\"]\n    stop_grace_period: 1s\n    volumes: [other:/o]\nvolumes: {data: {}, other: {}}\n";
+    let p = EngineProject::new("volumes", &[("compose.yaml", file)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let n = &p.name;
+    let table = p.dockhand(&["volumes"]).assert_success().stdout.clone();
+    assert_eq!(table, format!("DRIVER    VOLUME NAME\nlocal     {n}_data\nlocal     {n}_other\n"));
+    assert_eq!(p.dockhand(&["volumes", "-q", "b"]).assert_success().stdout, format!("{n}_other\n"));
+    let json = p.dockhand(&["volumes", "--format", "json", "a"]).assert_success().stdout.clone();
+    let row: serde_json::Value = serde_json::from_str(json.trim()).unwrap_or_else(|_| panic!("{json}"));
+    assert_eq!((row["Name"].as_str(), row["Driver"].as_str()), (Some(format!("{n}_data").as_str()), Some("local")));
+    assert!(row["Labels"].as_str().is_some_and(|l| l.contains("com.docker.compose.volume=data")), "{row}");
+    // The reference lists them in the engine's order, which varies: compared as a set.
+    if let Some(reference) = common::reference_binary() {
+        let theirs = p.cmd(&["volumes"]).with_program(reference).run();
+        let sorted = |text: &str| {
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(sorted(&theirs.stdout), sorted(&table), "{}", theirs.describe());
+    }
+}
+
 #[test]
 fn dry_run_cp_and_wait_down_change_nothing() {
     let p = up("cpdry");

@@ -128,6 +128,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Create a new image from a service container's changes
     Commit(CommitArgs),
+    /// List volumes
+    Volumes(VolumesArgs),
     /// Show the dockhand version information
     Version(VersionArgs),
     /// Generate shell completions
@@ -306,6 +308,18 @@ pub struct ExportArgs {
     /// Write to a file, instead of STDOUT
     #[arg(short, long)]
     pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumesArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
+    /// Format the output: table, json, or a Go-style template
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Only display volume names
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

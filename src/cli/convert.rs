@@ -62,6 +62,10 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
             Invocation::Inspect(opts, cp, engine)
         }
         Command::Wait(a) => Invocation::Inspect(opts, Inspect::Wait { services: a.services.names, down: a.down_project }, engine),
+        Command::Volumes(a) => {
+            let volumes = Inspect::Volumes { services: a.services.names, format: a.format, quiet: a.quiet };
+            Invocation::Inspect(opts, volumes, engine)
+        }
         Command::Export(a) => Invocation::Inspect(opts, Inspect::Export { service: a.service, index: a.index, output: a.output }, engine),
         Command::Commit(a) => {
             let commit = Commit { reference: a.reference, author: a.author, message: a.message, changes: a.change, pause: a.pause };

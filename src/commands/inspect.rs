@@ -19,7 +19,9 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
         let Some(mut s) = Session::open_target(opts, engine_opts).await else { return ExitCode::FAILURE };
         // `top` and `images` of a name that is no service show nothing, as the reference's do.
         let named: Vec<String> = match cmd {
-            Inspect::Events { services, .. } | Inspect::Wait { services, .. } => services.clone(),
+            Inspect::Events { services, .. } | Inspect::Wait { services, .. } | Inspect::Volumes { services, .. } => {
+                services.clone()
+            }
             Inspect::Port { service, .. } => vec![service.clone()],
             // The reference says a service it does not know "is not running", as below.
             Inspect::Top { .. } | Inspect::Images { .. } | Inspect::Cp { .. } | Inspect::Export { .. } | Inspect::Commit { .. } => vec![],
@@ -42,6 +44,7 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
                 let export = super::filesystem::Export { service, index: *index, output: output.as_ref(), dry_run: engine_opts.dry_run };
                 super::filesystem::export(&s, &export).await
             }
+            Inspect::Volumes { services, format, quiet } => super::volumes::run(&s, services, format.as_deref(), *quiet).await,
             Inspect::Commit { service, index, commit } => {
                 super::filesystem::commit(&s, service, *index, commit, engine_opts.dry_run).await
             }

@@ -32,6 +32,7 @@ mod stdout;
 mod table;
 pub mod up;
 pub mod version;
+mod volumes;
 pub mod wait;
 pub mod watch;
 

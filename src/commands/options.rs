@@ -208,6 +208,7 @@ pub enum Inspect {
     Cp { source: String, destination: String, index: u32 },
     Wait { services: Vec<String>, down: bool },
     Export { service: String, index: u32, output: Option<std::path::PathBuf> },
+    Volumes { services: Vec<String>, format: Option<String>, quiet: bool },
     Commit { service: String, index: u32, commit: crate::engine::Commit },
 }
 

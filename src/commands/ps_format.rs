@@ -20,7 +20,12 @@ pub enum PsOutput {
 /// The output `--format` (or the CLI configuration) asks for.
 pub fn output(format: Option<&str>, env: &Env) -> PsOutput {
     let format = format.map(str::to_string).or_else(|| cli_ps_format(env));
-    match format.as_deref() {
+    parse(format.as_deref())
+}
+
+/// `table`, `json`, or a template (`table ` before it for a header and aligned columns).
+pub fn parse(format: Option<&str>) -> PsOutput {
+    match format {
         None | Some("table") => PsOutput::Table,
         Some("json") => PsOutput::Json,
         Some(f) => match f.strip_prefix("table ") {

@@ -8,7 +8,7 @@ pub struct Layout {
 
 /// The reference's `ls` and `images` tables.
 pub const WIDE: Layout = Layout { min_width: 20, padding: 3 };
-/// The reference's `ps` table: cells padded to the column's longest plus three, at least ten,
+/// The reference's `ps` and `volumes` tables: cells padded to the column's longest plus three, at least ten,
 /// trailing spaces included when the last cell is empty.
 pub const PS: Layout = Layout { min_width: 10, padding: 3 };
 /// The reference's `top` table.

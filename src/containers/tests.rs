@@ -485,7 +485,7 @@ fn with_volume(d: &Desired) -> Observed {
     let mut o = running(d);
     for v in &d.volumes {
         let labels = BTreeMap::from([(labels::CONFIG_HASH.to_string(), v.hash.clone())]);
-        o.volumes.push(crate::containers::observe::ObservedVolume { name: v.name.clone(), labels });
+        o.volumes.push(crate::containers::observe::ObservedVolume { name: v.name.clone(), labels, ..Default::default() });
     }
     o.containers.iter_mut().filter(|c| c.service == "a").for_each(|c| c.named_volumes = vec!["p_data".into()]);
     o
@@ -695,7 +695,7 @@ fn an_unset_variable_fails_the_plan_only_when_a_container_needs_it() {
 fn down_of_named_services_removes_only_their_containers_and_keeps_networks_and_volumes() {
     let d = project(STACK);
     let mut o = running(&d);
-    o.volumes.push(crate::containers::observe::ObservedVolume { name: "p_data".into(), labels: BTreeMap::new() });
+    o.volumes.push(crate::containers::observe::ObservedVolume { name: "p_data".into(), ..Default::default() });
     let opts = DownOptions { services: vec!["web".into()], volumes: true, ..DownOptions::default() };
     let plan = teardown(Some(&d), &o, &opts);
     assert_eq!(lines(&plan), vec!["0 stop container:web:1 down", "1 remove container:web:1 down (after 0)"]);

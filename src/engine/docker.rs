@@ -163,6 +163,9 @@ impl Engine for DockerEngine {
             .map(|v| ObservedVolume {
                 name: v.name,
                 labels: v.labels.into_iter().collect(),
+                driver: v.driver,
+                mountpoint: v.mountpoint,
+                scope: v.scope.map(|s| s.to_string()).unwrap_or_default(),
             })
             .collect())
     }

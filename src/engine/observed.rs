@@ -68,10 +68,13 @@ pub struct ObservedNetwork {
     pub ipam_pools: Vec<IpamPool>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservedVolume {
     pub name: String,
     pub labels: BTreeMap<String, String>,
+    pub driver: String,
+    pub mountpoint: String,
+    pub scope: String,
 }
 
 impl ObservedContainer {
