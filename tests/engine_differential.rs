@@ -270,6 +270,132 @@ services:
     volumes_from: ["base:ro"]
 "#;
 
+/// (f) Start-up order by health and completion, replicas, profiles, and the host settings
+/// the other projects leave out, on custom networks with priorities and IPAM details.
+const ORDERED: &str = r#"
+services:
+  seed:
+    image: busybox:latest
+    command: ["sh", "-c", "echo seeded > /seed/done"]
+    restart: "no"
+    volumes: [seed:/seed]
+  db:
+    image: busybox:latest
+    command: ["sh", "-c", "mkdir -p /srv && echo ok > /srv/index.html && exec httpd -f -p 5432 -h /srv"]
+    restart: always
+    healthcheck:
+      test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:5432/"]
+      interval: 1s
+      timeout: 1s
+      retries: 30
+    deploy:
+      replicas: 2
+    networks: [inner]
+  app:
+    image: busybox:latest
+    command: ["sh", "-c", "exec sleep 3600"]
+    depends_on:
+      db: {condition: service_healthy}
+      seed: {condition: service_completed_successfully}
+    privileged: true
+    oom_kill_disable: true
+    init: false
+    stop_grace_period: 1m30s
+    stop_signal: SIGTERM
+    ports:
+      - target: 80
+        published: "@PORT0@"
+        host_ip: 127.0.0.1
+        protocol: tcp
+      - "@PORT1@-@PORT2@:8000-8001"
+      - "127.0.0.1::5000"
+      - "@PORT3@:53/udp"
+      - "@PORT4@:53/tcp"
+    networks:
+      inner:
+        priority: 100
+        aliases: [api]
+      edge:
+        priority: 10
+        ipv4_address: 10.214.@NET@.20
+    cap_drop: [ALL]
+    cap_add: [CHOWN, SETUID]
+    security_opt: ["label=disable"]
+    sysctls: ["net.ipv4.tcp_syncookies=0"]
+    ulimits:
+      nofile: 4096
+      core: {soft: 0, hard: 0}
+    tmpfs: ["/cache:mode=1777,size=2m"]
+    volumes:
+      - type: tmpfs
+        target: /t
+        tmpfs: {size: 1m, mode: 0o1770}
+      - type: bind
+        source: ./data
+        target: /d
+        read_only: true
+        bind: {propagation: rprivate}
+      - type: volume
+        source: seed
+        target: /seed
+        volume: {nocopy: true}
+    logging:
+      driver: none
+    cpuset: "0"
+    devices: ["/dev/null:/dev/mynull:rwm"]
+    device_cgroup_rules: ["c 1:3 mr"]
+    environment: [PLAIN, "EMPTY=", "WITH_EQ=a=b"]
+    user: "65534:65534"
+    working_dir: /srv
+    domainname: example.test
+    hostname: app
+    extra_hosts: ["db.local=10.0.0.5", "other:10.0.0.6"]
+    dns: 1.1.1.1
+    shm_size: "64m"
+    deploy:
+      resources:
+        limits: {memory: 128m, cpus: "0.75", pids: 64}
+        reservations: {memory: 16m, cpus: "0.1"}
+  hostnet:
+    image: busybox:latest
+    command: sleep 3600
+    network_mode: host
+    pid: host
+    ipc: host
+    tty: true
+    cpu_period: 100000
+    cpu_quota: 50000
+  debug:
+    image: busybox:latest
+    command: sleep 3600
+    profiles: [debug]
+networks:
+  inner:
+    internal: true
+    attachable: true
+    labels: [com.example.net=inner]
+    driver_opts: {com.docker.network.driver.mtu: "1400"}
+  edge:
+    ipam:
+      driver: default
+      config:
+        - subnet: 10.214.@NET@.0/24
+          ip_range: 10.214.@NET@.0/25
+          gateway: 10.214.@NET@.254
+          aux_addresses: {reserved: 10.214.@NET@.200}
+volumes:
+  seed:
+    labels: [com.example.vol=seed]
+"#;
+
+fn ordered(port: u16, net: u8) -> Case {
+    let mut yaml = ORDERED.replace("@NET@", &net.to_string());
+    for i in 0..5u16 {
+        yaml = yaml.replace(&format!("@PORT{i}@"), &(port + i).to_string());
+    }
+    temp_case("ordered", &[("compose.yaml", yaml.as_str()), ("data/.keep", "")])
+}
+
 fn temp_case(tag: &'static str, files: &[(&str, &str)]) -> Case {
     let temp = common::project(files);
     Case {
@@ -819,4 +945,9 @@ fn features_are_up_to_date_for_either_tool() {
 #[test]
 fn links_and_scale_are_up_to_date_for_either_tool() {
     same_project(links(&suffix(2)));
+}
+
+#[test]
+fn ordered_start_and_host_settings_match_the_reference() {
+    differential(ordered(28520, 203));
 }
