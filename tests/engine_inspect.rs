@@ -102,6 +102,42 @@ fn top_port_and_images_describe_the_container() {
     assert!(list[0]["ID"].as_str().is_some_and(|id| id.starts_with("sha256:")));
 }
 
+/// Two replicas, a long command and ports on one number in both protocols: what the listing
+/// commands order, cut and deduplicate.
+const SCALED: &str = r#"
+services:
+  web:
+    image: busybox:latest
+    command: ["sh", "-c", "exec httpd -f -p 80 # serving the files"]
+    scale: 2
+    stop_grace_period: 1s
+    ports: ["127.0.0.1::53/udp", "127.0.0.1::53"]
+"#;
+
+/// The same command by dockhand and by the reference, on the project dockhand brought up.
+fn both(p: &EngineProject, args: &[&str]) -> Option<(common::Output, common::Output)> {
+    let reference = common::reference(p.path())?;
+    let theirs = reference.arg("-p").arg(&p.name).args(args.iter().copied()).run();
+    Some((p.dockhand(args), theirs))
+}
+
+#[test]
+fn images_print_what_the_reference_prints() {
+    let p = EngineProject::new("images-diff", &[("compose.yaml", SCALED)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    for args in [&["images", "-q"][..], &["images"]] {
+        let Some((ours, theirs)) = both(&p, args) else { return };
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
+    let Some((ours, theirs)) = both(&p, &["images", "--format", "json"]) else { return };
+    let by_container = |out: &common::Output| {
+        let mut list = out.json().as_array().cloned().unwrap_or_default();
+        list.sort_by_key(|i| i["ContainerName"].as_str().map(str::to_string));
+        list
+    };
+    assert_eq!(by_container(&ours), by_container(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+}
+
 #[test]
 fn version_and_completion_need_no_engine() {
     let dir = tempfile::tempdir().unwrap();

@@ -85,10 +85,16 @@ async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool)
     let now = crate::follow::now_nanos() / 1_000_000_000;
     let mut rows = Vec::new();
     let mut json = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
     for e in s.service_containers(services).await? {
         let Some(info) = s.engine.image_info(&e.image).await.map_err(|err| err.to_string())? else { continue };
         if quiet {
-            outln!("{}", info.id);
+            // The reference prints each image once, by its id without the digest algorithm.
+            let id = info.id.split_once(':').map_or(info.id.clone(), |(_, hex)| hex.to_string());
+            if !ids.contains(&id) {
+                outln!("{id}");
+                ids.push(id);
+            }
             continue;
         }
         let (repo, tag) = split_reference(&e.image);
@@ -106,13 +112,15 @@ async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool)
         json.push(serde_json::json!({
             "ID": info.id, "ContainerName": e.name, "Repository": repo, "Tag": tag,
             "Platform": info.platform, "Size": info.size, "Created": info.created,
+            "LastTagTime": info.last_tag_time,
         }));
     }
     if quiet {
         return Ok(ExitCode::SUCCESS);
     }
     match format {
-        PsFormat::Json => outln!("{}", serde_json::Value::Array(json)),
+        // The reference ends its JSON with an empty line.
+        PsFormat::Json => outln!("{}\n", serde_json::Value::Array(json)),
         PsFormat::Table => {
             let header = ["CONTAINER", "REPOSITORY", "TAG", "PLATFORM", "IMAGE ID", "SIZE", "CREATED"];
             out!("{}", table::render(&WIDE, &header, &rows));

@@ -197,7 +197,8 @@ impl Engine for DockerEngine {
             Ok(i) => Ok(Some(ImageInfo {
                 id: i.id.unwrap_or_default(),
                 size: i.size.unwrap_or(0),
-                created: i.created.map(|c| c.to_string()).unwrap_or_default(),
+                created: go_time(i.created.as_ref()),
+                last_tag_time: go_time(i.metadata.as_ref().and_then(|m| m.last_tag_time.as_ref())),
                 platform: format!("{}/{}", i.os.unwrap_or_default(), i.architecture.unwrap_or_default()),
             })),
             Err(e) if e.is_not_found() => Ok(None),
@@ -640,6 +641,14 @@ fn status(inspect: &ContainerInspectResponse) -> ContainerStatus {
             .and_then(|l| l.last())
             .and_then(|r| r.output.clone())
             .map(|o| o.trim_end().to_string()),
+    }
+}
+
+/// A time the engine gave, as the reference prints it; Go's zero time when there is none.
+fn go_time(date: Option<&bollard::models::BollardDate>) -> String {
+    match date.and_then(|d| d.timestamp_nanos_opt()) {
+        Some(nanos) => crate::timespec::rfc3339_go(nanos),
+        None => "0001-01-01T00:00:00Z".to_string(),
     }
 }
 

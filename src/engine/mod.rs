@@ -194,8 +194,10 @@ pub struct ExecSpec {
 pub struct ImageInfo {
     pub id: String,
     pub size: i64,
-    /// RFC 3339, as the engine gives it.
+    /// RFC 3339, as Go writes it (`2026-12-05T18:49:32.28412676Z`).
     pub created: String,
+    /// When the image was last tagged here, in the same form; Go's zero time when never.
+    pub last_tag_time: String,
     /// `linux/amd64`.
     pub platform: String,
 }
