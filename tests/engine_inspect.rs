@@ -102,8 +102,8 @@ fn top_port_and_images_describe_the_container() {
     assert!(list[0]["ID"].as_str().is_some_and(|id| id.starts_with("sha256:")));
 }
 
-/// Two replicas, a long command and ports on one number in both protocols: what the listing
-/// commands order, cut and deduplicate.
+/// Two replicas, a long command and volume name, and ports on one number in both protocols:
+/// what the listing commands order, cut and deduplicate.
 const SCALED: &str = r#"
 services:
   web:
@@ -112,6 +112,9 @@ services:
     scale: 2
     stop_grace_period: 1s
     ports: ["127.0.0.1::53/udp", "127.0.0.1::53"]
+    volumes: [cache:/cache]
+volumes:
+  cache: {}
 "#;
 
 /// The same command by dockhand and by the reference, on the project dockhand brought up.
@@ -136,6 +139,32 @@ fn images_print_what_the_reference_prints() {
         list
     };
     assert_eq!(by_container(&ours), by_container(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+}
+
+#[test]
+fn ps_cuts_and_filters_as_the_reference_does() {
+    let lean = "services:\n  other:\n    image: busybox:latest\n";
+    let p = EngineProject::new("ps-diff", &[("compose.yaml", SCALED), ("lean.yaml", lean)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let listing = "{{.Name}}|{{.ID}}|{{.Command}}|{{.Mounts}}";
+    let cases: [&[&str]; 6] = [
+        &["ps", "--format", listing],
+        &["ps", "--no-trunc", "--format", listing],
+        &["ps", "-q"],
+        &["ps", "-q", "--no-trunc"],
+        &["-f", "lean.yaml", "ps", "--orphans=false", "--format", "{{.Name}}"],
+        &["-f", "lean.yaml", "ps", "--orphans", "--format", "{{.Name}}"],
+    ];
+    for args in cases {
+        let Some((ours, theirs)) = both(&p, args) else { return };
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
+    let Some((ours, theirs)) = both(&p, &["ps", "--format", "json"]) else { return };
+    let fields = |out: &common::Output| -> Vec<String> {
+        let first = out.stdout.lines().next().and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok());
+        first.and_then(|v| v.as_object().map(|o| o.keys().cloned().collect())).unwrap_or_default()
+    };
+    assert_eq!(fields(&ours), fields(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
 }
 
 #[test]

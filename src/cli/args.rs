@@ -702,6 +702,12 @@ pub struct PsArgs {
     /// Format the output: table, json, or a Go-style template (`table {{.Name}}\t{{.State}}`)
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Include orphaned services (not declared by project)
+    #[arg(long, value_name = "BOOL", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub orphans: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

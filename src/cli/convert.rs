@@ -206,6 +206,8 @@ fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {
         list_services: a.services,
         status,
         format: a.format,
+        no_trunc: a.no_trunc,
+        orphans: a.orphans,
     };
     Invocation::Ps(opts, cmd)
 }

@@ -140,6 +140,10 @@ pub struct PsCommand {
     pub status: Vec<String>,
     /// `--format` as given; without it, the Docker CLI's `psFormat`, else the table.
     pub format: Option<String>,
+    /// Ids, commands and mounts in full (`--no-trunc`), not cut as the docker CLI cuts them.
+    pub no_trunc: bool,
+    /// Also containers of services the files no longer declare (`--orphans`, the default).
+    pub orphans: bool,
 }
 
 #[derive(Debug, Clone)]

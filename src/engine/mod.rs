@@ -116,13 +116,7 @@ pub struct Publisher {
 impl PsEntry {
     /// The command as `docker ps` prints it: cut to 20 characters unless `full`, then quoted.
     pub fn quoted_command(&self, full: bool) -> String {
-        let command = if full || self.command.chars().count() <= 20 {
-            self.command.clone()
-        } else {
-            let mut cut: String = self.command.chars().take(19).collect();
-            cut.push('…');
-            cut
-        };
+        let command = if full { self.command.clone() } else { crate::gofmt::ellipsis(&self.command, 20) };
         crate::gofmt::go_quote(&command)
     }
 }
