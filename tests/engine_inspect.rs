@@ -168,6 +168,17 @@ fn ps_cuts_and_filters_as_the_reference_does() {
 }
 
 #[test]
+fn port_without_a_port_lists_the_mappings_as_the_reference_does() {
+    let p = EngineProject::new("port-diff", &[("compose.yaml", SCALED)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let cases: [&[&str]; 3] = [&["port", "web"], &["port", "--protocol", "udp", "--index", "2", "web"], &["port", "web", "53"]];
+    for args in cases {
+        let Some((ours, theirs)) = both(&p, args) else { return };
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
+}
+
+#[test]
 fn version_and_completion_need_no_engine() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| common::dockhand(dir.path()).args(args.iter().copied()).env("DOCKER_HOST", "unix:///nonexistent.sock").run();

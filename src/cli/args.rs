@@ -218,10 +218,11 @@ pub struct PushArgs {
 #[derive(Debug, Args)]
 pub struct PortArgs {
     pub service: String,
-    pub private_port: u16,
-    /// tcp or udp
-    #[arg(long, default_value = "tcp")]
-    pub protocol: String,
+    /// Without it, every mapping of the container is listed
+    pub private_port: Option<u16>,
+    /// tcp or udp [default: tcp]
+    #[arg(long)]
+    pub protocol: Option<String>,
     /// Index of the container if service has multiple replicas
     #[arg(long, default_value_t = 1)]
     pub index: u32,

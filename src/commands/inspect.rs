@@ -29,7 +29,9 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
         }
         let result = match cmd {
             Inspect::Top { services } => top(&s, services).await,
-            Inspect::Port { service, port, protocol, index } => port_of(&s, service, *port, protocol, *index).await,
+            Inspect::Port { service, port, protocol, index } => {
+                port_of(&s, service, *port, protocol.as_deref(), *index).await
+            }
             Inspect::Images { services, format, quiet } => images(&s, services, *format, *quiet).await,
             Inspect::Events { services, json } => events(&s, services, *json).await,
             Inspect::Cp { source, destination, index } => {
@@ -63,12 +65,20 @@ async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn port_of(s: &Session, service: &str, port: u16, protocol: &str, index: u32) -> Result<ExitCode, String> {
+async fn port_of(s: &Session, service: &str, port: Option<u16>, protocol: Option<&str>, index: u32) -> Result<ExitCode, String> {
     let all = s.service_containers(&[service.to_string()]).await?;
     let e = all
         .iter()
         .find(|e| e.number == index)
         .ok_or_else(|| format!("service {service:?} has no container #{index}"))?;
+    let Some(port) = port else {
+        // As the reference lists them: exposed-only ports too, as `-> :0`.
+        for p in e.publishers.iter().filter(|p| protocol.is_none_or(|want| p.protocol == want)) {
+            outln!("{}/{} -> {}:{}", p.target_port, p.protocol, super::ps::host(&p.url), p.published_port);
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let protocol = protocol.unwrap_or("tcp");
     let published = e
         .publishers
         .iter()

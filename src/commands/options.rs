@@ -201,7 +201,8 @@ pub struct LifecycleCommand {
 #[derive(Debug, Clone)]
 pub enum Inspect {
     Top { services: Vec<String> },
-    Port { service: String, port: u16, protocol: String, index: u32 },
+    /// Without a port, every mapping (of the protocol, when one is given).
+    Port { service: String, port: Option<u16>, protocol: Option<String>, index: u32 },
     Images { services: Vec<String>, format: PsFormat, quiet: bool },
     Events { services: Vec<String>, json: bool },
     Cp { source: String, destination: String, index: u32 },

@@ -133,7 +133,7 @@ fn port_group(key: &str, first: u16, last: u16) -> String {
     }
 }
 
-fn host(ip: &str) -> String {
+pub(super) fn host(ip: &str) -> String {
     if ip.contains(':') {
         format!("[{ip}]")
     } else {
