@@ -396,6 +396,94 @@ fn ordered(port: u16, net: u8) -> Case {
     temp_case("ordered", &[("compose.yaml", yaml.as_str()), ("data/.keep", "")])
 }
 
+/// (g) The rest: engine names chosen by the file, the default bridge, endpoint options,
+/// a MAC address, config content, string health checks, long-form port ranges and the
+/// shorter forms of lists and maps.
+const NAMED: &str = r#"
+x-base: &base
+  image: busybox:latest
+  command: sleep 3600
+  stop_grace_period: 2s
+services:
+  api:
+    <<: *base
+    mac_address: 02:42:ac:11:65:43
+    healthcheck:
+      test: wget -q --spider http://127.0.0.1:80/ || exit 1
+      interval: 30s
+    environment:
+      - GREETING=hello
+    env_file:
+      - path: ./missing.env
+        required: false
+    extra_hosts:
+      gateway: host-gateway
+      mirror: 10.1.2.3
+    ports:
+      - name: web
+        target: 80
+        published: "@PORT0@-@PORT1@"
+        app_protocol: http
+    networks:
+      renamed:
+        link_local_ips: [169.254.10.10]
+        driver_opts: {com.example.opt: "1"}
+    configs:
+      - source: inline
+        target: /etc/inline.conf
+        mode: 0440
+    labels:
+      com.example.empty: ""
+    uts: host
+    cgroup: private
+    pull_policy: never
+    platform: linux/amd64
+  bridged:
+    <<: *base
+    network_mode: bridge
+    healthcheck:
+      test: ["NONE"]
+    command: ["sleep", "3600"]
+    stop_signal: "9"
+    entrypoint: []
+    volumes:
+      - type: bind
+        source: ./made-by-up
+        target: /made
+        bind: {create_host_path: true}
+      - kept:/kept
+  worker:
+    <<: *base
+    deploy:
+      mode: replicated
+      replicas: 2
+      labels: {com.example.deploy: "yes"}
+      resources:
+        limits: {memory: 48m}
+    hostname: worker
+    networks: [renamed, default]
+networks:
+  renamed:
+    name: dh-diff-renamed-@SUFFIX@
+  default:
+    driver_opts: {com.docker.network.bridge.enable_icc: "true"}
+volumes:
+  kept:
+    name: dh-diff-kept-@SUFFIX@
+configs:
+  inline:
+    content: |
+      greeting=hello
+"#;
+
+fn named(port: u16, suffix: &str) -> Case {
+    let yaml = NAMED
+        .replace("@PORT0@", &port.to_string())
+        .replace("@PORT1@", &(port + 1).to_string())
+        .replace("@SUFFIX@", suffix);
+    temp_case("named", &[("compose.yaml", yaml.as_str())])
+}
+
 fn temp_case(tag: &'static str, files: &[(&str, &str)]) -> Case {
     let temp = common::project(files);
     Case {
@@ -580,6 +668,11 @@ fn container_view(c: &Value) -> Value {
     // order is not part of the meaning.
     sort_strings(&mut host["Binds"]);
     sort_strings(&mut host["Links"]);
+    // The reference keeps extra hosts in a Go map from name to addresses: the names come in
+    // any order, each name's addresses in the file's.
+    if let Some(hosts) = host["ExtraHosts"].as_array_mut() {
+        hosts.sort_by_key(|h| h.as_str().and_then(|h| h.split_once(':')).map(|(name, _)| name.to_string()));
+    }
     if let Some(labels) = config.get_mut("Labels") {
         sort_depends_on(labels);
     }
@@ -950,4 +1043,19 @@ fn links_and_scale_are_up_to_date_for_either_tool() {
 #[test]
 fn ordered_start_and_host_settings_match_the_reference() {
     differential(ordered(28520, 203));
+}
+
+#[test]
+fn engine_names_and_short_forms_match_the_reference() {
+    differential(named(28530, &suffix(3)));
+}
+
+#[test]
+fn ordered_start_and_host_settings_are_up_to_date_for_either_tool() {
+    same_project(ordered(28540, 204));
+}
+
+#[test]
+fn engine_names_and_short_forms_are_up_to_date_for_either_tool() {
+    same_project(named(28535, &suffix(4)));
 }
