@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
@@ -179,6 +180,26 @@ fn port_without_a_port_lists_the_mappings_as_the_reference_does() {
 }
 
 #[test]
+fn wait_reports_stopped_containers_as_the_reference_does() {
+    let yaml = "services:\n  ok:\n    image: busybox:latest\n    command: [\"true\"]\n  bad:\n    image: busybox:latest\n    command: [\"sh\", \"-c\", \"exit 3\"]\n";
+    let p = EngineProject::new("wait-diff", &[("compose.yaml", yaml)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    for service in ["ok", "bad"] {
+        common::engine::docker(&["wait", &format!("{}-{service}-1", p.name)]);
+    }
+    let Some((ours, theirs)) = both(&p, &["wait", "bad"]) else { return };
+    assert_eq!((ours.code, &ours.stdout), (theirs.code, &theirs.stdout), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    assert_eq!(ours.code, Some(3));
+    // Both already stopped: which one is the last is the engine's order.
+    let Some((ours, theirs)) = both(&p, &["wait", "ok", "bad"]) else { return };
+    let lines = |out: &common::Output| -> BTreeSet<String> { out.stdout.lines().map(str::to_string).collect() };
+    assert_eq!(lines(&ours), lines(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    assert_eq!(lines(&ours).len(), 2, "{}", ours.describe());
+    let Some((ours, theirs)) = both(&p, &["wait"]) else { return };
+    assert_eq!((ours.success(), theirs.success()), (false, false), "no service named");
+}
+
+#[test]
 fn version_and_completion_need_no_engine() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| common::dockhand(dir.path()).args(args.iter().copied()).env("DOCKER_HOST", "unix:///nonexistent.sock").run();
@@ -210,6 +231,7 @@ fn dry_run_cp_and_wait_down_change_nothing() {
     common::engine::docker(&["stop", "-t", "0", &web]);
     let out = waiting.wait_with_output().expect("wait ends");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("137\n") && text.contains("remove    container:web:1"), "the exit code, then the plan: {text}");
+    let stopped = format!("container \"{}\" exited with status code 137\n", common::engine::inspect(&web)["Id"].as_str().unwrap_or("?"));
+    assert!(text.starts_with(&stopped) && text.contains("remove    container:web:1"), "the exit code, then the plan: {text}");
     assert_eq!(p.containers(), vec![web.clone()], "wait --down-project --dry-run removed the project");
 }

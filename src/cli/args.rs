@@ -284,8 +284,9 @@ pub struct CpArgs {
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    #[command(flatten)]
-    pub services: ServicesArgs,
+    /// Services to wait for (at least one, as the reference asks)
+    #[arg(value_name = "SERVICE", required = true)]
+    pub names: Vec<String>,
     /// Drops project when the first container stops
     #[arg(long)]
     pub down_project: bool,

@@ -55,7 +55,7 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
             let cp = Inspect::Cp { source: a.source, destination: a.destination, index: a.index };
             Invocation::Inspect(opts, cp, engine)
         }
-        Command::Wait(a) => Invocation::Inspect(opts, Inspect::Wait { services: a.services.names, down: a.down_project }, engine),
+        Command::Wait(a) => Invocation::Inspect(opts, Inspect::Wait { services: a.names, down: a.down_project }, engine),
         Command::Ls(a) => {
             let names = a.filter.iter().filter_map(|f| f.strip_prefix("name=")).map(String::from).collect();
             Invocation::Ls(opts.shell_env, LsCommand { all: a.all, format: ps_format(a.format), quiet: a.quiet, names })
