@@ -160,6 +160,11 @@ fn ps_cuts_and_filters_as_the_reference_does() {
         let Some((ours, theirs)) = both(&p, args) else { return };
         assert_eq!(ours.stdout, theirs.stdout, "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
     }
+    for filter in ["bogus=1", "status"] {
+        let Some((ours, theirs)) = both(&p, &["ps", "--filter", filter]) else { return };
+        assert_eq!((ours.code, theirs.code), (Some(1), Some(1)), "--filter {filter}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+        assert!(ours.stderr.contains(theirs.stderr.trim()), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
     let Some((ours, theirs)) = both(&p, &["ps", "--format", "json"]) else { return };
     let fields = |out: &common::Output| -> Vec<String> {
         let first = out.stdout.lines().next().and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok());

@@ -197,6 +197,13 @@ fn rollback_invocation(opts: Options, a: RollbackArgs, engine: EngineOptions) ->
 }
 
 fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {
+    // Like the reference, `status` is the one filter: another is an error, not ignored.
+    if let Some(other) = a.filter.iter().find(|f| !f.starts_with("status=")) {
+        return Invocation::Invalid(match other.split_once('=') {
+            Some((key, _)) => format!("unknown filter {key}"),
+            None => "arguments to --filter should be in form KEY=VAL".to_string(),
+        });
+    }
     let from_filter = a.filter.iter().filter_map(|f| f.strip_prefix("status=")).map(String::from);
     let status = a.status.into_iter().chain(from_filter).collect();
     let cmd = PsCommand {
