@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::containers::desired::{desired, Origin};
+use crate::containers::observe::RunState;
 
 const FILE: &str = r#"
 name: p
