@@ -476,7 +476,7 @@ pub struct RunArgs {
     /// Disable pseudo-TTY allocation (default: a TTY when standard input is one)
     #[arg(short = 'T', long = "no-TTY")]
     pub no_tty: bool,
-    /// Keep STDIN open even if not attached
+    /// Keep STDIN open even if not attached (the default, as for the reference)
     #[arg(short, long)]
     pub interactive: bool,
     /// Don't start linked services

@@ -288,7 +288,8 @@ fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Resul
         user: a.user,
         working_dir: a.workdir,
         tty: !a.detach && crate::terminal::wants_tty(a.no_tty),
-        interactive: !a.detach,
+        // The reference keeps STDIN open (and attachable once) even for a detached one-off.
+        interactive: true,
         name: a.name,
     };
     let plan = UpOptions {
