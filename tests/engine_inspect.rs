@@ -182,6 +182,9 @@ fn port_without_a_port_lists_the_mappings_as_the_reference_does() {
         let Some((ours, theirs)) = both(&p, args) else { return };
         assert_eq!(ours.stdout, theirs.stdout, "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
     }
+    let Some((ours, theirs)) = both(&p, &["port", "--index", "3", "web", "53"]) else { return };
+    assert_eq!((ours.code, theirs.code), (Some(1), Some(1)), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    assert!(ours.stderr.contains(theirs.stderr.trim()), "{}\nthe reference: {}", ours.describe(), theirs.describe());
 }
 
 #[test]

@@ -47,13 +47,16 @@ pub async fn running_container<E: Engine>(engine: &E, project: &str, service: &s
         .into_iter()
         .find(|c| c.service == service && c.number == index && !c.oneoff && c.state == crate::containers::observe::RunState::Running)
         .map(|c| c.id)
-        .ok_or_else(|| {
-            if index == 1 {
-                format!("service {service:?} is not running")
-            } else {
-                format!("service {service:?} is not running container #{index}")
-            }
-        })
+        .ok_or_else(|| not_running(service, index))
+}
+
+/// The reference's words when the service has no such running container.
+pub(super) fn not_running(service: &str, index: u32) -> String {
+    if index == 1 {
+        format!("service {service:?} is not running")
+    } else {
+        format!("service {service:?} is not running container #{index}")
+    }
 }
 
 /// The session's output as it comes, unprefixed: stdout to stdout, stderr to stderr.

@@ -70,7 +70,7 @@ async fn port_of(s: &Session, service: &str, port: Option<u16>, protocol: Option
     let e = all
         .iter()
         .find(|e| e.number == index)
-        .ok_or_else(|| format!("service {service:?} has no container #{index}"))?;
+        .ok_or_else(|| super::exec::not_running(service, index))?;
     let Some(port) = port else {
         // As the reference lists them: exposed-only ports too, as `-> :0`.
         for p in e.publishers.iter().filter(|p| protocol.is_none_or(|want| p.protocol == want)) {
