@@ -665,9 +665,10 @@ fn ps_entry(s: ContainerSummary) -> PsEntry {
     let status = s.status.clone().unwrap_or_default();
     let mounts = s.mounts.clone().unwrap_or_default();
     let mut publishers: Vec<Publisher> = s.ports.as_deref().unwrap_or_default().iter().map(publisher).collect();
-    // The reference's order: by container port, then host port, protocol and address.
+    // By container port as the reference sorts them; within one port its order follows the
+    // engine's listing, most often tcp before udp, then host port and address.
     publishers.sort_by(|a, b| {
-        let key = |p: &Publisher| (p.target_port, p.published_port, p.protocol.clone(), p.url.clone());
+        let key = |p: &Publisher| (p.target_port, p.protocol.clone(), p.published_port, p.url.clone());
         key(a).cmp(&key(b))
     });
     let container = observed(s.clone());
