@@ -214,6 +214,35 @@ fn wait_reports_stopped_containers_as_the_reference_does() {
 }
 
 #[test]
+fn one_offs_are_listed_where_the_reference_lists_them() {
+    let p = EngineProject::new("oneoff-diff", &[("compose.yaml", FILE)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    p.dockhand(&["run", "-d", "web", "sleep", "60"]).assert_success();
+    let cases: [&[&str]; 4] = [
+        &["ps", "--format", "{{.Name}}"],
+        &["ps", "-a", "--format", "{{.Name}}"],
+        &["ps", "--status", "running", "--format", "{{.Name}}"],
+        &["images", "-q"],
+    ];
+    for args in cases {
+        let Some((ours, theirs)) = both(&p, args) else { return };
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
+    let Some((ours, theirs)) = both(&p, &["images", "--format", "json"]) else { return };
+    let names = |out: &common::Output| -> BTreeSet<String> {
+        out.json().as_array().into_iter().flatten().filter_map(|i| i["ContainerName"].as_str().map(str::to_string)).collect()
+    };
+    assert_eq!(names(&ours), names(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    assert_eq!(names(&ours).len(), 2, "{}", ours.describe());
+    // SERVICE and # of each process: the one-off's # is empty.
+    let Some((ours, theirs)) = both(&p, &["top"]) else { return };
+    let columns = |out: &common::Output| -> Vec<String> {
+        out.stdout.lines().map(|l| l.get(..9).unwrap_or(l).trim_end().to_string()).collect()
+    };
+    assert_eq!(columns(&ours), columns(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+}
+
+#[test]
 fn version_and_completion_need_no_engine() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| common::dockhand(dir.path()).args(args.iter().copied()).env("DOCKER_HOST", "unix:///nonexistent.sock").run();

@@ -51,11 +51,13 @@ async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Top).map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     let mut titles: Vec<String> = Vec::new();
-    for e in s.service_containers(services).await?.iter().filter(|e| e.state == crate::containers::observe::RunState::Running) {
+    for e in s.containers_with_oneoffs(services).await?.iter().filter(|e| e.state == crate::containers::observe::RunState::Running) {
         let t = s.engine.top(&e.id).await.map_err(|err| err.to_string())?;
         titles = t.titles;
         for p in t.processes {
-            rows.push([vec![e.service.clone(), e.number.to_string()], p].concat());
+            // A one-off has no number: the reference leaves the column empty.
+            let number = if e.oneoff { String::new() } else { e.number.to_string() };
+            rows.push([vec![e.service.clone(), number], p].concat());
         }
     }
     if !rows.is_empty() {
@@ -96,7 +98,7 @@ async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool)
     let mut rows = Vec::new();
     let mut json = Vec::new();
     let mut ids: Vec<String> = Vec::new();
-    for e in s.service_containers(services).await? {
+    for e in s.containers_with_oneoffs(services).await? {
         let Some(info) = s.engine.image_info(&e.image).await.map_err(|err| err.to_string())? else { continue };
         if quiet {
             // The reference prints each image once, by its id without the digest algorithm.

@@ -38,9 +38,11 @@ pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
 }
 
 /// Running containers (paused and restarting ones too, as `docker ps` lists them) unless
-/// `-a` or `--status` says otherwise, of the named services.
+/// `-a` or `--status` says otherwise, of the named services; one-offs only with either.
 fn select(mut entries: Vec<PsEntry>, cmd: &PsCommand) -> Vec<PsEntry> {
     entries.retain(|e| cmd.services.is_empty() || cmd.services.contains(&e.service));
+    // The reference lists one-offs (`run`) only with `-a` or `--status`.
+    entries.retain(|e| cmd.all || !cmd.status.is_empty() || !e.oneoff);
     entries.retain(|e| {
         if cmd.status.is_empty() {
             cmd.all || e.state.is_running()
