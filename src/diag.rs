@@ -68,6 +68,14 @@ impl Problem {
         self
     }
 
+    /// A problem of a file another file names (it cannot be read) is shown where it is named.
+    pub fn or_at(self, file: &std::path::Path, path: &YamlPath) -> Self {
+        if self.file.is_some() {
+            return self;
+        }
+        Problem { path: path.clone(), ..self }.in_file(file)
+    }
+
     pub fn at_key(mut self) -> Self {
         self.at = At::Key;
         self

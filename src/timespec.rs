@@ -15,6 +15,15 @@ pub fn parse(text: &str, now: i64) -> Result<i64, String> {
     rfc3339(t).ok_or_else(|| format!("invalid time {text:?}: use a duration (10m), a timestamp (2026-12-03T10:00:00Z) or unix seconds"))
 }
 
+/// [`parse`] to the nanosecond where the text is relative (`0s` is this instant, not the
+/// start of this second), as seconds with a fraction.
+pub fn parse_precise(text: &str, now_nanos: i64) -> Result<f64, String> {
+    match parse_duration(text.trim()) {
+        Ok(d) => Ok((now_nanos - i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)) as f64 / 1e9),
+        Err(_) => parse(text, now_nanos / 1_000_000_000).map(|secs| secs as f64),
+    }
+}
+
 fn rfc3339(t: &str) -> Option<i64> {
     let (date, rest) = t.split_once(['T', ' ']).unwrap_or((t, "00:00:00Z"));
     let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
@@ -109,6 +118,17 @@ fn utc_parts(secs: i64) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_times_keep_the_fraction_of_a_second() {
+        let now = 1_800_000_000_750_000_000;
+        // A double holds these to about a microsecond.
+        let near = |text: &str, expected: f64| parse_precise(text, now).is_ok_and(|t| (t - expected).abs() < 1e-5);
+        assert!(near("0s", 1_800_000_000.75));
+        assert!(near("1m", 1_799_999_940.75));
+        assert!(near("1800000000", 1_800_000_000.0));
+        assert!(parse_precise("soon", now).is_err());
+    }
 
     #[test]
     fn the_forms_users_write() {

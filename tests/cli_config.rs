@@ -190,6 +190,21 @@ fn hash_matches_the_reference() {
     same_lines(&common::dockhand(dir.path()).args(["--profile", "jobs", "config", "--hash", "web,worker"]));
 }
 
+/// `--no-env-resolution` keeps `env_file:` as it is and reads none of them: a missing one
+/// fails `--hash` only without it.
+#[test]
+fn no_env_resolution_keeps_env_files_unread() {
+    let file = "services:\n  web:\n    image: busybox:latest\n    env_file: [web.env]\n    environment: [X=1]\n  gone:\n    image: busybox:latest\n    env_file: /nonexistent/.env\n";
+    let dir = common::project(&[("compose.yaml", file), ("web.env", "FROM_FILE=yes\n")]);
+    let run = common::dockhand(dir.path()).args(["config", "--no-env-resolution", "--format", "json"]);
+    let got = same_json(&run);
+    assert!(got["services"]["web"]["environment"].get("FROM_FILE").is_none(), "{got}");
+    let hashed = same_lines(&common::dockhand(dir.path()).args(["config", "--no-env-resolution", "--hash", "gone"]));
+    hashed.assert_success();
+    let failed = same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "gone"]));
+    assert!(failed.stderr.contains("env file /nonexistent/.env not found"), "{}", failed.describe());
+}
+
 #[test]
 fn quiet_validates_silently() {
     let dir = sample();
@@ -250,6 +265,51 @@ services:
     same_lines(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--services"]));
 }
 
+/// Without interpolation the files are merged as written: a list over a mapping (or a lone
+/// string over a list) merges entry by entry, as the reference's lists, and loses none of
+/// the earlier file's entries.
+#[test]
+fn no_interpolate_merges_lists_and_mappings_entry_by_entry() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: busybox\n    environment: [A=1, B=2]\n    labels: {x: \"1\"}\n    sysctls: [a.b=1]\n    tmpfs: [/a]\n    build: {context: ., args: [P=1]}\n",
+        ),
+        (
+            "compose.override.yaml",
+            "services:\n  web:\n    environment: {B: \"3\", C: \"4\", D: null}\n    labels: [y=2]\n    sysctls: {a.b: 2, c.d: 3}\n    tmpfs: /b\n    build: {args: {Q: \"2\"}}\n",
+        ),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--format", "json"]));
+    assert_eq!(got["services"]["web"]["environment"], serde_json::json!(["A=1", "B=3", "C=4", "D"]));
+    assert_eq!(got["services"]["web"]["tmpfs"], serde_json::json!(["/a", "/b"]));
+}
+
+/// Without interpolation a long-form port gets the reference's defaults (`mode: ingress`,
+/// `protocol: tcp`) and keeps its `published` as written.
+#[test]
+fn no_interpolate_fills_long_port_defaults() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    ports:\n      - {published: 8081, target: 81}\n      - \"82:82/udp\"\n      - {target: 83, protocol: udp}\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--format", "json"]));
+    let first = &got["services"]["web"]["ports"][0];
+    assert_eq!(first, &serde_json::json!({"mode": "ingress", "protocol": "tcp", "published": 8081, "target": 81}));
+}
+
+/// Without interpolation the older `x-develop` and `x-initialSync` are read as `develop` and
+/// `initial_sync`, and a lone `ignore` pattern is a list, as in the reference's tree.
+#[test]
+fn no_interpolate_reads_develop_as_the_reference() {
+    let dir = common::project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    x-develop:\n      watch:\n        - {path: ./src, action: rebuild, ignore: tmp/, x-initialSync: true}\n",
+    )]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-interpolate", "--format", "json"]));
+    assert_eq!(got["services"]["web"]["develop"]["watch"][0]["ignore"], serde_json::json!(["tmp/"]));
+}
+
 #[test]
 fn interpolation_uses_the_environment() {
     let dir = sample();
@@ -259,6 +319,26 @@ fn interpolation_uses_the_environment() {
             .args(["config", "--format", "json"]),
     );
     assert_eq!(got["services"]["web"]["ports"][0]["published"], "9999");
+}
+
+/// `--no-env-resolution` leaves every `env_file:` entry as written (`required: false` too),
+/// while a bare name in `environment:` still takes the shell's value.
+#[test]
+fn no_env_resolution_still_takes_bare_names_from_the_shell() {
+    let dir = common::project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    env_file: [app.env, {path: local.env, required: false}, gone.env]\n    environment: [FROM_SHELL, X=1]\n",
+        ),
+        ("app.env", "SECRET=s3cr3t\n"),
+    ]);
+    let run = common::dockhand(dir.path()).env("FROM_SHELL", "yes");
+    let got = same_json(&run.clone().args(["config", "--no-env-resolution", "--format", "json"]));
+    let app = &got["services"]["app"];
+    assert_eq!(app["env_file"].as_array().map(Vec::len), Some(3), "{app}");
+    assert_eq!(app["env_file"][1]["required"], false);
+    assert_eq!(app["environment"], serde_json::json!({"FROM_SHELL": "yes", "X": "1"}));
+    both_reject(&run.args(["config"]), "gone.env not found", "compose.yaml:4:");
 }
 
 #[test]
@@ -311,6 +391,9 @@ fn yaml_output_matches_the_reference() {
         "YAML output differs from the reference:\n{}",
         diff.join("\n")
     );
+    // The sections come in the reference's order too (name, services, networks, …).
+    let sections = |text: &str| text.lines().filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic())).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(sections(&ours.stdout), sections(&theirs.stdout));
 }
 
 #[test]
@@ -899,6 +982,46 @@ fn a_variable_name_with_a_trailing_space_is_refused() {
     same_json(&common::dockhand(dir.path()).args(["-f", "labels.yaml", "config", "--format", "json"]));
 }
 
+/// An `extra_hosts` entry without an address, or with an empty host name or one holding `:`
+/// or `=`, is refused as the reference refuses it, pointing at the entry; before, the first was
+/// dropped without a word and the others passed on to the engine.
+#[test]
+fn extra_hosts_without_an_address_or_a_host_name_are_refused() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    extra_hosts: [\"db=10.0.0.2\", \"metadata\"]\n"),
+        ("empty.yaml", "services:\n  app:\n    image: busybox\n    extra_hosts:\n      - \"=10.0.0.2\"\n"),
+        ("build.yaml", "services:\n  app:\n    build:\n      context: .\n      extra_hosts: {\"db:1\": 10.0.0.2}\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "invalid additional host, missing IP: metadata", "compose.yaml:4:34");
+    both_reject(&common::dockhand(dir.path()).args(["-f", "empty.yaml", "config"]), "bad host name ''", "empty.yaml:5:9");
+    both_reject(&common::dockhand(dir.path()).args(["-f", "build.yaml", "config"]), "bad host name 'db:1'", "build.yaml:5:");
+}
+
+/// A line an env file cannot hold is shown in that file, at its line, for a service's
+/// `env_file:` and for `--env-file` alike.
+#[test]
+fn a_bad_env_file_line_points_into_the_env_file() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  app:\n    image: busybox\n    env_file: app.env\n"),
+        ("app.env", "GOOD=1\n\"bad=1\n"),
+        ("project.env", "A=1\nB=\"never closed\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "in variable name", "app.env:2:1");
+    both_reject(&common::dockhand(dir.path()).args(["--env-file", "project.env", "config"]), "unterminated", "project.env:2:1");
+}
+
+/// A file that `include` or `extends` names but that does not exist is shown where it is
+/// named.
+#[test]
+fn a_missing_included_or_extended_file_points_at_its_entry() {
+    let dir = common::project(&[
+        ("compose.yaml", "include:\n  - lib/db.yaml\nservices:\n  app:\n    image: busybox\n"),
+        ("extends.yaml", "services:\n  app:\n    extends:\n      file: base/common.yaml\n      service: app\n"),
+    ]);
+    both_reject(&common::dockhand(dir.path()).arg("config"), "lib/db.yaml", "compose.yaml:2:5");
+    both_reject(&common::dockhand(dir.path()).args(["-f", "extends.yaml", "config"]), "base/common.yaml", "extends.yaml:4:13");
+}
+
 /// `mem_limit: 1g` beside a `deploy.resources.limits` block that only sets cpus conflicts
 /// with its unset (zero) memory limit for the reference; a `reservations` block does not.
 #[test]
@@ -945,18 +1068,52 @@ fn zero_values_are_left_out_as_the_reference() {
     same_lines(&common::dockhand(dir.path()).args(["config", "--hash", "*"]));
 }
 
-/// With `--no-path-resolution` an extended file's relative paths are still rebased onto the
-/// project directory, as the reference does: its env file is read and its bind is `lib/conf`.
+/// With `--no-path-resolution` an extended or included file's relative paths are still
+/// rebased onto the project directory, as the reference does: their env files are read and
+/// their binds are `lib/conf`.
 #[test]
-fn no_path_resolution_rebases_an_extended_files_paths() {
+fn no_path_resolution_rebases_extended_and_included_files_paths() {
     let dir = common::project(&[
-        ("compose.yaml", "services:\n  web:\n    extends: {file: lib/base.yaml, service: base}\n"),
+        ("compose.yaml", "include: [lib/extra.yaml]\nservices:\n  web:\n    extends: {file: lib/base.yaml, service: base}\n"),
         ("lib/base.yaml", "services:\n  base:\n    image: busybox\n    env_file: ./base.env\n    volumes: [./conf:/conf]\n"),
+        ("lib/extra.yaml", "services:\n  extra:\n    image: busybox\n    env_file: ./base.env\n    volumes: [./conf:/conf]\n"),
         ("lib/base.env", "FROM_BASE=1\n"),
     ]);
     let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-path-resolution", "--format", "json"]));
-    assert_eq!(got["services"]["web"]["environment"]["FROM_BASE"], "1");
-    assert_eq!(got["services"]["web"]["volumes"][0]["source"], "lib/conf");
+    for service in ["web", "extra"] {
+        assert_eq!(got["services"][service]["environment"]["FROM_BASE"], "1");
+        assert_eq!(got["services"][service]["volumes"][0]["source"], "lib/conf");
+    }
+}
+
+/// With `--no-path-resolution` an included project's paths are relative to the project
+/// directory even outside it (`../shared`), and cleaned as the reference cleans them (`./` is
+/// `.`); a build without a context builds from the included project's directory.
+#[test]
+fn no_path_resolution_prints_included_paths_relative_to_the_project() {
+    let dir = common::project(&[
+        ("app/compose.yaml", "include:\n  - path: ../shared/compose.yaml\n  - same.yaml\n"),
+        ("app/same.yaml", "services:\n  here:\n    image: busybox\n    volumes: [\"./:/src\"]\n"),
+        ("shared/compose.yaml", "services:\n  there:\n    build: {dockerfile_inline: FROM busybox}\n    volumes: [./data:/data]\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path().join("app")).args(["config", "--no-path-resolution", "--format", "json"]));
+    assert_eq!(got["services"]["there"]["volumes"][0]["source"], "../shared/data");
+    assert_eq!(got["services"]["there"]["build"]["context"], "../shared");
+    assert_eq!(got["services"]["here"]["volumes"][0]["source"], ".");
+}
+
+/// An extended file that extends a file of its own, relative to itself, is found with
+/// `--no-path-resolution` too (its `extends.file` is not rebased twice).
+#[test]
+fn no_path_resolution_follows_an_extends_chain_across_directories() {
+    let dir = common::project(&[
+        ("compose.yaml", "services:\n  web:\n    extends: {file: lib/mid.yaml, service: mid}\n"),
+        ("lib/mid.yaml", "services:\n  mid:\n    extends: {file: base/root.yaml, service: root}\n    volumes: [./mid:/mid]\n"),
+        ("lib/base/root.yaml", "services:\n  root:\n    image: busybox\n    volumes: [./root:/root]\n"),
+    ]);
+    let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-path-resolution", "--format", "json"]));
+    let sources: Vec<&str> = got["services"]["web"]["volumes"].as_array().into_iter().flatten().filter_map(|v| v["source"].as_str()).collect();
+    assert_eq!(sources, ["lib/base/root", "lib/mid"]);
 }
 
 /// `config`'s YAML quotes text a YAML 1.1 reader would take for a boolean, number or date,
@@ -1001,21 +1158,23 @@ fn infinite_numbers_are_refused() {
 }
 
 /// `--no-normalize` as the reference: the file's `name:` as written, unused networks and
-/// volumes left out (the default network too, which no service names yet), and a build
-/// without a context builds from the project directory.
+/// volumes left out (the default network too, which no service names yet), a build
+/// without a context builds from the project directory, and a secret is mounted at
+/// `/run/secrets/<name>`.
 #[test]
 fn no_normalize_prints_as_the_reference() {
     let dir = common::project(&[(
         "compose.yaml",
-        "name: My.App\nservices:\n  app:\n    image: busybox\n    volumes: [used:/u]\n\
+        "name: My.App\nservices:\n  app:\n    image: busybox\n    volumes: [used:/u]\n    secrets: [token]\n\
          \x20 b:\n    build:\n      dockerfile_inline: FROM busybox\n\
-         networks:\n  default:\n    name: custom\nvolumes:\n  used:\n  unused:\n",
+         networks:\n  default:\n    name: custom\nvolumes:\n  used:\n  unused:\nsecrets:\n  token:\n    environment: HOME\n",
     )]);
     let got = same_json(&common::dockhand(dir.path()).args(["config", "--no-normalize", "--format", "json"]));
     assert_eq!(got["name"], "My.App");
     assert_eq!(got.get("networks"), None, "{got}");
     assert_eq!(got["volumes"].get("unused"), None, "{got}");
     assert!(got["services"]["b"]["build"]["context"].is_string(), "{got}");
+    assert_eq!(got["services"]["app"]["secrets"][0]["target"], "/run/secrets/token");
 }
 
 /// A repeated key is shown where it repeats, the line the reference names.

@@ -1,6 +1,7 @@
 //! Differential test: `dockhand config --format json` must mean the same as the reference
 //! `docker compose config --format json` on every example and on every fixture of the
-//! conformance material. A file the reference rejects must be rejected by dockhand too.
+//! conformance material, and on the files of `tests/config_cases` (written in the styles open-
+//! source projects ship). A file the reference rejects must be rejected by dockhand too.
 //! All mismatches are collected and printed before the test fails.
 
 mod common;
@@ -42,6 +43,21 @@ const FIXTURE_ROOTS: &[&str] = &[
 /// One project name for every fixture run: names must match between the tools, and
 /// `config` touches no engine, so runs cannot collide.
 const PROJECT: &str = "dockhand-differential";
+
+/// The projects of `tests/config_cases`, each with the flags it is run with.
+const OWN_CASES: &[(&str, &[&str])] = &[
+    ("web-app", &[]),
+    ("web-app", &["--profile", "*"]),
+    ("monitoring", &[]),
+    ("monitoring", &["--profile", "logs"]),
+    ("extends-include", &[]),
+    ("overrides", &[]),
+    ("overrides", &["-f", "compose.yaml", "-f", "compose.override.yaml", "-f", "prod.yaml"]),
+    ("edge-values", &[]),
+    ("network-driver-opts", &[]),
+    ("device-options", &[]),
+    ("invalid-extra-hosts", &[]),
+];
 const MAX_DIFF_LINES: usize = 40;
 
 struct Case {
@@ -85,6 +101,7 @@ fn config_json_matches_the_reference() {
 
 fn all_cases() -> Vec<Case> {
     let mut cases = example_cases();
+    cases.extend(own_cases());
     let Some(dir) = common::conformance_dir() else { return cases };
     let fixtures = dir.join("fixtures");
     for root in FIXTURE_ROOTS {
@@ -118,6 +135,18 @@ fn example_cases() -> Vec<Case> {
                     args: vec!["--profile".into(), "*".into()],
                 },
             ]
+        })
+        .collect()
+}
+
+fn own_cases() -> Vec<Case> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config_cases");
+    OWN_CASES
+        .iter()
+        .map(|(dir, args)| Case {
+            name: format!("config_cases/{dir} {}", args.join(" ")),
+            dir: root.join(dir),
+            args: args.iter().map(|a| a.to_string()).collect(),
         })
         .collect()
 }

@@ -33,6 +33,37 @@ fn build_makes_the_image_up_then_uses() {
     assert_eq!(msg, "from the command line\n");
 }
 
+/// `up --quiet-build` builds without printing the build's steps; without it they show.
+#[test]
+fn quiet_build_keeps_the_build_output_back() {
+    let p = EngineProject::new("quiet-build", &[("compose.yaml", FILE), ("Dockerfile", DOCKERFILE)]);
+    let _cleanup = RemoveImages(vec![format!("{}-app", p.name)]);
+    let quiet = p.dockhand(&["--progress", "plain", "up", "-d", "--build", "--quiet-build"]);
+    quiet.assert_success();
+    assert!(!quiet.stderr.contains("RUN echo"), "{}", quiet.describe());
+    let loud = p.dockhand(&["--progress", "plain", "up", "-d", "--build"]);
+    assert!(loud.stderr.contains("RUN echo"), "{}", loud.describe());
+}
+
+/// `build SERVICE` builds that service alone; `--with-dependencies` its dependencies too;
+/// `--push` pushes what it built (here to a registry that does not answer: the push fails
+/// after the build).
+#[test]
+fn build_with_dependencies_and_push() {
+    let file = "services:\n  app:\n    build: .\n    image: 127.0.0.1:9/dockhand-push-test:1\n    depends_on: [dep]\n  dep:\n    build: .\n";
+    let p = EngineProject::new("build-deps", &[("compose.yaml", file), ("Dockerfile", "FROM busybox:latest\n")]);
+    let (app, dep) = ("127.0.0.1:9/dockhand-push-test:1".to_string(), format!("{}-dep", p.name));
+    let _cleanup = RemoveImages(vec![app.clone(), dep.clone()]);
+    let built = |image: &str| !docker(&["images", "-q", image]).trim().is_empty();
+    p.dockhand(&["build", "app"]).assert_success();
+    assert!(built(&app) && !built(&dep), "build app built its dependency too");
+    p.dockhand(&["build", "--with-dependencies", "app"]).assert_success();
+    assert!(built(&dep), "--with-dependencies did not build dep");
+    let pushed = p.dockhand(&["--progress", "plain", "build", "--push", "app"]);
+    pushed.assert_failure();
+    assert!(pushed.stderr.contains("127.0.0.1:9/dockhand-push-test:1"), "{}", pushed.describe());
+}
+
 #[test]
 fn pull_failures_fail_unless_ignored() {
     let file = "services:\n  gone:\n    image: dockhand-test/does-not-exist:1\n";

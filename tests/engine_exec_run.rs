@@ -83,6 +83,25 @@ fn run_rm_starts_dependencies_propagates_the_code_and_leaves_nothing() {
     assert_eq!(stdin, (&json!(true), &json!(true), &json!(true)), "{config}");
 }
 
+/// `--env-from-file` adds what `-e` did not set (its `${VAR}` sees `-e`); `--volumes` is
+/// `--volume` and `--no-tty` is `-T`, as the reference's command line takes them;
+/// `--cap-add`/`--cap-drop` reach the one-off.
+#[test]
+fn run_takes_env_files_capabilities_and_the_references_spellings() {
+    let p = EngineProject::new("run-env", &[("compose.yaml", FILE), ("run.env", "FROM_FILE=${EXTRA}-f\nEXTRA=file\n")]);
+    let out = p.dockhand(&["run", "--rm", "--no-deps", "--env-from-file", "run.env", "-e", "EXTRA=cli", "app", "sh", "-c", "echo $FROM_FILE $EXTRA"]);
+    assert_eq!(out.stdout, "cli-f cli\n", "{}", out.describe());
+    let dir = format!("{}:/mounted", p.path().display());
+    let out = p.dockhand(&["run", "--rm", "--no-deps", "--volumes", &dir, "app", "ls", "/mounted"]);
+    assert!(out.stdout.lines().any(|l| l == "run.env"), "{}", out.describe());
+    let name = format!("{}-caps", p.name);
+    p.dockhand(&["run", "-d", "--no-tty", "--no-deps", "--name", &name, "--cap-add", "NET_ADMIN", "--cap-drop", "CHOWN", "app", "sleep", "30"]).assert_success();
+    let host = &inspect(&name)["HostConfig"];
+    // Engine 20.10 writes them back with the `CAP_` prefix.
+    let caps = |key: &str| host[key].to_string().replace("CAP_", "");
+    assert_eq!((caps("CapAdd"), caps("CapDrop")), (r#"["NET_ADMIN"]"#.to_string(), r#"["CHOWN"]"#.to_string()));
+}
+
 #[test]
 fn dry_run_run_prints_the_one_off_and_exec_refuses_creating_nothing() {
     let p = EngineProject::new("dryrun", &[("compose.yaml", FILE)]);

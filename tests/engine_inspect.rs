@@ -1,5 +1,6 @@
-//! The inspection commands against the real engine: `cp` both ways, `ls` and `events` JSON,
-//! `top`, `port`, `images`, and `version`/`completion` without an engine.
+//! The inspection commands against the real engine: `cp` both ways, `export` and `commit`,
+//! `ls` and `events` JSON, `top`, `port`, `images`, and `version`/`completion` without an
+//! engine.
 
 mod common;
 
@@ -79,6 +80,26 @@ fn events_json_has_the_references_shape() {
     assert_eq!(e["id"].as_str().map(str::len), Some(64));
     assert!(e["time"].as_str().is_some_and(|t| t.ends_with('Z')), "{e}");
     assert!(e["attributes"].get("com.docker.compose.project").is_none(), "compose labels are left out: {e}");
+}
+
+/// `--since` replays what happened before the command started; with `--until` it ends by
+/// itself.
+#[test]
+fn events_since_and_until_replay_a_window_and_end() {
+    let p = up("events-window");
+    p.dockhand(&["pause"]).assert_success();
+    p.dockhand(&["unpause"]).assert_success();
+    let out = p.cmd(&["events", "--json", "--since", "1m", "--until", "0s"]).timeout(Duration::from_secs(30)).run();
+    out.assert_success();
+    let actions: Vec<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|e| e["action"].as_str().map(str::to_string))
+        .collect();
+    let paused = actions.iter().position(|a| a == "pause");
+    let unpaused = actions.iter().position(|a| a == "unpause");
+    assert!(paused.is_some() && paused < unpaused, "{actions:?}");
 }
 
 #[test]
@@ -253,6 +274,54 @@ fn version_and_completion_need_no_engine() {
     let bash = run(&["completion", "bash"]);
     bash.assert_success();
     assert!(bash.stdout.contains("_dockhand") && bash.stdout.contains("exec"), "{}", bash.describe());
+}
+
+/// Replica 2 holds a file replica 1 does not: what `--index` picked shows in the result.
+fn two_replicas(tag: &str) -> EngineProject {
+    let file = FILE.replace("    ports:\n      - \"127.0.0.1::80\"\n", "    deploy: {replicas: 2}\n");
+    let p = EngineProject::new(tag, &[("compose.yaml", &file)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let (marked, _) = common::engine::exec(&format!("{}-web-2", p.name), &["touch", "/second"]);
+    assert!(marked);
+    p
+}
+
+#[test]
+fn export_writes_the_chosen_replicas_filesystem_as_a_tar_archive() {
+    let p = two_replicas("export");
+    p.dockhand(&["export", "-o", "one.tar", "web"]).assert_success();
+    p.dockhand(&["export", "--index", "2", "--output", "two.tar", "web"]).assert_success();
+    let listing = |file: &str| {
+        let out = std::process::Command::new("tar").arg("tf").arg(p.path().join(file)).output().expect("tar");
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    let (one, two) = (listing("one.tar"), listing("two.tar"));
+    assert!(one.iter().any(|f| f == "bin/busybox"), "{one:?}");
+    assert!(!one.iter().any(|f| f == "second") && two.iter().any(|f| f == "second"), "{two:?}");
+    // Standard output when no file is named (not a terminal here).
+    let piped = p.dockhand(&["export", "web"]);
+    piped.assert_success();
+    assert!(piped.stdout.contains("bin/busybox"), "no archive on standard output");
+    let missing = p.dockhand(&["export", "--index", "3", "web"]);
+    missing.assert_failure();
+    assert!(missing.stderr.contains("service \"web\" is not running container #3"), "{}", missing.describe());
+}
+
+#[test]
+fn commit_makes_an_image_of_the_chosen_replica_with_author_message_and_changes() {
+    let p = two_replicas("commit");
+    let image = format!("{}-committed:v1", p.name);
+    let _cleanup = common::engine::RemoveImages(vec![image.clone()]);
+    let out = p.dockhand(&["commit", "-a", "Ann <ann@example.com>", "-c", "ENV DEBUG=true", "-m", "a note", "--index=2", "web", &image]);
+    out.assert_success();
+    assert!(out.stderr.contains("Committed as sha256:"), "{}", out.describe());
+    let made = common::engine::docker(&["image", "inspect", &image, "--format", "{{.Author}}|{{.Comment}}|{{json .Config.Env}}"]);
+    assert_eq!(made.trim(), r#"Ann <ann@example.com>|a note|["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","DEBUG=true"]"#);
+    let listed = common::engine::docker(&["run", "--rm", "--entrypoint", "ls", &image, "/second"]);
+    assert_eq!(listed.trim(), "/second", "the image is not replica 2's");
+    let stopped = p.dockhand(&["commit", "nope"]);
+    stopped.assert_failure();
+    assert!(stopped.stderr.contains("service \"nope\" is not running"), "{}", stopped.describe());
 }
 
 #[test]

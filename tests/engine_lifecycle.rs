@@ -127,3 +127,32 @@ fn down_of_a_service_removes_its_containers_only() {
     let network = common::engine::docker(&["network", "ls", "-q", "--filter", &format!("name=^{}_default$", p.name)]);
     assert!(!network.trim().is_empty(), "the project's network stays for the services left");
 }
+
+/// `start --wait` returns once the started services are healthy, and fails when one is not
+/// within `--wait-timeout`.
+#[test]
+fn start_wait_waits_for_health_and_fails_on_a_timeout() {
+    let file = r#"
+services:
+  web:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 2; touch /ready; exec sleep 3600"]
+    stop_grace_period: 1s
+    healthcheck: {test: ["CMD", "test", "-f", "/ready"], interval: 1s, retries: 30}
+  never:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+    healthcheck: {test: ["CMD", "false"], interval: 1s, retries: 30}
+"#;
+    let p = EngineProject::new("start-wait", &[("compose.yaml", file)]);
+    p.dockhand(&["up", "-d", "web"]).assert_success();
+    p.dockhand(&["stop", "web"]).assert_success();
+    p.dockhand(&["start", "--wait", "web"]).assert_success();
+    assert_eq!(inspect(&format!("{}-web-1", p.name))["State"]["Health"]["Status"], "healthy");
+
+    p.dockhand(&["create", "never"]).assert_success();
+    let out = p.dockhand(&["start", "--wait", "--wait-timeout", "3", "never"]);
+    out.assert_failure();
+    assert_eq!(status(&p, "never"), "running", "{}", out.describe());
+}

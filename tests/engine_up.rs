@@ -191,6 +191,19 @@ fn ps_lists_the_projects_containers() {
     assert_eq!(configured.stdout, format!("NAME\n{n}-db-1\n{n}-web-1\n"), "{}", configured.describe());
 }
 
+/// The table cuts a long command as `docker ps` does; `--no-trunc` prints it whole.
+/// `--orphans=false` is accepted (it leaves out only services the file no longer has).
+#[test]
+fn ps_no_trunc_prints_whole_commands() {
+    let file = "services:\n  a:\n    image: busybox:latest\n    command: [sh, -c, \"echo a long command that goes on; exec sleep 3600\"]\n";
+    let p = EngineProject::new("ps-trunc", &[("compose.yaml", file)]);
+    up(&p, &[]);
+    let cut = p.dockhand(&["ps"]).assert_success().stdout.clone();
+    assert!(cut.contains("\"sh -c 'echo a long …\""), "{cut}");
+    let whole = p.dockhand(&["ps", "--no-trunc", "--orphans=false"]).assert_success().stdout.clone();
+    assert!(whole.contains("\"sh -c 'echo a long command that goes on; exec sleep 3600'\""), "{whole}");
+}
+
 #[test]
 fn bad_input_creates_nothing() {
     let p = EngineProject::new("bad", &[("compose.yaml", "services:\n  a:\n    image: busybox:latest\n    restart: sometimes\n")]);

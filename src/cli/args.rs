@@ -95,7 +95,7 @@ pub enum Command {
     /// Creates containers for a service
     Create(CreateArgs),
     /// Start services
-    Start(ServicesArgs),
+    Start(StartArgs),
     /// Scale services
     Scale(ScaleArgs),
     /// Stop services
@@ -124,6 +124,10 @@ pub enum Command {
     Cp(CpArgs),
     /// Block until containers of all (or specified) services stop, then print their exit codes
     Wait(WaitArgs),
+    /// Export a service container's filesystem as a tar archive
+    Export(ExportArgs),
+    /// Create a new image from a service container's changes
+    Commit(CommitArgs),
     /// Show the dockhand version information
     Version(VersionArgs),
     /// Generate shell completions
@@ -171,6 +175,12 @@ pub struct BuildArgs {
     /// Don't print anything to STDOUT
     #[arg(short, long)]
     pub quiet: bool,
+    /// Push service images
+    #[arg(long)]
+    pub push: bool,
+    /// Also build dependencies (transitively)
+    #[arg(long)]
+    pub with_dependencies: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -263,6 +273,12 @@ pub struct EventsArgs {
     /// Output events as a stream of json objects
     #[arg(long)]
     pub json: bool,
+    /// Show all events created since timestamp
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Stream events until this timestamp
+    #[arg(long)]
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -280,6 +296,39 @@ pub struct CpArgs {
     /// Always follow symbol link in SRC_PATH (accepted)
     #[arg(short = 'L', long)]
     pub follow_link: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub service: String,
+    /// Index of the container if service has multiple replicas
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+    /// Write to a file, instead of STDOUT
+    #[arg(short, long)]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    pub service: String,
+    /// REPOSITORY[:TAG] of the new image (none: an untagged image)
+    pub reference: Option<String>,
+    /// Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")
+    #[arg(short, long, default_value = "")]
+    pub author: String,
+    /// Apply Dockerfile instruction to the created image
+    #[arg(short, long)]
+    pub change: Vec<String>,
+    /// Commit message
+    #[arg(short, long, default_value = "")]
+    pub message: String,
+    /// Pause container during commit
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub pause: bool,
+    /// Index of the container if service has multiple replicas
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
 }
 
 #[derive(Debug, Args)]
@@ -337,6 +386,18 @@ pub struct ReplacingArgs {
     /// Shutdown timeout in seconds for containers that are stopped
     #[arg(short, long)]
     pub timeout: Option<i64>,
+    /// Wait for services to be running|healthy
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub services: ServicesArgs,
     /// Wait for services to be running|healthy
     #[arg(long)]
     pub wait: bool,
@@ -446,11 +507,14 @@ pub struct RunArgs {
     /// Set environment variables
     #[arg(short, long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
+    /// Set environment variables from file
+    #[arg(long = "env-from-file", value_name = "FILE")]
+    pub env_from_file: Vec<std::path::PathBuf>,
     /// Add or override a label
     #[arg(short, long = "label", value_name = "KEY=VALUE")]
     pub label: Vec<String>,
     /// Bind mount a volume
-    #[arg(short, long = "volume", value_name = "VOLUME")]
+    #[arg(short, long = "volume", visible_alias = "volumes", value_name = "VOLUME")]
     pub volume: Vec<String>,
     /// Publish a container's port(s) to the host
     #[arg(short, long = "publish", value_name = "PORT")]
@@ -474,11 +538,17 @@ pub struct RunArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Disable pseudo-TTY allocation (default: a TTY when standard input is one)
-    #[arg(short = 'T', long = "no-TTY")]
+    #[arg(short = 'T', long = "no-TTY", visible_alias = "no-tty")]
     pub no_tty: bool,
     /// Keep STDIN open even if not attached (the default, as for the reference)
     #[arg(short, long)]
     pub interactive: bool,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
     /// Don't start linked services
     #[arg(long)]
     pub no_deps: bool,
@@ -494,6 +564,9 @@ pub struct RunArgs {
     /// Pull without printing progress information
     #[arg(long)]
     pub quiet_pull: bool,
+    /// Suppress progress output from the build process
+    #[arg(long)]
+    pub quiet_build: bool,
     /// Remove containers for services not defined in the Compose file
     #[arg(long)]
     pub remove_orphans: bool,
@@ -570,6 +643,9 @@ pub struct ConvergeArgs {
     /// Assume "yes" as answer to all prompts
     #[arg(short = 'y', long = "yes")]
     pub yes: bool,
+    /// Pull without printing progress information (dockhand prints none)
+    #[arg(long)]
+    pub quiet_pull: bool,
 }
 
 #[derive(Debug, Parser)]
@@ -596,9 +672,9 @@ pub struct UpArgs {
     pub renew_anon_volumes: bool,
     #[command(flatten)]
     pub replacing: ReplacingArgs,
-    /// Pull without printing progress information
+    /// Suppress the build output
     #[arg(long)]
-    pub quiet_pull: bool,
+    pub quiet_build: bool,
     /// Produce monochrome output
     #[arg(long)]
     pub no_color: bool,
@@ -708,7 +784,7 @@ pub struct PsArgs {
     #[arg(long)]
     pub no_trunc: bool,
     /// Include orphaned services (not declared by project)
-    #[arg(long, value_name = "BOOL", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub orphans: bool,
 }
 
@@ -768,6 +844,9 @@ pub struct ConfigArgs {
     /// Don't check the model's consistency
     #[arg(long)]
     pub no_consistency: bool,
+    /// Don't resolve service env files
+    #[arg(long)]
+    pub no_env_resolution: bool,
     /// Save to a file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

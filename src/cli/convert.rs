@@ -6,7 +6,7 @@ use clap::{CommandFactory, Parser};
 
 use super::args::*;
 use crate::commands::options::*;
-use crate::engine::ExecSpec;
+use crate::engine::{Commit, ExecSpec};
 use crate::load::{cli_specs, Env, Options};
 use crate::containers::desired::PullPolicy;
 use crate::containers::oneoff::RunOverrides;
@@ -28,7 +28,10 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
         Command::Exec(a) => exec_invocation(opts, a),
         Command::Run(a) => run_invocation(opts, a, engine).unwrap_or_else(Invocation::Invalid),
         Command::Create(a) => create_invocation(opts, a, engine),
-        Command::Start(a) => lifecycle(opts, a, Lifecycle::Start, engine),
+        Command::Start(a) => {
+            let start = Lifecycle::Start { wait: a.wait, wait_timeout: a.wait_timeout.map(Duration::from_secs) };
+            lifecycle(opts, a.services, start, engine)
+        }
         Command::Stop(a) => lifecycle(opts, a.services, Lifecycle::Stop { timeout: a.timeout }, engine),
         Command::Restart(a) => {
             let action = Lifecycle::Restart { timeout: a.timeout, no_deps: a.no_deps };
@@ -50,12 +53,20 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
             let images = Inspect::Images { services: a.services.names, format: ps_format(a.format), quiet: a.quiet };
             Invocation::Inspect(opts, images, engine)
         }
-        Command::Events(a) => Invocation::Inspect(opts, Inspect::Events { services: a.services.names, json: a.json }, engine),
+        Command::Events(a) => {
+            let events = Inspect::Events { services: a.services.names, json: a.json, since: a.since, until: a.until };
+            Invocation::Inspect(opts, events, engine)
+        }
         Command::Cp(a) => {
             let cp = Inspect::Cp { source: a.source, destination: a.destination, index: a.index };
             Invocation::Inspect(opts, cp, engine)
         }
         Command::Wait(a) => Invocation::Inspect(opts, Inspect::Wait { services: a.names, down: a.down_project }, engine),
+        Command::Export(a) => Invocation::Inspect(opts, Inspect::Export { service: a.service, index: a.index, output: a.output }, engine),
+        Command::Commit(a) => {
+            let commit = Commit { reference: a.reference, author: a.author, message: a.message, changes: a.change, pause: a.pause };
+            Invocation::Inspect(opts, Inspect::Commit { service: a.service, index: a.index, commit }, engine)
+        }
         Command::Ls(a) => {
             let names = a.filter.iter().filter_map(|f| f.strip_prefix("name=")).map(String::from).collect();
             Invocation::Ls(opts.shell_env, LsCommand { all: a.all, format: ps_format(a.format), quiet: a.quiet, names })
@@ -76,8 +87,8 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
         }
         Command::Build(a) => {
             let build_args = a.build_args.iter().map(|b| env_entry(&opts.shell_env, b)).filter_map(|(k, v)| v.map(|v| (k, v))).collect();
-            let action = Artifacts::Build { no_cache: a.no_cache, pull: a.pull, build_args };
-            artifacts(opts, a.services.names, action, false, engine)
+            let action = Artifacts::Build { no_cache: a.no_cache, pull: a.pull, build_args, push: a.push };
+            artifacts(opts, a.services.names, action, a.with_dependencies, engine)
         }
         Command::Pull(a) => {
             let action = Artifacts::Pull { ignore_failures: a.ignore_pull_failures, missing_only: a.policy == Some(PullPolicyArg::Missing) };
@@ -93,6 +104,7 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
 
 fn up_invocation(mut opts: Options, a: UpArgs, engine: EngineOptions) -> Invocation {
     opts.services = a.names.clone();
+    let engine = EngineOptions { quiet_build: a.quiet_build, ..engine };
     let plan = UpOptions {
         targets: a.names.clone(),
         force_recreate: a.converge.force_recreate,
@@ -259,8 +271,27 @@ fn env_entry(env: &Env, e: &str) -> (String, Option<String>) {
     }
 }
 
+/// `-e` entries, then those of each `--env-from-file` that no `-e` set, as the reference
+/// merges them; a file's `${VAR}` sees the `-e` values.
+fn run_environment(env: &Env, a: &RunArgs) -> Result<Vec<(String, Option<String>)>, String> {
+    let mut environment: Vec<(String, Option<String>)> = a.env.iter().map(|e| env_entry(env, e)).collect();
+    for file in &a.env_from_file {
+        let failed = |e: String| format!("run --env-from-file {}: {e}", file.display());
+        let text = std::fs::read_to_string(file).map_err(|e| failed(e.to_string()))?;
+        let given = environment.clone();
+        let lookup = |k: &str| given.iter().find(|(name, _)| name == k).and_then(|(_, v)| v.clone());
+        for (k, v) in crate::load::dotenv::parse(&text, &lookup).map_err(|e| failed(e.to_string()))? {
+            if !environment.iter().any(|(name, _)| *name == k) {
+                environment.push((k, v));
+            }
+        }
+    }
+    Ok(environment)
+}
+
 fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Result<Invocation, String> {
     opts.services = vec![a.service.clone()];
+    let engine = EngineOptions { quiet_build: a.quiet_build, ..engine };
     let base = opts.project_directory.clone().unwrap_or_else(|| opts.working_dir.clone());
     let mut publish = Vec::new();
     for p in &a.publish {
@@ -277,16 +308,19 @@ fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Resul
         .map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or((l.clone(), String::new())))
         .collect();
     let entrypoint = a.entrypoint.as_deref().map(cli_specs::words).transpose().map_err(|e| format!("run --entrypoint: {e}"))?;
+    let environment = run_environment(&opts.shell_env, &a)?;
     let overrides = RunOverrides {
         command: a.command,
         entrypoint,
-        environment: a.env.iter().map(|e| env_entry(&opts.shell_env, e)).collect(),
+        environment,
         labels,
         volumes,
         publish,
         service_ports: a.service_ports,
         user: a.user,
         working_dir: a.workdir,
+        cap_add: a.cap_add,
+        cap_drop: a.cap_drop,
         tty: !a.detach && crate::terminal::wants_tty(a.no_tty),
         // The reference keeps STDIN open (and attachable once) even for a detached one-off.
         interactive: true,
@@ -344,6 +378,7 @@ fn config_invocation(mut opts: Options, a: ConfigArgs) -> Invocation {
     opts.normalize = !a.no_normalize;
     opts.resolve_paths = !a.no_path_resolution;
     opts.consistency = !a.no_consistency;
+    opts.resolve_environment = !a.no_env_resolution;
     opts.services = a.names;
     let view = if a.quiet {
         ConfigView::Quiet

@@ -52,7 +52,7 @@ fn settings(g: Global, working_dir: PathBuf, env: Env, stdin: &dyn Fn() -> Optio
         AnsiArg::Always => Ansi::Always,
         AnsiArg::Auto => Ansi::Auto,
     };
-    (opts, EngineOptions { dry_run: g.dry_run, ansi, progress, parallel })
+    (opts, EngineOptions { dry_run: g.dry_run, ansi, progress, parallel, quiet_build: false })
 }
 
 /// `--remove-orphans`, or `COMPOSE_REMOVE_ORPHANS` in the shell. (The project's `.env` may

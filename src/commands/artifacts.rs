@@ -15,7 +15,7 @@ pub fn run(opts: &Options, cmd: &ArtifactsCommand) -> ExitCode {
             return ExitCode::FAILURE;
         };
         let (plan, ignore_failures) = match &cmd.action {
-            Artifacts::Build { no_cache, pull, build_args } => {
+            Artifacts::Build { no_cache, pull, build_args, .. } => {
                 with_build_args(&mut s, build_args);
                 s.build_flags(*no_cache, *pull);
                 (artifacts::builds(&s.desired, &cmd.services), false)
@@ -30,7 +30,14 @@ pub fn run(opts: &Options, cmd: &ArtifactsCommand) -> ExitCode {
             out!("{plan}");
             return ExitCode::SUCCESS;
         }
-        if s.execute(&plan).await || (ignore_failures && !s.interrupted().is_cancelled()) {
+        if !s.execute(&plan).await && !(ignore_failures && !s.interrupted().is_cancelled()) {
+            return s.failure();
+        }
+        let pushed = match cmd.action {
+            Artifacts::Build { push: true, .. } => s.execute(&artifacts::pushes(&s.desired, &cmd.services)).await,
+            _ => true,
+        };
+        if pushed {
             ExitCode::SUCCESS
         } else {
             s.failure()

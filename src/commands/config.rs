@@ -61,6 +61,7 @@ pub fn render(p: &Project, view: &ConfigView) -> Result<String, String> {
         ConfigView::Model(Format::Yaml) => {
             let mut v = serde_json::to_value(p).map_err(|e| e.to_string())?;
             drop_json_only_fields(&mut v);
+            in_yaml_order(&mut v);
             escape_dollars(&load::yaml::to_yaml_string(&v)?)
         }
         ConfigView::Model(Format::Json) => {
@@ -203,6 +204,17 @@ fn sorted(v: &Value) -> Value {
         Value::Sequence(items) => Value::Sequence(items.iter().map(sorted).collect()),
         other => other.clone(),
     }
+}
+
+/// The reference's YAML lists the sections in its model's order, extensions last (its JSON
+/// has an order of its own).
+fn in_yaml_order(project: &mut serde_json::Value) {
+    let Some(top) = project.as_object_mut() else { return };
+    let rank = |k: &str| ["name", "services", "networks", "volumes", "secrets", "configs", "models"].iter().position(|s| *s == k);
+    let mut entries: Vec<(String, serde_json::Value)> = std::mem::take(top).into_iter().collect();
+    // Stable: the extensions keep their order after the sections.
+    entries.sort_by_key(|(k, _)| rank(k).unwrap_or(usize::MAX));
+    top.extend(entries);
 }
 
 /// The reference's Go types print some fields in JSON that its YAML leaves out when they

@@ -127,7 +127,11 @@ impl Session {
         engine_opts: &EngineOptions,
     ) -> Session {
         let cancel = on_interrupt();
-        let engine = Arc::new((*engine).clone().with_build_style(build_style(engine_opts.progress)));
+        let mut engine = (*engine).clone().with_build_style(build_style(engine_opts.progress));
+        if engine_opts.quiet_build {
+            engine = engine.with_output(Arc::new(|_: &str| {}));
+        }
+        let engine = Arc::new(engine);
         Session { project, loaded, desired, observed, engine, engine_opts: engine_opts.clone(), cancel, no_cache: false, pull: false }
     }
 
@@ -182,7 +186,7 @@ impl Session {
             pull: self.pull,
         };
         let limits = Limits::from_setting(self.engine_opts.parallel);
-        let progress = progress::for_mode(self.engine_opts.progress);
+        let progress = self.progress();
         let engine = Arc::new((*self.engine).clone().with_output(around(&progress, self.engine.output())));
         let outcome = perform::execute(engine, plan, &ctx, limits, progress.as_ref(), cancel).await;
         progress.finish();
@@ -240,11 +244,16 @@ impl Session {
         }
     }
 
+    /// Where the steps of a command go, as `--progress` asked.
+    pub fn progress(&self) -> Arc<dyn progress::Progress> {
+        progress::for_mode(self.engine_opts.progress)
+    }
+
     /// `up --wait`: every service of the plan that ran running, and healthy where it has a
     /// health check.
     pub async fn wait_healthy(&self, replicas: &BTreeMap<String, Replicas>, timeout: Option<Duration>) -> bool {
         let targets = wait::application_targets(replicas);
-        let progress = progress::for_mode(self.engine_opts.progress);
+        let progress = self.progress();
         let result = wait::wait_application(self.engine.as_ref(), &targets, timeout, progress.as_ref(), &self.cancel).await;
         progress.finish();
         match result {

@@ -8,6 +8,7 @@ use super::report::exit_code;
 use super::engine_session;
 use super::options::ExecCommand;
 use crate::containers::names;
+use crate::containers::observe::ObservedContainer;
 use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, Engine, LogChunk, Output};
 use crate::load::{self, Options};
@@ -42,11 +43,15 @@ pub fn run(opts: &Options, cmd: &ExecCommand) -> ExitCode {
 
 /// The id of replica `index` of the service, which must be running.
 pub async fn running_container<E: Engine>(engine: &E, project: &str, service: &str, index: u32) -> Result<String, String> {
+    running(engine, project, service, index).await.map(|c| c.id)
+}
+
+/// Replica `index` of the service, which must be running.
+pub async fn running<E: Engine>(engine: &E, project: &str, service: &str, index: u32) -> Result<ObservedContainer, String> {
     let containers = engine.list_containers(&names::project_filter(project)).await.map_err(|e| e.to_string())?;
     containers
         .into_iter()
         .find(|c| c.service == service && c.number == index && !c.oneoff && c.state == crate::containers::observe::RunState::Running)
-        .map(|c| c.id)
         .ok_or_else(|| not_running(service, index))
 }
 

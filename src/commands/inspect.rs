@@ -1,5 +1,5 @@
-//! `top`, `port`, `images`, `events`: looking at the project's containers. `cp` and `wait`
-//! open their session here too, and live in their own files.
+//! `top`, `port`, `images`, `events`: looking at the project's containers. `cp`, `wait`,
+//! `export` and `commit` open their session here too, and live in their own files.
 
 use std::process::ExitCode;
 
@@ -21,7 +21,8 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
         let named: Vec<String> = match cmd {
             Inspect::Events { services, .. } | Inspect::Wait { services, .. } => services.clone(),
             Inspect::Port { service, .. } => vec![service.clone()],
-            Inspect::Top { .. } | Inspect::Images { .. } | Inspect::Cp { .. } => vec![],
+            // The reference says a service it does not know "is not running", as below.
+            Inspect::Top { .. } | Inspect::Images { .. } | Inspect::Cp { .. } | Inspect::Export { .. } | Inspect::Commit { .. } => vec![],
         };
         let unknown = s.unknown_services(&named);
         if !unknown.is_empty() {
@@ -33,12 +34,19 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
                 port_of(&s, service, *port, protocol.as_deref(), *index).await
             }
             Inspect::Images { services, format, quiet } => images(&s, services, *format, *quiet).await,
-            Inspect::Events { services, json } => events(&s, services, *json).await,
+            Inspect::Events { services, json, since, until } => events(&s, services, *json, (since, until)).await,
             Inspect::Cp { source, destination, index } => {
                 let copy = super::cp::Copy { source, destination, index: *index, dry_run: engine_opts.dry_run };
                 super::cp::run(&s, &copy).await
             }
             Inspect::Wait { services, down } => super::wait::run(&mut s, services, *down, engine_opts.dry_run).await,
+            Inspect::Export { service, index, output } => {
+                let export = super::filesystem::Export { service, index: *index, output: output.as_ref(), dry_run: engine_opts.dry_run };
+                super::filesystem::export(&s, &export).await
+            }
+            Inspect::Commit { service, index, commit } => {
+                super::filesystem::commit(&s, service, *index, commit, engine_opts.dry_run).await
+            }
         };
         match result {
             Ok(code) => code,
@@ -162,10 +170,14 @@ fn human_size(bytes: i64) -> String {
     format!("{text}{}", units[i])
 }
 
-/// Until Ctrl-C: each container event of the project, as text or JSON lines.
-async fn events(s: &Session, services: &[String], json: bool) -> Result<ExitCode, String> {
+/// Until Ctrl-C (or `--until`): each container event of the project, as text or JSON lines;
+/// `--since` replays the engine's past ones first.
+async fn events(s: &Session, services: &[String], json: bool, window: (&Option<String>, &Option<String>)) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Events).map_err(|e| e.to_string())?;
-    let mut stream = s.engine.raw_events(&names::project_filter(&s.project.name), None);
+    let now = crate::follow::now_nanos();
+    let time = |t: &Option<String>| t.as_deref().map(|t| timespec::parse_precise(t, now)).transpose();
+    let (since, until) = (time(window.0)?, time(window.1)?);
+    let mut stream = s.engine.raw_events(&names::project_filter(&s.project.name), since, until);
     let interrupted = s.interrupted();
     loop {
         let next = tokio::select! {

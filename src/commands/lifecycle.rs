@@ -17,7 +17,7 @@ pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
         // As with the reference, only starting asks for services that exist; the other
         // actions find no container of a name that is no service and have nothing to do.
         let unknown = s.unknown_services(&cmd.services);
-        if matches!(cmd.action, Lifecycle::Start | Lifecycle::Restart { .. }) && !unknown.is_empty() {
+        if matches!(cmd.action, Lifecycle::Start { .. } | Lifecycle::Restart { .. }) && !unknown.is_empty() {
             return engine_session::fail(&unknown);
         }
         let plan = match plan(&s, cmd) {
@@ -26,21 +26,24 @@ pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
         };
         if plan.is_empty() {
             nothing_to_do(&cmd.action);
-            return ExitCode::SUCCESS;
-        }
-        if cmd.engine.dry_run {
+        } else if cmd.engine.dry_run {
             out!("{plan}");
             return ExitCode::SUCCESS;
-        }
-        if let Lifecycle::Rm { force, .. } = cmd.action {
-            if !confirm_removal(&plan, force) {
-                return ExitCode::SUCCESS;
+        } else {
+            if let Lifecycle::Rm { force, .. } = cmd.action {
+                if !confirm_removal(&plan, force) {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            if !s.execute(&plan).await {
+                return s.failure();
             }
         }
-        if s.execute(&plan).await {
-            ExitCode::SUCCESS
-        } else {
-            s.failure()
+        match cmd.action {
+            Lifecycle::Start { wait: true, wait_timeout } if !cmd.engine.dry_run && !s.wait_healthy(&plan.replicas, wait_timeout).await => {
+                s.failure()
+            }
+            _ => ExitCode::SUCCESS,
         }
     })
 }
@@ -48,7 +51,7 @@ pub fn run(opts: &Options, cmd: &LifecycleCommand) -> ExitCode {
 fn plan(s: &Session, cmd: &LifecycleCommand) -> Result<Plan<Op>, String> {
     let (d, o, services) = (&s.desired, &s.observed, &cmd.services[..]);
     Ok(match &cmd.action {
-        Lifecycle::Start => lifecycle::start(d, o, services)?,
+        Lifecycle::Start { .. } => lifecycle::start(d, o, services)?,
         Lifecycle::Stop { timeout } => teardown::stop(Some(d), o, services, *timeout, "stop"),
         Lifecycle::Restart { no_deps, timeout } => lifecycle::restart(d, o, services, *no_deps, *timeout),
         Lifecycle::Kill { signal } => lifecycle::kill(o, services, signal),

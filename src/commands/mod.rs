@@ -15,6 +15,7 @@ mod converge;
 pub mod down;
 pub mod cp;
 pub mod exec;
+mod filesystem;
 pub mod inspect;
 pub mod lifecycle;
 pub mod logs;

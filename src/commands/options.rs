@@ -72,6 +72,8 @@ pub struct EngineOptions {
     pub ansi: Ansi,
     pub progress: Mode,
     pub parallel: Option<i64>,
+    /// `--quiet-build`: builds print nothing.
+    pub quiet_build: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -181,7 +183,8 @@ pub struct RunCommand {
 /// What a lifecycle command does to the existing containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lifecycle {
-    Start,
+    /// `--wait`: then until the services run (healthy, where they have a health check).
+    Start { wait: bool, wait_timeout: Option<std::time::Duration> },
     Stop { timeout: Option<i64> },
     Restart { timeout: Option<i64>, no_deps: bool },
     Kill { signal: String },
@@ -204,9 +207,11 @@ pub enum Inspect {
     /// Without a port, every mapping (of the protocol, when one is given).
     Port { service: String, port: Option<u16>, protocol: Option<String>, index: u32 },
     Images { services: Vec<String>, format: PsFormat, quiet: bool },
-    Events { services: Vec<String>, json: bool },
+    Events { services: Vec<String>, json: bool, since: Option<String>, until: Option<String> },
     Cp { source: String, destination: String, index: u32 },
     Wait { services: Vec<String>, down: bool },
+    Export { service: String, index: u32, output: Option<std::path::PathBuf> },
+    Commit { service: String, index: u32, commit: crate::engine::Commit },
 }
 
 #[derive(Debug, Clone)]
@@ -221,7 +226,8 @@ pub struct LsCommand {
 /// `build`, `pull` and `push`.
 #[derive(Debug, Clone)]
 pub enum Artifacts {
-    Build { no_cache: bool, pull: bool, build_args: Vec<(String, String)> },
+    /// `push`: the images built are then pushed (`build --push`).
+    Build { no_cache: bool, pull: bool, build_args: Vec<(String, String)>, push: bool },
     Pull { ignore_failures: bool, missing_only: bool },
     Push { ignore_failures: bool },
 }

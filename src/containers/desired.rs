@@ -126,6 +126,15 @@ impl Desired {
         self.services.iter().find(|s| s.name == name)
     }
 
+    /// Whether another service waits for `service` to exit 0 (`service_completed_successfully`):
+    /// its containers are one-shots, done once they exited 0.
+    pub fn completes(&self, service: &str) -> bool {
+        self.services
+            .iter()
+            .flat_map(|o| &o.depends_on)
+            .any(|d| d.service == service && d.condition == Condition::ServiceCompletedSuccessfully)
+    }
+
     /// The desired state of `only` these services (`None`: of all), networks and volumes whole.
     pub fn scoped(&self, only: Option<&[String]>) -> Cow<'_, Desired> {
         match only {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::desired::{Desired, Files};
 use super::replica::new_container;
-use crate::plan::{ActionId, Plan, Reason, ResourceId};
+use crate::plan::{ActionId, Plan, Reason, Replicas, ResourceId};
 use crate::containers::ops::Op;
 use crate::containers::observe::{Observed, ObservedContainer};
 
@@ -36,6 +36,9 @@ pub fn start(desired: &Desired, observed: &Observed, services: &[String]) -> Res
             continue;
         }
         let after: Vec<ActionId> = s.depends_on.iter().filter_map(|d| starts.get(d.service.as_str())).flatten().copied().collect();
+        // What `start --wait` waits on: every replica, started now or running already.
+        let names = containers.iter().map(|c| c.name.clone()).collect();
+        plan.replicas.insert(s.name.clone(), Replicas { containers: names, completes: desired.completes(&s.name) });
         for c in containers.into_iter().filter(|c| !c.state.is_running()) {
             // As with the reference's `start`: the files written at create stay as they are.
             let files = Files::default();

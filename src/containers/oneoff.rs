@@ -22,6 +22,9 @@ pub struct RunOverrides {
     pub service_ports: bool,
     pub user: Option<String>,
     pub working_dir: Option<String>,
+    /// `--cap-add`/`--cap-drop`, added to the service's own.
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
     pub tty: bool,
     pub interactive: bool,
     pub name: Option<String>,
@@ -62,6 +65,8 @@ pub fn one_off(project: &str, sep: char, base: &Service, desired: &DesiredServic
     s.ports.extend(o.publish.iter().cloned());
     s.user = o.user.clone().or(s.user);
     s.working_dir = o.working_dir.clone().or(s.working_dir);
+    s.cap_add.extend(o.cap_add.iter().cloned());
+    s.cap_drop.extend(o.cap_drop.iter().cloned());
     s.tty = o.tty;
     s.stdin_open = o.interactive;
     // The one-off is removed by `run` itself; a restart policy would fight that.

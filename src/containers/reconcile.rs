@@ -406,9 +406,7 @@ impl<'a> Reconciler<'a> {
             starts.extend(planned.starts.into_iter().map(Some));
         }
         self.surplus(s, &existing, &replicas, &numbers);
-        let completes = self.desired.services.iter().flat_map(|o| &o.depends_on).any(|d| {
-            d.service == s.name && d.condition == Condition::ServiceCompletedSuccessfully
-        });
+        let completes = self.desired.completes(&s.name);
         self.plan.replicas.insert(s.name.clone(), Replicas { containers, completes });
         self.starts.insert(s.name.clone(), starts.into_iter().flatten().collect());
         self.recreated.insert(s.name.clone(), recreated);

@@ -79,7 +79,7 @@ impl ContainerIo for Fake {
             None => futures_util::stream::empty().boxed(),
         }
     }
-    fn raw_events(&self, _: &str, _: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
+    fn raw_events(&self, _: &str, _: Option<f64>, _: Option<f64>) -> BoxStream<'static, Result<EngineEvent>> {
         futures_util::stream::empty().boxed()
     }
     async fn wait_exit(&self, _: &str) -> Result<i64> {
@@ -108,6 +108,12 @@ impl ContainerIo for Fake {
     }
     async fn upload(&self, _: &str, _: &str, _: Vec<u8>) -> Result<()> {
         not_faked("upload")
+    }
+    fn export(&self, _: &str) -> BoxStream<'static, Result<Vec<u8>>> {
+        futures_util::stream::once(async { not_faked("export") }).boxed()
+    }
+    async fn commit(&self, _: &str, _: &Commit) -> Result<String> {
+        not_faked("commit")
     }
 }
 

@@ -203,6 +203,18 @@ pub struct Top {
     pub processes: Vec<Vec<String>>,
 }
 
+/// A new image from a container's changes (`commit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Commit {
+    /// `REPOSITORY[:TAG]`; none makes an untagged image.
+    pub reference: Option<String>,
+    pub author: String,
+    pub message: String,
+    /// Dockerfile instructions applied to the image's configuration (`ENV DEBUG=true`).
+    pub changes: Vec<String>,
+    pub pause: bool,
+}
+
 /// The engine seam. Futures are `Send` so the scheduler can run actions on the runtime.
 pub trait Engine: Send + Sync + 'static {
     /// The containers carrying `label` (`key=value`, as the backend that made them labels them).

@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use tokio::io::AsyncRead;
 
-use super::{ContainerEvent, EngineError, EngineEvent, ExecSpec, Kind, LogChunk, LogRequest, Output, Result, Top};
+use super::{Commit, ContainerEvent, EngineError, EngineEvent, ExecSpec, Kind, LogChunk, LogRequest, Output, Result, Top};
 
 /// What a command may ask of a backend's containers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +57,9 @@ pub trait ContainerIo: Send + Sync + 'static {
     /// Events of the containers carrying `label` (`key=value`) from now on (`since` in unix
     /// seconds when given).
     fn events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>>;
-    /// The same events as the engine words them (`dockhand events`).
-    fn raw_events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>>;
+    /// The same events as the engine words them (`dockhand events`), from `since` (unix
+    /// seconds with a fraction); with `until` the stream ends there.
+    fn raw_events(&self, label: &str, since: Option<f64>, until: Option<f64>) -> BoxStream<'static, Result<EngineEvent>>;
 
     /// Waits for the container to stop and returns its exit code.
     fn wait_exit(&self, id: &str) -> impl Future<Output = Result<i64>> + Send;
@@ -87,6 +88,10 @@ pub trait ContainerIo: Send + Sync + 'static {
     fn is_directory(&self, id: &str, path: &str) -> impl Future<Output = bool> + Send;
     /// Extracts a tar archive into `path` in the container.
     fn upload(&self, id: &str, path: &str, archive: Vec<u8>) -> impl Future<Output = Result<()>> + Send;
+    /// The container's whole filesystem as a tar archive, as it comes.
+    fn export(&self, id: &str) -> BoxStream<'static, Result<Vec<u8>>>;
+    /// Makes an image of the container; returns its id.
+    fn commit(&self, id: &str, commit: &Commit) -> impl Future<Output = Result<String>> + Send;
 }
 
 /// An error naming what the backend cannot do, for a command to stop before acting.

@@ -8,7 +8,18 @@ use std::path::{Component, Path, PathBuf};
 use crate::load::Value;
 
 pub fn resolve(value: &mut Value, base_dir: &Path, home: Option<&Path>) {
-    let r = Resolver { base: base_dir, home };
+    resolve_with(value, Resolver { base: base_dir, home, references: true });
+}
+
+/// Without path resolution an extended or included file's paths are still rebased onto the
+/// project directory (`rel`, relative; `~` is expanded as the reference does there), but not
+/// its own `extends.file` and `include` entries: those are followed from the file itself, and
+/// are not printed.
+pub fn rebase(value: &mut Value, rel: &Path, home: Option<&Path>) {
+    resolve_with(value, Resolver { base: rel, home, references: false });
+}
+
+fn resolve_with(value: &mut Value, r: Resolver) {
     if let Some(services) = value.get_mut("services").and_then(Value::as_mapping_mut) {
         for (_, service) in services.iter_mut() {
             r.service(service);
@@ -26,7 +37,8 @@ pub fn resolve(value: &mut Value, base_dir: &Path, home: Option<&Path>) {
             r.local_bind_device(def);
         }
     }
-    if let Some(includes) = value.get_mut("include").and_then(Value::as_sequence_mut) {
+    let includes = value.get_mut("include").filter(|_| r.references);
+    if let Some(includes) = includes.and_then(Value::as_sequence_mut) {
         for include in includes {
             r.include(include);
         }
@@ -36,6 +48,8 @@ pub fn resolve(value: &mut Value, base_dir: &Path, home: Option<&Path>) {
 struct Resolver<'a> {
     base: &'a Path,
     home: Option<&'a Path>,
+    /// Whether `extends.file` and `include` paths are resolved too.
+    references: bool,
 }
 
 impl Resolver<'_> {
@@ -55,7 +69,7 @@ impl Resolver<'_> {
         if let Some(files) = service.get_mut("label_file") {
             self.each(files, Resolver::string);
         }
-        if let Some(extends) = service.get_mut("extends") {
+        if let Some(extends) = service.get_mut("extends").filter(|_| self.references) {
             self.field(extends, "file");
         }
         let watch = service.get_mut("develop").and_then(|d| d.get_mut("watch"));
@@ -193,14 +207,28 @@ pub fn default_build_context(project: &mut Value, dir: &Path) {
     }
 }
 
+/// `to` as a path relative to `from` (both absolute and clean), like Go's `filepath.Rel`:
+/// `../subdir` for a sibling directory, `.` for the same one.
+pub fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (from, to): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out: PathBuf = from[common..].iter().map(|_| Component::ParentDir).collect();
+    out.extend(&to[common..]);
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 /// Lexical clean-up like Go's `filepath.Clean`: the reference prints `/a/up`, not `/a/b/../up`.
 pub(crate) fn clean(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
             Component::CurDir => {}
+            // A leading `..` stays: `../../x` is not `x`.
             Component::ParentDir => {
-                if !out.pop() {
+                if out.ends_with("..") || !out.pop() {
                     out.push("..");
                 }
             }
@@ -378,5 +406,13 @@ volumes:
         let mut v: Value = serde_yaml::from_str("secrets: {s: {file: '~/x'}}").unwrap();
         resolve(&mut v, Path::new("/p"), None);
         assert_eq!(v["secrets"]["s"]["file"], "/p/~/x");
+    }
+
+    #[test]
+    fn relative_and_clean_keep_leading_parents_as_go_does() {
+        assert_eq!(relative(Path::new("/p/app"), Path::new("/p/shared/x")), Path::new("../shared/x"));
+        assert_eq!(relative(Path::new("/p/app"), Path::new("/p/app")), Path::new("."));
+        assert_eq!(clean(Path::new("../../x")), Path::new("../../x"));
+        assert_eq!(clean(Path::new("../a/../b")), Path::new("../b"));
     }
 }

@@ -114,9 +114,18 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
         };
         with(m, key, |v| to_map(v, null));
     }
-    with(m, "extra_hosts", extra_hosts);
+    extra_hosts(m, cx);
     with(m, "depends_on", depends_on);
-    with(m, "networks", list_to_null_map);
+    with(m, "networks", |v| match list_to_null_map(v) {
+        // `driver_opts: {com.example.mtu: 1500}`: numbers are read as text, as at top level.
+        Value::Mapping(mut nets) => {
+            for net in nets.values_mut() {
+                *net = map_key(std::mem::take(net), "driver_opts", |o| to_map(o, Null::Empty));
+            }
+            Value::Mapping(nets)
+        }
+        other => other,
+    });
     with(m, "models", list_to_null_map);
     with(m, "env_file", env_file);
     for key in ["dns", "dns_search", "dns_opt", "tmpfs", "label_file"] {
@@ -130,7 +139,7 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
     }
     with(m, "devices", |v| map_seq(v, device));
     with(m, "extends", |v| short_to_map(v, "service"));
-    with(m, "gpus", gpus);
+    with(m, "gpus", |v| device_requests(gpus(v)));
     with(m, "logging", |v| {
         map_key(v, "options", |o| to_map(o, Null::Empty))
     });
@@ -222,42 +231,53 @@ fn no_trailing_space_names(v: Option<&Value>, cx: &mut Ctx) {
     }
 }
 
-/// `["host:ip", "host=ip"]` or `{host: ip | [ips]}` → `{host: [ips]}`.
-fn extra_hosts(v: Value) -> Value {
+/// `["host:ip", "host=ip,ip"]` or `{host: ip | [ips]}` → `{host: [ips]}`, as the reference
+/// reads them: the list form splits addresses at commas, both drop `[]` around an address,
+/// and an entry without an address or a host name with `:` or `=` in it is refused.
+fn extra_hosts(m: &mut Mapping, cx: &mut Ctx) {
+    let Some(v) = m.get_mut("extra_hosts") else { return };
     let mut out = Mapping::new();
-    let mut add = |host: String, ip: String| {
-        let entry = out
-            .entry(Value::from(host))
-            .or_insert_with(|| Value::Sequence(Vec::new()));
-        if let Value::Sequence(ips) = entry {
-            ips.push(Value::from(ip));
+    let mut add = |host: String, ips: Vec<String>, at: YamlPath, cx: &mut Ctx| {
+        if host.is_empty() || host.contains([':', '=']) {
+            return cx.error("dockhand::invalid_extra_host", at, format!("bad host name '{host}'"), EXTRA_HOST_HELP);
+        }
+        let entry = out.entry(Value::from(host)).or_insert_with(|| Value::Sequence(Vec::new()));
+        if let Value::Sequence(all) = entry {
+            all.extend(ips.iter().map(|ip| Value::from(strip_brackets(ip))));
         }
     };
+    let path = cx.path.key("extra_hosts");
     match v {
         Value::Sequence(items) => {
-            for item in items.iter().filter_map(scalar_string) {
-                let split = item.split_once('=').or_else(|| item.split_once(':'));
-                if let Some((h, ip)) = split {
-                    add(h.to_string(), strip_brackets(ip));
+            for (i, item) in items.iter().enumerate() {
+                let Some(item) = scalar_string(item) else { continue };
+                match item.split_once('=').or_else(|| item.split_once(':')) {
+                    Some((h, ips)) => add(h.to_string(), ips.split(',').map(str::to_string).collect(), path.index(i), cx),
+                    None => cx.error(
+                        "dockhand::invalid_extra_host",
+                        path.index(i),
+                        format!("invalid additional host, missing IP: {item}"),
+                        EXTRA_HOST_HELP,
+                    ),
                 }
             }
         }
-        Value::Mapping(m) => {
-            for (k, v) in m {
-                let host = key_text(&k);
-                match v {
-                    Value::Sequence(ips) => ips
-                        .iter()
-                        .filter_map(scalar_string)
-                        .for_each(|ip| add(host.clone(), ip)),
-                    other => add(host, scalar_string(&other).unwrap_or_default()),
-                }
+        Value::Mapping(hosts) => {
+            for (k, v) in hosts.iter() {
+                let host = key_text(k);
+                let ips = match v {
+                    Value::Sequence(ips) => ips.iter().filter_map(scalar_string).collect(),
+                    other => vec![scalar_string(other).unwrap_or_default()],
+                };
+                add(host.clone(), ips, path.key(host), cx);
             }
         }
-        other => return other,
+        _ => return,
     }
-    Value::Mapping(out)
+    *v = Value::Mapping(out);
 }
+
+const EXTRA_HOST_HELP: &str = "write HOST=IP or HOST:IP, e.g. \"db.local=10.0.0.2\"";
 
 fn strip_brackets(ip: &str) -> String {
     ip.strip_prefix('[')
@@ -373,6 +393,11 @@ fn device(v: Value) -> Value {
 }
 
 /// `gpus: all` asks for every GPU.
+/// A device request's `options` are text to the engine: `{virtualization: false}` is "false".
+fn device_requests(v: Value) -> Value {
+    map_seq(v, |d| map_key(d, "options", |o| to_map(o, Null::Empty)))
+}
+
 fn gpus(v: Value) -> Value {
     match v {
         Value::String(s) if s == "all" => Value::Sequence(vec![Value::Mapping(Mapping::from_iter([(
@@ -459,17 +484,21 @@ fn develop(d: &mut Mapping, cx: &mut Ctx) {
     }
 }
 
-/// `x-initialSync` is the older name of `initial_sync`; the reference drops it, and the
-/// attribute wins when both are set.
 fn watch_rule(r: &mut Mapping, at: &YamlPath, problems: &mut Vec<Problem>) {
+    watch_rule_shape(r);
+    if let Some(Value::Mapping(exec)) = r.get_mut("exec") {
+        hook(exec, &at.key("exec"), problems);
+    }
+}
+
+/// `x-initialSync` is the older name of `initial_sync`; the reference drops it, and the
+/// attribute wins when both are set. `include`/`ignore` may be one pattern.
+fn watch_rule_shape(r: &mut Mapping) {
     if let Some(legacy) = r.remove("x-initialSync") {
         r.entry("initial_sync".into()).or_insert(legacy);
     }
     for key in ["include", "ignore"] {
         with(r, key, one_or_many);
-    }
-    if let Some(Value::Mapping(exec)) = r.get_mut("exec") {
-        hook(exec, &at.key("exec"), problems);
     }
 }
 
@@ -525,7 +554,7 @@ fn build(b: &mut Mapping, cx: &mut Ctx) {
     no_trailing_space_names(b.get("args"), &mut cx.at("args"));
     with(b, "args", |v| to_map(v, Null::Keep));
     with(b, "labels", |v| to_map(v, Null::Empty));
-    with(b, "extra_hosts", extra_hosts);
+    extra_hosts(b, cx);
     with(b, "secrets", |v| map_seq(v, source_ref));
     with(b, "additional_contexts", |v| to_map(v, Null::Empty));
     size_at(b, "shm_size", cx);
@@ -559,6 +588,7 @@ fn deploy(d: &mut Mapping, cx: &mut Ctx) {
         for key in ["limits", "reservations"] {
             if let Some(Value::Mapping(l)) = res.get_mut(key) {
                 size_at(l, "memory", &mut cx.at("resources").at(key));
+                with(l, "devices", device_requests);
             }
         }
     }

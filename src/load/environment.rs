@@ -120,8 +120,8 @@ fn line_span(text: &str, line: usize) -> Option<Span> {
 /// For each service: loads its `env_file:` entries (paths already absolute) and merges
 /// `environment:` over them; bare names take their value from `env` or stay unset. The
 /// merged map replaces `environment:` and `env_file:` is dropped, as in the reference's
-/// `config` output.
-pub fn resolve_services(project: &mut Value, env: &Env, read: ReadFile) -> Vec<Problem> {
+/// `config` output. Without `env_files`, only the label files are read.
+pub fn resolve_services(project: &mut Value, env: &Env, env_files: bool, read: ReadFile) -> Vec<Problem> {
     let Some(services) = project.get_mut("services").and_then(Value::as_mapping_mut) else {
         return Vec::new();
     };
@@ -131,13 +131,16 @@ pub fn resolve_services(project: &mut Value, env: &Env, read: ReadFile) -> Vec<P
             continue;
         };
         let at = YamlPath::of(&["services", name]);
-        problems.extend(resolve_service(service, &at, env, read));
+        if env_files {
+            problems.extend(resolve_service(service, &at, env, read));
+        }
+        problems.extend(resolve_label_files(service, &at.key("label_file"), read));
     }
     problems
 }
 
 fn resolve_service(service: &mut Mapping, at: &YamlPath, env: &Env, read: ReadFile) -> Vec<Problem> {
-    let (from_files, mut problems) = match service.remove("env_file") {
+    let (from_files, problems) = match service.remove("env_file") {
         Some(Value::Sequence(files)) => load_env_files(&files, &at.key("env_file"), env, read),
         _ => (Entries::new(), Vec::new()),
     };
@@ -159,7 +162,6 @@ fn resolve_service(service: &mut Mapping, at: &YamlPath, env: &Env, read: ReadFi
     if !merged.is_empty() {
         service.insert(Value::String("environment".into()), Value::Mapping(merged));
     }
-    problems.extend(resolve_label_files(service, &at.key("label_file"), read));
     problems
 }
 
@@ -401,7 +403,7 @@ services:
             ("/p/raw.env", "R='{\"k\": 1}'\nA=raw\n"),
         ]);
         let mut project = yaml(PROJECT);
-        let problems = resolve_services(&mut project, &env(&[("PORT", "80"), ("FROM_ENV", "e")]), &read);
+        let problems = resolve_services(&mut project, &env(&[("PORT", "80"), ("FROM_ENV", "e")]), true, &read);
         assert!(problems.is_empty(), "{problems:?}");
         let web = &project["services"]["web"];
         assert_eq!(
@@ -412,18 +414,32 @@ services:
         assert!(project["services"]["db"].get("environment").is_none());
     }
 
+    /// `config --no-env-resolution`: env files stay as they are, not even read (a missing one
+    /// is no error); label files are still read.
+    #[test]
+    fn without_env_resolution_env_files_stay_and_label_files_are_read() {
+        let read = files(&[("/p/a.labels", "A=1\n")]);
+        let mut project = yaml("services: {web: {env_file: [{path: /gone.env}], label_file: [/p/a.labels]}}");
+        let problems = resolve_services(&mut project, &env(&[]), false, &read);
+        assert!(problems.is_empty(), "{problems:?}");
+        let web = &project["services"]["web"];
+        assert_eq!(web["env_file"], yaml("[{path: /gone.env}]"));
+        assert!(web.get("environment").is_none());
+        assert_eq!(web["labels"], yaml("{A: '1'}"));
+    }
+
     /// Observed with the reference: label files see each other's labels but not the
     /// environment; the service's own labels win, a missing file is an error.
     #[test]
     fn label_files_go_under_the_services_own_labels() {
         let read = files(&[("/p/a.labels", "A=1\nB=${A}\nC=${PORT:-none}\nBARE\n"), ("/p/b.labels", "A=2\nD=${B}\nL=file\n")]);
         let mut project = yaml("services: {web: {label_file: [/p/a.labels, /p/b.labels], labels: {L: own}}}");
-        let problems = resolve_services(&mut project, &env(&[("PORT", "80")]), &read);
+        let problems = resolve_services(&mut project, &env(&[("PORT", "80")]), true, &read);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(project["services"]["web"]["labels"], yaml("{A: '2', B: '1', C: none, D: '1', L: own}"));
         assert_eq!(project["services"]["web"]["label_file"], yaml("[/p/a.labels, /p/b.labels]"));
         let mut project = yaml("services: {web: {label_file: [/p/gone.labels]}}");
-        let problems = resolve_services(&mut project, &env(&[]), &read);
+        let problems = resolve_services(&mut project, &env(&[]), true, &read);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].path.to_string(), "services.web.label_file[0]");
         assert!(problems[0].message.starts_with("label file /p/gone.labels not found"), "{}", problems[0].message);
@@ -433,7 +449,7 @@ services:
     fn required_missing_env_file_is_an_error_at_its_entry() {
         let mut project = yaml(PROJECT);
         let read = files(&[("/p/raw.env", "bad key=1\n")]);
-        let problems = resolve_services(&mut project, &env(&[]), &read);
+        let problems = resolve_services(&mut project, &env(&[]), true, &read);
         let got: Vec<_> = problems
             .iter()
             .map(|p| (p.path.to_string(), p.message.clone()))
@@ -458,7 +474,7 @@ services:
     fn env_file_expansion_errors_are_reported() {
         let mut project = yaml("services:\n  s:\n    env_file: [{path: /p/a.env, required: true}]\n");
         let read = files(&[("/p/a.env", "A=${X:?nope}\n")]);
-        let problems = resolve_services(&mut project, &env(&[]), &read);
+        let problems = resolve_services(&mut project, &env(&[]), true, &read);
         assert_eq!(problems.len(), 1);
         assert_eq!(
             problems[0].message,

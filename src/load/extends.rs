@@ -150,7 +150,8 @@ impl Resolver<'_> {
         };
         let path = relative_to(origin.file, written);
         let mut other = self.files.load(&path).map_err(|problems| {
-            self.problems.extend(problems);
+            let at = YamlPath::of(&["services", name, "extends", "file"]);
+            self.problems.extend(problems.into_iter().map(|p| p.or_at(origin.file, &at)));
             None
         })?;
         let Some(Value::Mapping(other_services)) = other.get_mut("services") else {

@@ -57,7 +57,7 @@ pub fn apply_tagged(
         }
         match source.load_included(&spec, &chain) {
             Ok(included) => import(top, included, resets, overrides),
-            Err(found) => problems.extend(found),
+            Err(found) => problems.extend(found.into_iter().map(|p| p.or_at(file, &at))),
         }
     }
     problems

@@ -356,7 +356,8 @@ pub struct Variable {
 }
 
 /// Every variable the string values of `value` reference (keys excluded), including those
-/// nested in defaults, by name. A later use of a name replaces an earlier one.
+/// nested in defaults, by name. The uses of a name add up as the reference's do: the first
+/// default and alternate value written anywhere, and required if any use requires it.
 pub fn variables(value: &Value) -> BTreeMap<String, Variable> {
     let mut out = BTreeMap::new();
     collect_value(value, &mut out);
@@ -454,7 +455,17 @@ fn collect_braced(t: &str, at: usize, out: &mut BTreeMap<String, Variable>) -> u
 }
 
 fn record(out: &mut BTreeMap<String, Variable>, var: Variable) {
-    out.insert(var.name.clone(), var);
+    let Some(known) = out.get_mut(&var.name) else {
+        out.insert(var.name.clone(), var);
+        return;
+    };
+    if known.default_value.is_empty() {
+        known.default_value = var.default_value;
+    }
+    if known.presence_value.is_empty() {
+        known.presence_value = var.presence_value;
+    }
+    known.required |= var.required;
 }
 
 #[cfg(test)]
@@ -731,5 +742,17 @@ mod tests {
         assert_eq!(vars["H"].default_value, "hh");
         assert_eq!(vars["D"].presence_value, "pres");
         assert_eq!(vars["IMG"].default_value, "busybox");
+    }
+
+    /// `image: app:${TAG:-latest}` in one service and `${TAG}` in another: the table shows
+    /// the default, whichever use comes last.
+    #[test]
+    fn the_uses_of_a_variable_add_up() {
+        let vars = variables(&yaml("a: \"${T:-d}\"\nb: \"${T} ${T:?e}\"\nc: \"${T:+p} ${U} ${U:-u}\"\n"));
+        assert_eq!(vars["T"].default_value, "d");
+        assert_eq!(vars["T"].presence_value, "p");
+        assert!(vars["T"].required);
+        assert_eq!(vars["U"].default_value, "u");
+        assert!(!vars["U"].required);
     }
 }

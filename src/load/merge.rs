@@ -237,12 +237,45 @@ fn merge_by_rule(rule: Rule, base: Value, over: Value, at: &mut Vec<String>) -> 
                 _ => Value::Mapping(merge_mappings(b, o, at)),
             }
         }
-        (Rule::Keyed(id), Value::Sequence(mut b), Value::Sequence(o)) => {
-            b.extend(o);
-            Value::Sequence(one_per_identity(b, id))
+        // Without interpolation the files stay as written: one may hold a list where the
+        // other holds a mapping (or a lone string), and the reference merges them as lists.
+        (Rule::PerKey, b, o) if !(b.is_mapping() && o.is_mapping()) => {
+            let mut items = key_value_list(b);
+            items.extend(key_value_list(o));
+            Value::Sequence(one_per_identity(items, Identity::Name))
+        }
+        (Rule::Keyed(id), b @ (Value::Sequence(_) | Value::String(_)), o @ (Value::Sequence(_) | Value::String(_))) => {
+            let mut items = key_value_list(b);
+            items.extend(key_value_list(o));
+            Value::Sequence(one_per_identity(items, id))
         }
         (Rule::BySubnet, Value::Sequence(b), Value::Sequence(o)) => Value::Sequence(merge_subnets(b, o, at)),
         (_, base, over) => merge_default(base, over, at),
+    }
+}
+
+/// A field of `KEY=value` entries as a list: a mapping as its sorted entries (a null value as
+/// the bare key), a lone string as a list of one, as the reference turns them.
+fn key_value_list(v: Value) -> Vec<Value> {
+    match v {
+        Value::Sequence(items) => items,
+        Value::Mapping(m) => {
+            let mut entries: Vec<String> = m
+                .iter()
+                .flat_map(|(k, v)| {
+                    let k = scalar_text(k);
+                    match v {
+                        Value::Null => vec![k],
+                        Value::Sequence(vs) => vs.iter().map(|v| format!("{k}={}", scalar_text(v))).collect(),
+                        v => vec![format!("{k}={}", scalar_text(v))],
+                    }
+                })
+                .collect();
+            entries.sort();
+            entries.into_iter().map(Value::String).collect()
+        }
+        Value::Null => Vec::new(),
+        other => vec![other],
     }
 }
 

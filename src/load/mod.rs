@@ -48,6 +48,8 @@ pub struct Options {
     pub resolve_paths: bool,
     pub normalize: bool,
     pub consistency: bool,
+    /// Services' `env_file:` read into `environment:` (`config --no-env-resolution` keeps them).
+    pub resolve_environment: bool,
     /// `--all-resources`: networks and volumes no service uses are kept.
     pub all_resources: bool,
     /// `--compatibility` (or `COMPOSE_COMPATIBILITY`): v1 container names.
@@ -74,6 +76,7 @@ impl Options {
             resolve_paths: true,
             normalize: true,
             consistency: true,
+            resolve_environment: true,
             all_resources: false,
             compatibility: false,
             working_dir,

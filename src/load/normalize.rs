@@ -88,7 +88,7 @@ fn normalize_service(s: &mut Mapping, env: &Env) -> bool {
     if s.get("pull_policy").and_then(Value::as_str) == Some("if_not_present") {
         s.insert("pull_policy".into(), "missing".into());
     }
-    default_secret_targets(s);
+    secret_targets(s);
     add_implicit_dependencies(s);
     let uses_default = default_networks(s);
     inherit_into_hooks(s);
@@ -124,7 +124,15 @@ fn resolve_from_env(vars: &mut Mapping, env: &Env, drop_unset: bool) {
     });
 }
 
-fn default_secret_targets(s: &mut Mapping) {
+/// `secrets: [s]` is mounted at `/run/secrets/s`. The reference fills that in as it loads
+/// the files, so `config --no-normalize` shows it too.
+pub fn default_secret_targets(project: &mut Value) {
+    if let Some(services) = project.get_mut("services").and_then(Value::as_mapping_mut) {
+        services.values_mut().filter_map(Value::as_mapping_mut).for_each(secret_targets);
+    }
+}
+
+fn secret_targets(s: &mut Mapping) {
     let Some(Value::Sequence(secrets)) = s.get_mut("secrets") else {
         return;
     };

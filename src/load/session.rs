@@ -249,7 +249,7 @@ impl<'o> Loader<'o> {
     fn finish(&mut self, mut merged: Value, name: &str, project_dir: &Path) -> Option<Project> {
         let opts = self.opts;
         let env = self.env.clone();
-        let problems = environment::resolve_services(&mut merged, &env, &|p: &Path| self.files.read(p));
+        let problems = environment::resolve_services(&mut merged, &env, opts.resolve_environment, &|p: &Path| self.files.read(p));
         self.extend(problems)?;
         if opts.normalize {
             normalize::normalize(&mut merged, name, &env);
@@ -257,9 +257,12 @@ impl<'o> Loader<'o> {
                 // Normalisation adds defaults such as `build.context: .`, relative to the project.
                 absolute_paths::resolve(&mut merged, project_dir, opts.home.as_deref());
             }
-        } else if opts.resolve_paths {
-            // The reference resolves a missing build context with the paths, not the defaults.
-            absolute_paths::default_build_context(&mut merged, project_dir);
+        } else {
+            normalize::default_secret_targets(&mut merged);
+            if opts.resolve_paths {
+                // The reference resolves a missing build context with the paths, not the defaults.
+                absolute_paths::default_build_context(&mut merged, project_dir);
+            }
         }
         // Checked before profiles remove services: an optional dependency on a disabled
         // service is not an undefined one.
@@ -328,6 +331,12 @@ impl<'o> Loader<'o> {
             Problem::error("dockhand::read", YamlPath::root(), format!("cannot read {}: {e}", file.display()))
                 .with_help("check the path given with -f, COMPOSE_FILE or include/extends")
         })
+    }
+
+    /// A file named by `include` or `extends` that cannot be read: the problem is returned, not
+    /// recorded, so that the caller shows it at the entry naming the file.
+    fn readable(&self, file: &Path) -> Result<(), Vec<Problem>> {
+        self.read(file).map(drop).map_err(|p| vec![p])
     }
 
     /// Reads and parses a file and keeps its text and span index for diagnostics.
@@ -423,6 +432,12 @@ impl<'o> Loader<'o> {
 
     fn locate(&self, p: &Problem) -> Option<Location> {
         let (file, span) = match &p.file {
+            // An env file is no compose file: its problem is shown in its text as read.
+            Some(f) if !self.sources.contains_key(f) => {
+                let text = self.files.read(f).ok()?;
+                let name = display_name(f, &self.opts.working_dir);
+                return Some(Location { name, text: text.into(), span: p.span? });
+            }
             Some(f) => {
                 let src = self.sources.get(f)?;
                 // A problem with the file as a whole (an empty file) is shown at its start.
@@ -499,16 +514,22 @@ impl FileSource for Loader<'_> {
     fn load(&mut self, path: &Path) -> Result<Value, Vec<Problem>> {
         let base = path.parent().map_or_else(|| self.opts.working_dir.clone(), Path::to_path_buf);
         let env = self.env.clone();
+        self.readable(path)?;
         let mut value = self.load_processed(path, &base, &env)?.value;
-        // Without path resolution the reference still rebases an extended file's relative
-        // paths onto the project directory (`./conf` in `lib/base.yaml` is `lib/conf`).
-        if !self.opts.resolve_paths {
-            let rel = base.strip_prefix(&self.project_dir).unwrap_or(&base);
-            if !rel.as_os_str().is_empty() {
-                absolute_paths::resolve(&mut value, rel, None);
-            }
-        }
+        self.rebase_unresolved(&mut value, &base);
         Ok(value)
+    }
+}
+
+impl Loader<'_> {
+    /// Without path resolution the reference still rebases the relative paths of an extended
+    /// or included file onto the project directory (`./conf` in `lib/base.yaml` is `lib/conf`).
+    fn rebase_unresolved(&self, value: &mut Value, base: &Path) {
+        if self.opts.resolve_paths {
+            return;
+        }
+        let rel = absolute_paths::relative(&self.project_dir, base);
+        absolute_paths::rebase(value, &rel, self.opts.home.as_deref());
     }
 }
 
@@ -525,7 +546,9 @@ impl ProjectSource for Loader<'_> {
         let env = environment::project_env(&self.env, &dir, &spec.env_files, &|p: &Path| files.read(p))?;
         let mut merged: Option<Value> = None;
         for file in &spec.paths {
+            self.readable(file)?;
             let mut layer = self.load_processed(file, &dir, &env)?;
+            self.rebase_unresolved(&mut layer.value, &dir);
             let problems = self.resolve_references(file, &mut layer, chain);
             if problems.iter().any(Problem::is_error) {
                 return Err(problems);
@@ -534,7 +557,8 @@ impl ProjectSource for Loader<'_> {
             merged = Some(merge_layer(merged, layer));
         }
         let mut merged = merged.unwrap_or(Value::Null);
-        absolute_paths::default_build_context(&mut merged, &dir);
+        let context = if self.opts.resolve_paths { dir } else { absolute_paths::relative(&self.project_dir, &dir) };
+        absolute_paths::default_build_context(&mut merged, &context);
         Ok(merged)
     }
 }

@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-use super::types::{is_zero_f64, is_zero_i64, is_zero_size, lenient_string_map, ByteSize, Extensions, GoDuration, StringMap};
+use super::types::{go_float, is_zero_f64, is_zero_i64, is_zero_size, lenient_string_map, ByteSize, Extensions, GoDuration, StringMap};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Deploy {
@@ -44,7 +44,7 @@ pub struct UpdateConfig {
     pub failure_action: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitor: Option<GoDuration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, serialize_with = "go_float", skip_serializing_if = "Option::is_none")]
     pub max_failure_ratio: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
@@ -64,7 +64,7 @@ pub struct Resources {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
-    #[serde(default, deserialize_with = "cpus", skip_serializing_if = "is_zero_f64")]
+    #[serde(default, deserialize_with = "cpus", serialize_with = "go_float", skip_serializing_if = "is_zero_f64")]
     pub cpus: Option<f64>,
     #[serde(default, skip_serializing_if = "is_zero_size")]
     pub memory: Option<ByteSize>,

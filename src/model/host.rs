@@ -30,7 +30,7 @@ impl Serialize for Ulimit {
     }
 }
 
-/// `extra_hosts`: host name → addresses. Printed as `host=ip` strings, sorted by host.
+/// `extra_hosts`: host name → addresses. Printed as sorted `host=ip` strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ExtraHosts(pub BTreeMap<String, Vec<String>>);
 
@@ -42,10 +42,13 @@ impl ExtraHosts {
 
 impl Serialize for ExtraHosts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.0
-                .iter()
-                .flat_map(|(h, ips)| ips.iter().map(move |ip| format!("{h}={ip}"))),
-        )
+        let mut all: Vec<String> = self
+            .0
+            .iter()
+            .flat_map(|(h, ips)| ips.iter().map(move |ip| format!("{h}={ip}")))
+            .collect();
+        // The reference sorts the `host=ip` strings, not the hosts: `a-b=…` before `a=…`.
+        all.sort();
+        s.collect_seq(all)
     }
 }

@@ -47,7 +47,7 @@ pub struct Service {
     pub container_name: Option<String>,
     #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub cpu_count: Option<i64>,
-    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    #[serde(default, serialize_with = "go_float", skip_serializing_if = "is_zero_f64")]
     pub cpu_percent: Option<f64>,
     #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub cpu_period: Option<i64>,
@@ -57,7 +57,7 @@ pub struct Service {
     pub cpu_rt_period: Option<i64>,
     #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub cpu_rt_runtime: Option<i64>,
-    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    #[serde(default, serialize_with = "go_float", skip_serializing_if = "is_zero_f64")]
     pub cpus: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpuset: Option<String>,

@@ -196,6 +196,17 @@ pub fn is_zero_f64(n: &Option<f64>) -> bool {
     n.is_none() || *n == Some(0.0)
 }
 
+/// Go's JSON and YAML encoders print a whole float without a fraction (`cpus: 1`, not `1.0`),
+/// so `config` does too.
+pub fn go_float<S: serde::Serializer>(n: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match *n {
+        // Whole and below 2^53: exactly representable as an integer.
+        Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => s.serialize_i64(f as i64),
+        Some(f) => s.serialize_f64(f),
+        None => s.serialize_none(),
+    }
+}
+
 pub fn yes() -> bool {
     true
 }

@@ -4,7 +4,7 @@
 
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::query_parameters::{
-    AttachContainerOptions, DownloadFromContainerOptions, EventsOptions, LogsOptions,
+    AttachContainerOptions, CommitContainerOptions, DownloadFromContainerOptions, EventsOptions, LogsOptions,
     TopOptions, UploadToContainerOptions, WaitContainerOptions,
 };
 use bollard::container::LogOutput;
@@ -15,7 +15,7 @@ use tokio::io::AsyncWriteExt;
 use super::{label_filter, DockerEngine};
 use crate::engine::streams::Stdin;
 use crate::engine::{
-    Capability, ContainerEvent, ContainerIo, EngineError, EngineEvent, ExecSpec, LogChunk, LogRequest, Output,
+    Capability, Commit, ContainerEvent, ContainerIo, EngineError, EngineEvent, ExecSpec, LogChunk, LogRequest, Output,
     Resized, Result, Top,
 };
 use crate::labels;
@@ -63,13 +63,14 @@ impl ContainerIo for DockerEngine {
     }
 
     fn events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<ContainerEvent>> {
-        self.raw_events(label, since).map(|item| item.map(container_event)).boxed()
+        self.raw_events(label, since.map(|s| s as f64), None).map(|item| item.map(container_event)).boxed()
     }
 
-    fn raw_events(&self, label: &str, since: Option<i64>) -> BoxStream<'static, Result<EngineEvent>> {
+    fn raw_events(&self, label: &str, since: Option<f64>, until: Option<f64>) -> BoxStream<'static, Result<EngineEvent>> {
         let mut filters = label_filter(vec![label.to_string()]);
         filters.insert("type".to_string(), vec!["container".to_string()]);
-        let options = EventsOptions { since: since.map(|s| s.to_string()), until: None, filters: Some(filters) };
+        let at = |t: f64| format!("{t:.9}");
+        let options = EventsOptions { since: since.map(at), until: until.map(at), filters: Some(filters) };
         self.docker
             .events(Some(options))
             .filter_map(|item| async move {
@@ -199,6 +200,32 @@ impl ContainerIo for DockerEngine {
 
     async fn upload(&self, id: &str, path: &str, archive: Vec<u8>) -> Result<()> {
         self.put_archive(id, path, archive, false).await
+    }
+
+    fn export(&self, id: &str) -> BoxStream<'static, Result<Vec<u8>>> {
+        self.docker.export_container(id).map(|chunk| Ok(chunk?.to_vec())).boxed()
+    }
+
+    async fn commit(&self, id: &str, commit: &Commit) -> Result<String> {
+        let (repo, tag) = match &commit.reference {
+            Some(r) => {
+                let (name, tag) = crate::engine::build::split_tag(r);
+                (Some(name.to_string()), tag.map(str::to_string))
+            }
+            None => (None, None),
+        };
+        let options = CommitContainerOptions {
+            container: Some(id.to_string()),
+            repo,
+            tag,
+            comment: Some(commit.message.clone()).filter(|m| !m.is_empty()),
+            author: Some(commit.author.clone()).filter(|a| !a.is_empty()),
+            pause: commit.pause,
+            // The engine parses the instructions as one Dockerfile, a line each.
+            changes: Some(commit.changes.join("\n")).filter(|c| !c.is_empty()),
+        };
+        let made = self.docker.commit_container(options, bollard::models::ContainerConfig::default()).await?;
+        Ok(made.id)
     }
 }
 

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use super::{
     depends_on, device, env_file, legacy_external_name, walk, list_to_null_map, map_seq,
-    one_or_many, parse_port, parse_volume, scalar_string, service_ports, short_build, short_to_map,
-    source_ref, to_map, with, Ctx, Null,
+    one_or_many, parse_port, parse_volume, promote_x_develop, scalar_string, service_ports,
+    short_build, short_to_map, source_ref, to_map, watch_rule_shape, with, Ctx, Null,
 };
 use crate::diag::Problem;
 use crate::load::{Mapping, Value};
@@ -21,6 +21,10 @@ pub fn canonicalize_model(value: Value, file: &Path) -> (Value, Vec<Problem>) {
 }
 
 fn service(m: &mut Mapping, cx: &mut Ctx) {
+    promote_x_develop(m, &cx.path);
+    if let Some(Value::Sequence(rules)) = m.get_mut("develop").and_then(|d| d.get_mut("watch")) {
+        rules.iter_mut().filter_map(Value::as_mapping_mut).for_each(watch_rule_shape);
+    }
     with(m, "depends_on", depends_on);
     with(m, "networks", list_to_null_map);
     with(m, "env_file", env_file);
@@ -45,9 +49,26 @@ fn service(m: &mut Mapping, cx: &mut Ctx) {
     }
     if let Some(Value::Sequence(ports)) = m.get_mut("ports") {
         if ports.iter().all(parses_as_port) {
-            *ports = service_ports(std::mem::take(ports), &mut cx.at("ports"));
+            // Every entry parses, so the one-entry lists below report nothing.
+            *ports = std::mem::take(ports)
+                .into_iter()
+                .flat_map(|p| match p {
+                    Value::Mapping(_) => vec![long_port(p)],
+                    short => service_ports(vec![short], &mut cx.at("ports")),
+                })
+                .collect();
         }
     }
+}
+
+/// A long-form port gets the defaults the reference's loader writes into the tree (`mode:
+/// ingress`, `protocol: tcp`); its `published` stays as written.
+fn long_port(v: Value) -> Value {
+    let Value::Mapping(mut m) = v else { return v };
+    for (key, default) in [("mode", "ingress"), ("protocol", "tcp")] {
+        m.entry(key.into()).or_insert_with(|| default.into());
+    }
+    Value::Mapping(m)
 }
 
 /// The tree keeps `create_host_path: true` where the typed model leaves the default out: in
