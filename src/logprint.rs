@@ -1,5 +1,6 @@
 //! Container output for people: each line prefixed with the container's short name
-//! (`web-1  | `), a stable colour per service on a terminal, stdout and stderr kept apart.
+//! (`web-1  | `), a stable colour per service on a terminal, stdout and stderr kept apart
+//! unless the command merges them.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -14,6 +15,9 @@ const COLOURS: [&str; 10] = ["36", "33", "32", "35", "34", "96", "93", "92", "95
 pub struct Style {
     pub prefix: bool,
     pub colour: bool,
+    /// The containers' stderr lines on stdout too: the reference's `logs` prints them there,
+    /// its attached `up` keeps them apart.
+    pub stderr_on_stdout: bool,
 }
 
 /// Shared by every container being printed, so that prefixes line up.
@@ -92,7 +96,7 @@ impl Lines {
         let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let buf = &mut pending[usize::from(chunk.stderr)];
         let text = prefixed(&prefix, buf, &chunk.bytes);
-        write_out(chunk.stderr, &text);
+        write_out(self.to_stderr(chunk.stderr), &text);
     }
 
     /// Prints what is left after the last newline.
@@ -101,9 +105,13 @@ impl Lines {
         let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for (i, buf) in pending.iter_mut().enumerate() {
             if !buf.is_empty() {
-                write_out(i == 1, &prefixed(&prefix, buf, b"\n"));
+                write_out(self.to_stderr(i == 1), &prefixed(&prefix, buf, b"\n"));
             }
         }
+    }
+
+    fn to_stderr(&self, from_stderr: bool) -> bool {
+        from_stderr && !self.printer.style.stderr_on_stdout
     }
 }
 
@@ -149,12 +157,12 @@ mod tests {
 
     #[test]
     fn prefixes_are_padded_to_the_longest_name() {
-        let p = Printer::new(Style { prefix: true, colour: false });
+        let p = Printer::new(Style { prefix: true, colour: false, stderr_on_stdout: false });
         p.register("db-1", "db");
         p.register("web-1", "web");
         assert_eq!(p.prefix("db-1", "db"), "db-1   | ");
         assert_eq!(p.prefix("web-1", "web"), "web-1  | ");
-        let plain = Printer::new(Style { prefix: false, colour: true });
+        let plain = Printer::new(Style { prefix: false, colour: true, stderr_on_stdout: false });
         assert_eq!(plain.prefix("db-1", "db"), "");
     }
 }

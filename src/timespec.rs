@@ -91,6 +91,17 @@ pub fn rfc3339_nanos(nanos: i64) -> String {
     format!("{date}T{clock}.{:09}Z", nanos.rem_euclid(1_000_000_000))
 }
 
+/// `2026-12-03T10:00:00.1234Z`: as Go writes a time in JSON, the fraction without its
+/// trailing zeros (and without the dot when it is whole).
+pub fn rfc3339_go(nanos: i64) -> String {
+    let (date, clock) = utc_parts(nanos.div_euclid(1_000_000_000));
+    let fraction = format!("{:09}", nanos.rem_euclid(1_000_000_000));
+    match fraction.trim_end_matches('0') {
+        "" => format!("{date}T{clock}Z"),
+        digits => format!("{date}T{clock}.{digits}Z"),
+    }
+}
+
 /// `2026-12-03 10:00:00.123456` from unix nanoseconds, as `docker events` prints times.
 pub fn event_time(nanos: i64) -> String {
     let secs = nanos.div_euclid(1_000_000_000);
@@ -138,5 +149,7 @@ mod tests {
         let t = 1_796_292_000 * 1_000_000_000 + 123_456_789;
         assert_eq!(rfc3339_nanos(t), "2026-12-03T10:00:00.123456789Z");
         assert_eq!(event_time(t), "2026-12-03 10:00:00.123456");
+        assert_eq!(rfc3339_go(t - 9), "2026-12-03T10:00:00.12345678Z");
+        assert_eq!(rfc3339_go(1_796_292_000 * 1_000_000_000), "2026-12-03T10:00:00Z");
     }
 }

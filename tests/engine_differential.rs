@@ -270,6 +270,254 @@ services:
     volumes_from: ["base:ro"]
 "#;
 
+/// (f) Start-up order by health and completion, replicas, profiles, and the host settings
+/// the other projects leave out, on custom networks with priorities and IPAM details.
+const ORDERED: &str = r#"
+services:
+  seed:
+    image: busybox:latest
+    command: ["sh", "-c", "echo seeded > /seed/done"]
+    restart: "no"
+    volumes: [seed:/seed]
+  db:
+    image: busybox:latest
+    command: ["sh", "-c", "mkdir -p /srv && echo ok > /srv/index.html && exec httpd -f -p 5432 -h /srv"]
+    restart: always
+    healthcheck:
+      test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:5432/"]
+      interval: 1s
+      timeout: 1s
+      retries: 30
+    deploy:
+      replicas: 2
+    networks: [inner]
+  app:
+    image: busybox:latest
+    command: ["sh", "-c", "exec sleep 3600"]
+    depends_on:
+      db: {condition: service_healthy}
+      seed: {condition: service_completed_successfully}
+    privileged: true
+    oom_kill_disable: true
+    init: false
+    stop_grace_period: 1m30s
+    stop_signal: SIGTERM
+    ports:
+      - target: 80
+        published: "@PORT0@"
+        host_ip: 127.0.0.1
+        protocol: tcp
+      - "@PORT1@-@PORT2@:8000-8001"
+      - "127.0.0.1::5000"
+      - "@PORT3@:53/udp"
+      - "@PORT4@:53/tcp"
+    networks:
+      inner:
+        priority: 100
+        aliases: [api]
+      edge:
+        priority: 10
+        ipv4_address: 10.214.@NET@.20
+    cap_drop: [ALL]
+    cap_add: [CHOWN, SETUID]
+    security_opt: ["label=disable"]
+    sysctls: ["net.ipv4.tcp_syncookies=0"]
+    ulimits:
+      nofile: 4096
+      core: {soft: 0, hard: 0}
+    tmpfs: ["/cache:mode=1777,size=2m"]
+    volumes:
+      - type: tmpfs
+        target: /t
+        tmpfs: {size: 1m, mode: 0o1770}
+      - type: bind
+        source: ./data
+        target: /d
+        read_only: true
+        bind: {propagation: rprivate}
+      - type: volume
+        source: seed
+        target: /seed
+        volume: {nocopy: true}
+    logging:
+      driver: none
+    cpuset: "0"
+    devices: ["/dev/null:/dev/mynull:rwm"]
+    device_cgroup_rules: ["c 1:3 mr"]
+    environment: [PLAIN, "EMPTY=", "WITH_EQ=a=b"]
+    user: "65534:65534"
+    working_dir: /srv
+    domainname: example.test
+    hostname: app
+    extra_hosts: ["db.local=10.0.0.5", "other:10.0.0.6"]
+    dns: 1.1.1.1
+    shm_size: "64m"
+    deploy:
+      resources:
+        limits: {memory: 128m, cpus: "0.75", pids: 64}
+        reservations: {memory: 16m, cpus: "0.1"}
+  hostnet:
+    image: busybox:latest
+    command: sleep 3600
+    network_mode: host
+    pid: host
+    ipc: host
+    tty: true
+    cpu_period: 100000
+    cpu_quota: 50000
+  debug:
+    image: busybox:latest
+    command: sleep 3600
+    profiles: [debug]
+networks:
+  inner:
+    internal: true
+    attachable: true
+    labels: [com.example.net=inner]
+    driver_opts: {com.docker.network.driver.mtu: "1400"}
+  edge:
+    ipam:
+      driver: default
+      config:
+        - subnet: 10.214.@NET@.0/24
+          ip_range: 10.214.@NET@.0/25
+          gateway: 10.214.@NET@.254
+          aux_addresses: {reserved: 10.214.@NET@.200}
+volumes:
+  seed:
+    labels: [com.example.vol=seed]
+"#;
+
+fn ordered(port: u16, net: u8) -> Case {
+    let mut yaml = ORDERED.replace("@NET@", &net.to_string());
+    for i in 0..5u16 {
+        yaml = yaml.replace(&format!("@PORT{i}@"), &(port + i).to_string());
+    }
+    temp_case("ordered", &[("compose.yaml", yaml.as_str()), ("data/.keep", "")])
+}
+
+/// (g) The rest: engine names chosen by the file, the default bridge, endpoint options,
+/// a MAC address, config content, string health checks, long-form port ranges and the
+/// shorter forms of lists and maps.
+const NAMED: &str = r#"
+x-base: &base
+  image: busybox:latest
+  command: sleep 3600
+  stop_grace_period: 2s
+services:
+  api:
+    <<: *base
+    mac_address: 02:42:ac:11:65:43
+    healthcheck:
+      test: wget -q --spider http://127.0.0.1:80/ || exit 1
+      interval: 30s
+    environment:
+      - GREETING=hello
+    env_file:
+      - path: ./missing.env
+        required: false
+    extra_hosts:
+      gateway: host-gateway
+      mirror: 10.1.2.3
+    ports:
+      - name: web
+        target: 80
+        published: "@PORT0@-@PORT1@"
+        app_protocol: http
+    networks:
+      renamed:
+        link_local_ips: [169.254.10.10]
+        driver_opts: {com.example.opt: "1"}
+    configs:
+      - source: inline
+        target: /etc/inline.conf
+        mode: 0440
+    labels:
+      com.example.empty: ""
+    uts: host
+    cgroup: private
+    pull_policy: never
+    platform: linux/amd64
+  bridged:
+    <<: *base
+    network_mode: bridge
+    healthcheck:
+      test: ["NONE"]
+    command: ["sleep", "3600"]
+    stop_signal: "9"
+    entrypoint: []
+    volumes:
+      - type: bind
+        source: ./made-by-up
+        target: /made
+        bind: {create_host_path: true}
+      - kept:/kept
+  worker:
+    <<: *base
+    deploy:
+      mode: replicated
+      replicas: 2
+      labels: {com.example.deploy: "yes"}
+      resources:
+        limits: {memory: 48m}
+    hostname: worker
+    networks: [renamed, default]
+networks:
+  renamed:
+    name: dh-diff-renamed-@SUFFIX@
+  default:
+    driver_opts: {com.docker.network.bridge.enable_icc: "true"}
+volumes:
+  kept:
+    name: dh-diff-kept-@SUFFIX@
+configs:
+  inline:
+    content: |
+      greeting=hello
+"#;
+
+fn named(port: u16, suffix: &str) -> Case {
+    let yaml = NAMED
+        .replace("@PORT0@", &port.to_string())
+        .replace("@PORT1@", &(port + 1).to_string())
+        .replace("@SUFFIX@", suffix);
+    temp_case("named", &[("compose.yaml", yaml.as_str())])
+}
+
+/// (h) Newer and rarer keys: health start interval, annotations, start hooks, IPv6 host
+/// addresses, and the cgroup and runtime settings. (`use_api_socket` is left out: the
+/// reference's config hash of such a service is not the one `config --hash` prints, and
+/// dockhand cannot tell what else it covers.)
+const RARE: &str = r#"
+services:
+  app:
+    image: busybox:latest
+    command: sleep 3600
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 10s
+      start_interval: 1s
+      start_period: 5s
+    annotations:
+      com.example.note: annotated
+    post_start:
+      - command: ["sh", "-c", "echo started > /started"]
+    ports:
+      - "[::1]:@PORT0@:80"
+    userns_mode: host
+    cgroup_parent: dh-diff.slice
+    runtime: runc
+    mem_swappiness: 10
+    cpu_count: 1
+    blkio_config:
+      weight: 300
+"#;
+
+fn rare(port: u16) -> Case {
+    temp_case("rare", &[("compose.yaml", RARE.replace("@PORT0@", &port.to_string()).as_str())])
+}
+
 fn temp_case(tag: &'static str, files: &[(&str, &str)]) -> Case {
     let temp = common::project(files);
     Case {
@@ -454,6 +702,11 @@ fn container_view(c: &Value) -> Value {
     // order is not part of the meaning.
     sort_strings(&mut host["Binds"]);
     sort_strings(&mut host["Links"]);
+    // The reference keeps extra hosts in a Go map from name to addresses: the names come in
+    // any order, each name's addresses in the file's.
+    if let Some(hosts) = host["ExtraHosts"].as_array_mut() {
+        hosts.sort_by_key(|h| h.as_str().and_then(|h| h.split_once(':')).map(|(name, _)| name.to_string()));
+    }
     if let Some(labels) = config.get_mut("Labels") {
         sort_depends_on(labels);
     }
@@ -819,4 +1072,29 @@ fn features_are_up_to_date_for_either_tool() {
 #[test]
 fn links_and_scale_are_up_to_date_for_either_tool() {
     same_project(links(&suffix(2)));
+}
+
+#[test]
+fn ordered_start_and_host_settings_match_the_reference() {
+    differential(ordered(28520, 203));
+}
+
+#[test]
+fn engine_names_and_short_forms_match_the_reference() {
+    differential(named(28530, &suffix(3)));
+}
+
+#[test]
+fn ordered_start_and_host_settings_are_up_to_date_for_either_tool() {
+    same_project(ordered(28540, 204));
+}
+
+#[test]
+fn engine_names_and_short_forms_are_up_to_date_for_either_tool() {
+    same_project(named(28535, &suffix(4)));
+}
+
+#[test]
+fn newer_and_rarer_keys_match_the_reference() {
+    differential(rare(28545));
 }

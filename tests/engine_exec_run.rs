@@ -4,6 +4,7 @@
 mod common;
 
 use common::engine::{docker, inspect, EngineProject};
+use serde_json::json;
 
 const FILE: &str = r#"
 services:
@@ -76,6 +77,10 @@ fn run_rm_starts_dependencies_propagates_the_code_and_leaves_nothing() {
     named.assert_success();
     assert_eq!(named.stdout.trim().len(), 64, "-d prints the container id: {}", named.describe());
     assert!(oneoffs(&p).contains(&format!("{}-custom", p.name)));
+    // As with the reference, a detached one-off keeps STDIN open all the same.
+    let config = &inspect(&format!("{}-custom", p.name))["Config"];
+    let stdin = (&config["OpenStdin"], &config["AttachStdin"], &config["StdinOnce"]);
+    assert_eq!(stdin, (&json!(true), &json!(true), &json!(true)), "{config}");
 }
 
 /// `--env-from-file` adds what `-e` did not set (its `${VAR}` sees `-e`); `--volumes` is

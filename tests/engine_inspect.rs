@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
@@ -123,6 +124,145 @@ fn top_port_and_images_describe_the_container() {
     assert!(list[0]["ID"].as_str().is_some_and(|id| id.starts_with("sha256:")));
 }
 
+/// Two replicas, a long command and volume name, and ports on one number in both protocols:
+/// what the listing commands order, cut and deduplicate.
+const SCALED: &str = r#"
+services:
+  web:
+    image: busybox:latest
+    command: ["sh", "-c", "exec httpd -f -p 80 # serving the files"]
+    scale: 2
+    stop_grace_period: 1s
+    ports: ["127.0.0.1::53/udp", "127.0.0.1::53"]
+    volumes: [cache:/cache]
+volumes:
+  cache: {}
+"#;
+
+/// The same command by dockhand and by the reference, on the project dockhand brought up.
+fn both(p: &EngineProject, args: &[&str]) -> Option<(common::Output, common::Output)> {
+    let reference = common::reference(p.path())?;
+    let theirs = reference.arg("-p").arg(&p.name).args(args.iter().copied()).run();
+    Some((p.dockhand(args), theirs))
+}
+
+#[test]
+fn images_print_what_the_reference_prints() {
+    let p = EngineProject::new("images-diff", &[("compose.yaml", SCALED)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    for args in [&["images", "-q"][..], &["images"]] {
+        let Some((mut ours, mut theirs)) = both(&p, args) else { return };
+        if ours.stdout != theirs.stdout {
+            // CREATED can tick over between the two runs: one more try.
+            (ours, theirs) = both(&p, args).unwrap_or((ours, theirs));
+        }
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
+    let Some((ours, theirs)) = both(&p, &["images", "--format", "json"]) else { return };
+    let by_container = |out: &common::Output| {
+        let mut list = out.json().as_array().cloned().unwrap_or_default();
+        list.sort_by_key(|i| i["ContainerName"].as_str().map(str::to_string));
+        list
+    };
+    assert_eq!(by_container(&ours), by_container(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+}
+
+#[test]
+fn ps_cuts_and_filters_as_the_reference_does() {
+    let lean = "services:\n  other:\n    image: busybox:latest\n";
+    let p = EngineProject::new("ps-diff", &[("compose.yaml", SCALED), ("lean.yaml", lean)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let listing = "{{.Name}}|{{.ID}}|{{.Command}}|{{.Mounts}}";
+    let cases: [&[&str]; 6] = [
+        &["ps", "--format", listing],
+        &["ps", "--no-trunc", "--format", listing],
+        &["ps", "-q"],
+        &["ps", "-q", "--no-trunc"],
+        &["-f", "lean.yaml", "ps", "--orphans=false", "--format", "{{.Name}}"],
+        &["-f", "lean.yaml", "ps", "--orphans", "--format", "{{.Name}}"],
+    ];
+    for args in cases {
+        let Some((ours, theirs)) = both(&p, args) else { return };
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
+    for filter in ["bogus=1", "status"] {
+        let Some((ours, theirs)) = both(&p, &["ps", "--filter", filter]) else { return };
+        assert_eq!((ours.code, theirs.code), (Some(1), Some(1)), "--filter {filter}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+        assert!(ours.stderr.contains(theirs.stderr.trim()), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
+    let Some((ours, theirs)) = both(&p, &["ps", "--format", "json"]) else { return };
+    let fields = |out: &common::Output| -> Vec<String> {
+        let first = out.stdout.lines().next().and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok());
+        first.and_then(|v| v.as_object().map(|o| o.keys().cloned().collect())).unwrap_or_default()
+    };
+    assert_eq!(fields(&ours), fields(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+}
+
+#[test]
+fn port_without_a_port_lists_the_mappings_as_the_reference_does() {
+    let p = EngineProject::new("port-diff", &[("compose.yaml", SCALED)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    let cases: [&[&str]; 3] = [&["port", "web"], &["port", "--protocol", "udp", "--index", "2", "web"], &["port", "web", "53"]];
+    for args in cases {
+        let Some((ours, theirs)) = both(&p, args) else { return };
+        // Within one container port, the reference's order is the engine listing's.
+        let lines = |out: &common::Output| -> BTreeSet<String> { out.stdout.lines().map(str::to_string).collect() };
+        assert_eq!(lines(&ours), lines(&theirs), "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
+    let Some((ours, theirs)) = both(&p, &["port", "--index", "3", "web", "53"]) else { return };
+    assert_eq!((ours.code, theirs.code), (Some(1), Some(1)), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    assert!(ours.stderr.contains(theirs.stderr.trim()), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+}
+
+#[test]
+fn wait_reports_stopped_containers_as_the_reference_does() {
+    let yaml = "services:\n  ok:\n    image: busybox:latest\n    command: [\"true\"]\n  bad:\n    image: busybox:latest\n    command: [\"sh\", \"-c\", \"exit 3\"]\n";
+    let p = EngineProject::new("wait-diff", &[("compose.yaml", yaml)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    for service in ["ok", "bad"] {
+        common::engine::docker(&["wait", &format!("{}-{service}-1", p.name)]);
+    }
+    let Some((ours, theirs)) = both(&p, &["wait", "bad"]) else { return };
+    assert_eq!((ours.code, &ours.stdout), (theirs.code, &theirs.stdout), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    assert_eq!(ours.code, Some(3));
+    // Both already stopped: which one is the last is the engine's order.
+    let Some((ours, theirs)) = both(&p, &["wait", "ok", "bad"]) else { return };
+    let lines = |out: &common::Output| -> BTreeSet<String> { out.stdout.lines().map(str::to_string).collect() };
+    assert_eq!(lines(&ours), lines(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    assert_eq!(lines(&ours).len(), 2, "{}", ours.describe());
+    let Some((ours, theirs)) = both(&p, &["wait"]) else { return };
+    assert_eq!((ours.success(), theirs.success()), (false, false), "no service named");
+}
+
+#[test]
+fn one_offs_are_listed_where_the_reference_lists_them() {
+    let p = EngineProject::new("oneoff-diff", &[("compose.yaml", FILE)]);
+    p.dockhand(&["up", "-d"]).assert_success();
+    p.dockhand(&["run", "-d", "web", "sleep", "60"]).assert_success();
+    let cases: [&[&str]; 4] = [
+        &["ps", "--format", "{{.Name}}"],
+        &["ps", "-a", "--format", "{{.Name}}"],
+        &["ps", "--status", "running", "--format", "{{.Name}}"],
+        &["images", "-q"],
+    ];
+    for args in cases {
+        let Some((ours, theirs)) = both(&p, args) else { return };
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}: {}\nthe reference: {}", ours.describe(), theirs.describe());
+    }
+    let Some((ours, theirs)) = both(&p, &["images", "--format", "json"]) else { return };
+    let names = |out: &common::Output| -> BTreeSet<String> {
+        out.json().as_array().into_iter().flatten().filter_map(|i| i["ContainerName"].as_str().map(str::to_string)).collect()
+    };
+    assert_eq!(names(&ours), names(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+    assert_eq!(names(&ours).len(), 2, "{}", ours.describe());
+    // SERVICE and # of each process: the one-off's # is empty.
+    let Some((ours, theirs)) = both(&p, &["top"]) else { return };
+    let columns = |out: &common::Output| -> Vec<String> {
+        out.stdout.lines().map(|l| l.get(..9).unwrap_or(l).trim_end().to_string()).collect()
+    };
+    assert_eq!(columns(&ours), columns(&theirs), "{}\nthe reference: {}", ours.describe(), theirs.describe());
+}
+
 #[test]
 fn version_and_completion_need_no_engine() {
     let dir = tempfile::tempdir().unwrap();
@@ -230,6 +370,7 @@ fn dry_run_cp_and_wait_down_change_nothing() {
     common::engine::docker(&["stop", "-t", "0", &web]);
     let out = waiting.wait_with_output().expect("wait ends");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("137\n") && text.contains("remove    container:web:1"), "the exit code, then the plan: {text}");
+    let stopped = format!("container \"{}\" exited with status code 137\n", common::engine::inspect(&web)["Id"].as_str().unwrap_or("?"));
+    assert!(text.starts_with(&stopped) && text.contains("remove    container:web:1"), "the exit code, then the plan: {text}");
     assert_eq!(p.containers(), vec![web.clone()], "wait --down-project --dry-run removed the project");
 }

@@ -42,8 +42,15 @@ fn stop_start_pause_unpause_kill() {
     assert_eq!(status(&p, "db"), "paused");
     let ps = p.dockhand(&["ps", "--services"]);
     assert!(ps.stdout.contains("db"), "a paused container is listed: {}", ps.describe());
+    // As with the reference: a container already in the asked state is an error.
+    let again = p.dockhand(&["pause", "db"]);
+    again.assert_failure();
+    assert!(again.stderr.contains("already paused"), "{}", again.describe());
     p.dockhand(&["unpause", "db"]).assert_success();
     assert_eq!(status(&p, "db"), "running");
+    let again = p.dockhand(&["unpause", "db"]);
+    again.assert_failure();
+    assert!(again.stderr.contains("is not paused"), "{}", again.describe());
     p.dockhand(&["kill", "-s", "SIGKILL", "db"]).assert_success();
     assert_eq!(status(&p, "db"), "exited");
     assert_eq!(inspect(&format!("{}-db-1", p.name))["State"]["ExitCode"], 137);

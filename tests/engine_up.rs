@@ -192,7 +192,7 @@ fn ps_lists_the_projects_containers() {
 }
 
 /// The table cuts a long command as `docker ps` does; `--no-trunc` prints it whole.
-/// `--orphans=false` is accepted (the reference 5.6 lists orphans either way).
+/// `--orphans=false` is accepted (it leaves out only services the file no longer has).
 #[test]
 fn ps_no_trunc_prints_whole_commands() {
     let file = "services:\n  a:\n    image: busybox:latest\n    command: [sh, -c, \"echo a long command that goes on; exec sleep 3600\"]\n";

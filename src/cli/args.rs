@@ -230,10 +230,11 @@ pub struct PushArgs {
 #[derive(Debug, Args)]
 pub struct PortArgs {
     pub service: String,
-    pub private_port: u16,
-    /// tcp or udp
-    #[arg(long, default_value = "tcp")]
-    pub protocol: String,
+    /// Without it, every mapping of the container is listed
+    pub private_port: Option<u16>,
+    /// tcp or udp [default: tcp]
+    #[arg(long)]
+    pub protocol: Option<String>,
     /// Index of the container if service has multiple replicas
     #[arg(long, default_value_t = 1)]
     pub index: u32,
@@ -346,8 +347,9 @@ pub struct CommitArgs {
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    #[command(flatten)]
-    pub services: ServicesArgs,
+    /// Services to wait for (at least one, as the reference asks)
+    #[arg(value_name = "SERVICE", required = true)]
+    pub names: Vec<String>,
     /// Drops project when the first container stops
     #[arg(long)]
     pub down_project: bool,
@@ -552,7 +554,7 @@ pub struct RunArgs {
     /// Disable pseudo-TTY allocation (default: a TTY when standard input is one)
     #[arg(short = 'T', long = "no-TTY", visible_alias = "no-tty")]
     pub no_tty: bool,
-    /// Keep STDIN open even if not attached
+    /// Keep STDIN open even if not attached (the default, as for the reference)
     #[arg(short, long)]
     pub interactive: bool,
     /// Add Linux capabilities
@@ -795,8 +797,7 @@ pub struct PsArgs {
     /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
-    /// Include orphaned services (accepted; the reference 5.6 lists them either way, so does
-    /// dockhand)
+    /// Include orphaned services (not declared by project)
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub orphans: bool,
 }

@@ -61,7 +61,7 @@ pub fn command(command: Command, opts: Options, engine: EngineOptions, stdin: &d
             let cp = Inspect::Cp { source: a.source, destination: a.destination, index: a.index };
             Invocation::Inspect(opts, cp, engine)
         }
-        Command::Wait(a) => Invocation::Inspect(opts, Inspect::Wait { services: a.services.names, down: a.down_project }, engine),
+        Command::Wait(a) => Invocation::Inspect(opts, Inspect::Wait { services: a.names, down: a.down_project }, engine),
         Command::Volumes(a) => {
             let volumes = Inspect::Volumes { services: a.services.names, format: a.format, quiet: a.quiet };
             Invocation::Inspect(opts, volumes, engine)
@@ -213,6 +213,13 @@ fn rollback_invocation(opts: Options, a: RollbackArgs, engine: EngineOptions) ->
 }
 
 fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {
+    // Like the reference, `status` is the one filter: another is an error, not ignored.
+    if let Some(other) = a.filter.iter().find(|f| !f.starts_with("status=")) {
+        return Invocation::Invalid(match other.split_once('=') {
+            Some((key, _)) => format!("unknown filter {key}"),
+            None => "arguments to --filter should be in form KEY=VAL".to_string(),
+        });
+    }
     let from_filter = a.filter.iter().filter_map(|f| f.strip_prefix("status=")).map(String::from);
     let status = a.status.into_iter().chain(from_filter).collect();
     let cmd = PsCommand {
@@ -223,6 +230,7 @@ fn ps_invocation(opts: Options, a: PsArgs) -> Invocation {
         status,
         format: a.format,
         no_trunc: a.no_trunc,
+        orphans: a.orphans,
     };
     Invocation::Ps(opts, cmd)
 }
@@ -318,7 +326,8 @@ fn run_invocation(mut opts: Options, a: RunArgs, engine: EngineOptions) -> Resul
         cap_add: a.cap_add,
         cap_drop: a.cap_drop,
         tty: !a.detach && crate::terminal::wants_tty(a.no_tty),
-        interactive: !a.detach,
+        // The reference keeps STDIN open (and attachable once) even for a detached one-off.
+        interactive: true,
         name: a.name,
     };
     let plan = UpOptions {

@@ -155,8 +155,17 @@ impl Session {
 
     /// The project's service containers (of `services`, or all), by name.
     pub async fn service_containers(&self, services: &[String]) -> Result<Vec<PsEntry>, String> {
+        let mut all = self.containers_with_oneoffs(services).await?;
+        all.retain(|e| !e.oneoff);
+        Ok(all)
+    }
+
+    /// The services' containers and their one-offs (`run`), by name: what the reference's
+    /// `top` and `images` show.
+    pub async fn containers_with_oneoffs(&self, services: &[String]) -> Result<Vec<PsEntry>, String> {
         let mut all = self.engine.ps(&names::project_filter(&self.project.name)).await.map_err(|e| e.to_string())?;
-        all.retain(|e| !e.oneoff && (services.is_empty() || services.contains(&e.service)));
+        all.retain(|e| services.is_empty() || services.contains(&e.service));
+        all.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(all)
     }
 

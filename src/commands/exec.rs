@@ -52,13 +52,16 @@ pub async fn running<E: Engine>(engine: &E, project: &str, service: &str, index:
     containers
         .into_iter()
         .find(|c| c.service == service && c.number == index && !c.oneoff && c.state == crate::containers::observe::RunState::Running)
-        .ok_or_else(|| {
-            if index == 1 {
-                format!("service {service:?} is not running")
-            } else {
-                format!("service {service:?} is not running container #{index}")
-            }
-        })
+        .ok_or_else(|| not_running(service, index))
+}
+
+/// The reference's words when the service has no such running container.
+pub(super) fn not_running(service: &str, index: u32) -> String {
+    if index == 1 {
+        format!("service {service:?} is not running")
+    } else {
+        format!("service {service:?} is not running container #{index}")
+    }
 }
 
 /// The session's output as it comes, unprefixed: stdout to stdout, stderr to stderr.

@@ -32,7 +32,9 @@ pub fn run(opts: &Options, cmd: &Inspect, engine_opts: &EngineOptions) -> ExitCo
         }
         let result = match cmd {
             Inspect::Top { services } => top(&s, services).await,
-            Inspect::Port { service, port, protocol, index } => port_of(&s, service, *port, protocol, *index).await,
+            Inspect::Port { service, port, protocol, index } => {
+                port_of(&s, service, *port, protocol.as_deref(), *index).await
+            }
             Inspect::Images { services, format, quiet } => images(&s, services, *format, *quiet).await,
             Inspect::Events { services, json, since, until } => events(&s, services, *json, (since, until)).await,
             Inspect::Cp { source, destination, index } => {
@@ -60,11 +62,13 @@ async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Top).map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     let mut titles: Vec<String> = Vec::new();
-    for e in s.service_containers(services).await?.iter().filter(|e| e.state == crate::containers::observe::RunState::Running) {
+    for e in s.containers_with_oneoffs(services).await?.iter().filter(|e| e.state == crate::containers::observe::RunState::Running) {
         let t = s.engine.top(&e.id).await.map_err(|err| err.to_string())?;
         titles = t.titles;
         for p in t.processes {
-            rows.push([vec![e.service.clone(), e.number.to_string()], p].concat());
+            // A one-off has no number: the reference leaves the column empty.
+            let number = if e.oneoff { String::new() } else { e.number.to_string() };
+            rows.push([vec![e.service.clone(), number], p].concat());
         }
     }
     if !rows.is_empty() {
@@ -74,12 +78,20 @@ async fn top(s: &Session, services: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn port_of(s: &Session, service: &str, port: u16, protocol: &str, index: u32) -> Result<ExitCode, String> {
+async fn port_of(s: &Session, service: &str, port: Option<u16>, protocol: Option<&str>, index: u32) -> Result<ExitCode, String> {
     let all = s.service_containers(&[service.to_string()]).await?;
     let e = all
         .iter()
         .find(|e| e.number == index)
-        .ok_or_else(|| format!("service {service:?} has no container #{index}"))?;
+        .ok_or_else(|| super::exec::not_running(service, index))?;
+    let Some(port) = port else {
+        // As the reference lists them: exposed-only ports too, as `-> :0`.
+        for p in e.publishers.iter().filter(|p| protocol.is_none_or(|want| p.protocol == want)) {
+            outln!("{}/{} -> {}:{}", p.target_port, p.protocol, super::ps::host(&p.url), p.published_port);
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let protocol = protocol.unwrap_or("tcp");
     let published = e
         .publishers
         .iter()
@@ -96,10 +108,16 @@ async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool)
     let now = crate::follow::now_nanos() / 1_000_000_000;
     let mut rows = Vec::new();
     let mut json = Vec::new();
-    for e in s.service_containers(services).await? {
+    let mut ids: Vec<String> = Vec::new();
+    for e in s.containers_with_oneoffs(services).await? {
         let Some(info) = s.engine.image_info(&e.image).await.map_err(|err| err.to_string())? else { continue };
         if quiet {
-            outln!("{}", info.id);
+            // The reference prints each image once, by its id without the digest algorithm.
+            let id = info.id.split_once(':').map_or(info.id.clone(), |(_, hex)| hex.to_string());
+            if !ids.contains(&id) {
+                outln!("{id}");
+                ids.push(id);
+            }
             continue;
         }
         let (repo, tag) = split_reference(&e.image);
@@ -117,13 +135,15 @@ async fn images(s: &Session, services: &[String], format: PsFormat, quiet: bool)
         json.push(serde_json::json!({
             "ID": info.id, "ContainerName": e.name, "Repository": repo, "Tag": tag,
             "Platform": info.platform, "Size": info.size, "Created": info.created,
+            "LastTagTime": info.last_tag_time,
         }));
     }
     if quiet {
         return Ok(ExitCode::SUCCESS);
     }
     match format {
-        PsFormat::Json => outln!("{}", serde_json::Value::Array(json)),
+        // The reference ends its JSON with an empty line.
+        PsFormat::Json => outln!("{}\n", serde_json::Value::Array(json)),
         PsFormat::Table => {
             let header = ["CONTAINER", "REPOSITORY", "TAG", "PLATFORM", "IMAGE ID", "SIZE", "CREATED"];
             out!("{}", table::render(&WIDE, &header, &rows));

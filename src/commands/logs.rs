@@ -40,7 +40,8 @@ pub fn run(opts: &Options, cmd: &LogsCommand) -> ExitCode {
         };
         let services = (!cmd.services.is_empty()).then(|| cmd.services.clone());
         let selector = Selector { services, index: cmd.index };
-        let printer = Printer::new(super::report::log_style(&cmd.log, &cmd.engine, &opts.shell_env));
+        let style = super::report::log_style(&cmd.log, &cmd.engine, &opts.shell_env);
+        let printer = Printer::new(crate::logprint::Style { stderr_on_stdout: true, ..style });
         if cmd.follow {
             follow(engine, &project, printer, selector, &containers, request).await
         } else {

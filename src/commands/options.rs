@@ -142,8 +142,10 @@ pub struct PsCommand {
     pub status: Vec<String>,
     /// `--format` as given; without it, the Docker CLI's `psFormat`, else the table.
     pub format: Option<String>,
-    /// The table's commands whole.
+    /// Ids, commands and mounts in full (`--no-trunc`), not cut as the docker CLI cuts them.
     pub no_trunc: bool,
+    /// Also containers of services the files no longer declare (`--orphans`, the default).
+    pub orphans: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -202,7 +204,8 @@ pub struct LifecycleCommand {
 #[derive(Debug, Clone)]
 pub enum Inspect {
     Top { services: Vec<String> },
-    Port { service: String, port: u16, protocol: String, index: u32 },
+    /// Without a port, every mapping (of the protocol, when one is given).
+    Port { service: String, port: Option<u16>, protocol: Option<String>, index: u32 },
     Images { services: Vec<String>, format: PsFormat, quiet: bool },
     Events { services: Vec<String>, json: bool, since: Option<String>, until: Option<String> },
     Cp { source: String, destination: String, index: u32 },

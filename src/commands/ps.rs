@@ -18,7 +18,10 @@ pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
         let Some(target) = engine_session::target(opts) else { return ExitCode::FAILURE };
         let Some(engine) = engine_session::connect(&opts.shell_env).await else { return ExitCode::FAILURE };
         match engine.ps(&names::project_filter(target.name())).await {
-            Ok(entries) => {
+            Ok(mut entries) => {
+                if let (false, engine_session::Target::Loaded(loaded)) = (cmd.orphans, &target) {
+                    entries.retain(|e| loaded.project.services.contains_key(&e.service));
+                }
                 let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
                 let output = ps_format::output(cmd.format.as_deref(), &opts.shell_env);
                 match render(&select(entries, cmd), cmd, &output, now) {
@@ -35,9 +38,11 @@ pub fn run(opts: &Options, cmd: &PsCommand) -> ExitCode {
 }
 
 /// Running containers (paused and restarting ones too, as `docker ps` lists them) unless
-/// `-a` or `--status` says otherwise, of the named services.
+/// `-a` or `--status` says otherwise, of the named services; one-offs only with either.
 fn select(mut entries: Vec<PsEntry>, cmd: &PsCommand) -> Vec<PsEntry> {
     entries.retain(|e| cmd.services.is_empty() || cmd.services.contains(&e.service));
+    // The reference lists one-offs (`run`) only with `-a` or `--status`.
+    entries.retain(|e| cmd.all || !cmd.status.is_empty() || !e.oneoff);
     entries.retain(|e| {
         if cmd.status.is_empty() {
             cmd.all || e.state.is_running()
@@ -60,16 +65,16 @@ pub fn render(entries: &[PsEntry], cmd: &PsCommand, output: &PsOutput, now: i64)
         return Ok(services.iter().map(|s| format!("{s}\n")).collect());
     }
     match output {
-        PsOutput::Json => Ok(entries.iter().map(|e| format!("{}\n", json_line(e, now))).collect()),
+        PsOutput::Json => Ok(entries.iter().map(|e| format!("{}\n", json_line(e, now, cmd.no_trunc))).collect()),
         PsOutput::Table => Ok(table(entries, now, cmd.no_trunc)),
         PsOutput::Template { text, table } => {
-            let rows: Vec<serde_json::Value> = entries.iter().map(|e| json_line(e, now)).collect();
+            let rows: Vec<serde_json::Value> = entries.iter().map(|e| json_line(e, now, cmd.no_trunc)).collect();
             ps_format::render(text, *table, &rows)
         }
     }
 }
 
-fn table(entries: &[PsEntry], now: i64, whole_commands: bool) -> String {
+fn table(entries: &[PsEntry], now: i64, no_trunc: bool) -> String {
     let header = ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"];
     let rows: Vec<Vec<String>> = entries
         .iter()
@@ -77,7 +82,7 @@ fn table(entries: &[PsEntry], now: i64, whole_commands: bool) -> String {
             vec![
                 e.name.clone(),
                 e.image.clone(),
-                e.quoted_command(whole_commands),
+                e.quoted_command(no_trunc),
                 e.service.clone(),
                 format!("{} ago", human_duration(now - e.created)),
                 e.status.clone(),
@@ -130,7 +135,7 @@ fn port_group(key: &str, first: u16, last: u16) -> String {
     }
 }
 
-fn host(ip: &str) -> String {
+pub(super) fn host(ip: &str) -> String {
     if ip.contains(':') {
         format!("[{ip}]")
     } else {
@@ -138,8 +143,20 @@ fn host(ip: &str) -> String {
     }
 }
 
-/// One object per line, with the field names and values of the reference's `ps --format json`.
-fn json_line(e: &PsEntry, now: i64) -> serde_json::Value {
+/// The id as `docker ps` shows it: its first 12 characters unless `--no-trunc`.
+fn short_id(id: &str, no_trunc: bool) -> String {
+    if no_trunc {
+        id.to_string()
+    } else {
+        id.chars().take(12).collect()
+    }
+}
+
+/// One object per line, with the field names and values of the reference's `ps --format
+/// json`, cut as its columns are unless `no_trunc`.
+fn json_line(e: &PsEntry, now: i64, no_trunc: bool) -> serde_json::Value {
+    let mounts: Vec<String> =
+        e.mounts.iter().map(|m| if no_trunc { m.clone() } else { crate::gofmt::ellipsis(m, 15) }).collect();
     let labels: Vec<String> = e.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let publishers: Vec<serde_json::Value> = e
         .publishers
@@ -147,15 +164,18 @@ fn json_line(e: &PsEntry, now: i64) -> serde_json::Value {
         .map(|p| json!({"URL": p.url, "TargetPort": p.target_port, "PublishedPort": p.published_port, "Protocol": p.protocol}))
         .collect();
     json!({
-        "Command": e.quoted_command(true),
+        "Command": e.quoted_command(no_trunc),
         "CreatedAt": created_at(e.created),
+        // The engine's name in a Docker Desktop multi-engine setup; none here, as for the
+        // reference on a plain engine.
+        "Engine": "",
         "ExitCode": e.exit_code,
         "Health": e.health.map_or("", health_name),
-        "ID": e.id.chars().take(12).collect::<String>(),
+        "ID": short_id(&e.id, no_trunc),
         "Image": e.image,
         "Labels": labels.join(","),
         "LocalVolumes": e.local_volumes.to_string(),
-        "Mounts": e.mounts.join(","),
+        "Mounts": mounts.join(","),
         "Name": e.name,
         "Names": e.name,
         "Networks": e.networks.join(","),

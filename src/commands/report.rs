@@ -52,5 +52,5 @@ pub fn log_style(log: &super::options::LogStyle, engine: &super::options::Engine
         super::options::Ansi::Auto => std::io::stdout().is_terminal(),
     } && !log.no_color
         && env.get("NO_COLOR").is_none_or(String::is_empty);
-    crate::logprint::Style { prefix: !log.no_prefix, colour }
+    crate::logprint::Style { prefix: !log.no_prefix, colour, stderr_on_stdout: false }
 }

@@ -10,24 +10,25 @@ use crate::engine::streams::require;
 use crate::engine::{Capability, ContainerIo, PsEntry};
 use crate::containers::teardown::{self, DownOptions};
 
-/// Prints each exit code as the containers stop; with `down`, the first stop ends the wait.
-/// `dry_run`: the project's teardown is printed, not done.
+/// Prints each container's exit code as it stops (one already stopped at once, as the
+/// reference does); with `down`, the first stop ends the wait. The exit status is the code of
+/// the last container that stopped. `dry_run`: the project's teardown is printed, not done.
 pub async fn run(s: &mut Session, services: &[String], down: bool, dry_run: bool) -> Result<ExitCode, String> {
     require(s.engine.as_ref(), Capability::Wait).map_err(|e| e.to_string())?;
-    let running: Vec<PsEntry> = s.service_containers(services).await?.into_iter().filter(|e| e.state == crate::containers::observe::RunState::Running).collect();
-    let mut waits: futures_util::stream::FuturesUnordered<_> = running
+    let containers: Vec<PsEntry> = s.service_containers(services).await?;
+    let mut waits: futures_util::stream::FuturesUnordered<_> = containers
         .iter()
         .map(|e| {
             let engine = s.engine.clone();
             let id = e.id.clone();
-            async move { engine.wait_exit(&id).await }
+            async move { engine.wait_exit(&id).await.map(|code| (id, code)) }
         })
         .collect();
-    let mut first = None;
-    while let Some(code) = waits.next().await {
-        let code = code.map_err(|e| e.to_string())?;
-        outln!("{code}");
-        first.get_or_insert(code);
+    let mut last = None;
+    while let Some(stopped) = waits.next().await {
+        let (id, code) = stopped.map_err(|e| e.to_string())?;
+        outln!("container \"{id}\" exited with status code {code}");
+        last = Some(code);
         if down {
             break;
         }
@@ -42,5 +43,5 @@ pub async fn run(s: &mut Session, services: &[String], down: bool, dry_run: bool
             return Ok(s.failure());
         }
     }
-    Ok(super::report::exit_code(first.unwrap_or(0)))
+    Ok(super::report::exit_code(last.unwrap_or(0)))
 }

@@ -99,7 +99,7 @@ pub fn container(
         stdin_once: Some(spec.stdin_once),
         attach_stdin: Some(spec.stdin_once),
         exposed_ports: net::exposed_ports(s),
-        env: non_empty(s.env_list()),
+        env: non_empty(env(s)),
         cmd: s.command.clone(),
         entrypoint: s.entrypoint.clone(),
         healthcheck: s.healthcheck.as_ref().map(host::healthcheck),
@@ -123,6 +123,17 @@ pub fn container(
         platform: s.platform.clone(),
         files: spec.files.clone(),
     }
+}
+
+/// The service's environment; with `use_api_socket`, the docker client in the container looks
+/// for its configuration where the reference puts it (the reference also copies the user's
+/// registry credentials there; dockhand forwards none).
+fn env(s: &Service) -> Vec<String> {
+    let mut env = s.env_list();
+    if s.use_api_socket && !s.environment.contains_key("DOCKER_CONFIG") {
+        env.push("DOCKER_CONFIG=/run/secrets/docker".to_string());
+    }
+    env
 }
 
 /// The planned labels with the config hash resolved once the shared containers' ids are known.

@@ -7,7 +7,7 @@ use super::desired::{Desired, Files};
 use super::replica::new_container;
 use crate::plan::{ActionId, Plan, Reason, Replicas, ResourceId};
 use crate::containers::ops::Op;
-use crate::containers::observe::{Observed, ObservedContainer, RunState};
+use crate::containers::observe::{Observed, ObservedContainer};
 
 /// The service containers (no one-offs) of `services`, or of every service when empty.
 fn selected<'a>(observed: &'a Observed, services: &'a [String]) -> impl Iterator<Item = &'a ObservedContainer> + 'a {
@@ -85,15 +85,15 @@ pub fn kill(observed: &Observed, services: &[String], signal: &str) -> Plan<Op> 
     plan
 }
 
-/// `pause` (`true`) or `unpause`: the containers in the other state change.
+/// `pause` (`true`) or `unpause`: every container `docker ps` lists (running, restarting or
+/// paused). As with the reference, one already in the asked state makes the engine refuse,
+/// and the command fails.
 pub fn pause(observed: &Observed, services: &[String], pause: bool) -> Plan<Op> {
     let mut plan = Plan::default();
-    for c in selected(observed, services) {
-        if pause && c.state == RunState::Running {
-            plan.push(resource(c), Op::PauseContainer { name: c.name.clone() }, Reason::command("pause"), vec![]);
-        } else if !pause && c.state == RunState::Paused {
-            plan.push(resource(c), Op::UnpauseContainer { name: c.name.clone() }, Reason::command("unpause"), vec![]);
-        }
+    for c in selected(observed, services).filter(|c| c.state.is_running()) {
+        let name = c.name.clone();
+        let (op, verb) = if pause { (Op::PauseContainer { name }, "pause") } else { (Op::UnpauseContainer { name }, "unpause") };
+        plan.push(resource(c), op, Reason::command(verb), vec![]);
     }
     plan
 }

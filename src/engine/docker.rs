@@ -200,7 +200,8 @@ impl Engine for DockerEngine {
             Ok(i) => Ok(Some(ImageInfo {
                 id: i.id.unwrap_or_default(),
                 size: i.size.unwrap_or(0),
-                created: i.created.map(|c| c.to_string()).unwrap_or_default(),
+                created: go_time(i.created.as_ref()),
+                last_tag_time: go_time(i.metadata.as_ref().and_then(|m| m.last_tag_time.as_ref())),
                 platform: format!("{}/{}", i.os.unwrap_or_default(), i.architecture.unwrap_or_default()),
             })),
             Err(e) if e.is_not_found() => Ok(None),
@@ -646,6 +647,14 @@ fn status(inspect: &ContainerInspectResponse) -> ContainerStatus {
     }
 }
 
+/// A time the engine gave, as the reference prints it; Go's zero time when there is none.
+fn go_time(date: Option<&bollard::models::BollardDate>) -> String {
+    match date.and_then(|d| d.timestamp_nanos_opt()) {
+        Some(nanos) => crate::timespec::rfc3339_go(nanos),
+        None => "0001-01-01T00:00:00Z".to_string(),
+    }
+}
+
 fn publisher(p: &Port) -> Publisher {
     Publisher {
         url: p.ip.clone().unwrap_or_default(),
@@ -659,9 +668,10 @@ fn ps_entry(s: ContainerSummary) -> PsEntry {
     let status = s.status.clone().unwrap_or_default();
     let mounts = s.mounts.clone().unwrap_or_default();
     let mut publishers: Vec<Publisher> = s.ports.as_deref().unwrap_or_default().iter().map(publisher).collect();
-    // The reference's order: by container port, then host port, protocol and address.
+    // By container port as the reference sorts them; within one port its order follows the
+    // engine's listing, most often tcp before udp, then host port and address.
     publishers.sort_by(|a, b| {
-        let key = |p: &Publisher| (p.target_port, p.published_port, p.protocol.clone(), p.url.clone());
+        let key = |p: &Publisher| (p.target_port, p.protocol.clone(), p.published_port, p.url.clone());
         key(a).cmp(&key(b))
     });
     let container = observed(s.clone());

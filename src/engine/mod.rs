@@ -116,13 +116,7 @@ pub struct Publisher {
 impl PsEntry {
     /// The command as `docker ps` prints it: cut to 20 characters unless `full`, then quoted.
     pub fn quoted_command(&self, full: bool) -> String {
-        let command = if full || self.command.chars().count() <= 20 {
-            self.command.clone()
-        } else {
-            let mut cut: String = self.command.chars().take(19).collect();
-            cut.push('…');
-            cut
-        };
+        let command = if full { self.command.clone() } else { crate::gofmt::ellipsis(&self.command, 20) };
         crate::gofmt::go_quote(&command)
     }
 }
@@ -194,8 +188,10 @@ pub struct ExecSpec {
 pub struct ImageInfo {
     pub id: String,
     pub size: i64,
-    /// RFC 3339, as the engine gives it.
+    /// RFC 3339, as Go writes it (`2026-12-05T18:49:32.28412676Z`).
     pub created: String,
+    /// When the image was last tagged here, in the same form; Go's zero time when never.
+    pub last_tag_time: String,
     /// `linux/amd64`.
     pub platform: String,
 }

@@ -13,7 +13,12 @@ use crate::engine::api::{
 use super::{volume_name, Ctx};
 use crate::model::{BindOptions, FileObject, MountType, ServiceFileRef, ServiceVolume, VolumeOptions};
 
-/// `Binds` and `Mounts`: service volumes in order, then file secrets, then file configs.
+/// `use_api_socket`: the engine's socket at the path clients look for it, as the reference
+/// binds it.
+const API_SOCKET_BIND: &str = "/var/run/docker.sock:/var/run/docker.sock:rw";
+
+/// `Binds` and `Mounts`: service volumes in order (then the engine's socket when asked for),
+/// then file secrets, then file configs.
 pub(super) fn mounts(ctx: &Ctx) -> (Vec<String>, Vec<Mount>) {
     let mut binds = Vec::new();
     let mut mounts = Vec::new();
@@ -24,6 +29,9 @@ pub(super) fn mounts(ctx: &Ctx) -> (Vec<String>, Vec<Mount>) {
         }
     }
     let s = ctx.service;
+    if s.use_api_socket {
+        binds.push(API_SOCKET_BIND.to_string());
+    }
     // The reference gives secret binds empty bind options and config binds none; `docker
     // inspect` shows the difference, so dockhand keeps it.
     let empty = Some(MountBindOptions::default());

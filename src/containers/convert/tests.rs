@@ -72,6 +72,11 @@ services:
         reservations:
           memory: 64m
           devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]
+  tool:
+    image: busybox
+    use_api_socket: true
+    environment: {MODE: ci}
+    volumes: [{type: bind, source: /srv/work, target: /work, bind: {}}]
 networks:
   front:
     name: p_front
@@ -401,4 +406,13 @@ fn a_pinned_image_is_run_in_place_of_the_services() {
     let c = container(&project(), &pinned, &BTreeMap::new(), Some("sha256:recorded"));
     assert_eq!(c.body.image.as_deref(), Some("sha256:recorded"));
     assert_eq!(create("web", 1, None).body.image.as_deref(), Some("busybox:latest"));
+}
+
+#[test]
+fn the_api_socket_is_bound_and_the_client_configured() {
+    let body = serde_json::to_value(&create("tool", 1, None).body).unwrap();
+    assert_eq!(sorted(&body["HostConfig"]["Binds"]), ["/srv/work:/work:rw", "/var/run/docker.sock:/var/run/docker.sock:rw"]);
+    assert_eq!(sorted(&body["Env"]), ["DOCKER_CONFIG=/run/secrets/docker", "MODE=ci"]);
+    let web = serde_json::to_value(&create("web", 1, None).body).unwrap();
+    assert!(!web["Env"].to_string().contains("DOCKER_CONFIG"), "only with use_api_socket");
 }
