@@ -201,7 +201,9 @@ fn health_name(h: crate::containers::observe::Health) -> &'static str {
 /// Durations as docker words them: `Less than a second`, `5 seconds`, `About a minute`, ….
 pub fn human_duration(secs: i64) -> String {
     let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
-    let (m, h, d) = (secs / 60, secs / 3600, secs / 86400);
+    // As Docker's go-units: hours are rounded (1 h 30 min is "2 hours"), the longer units
+    // count whole ones of those hours.
+    let (m, h) = (secs / 60, (secs + 1800) / 3600);
     match secs {
         s if s < 1 => "Less than a second".to_string(),
         s if s < 60 => plural(s, "second"),
@@ -209,10 +211,10 @@ pub fn human_duration(secs: i64) -> String {
         _ if m < 60 => format!("{m} minutes"),
         _ if h == 1 => "About an hour".to_string(),
         _ if h < 48 => format!("{h} hours"),
-        _ if d < 14 => format!("{d} days"),
-        _ if d < 7 * 12 => format!("{} weeks", d / 7),
-        _ if d < 365 * 2 => format!("{} months", d / 30),
-        _ => format!("{} years", d / 365),
+        _ if h < 24 * 7 * 2 => format!("{} days", h / 24),
+        _ if h < 24 * 30 * 2 => format!("{} weeks", h / 24 / 7),
+        _ if h < 24 * 365 * 2 => format!("{} months", h / 24 / 30),
+        _ => format!("{} years", secs / 3600 / 24 / 365),
     }
 }
 
@@ -233,7 +235,13 @@ mod tests {
         assert_eq!(human_duration(1), "1 second");
         assert_eq!(human_duration(75), "About a minute");
         assert_eq!(human_duration(7200), "2 hours");
+        assert_eq!(human_duration(3600 + 29 * 60), "About an hour");
+        assert_eq!(human_duration(3600 + 30 * 60), "2 hours");
         assert_eq!(human_duration(86400 * 3), "3 days");
+        assert_eq!(human_duration(86400 * 20), "2 weeks");
+        assert_eq!(human_duration(86400 * 59), "8 weeks");
+        assert_eq!(human_duration(86400 * 60), "2 months");
+        assert_eq!(human_duration(86400 * 800), "2 years");
     }
 
     fn publisher(url: &str, published_port: u16, target_port: u16, protocol: &str) -> Publisher {
