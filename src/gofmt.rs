@@ -1,6 +1,5 @@
 //! Text as the reference's Go code formats it, where dockhand must print the same.
 
-/// Go's `strconv.Quote` (`%q`), which the reference uses in messages and `docker ps` for commands.
 /// `text` cut to `width` characters, the last one an ellipsis, as the docker CLI shortens
 /// columns unless `--no-trunc`.
 pub fn ellipsis(text: &str, width: usize) -> String {
@@ -12,6 +11,7 @@ pub fn ellipsis(text: &str, width: usize) -> String {
     cut
 }
 
+/// Go's `strconv.Quote` (`%q`), which the reference uses in messages and `docker ps` for commands.
 pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');

@@ -392,12 +392,12 @@ fn device(v: Value) -> Value {
     ]))
 }
 
-/// `gpus: all` asks for every GPU.
 /// A device request's `options` are text to the engine: `{virtualization: false}` is "false".
 fn device_requests(v: Value) -> Value {
     map_seq(v, |d| map_key(d, "options", |o| to_map(o, Null::Empty)))
 }
 
+/// `gpus: all` asks for every GPU.
 fn gpus(v: Value) -> Value {
     match v {
         Value::String(s) if s == "all" => Value::Sequence(vec![Value::Mapping(Mapping::from_iter([(
